@@ -1,0 +1,224 @@
+#include "hss/provisioning.h"
+
+#include <set>
+
+#include "aka/digest.h"
+#include "aka/milenage.h"
+#include "sip/uri.h"
+#include "store/database.h"
+
+namespace imsbox::hss {
+
+namespace {
+
+bool nai_user_char(char c) {
+  // RFC 4282 username characters (alphanumerics and the RFC 2822 atext set, plus '.').
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+}
+
+bool domain_name(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.') return false;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '.') {
+      if (label == 0 || s[i - 1] == '-') return false;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+  }
+  return s.back() != '-';
+}
+
+std::array<std::uint8_t, 16> block(const std::vector<std::uint8_t>& v) {
+  std::array<std::uint8_t, 16> b{};
+  std::copy(v.begin(), v.end(), b.begin());
+  return b;
+}
+
+std::uint64_t sqn_value(const std::vector<std::uint8_t>& v) {
+  std::uint64_t n = 0;
+  for (auto byte : v) n = (n << 8) | byte;
+  return n;
+}
+
+void check_identities(const std::string& impi, const std::vector<std::string>& impus) {
+  if (auto err = check_impi(impi)) throw ProvisioningError("invalid --impi '" + impi + "': " + *err);
+  std::set<std::string> seen;
+  for (const auto& impu : impus) {
+    if (auto err = check_impu(impu)) throw ProvisioningError("invalid --impu '" + impu + "': " + *err);
+    if (!seen.insert(impu).second) throw ProvisioningError("--impu '" + impu + "' is given twice");
+  }
+}
+
+// Builds SIM credentials from K and OP/OPc, or from the stored ones for what is not given.
+store::SimCredentials sim_from(const std::optional<std::string>& k_hex, const std::optional<std::string>& op_hex,
+                               const std::optional<std::string>& opc_hex, const std::optional<std::string>& amf_hex,
+                               const std::optional<std::string>& sqn_hex, const store::SimCredentials* current) {
+  if (op_hex && opc_hex) throw ProvisioningError("give --op or --opc, not both");
+  store::SimCredentials sim;
+  if (current) sim = *current;
+  if (k_hex) sim.k = runtime::SecretBytes(parse_hex("--k", *k_hex, 16));
+  if (sim.k.empty()) throw ProvisioningError("--k is required for a SIM subscriber");
+  if (opc_hex) {
+    sim.opc = runtime::SecretBytes(parse_hex("--opc", *opc_hex, 16));
+  } else if (op_hex) {
+    const auto opc = aka::compute_opc(block(sim.k.reveal()), block(parse_hex("--op", *op_hex, 16)));
+    sim.opc = runtime::SecretBytes(std::vector<std::uint8_t>(opc.begin(), opc.end()));
+  } else if (!current) {
+    throw ProvisioningError("--k needs --op or --opc");
+  } else if (k_hex) {
+    // OPc is derived from K: a new K with the old OPc would be a different, wrong OP.
+    throw ProvisioningError("a new --k needs --op or --opc as well");
+  }
+  if (amf_hex) {
+    const auto amf = parse_hex("--amf", *amf_hex, 2);
+    sim.amf = {amf[0], amf[1]};
+  } else if (!current) {
+    sim.amf = {0x80, 0x00};
+  }
+  if (sqn_hex) sim.sqn = sqn_value(parse_hex("--sqn", *sqn_hex, 6));
+  return sim;
+}
+
+store::DigestCredentials digest_from(const std::string& impi, const std::string& realm, const std::string& password) {
+  if (password.empty()) throw ProvisioningError("--password must not be empty");
+  if (password.size() > 256) throw ProvisioningError("--password is longer than 256 characters");
+  for (unsigned char c : password) {
+    if (c < 0x20 || c == 0x7f) throw ProvisioningError("--password must not contain control characters");
+  }
+  return store::DigestCredentials{
+      realm, runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::md5, impi, realm, password)),
+      runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::sha256, impi, realm, password))};
+}
+
+}  // namespace
+
+std::optional<std::string> check_impi(const std::string& impi) {
+  // TS 23.003 §13.3: the IMPI takes the form of a NAI, username@realm.
+  const auto at = impi.find('@');
+  if (at == std::string::npos || impi.find('@', at + 1) != std::string::npos)
+    return "a private identity is a NAI of the form user@realm (TS 23.003 §13.3)";
+  const std::string_view user(impi.data(), at);
+  const std::string_view realm(impi.data() + at + 1, impi.size() - at - 1);
+  if (user.empty()) return "the user part before '@' is empty";
+  for (char c : user) {
+    if (!nai_user_char(c)) return "character '" + std::string(1, c) + "' is not allowed in a NAI user part";
+  }
+  if (!domain_name(realm)) return "'" + std::string(realm) + "' is not a domain name";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_impu(const std::string& impu) {
+  const auto parsed = sip::parse_uri(impu);
+  if (!parsed.uri) return parsed.error;
+  const auto& u = *parsed.uri;
+  if (u.scheme == sip::Uri::Scheme::sips) return "a public identity is a sip: or tel: URI, not sips:";
+  if (u.scheme == sip::Uri::Scheme::sip) {
+    if (u.user.empty()) return "a sip: public identity needs a user part (sip:user@domain)";
+    if (!u.password.empty()) return "a public identity must not carry a password";
+    if (!u.headers.empty()) return "a public identity must not carry URI headers";
+    if (u.port) return "a public identity must not carry a port";
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint8_t> parse_hex(const std::string& what, const std::string& hex, std::size_t bytes) {
+  std::string_view h = hex;
+  if (h.starts_with("0x") || h.starts_with("0X")) h.remove_prefix(2);
+  if (h.size() != bytes * 2) {
+    throw ProvisioningError(what + " must be " + std::to_string(bytes * 2) + " hex digits (" +
+                            std::to_string(bytes * 8) + " bits), got " + std::to_string(h.size()));
+  }
+  const auto nibble = [&](char c) -> std::uint8_t {
+    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
+    throw ProvisioningError(what + " contains '" + std::string(1, c) + "', which is not a hex digit");
+  };
+  std::vector<std::uint8_t> out(bytes);
+  for (std::size_t i = 0; i < bytes; ++i) out[i] = static_cast<std::uint8_t>(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
+  return out;
+}
+
+void Provisioning::add(const NewSubscriber& s, std::int64_t now_unix) {
+  check_identities(s.impi, s.impus);
+  if (s.impus.empty()) throw ProvisioningError("give at least one --impu");
+  const bool sim_given = s.k || s.op || s.opc || s.amf || s.sqn;
+  if (!sim_given && !s.password) throw ProvisioningError("give a SIM (--k with --op or --opc), a --password, or both");
+
+  store::SubscriberRecord r;
+  r.impi = s.impi;
+  r.impus = s.impus;
+  if (sim_given) r.sim = sim_from(s.k, s.op, s.opc, s.amf, s.sqn, nullptr);
+  if (s.password) r.digest = digest_from(s.impi, realm_, *s.password);
+
+  store::Database::Transaction tx(db_);
+  store::SubscriberTable table(db_);
+  if (table.find(s.impi)) throw ProvisioningError("subscriber " + s.impi + " already exists");
+  for (const auto& impu : s.impus) {
+    if (auto owner = table.impi_of(impu)) throw ProvisioningError("public identity " + impu + " already belongs to " + *owner);
+  }
+  table.insert(r, now_unix);
+  tx.commit();
+}
+
+void Provisioning::change(const std::string& impi, const SubscriberChange& c) {
+  if (auto err = check_impi(impi)) throw ProvisioningError("invalid IMPI '" + impi + "': " + *err);
+  check_identities(impi, c.add_impus);
+  if ((c.k || c.op || c.opc || c.amf || c.sqn) && c.remove_sim) throw ProvisioningError("--no-sim cannot go with SIM options");
+  if (c.password && c.remove_password) throw ProvisioningError("--no-password cannot go with --password");
+
+  store::Database::Transaction tx(db_);
+  store::SubscriberTable table(db_);
+  auto r = table.find(impi);
+  if (!r) throw ProvisioningError("no subscriber " + impi);
+  if (c.remove_sim) {
+    r->sim.reset();
+  } else if (c.k || c.op || c.opc || c.amf || c.sqn) {
+    r->sim = sim_from(c.k, c.op, c.opc, c.amf, c.sqn, r->sim ? &*r->sim : nullptr);
+  }
+  if (c.remove_password) {
+    r->digest.reset();
+  } else if (c.password) {
+    r->digest = digest_from(impi, realm_, *c.password);
+  }
+  if (!r->sim && !r->digest) throw ProvisioningError("a subscriber needs a SIM or a password; this change would leave neither");
+
+  std::set<std::string> impus(r->impus.begin(), r->impus.end());
+  for (const auto& impu : c.remove_impus) {
+    if (!impus.erase(impu)) throw ProvisioningError("public identity " + impu + " does not belong to " + impi);
+  }
+  for (const auto& impu : c.add_impus) {
+    // Re-adding an identity removed by this same change is fine; anything else already owned is not.
+    const auto owner = table.impi_of(impu);
+    if (owner && (*owner != impi || impus.contains(impu))) {
+      throw ProvisioningError("public identity " + impu + " already belongs to " + *owner);
+    }
+    impus.insert(impu);
+  }
+  if (impus.empty()) throw ProvisioningError("a subscriber needs at least one public identity; this change would leave none");
+
+  table.update_credentials(*r);
+  for (const auto& impu : c.remove_impus) table.remove_impu(impi, impu);
+  for (const auto& impu : c.add_impus) table.add_impu(impi, impu);
+  tx.commit();
+}
+
+void Provisioning::remove(const std::string& impi) {
+  store::Database::Transaction tx(db_);
+  if (!store::SubscriberTable(db_).erase(impi)) throw ProvisioningError("no subscriber " + impi);
+  tx.commit();
+}
+
+std::optional<store::SubscriberRecord> Provisioning::find(const std::string& impi) {
+  return store::SubscriberTable(db_).find(impi);
+}
+
+std::vector<store::SubscriberRecord> Provisioning::list() { return store::SubscriberTable(db_).list(); }
+
+}  // namespace imsbox::hss

@@ -1,0 +1,20 @@
+#pragma once
+// The subcommands of `imsbox` that run in C++ (installer/imsbox handles
+// install, build, test and bench itself and hands the rest to imsbox-ctl).
+// Each takes its arguments after the subcommand's name and returns the exit
+// code: 0 success, 1 failure (with a message on stderr), 2 bad usage.
+#include <string>
+#include <vector>
+
+namespace imsbox::ctl {
+
+using Args = std::vector<std::string>;
+
+int cmd_up(const Args& args);
+int cmd_down(const Args& args);
+int cmd_status(const Args& args);
+int cmd_logs(const Args& args);
+int cmd_config(const Args& args);
+int cmd_subscriber(const Args& args);
+
+}  // namespace imsbox::ctl

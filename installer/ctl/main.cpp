@@ -1,0 +1,24 @@
+// imsbox-ctl: the C++ half of the `imsbox` command. installer/imsbox builds
+// the project and hands these subcommands here.
+#include <iostream>
+
+#include "ctl/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace imsbox::ctl;
+  const Args all(argv + 1, argv + argc);
+  if (all.empty()) {
+    std::cerr << "usage: imsbox-ctl up|down|status|logs|config|subscriber ...\n";
+    return 2;
+  }
+  const std::string& cmd = all[0];
+  const Args rest(all.begin() + 1, all.end());
+  if (cmd == "up") return cmd_up(rest);
+  if (cmd == "down") return cmd_down(rest);
+  if (cmd == "status") return cmd_status(rest);
+  if (cmd == "logs") return cmd_logs(rest);
+  if (cmd == "config") return cmd_config(rest);
+  if (cmd == "subscriber") return cmd_subscriber(rest);
+  std::cerr << "imsbox: unknown command '" << cmd << "'\n";
+  return 2;
+}

@@ -1,0 +1,302 @@
+#include "runtime/config.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
+#include <boost/program_options/variables_map.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace imsbox::runtime {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view kNodes[] = {"hss", "scscf", "icscf", "pcscf", "agw", "tas", "mrf"};
+
+// Every option of the box, with its default. Keep README.md's summary in step.
+constexpr OptionSpec kOptions[] = {
+    {"global.domain", OptionType::domain, "ims.mnc001.mcc001.3gppnetwork.org",
+     "home network domain: realm of the IMS identities and name in the TLS certificate"},
+    {"global.data_dir", OptionType::path, "~/.imsbox",
+     "where every piece of state lives: the store, logs, certificates, run files"},
+    {"global.log_level", OptionType::log_level, "info", "debug, info, warning or error"},
+    {"global.bind_address", OptionType::address, "127.0.0.1",
+     "address the nodes' network listeners bind to (0.0.0.0 to reach phones on the LAN)"},
+    {"global.health_address", OptionType::loopback_address, "127.0.0.1",
+     "loopback address of every node's /health and /metrics endpoint"},
+
+    {"store.path", OptionType::path, "imsbox.db", "the SQLite store, relative to data_dir"},
+    {"store.busy_timeout_ms", OptionType::milliseconds, "5000",
+     "how long a writer waits for another process's write lock"},
+
+    {"supervisor.restart_backoff_initial_ms", OptionType::milliseconds, "200",
+     "delay before restarting a node that exited"},
+    {"supervisor.restart_backoff_max_ms", OptionType::milliseconds, "30000",
+     "cap of the restart delay, which doubles on each crash in a row"},
+    {"supervisor.stable_after_s", OptionType::seconds, "10",
+     "a node that ran this long has its restart delay reset"},
+    {"supervisor.stop_timeout_ms", OptionType::milliseconds, "5000",
+     "grace period after SIGTERM before a node is killed"},
+
+    {"hss.enabled", OptionType::boolean, "true", "run the HSS (false: a third-party one is used)"},
+    {"hss.health_port", OptionType::port, "9064", "HSS /health and /metrics port"},
+    {"scscf.enabled", OptionType::boolean, "true", "run the S-CSCF"},
+    {"scscf.health_port", OptionType::port, "9063", "S-CSCF /health and /metrics port"},
+    {"icscf.enabled", OptionType::boolean, "true", "run the I-CSCF"},
+    {"icscf.health_port", OptionType::port, "9062", "I-CSCF /health and /metrics port"},
+    {"pcscf.enabled", OptionType::boolean, "true", "run the P-CSCF / eP-CSCF"},
+    {"pcscf.health_port", OptionType::port, "9061", "P-CSCF /health and /metrics port"},
+    {"agw.enabled", OptionType::boolean, "true", "run the access gateway (WebRTC media)"},
+    {"agw.health_port", OptionType::port, "9065", "AGW /health and /metrics port"},
+    {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
+    {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
+    {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
+    {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
+};
+
+const OptionSpec* find_spec(std::string_view key) {
+  for (const auto& spec : kOptions) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> to_bool(std::string_view s) {
+  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
+  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
+  return std::nullopt;
+}
+
+bool valid_domain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               (c == '-' && label > 0)) {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  return label > 0 && prev != '-';
+}
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+std::span<const OptionSpec> option_specs() { return kOptions; }
+std::span<const std::string_view> node_names() { return kNodes; }
+
+std::optional<std::string> check_value(OptionType type, std::string_view v) {
+  switch (type) {
+    case OptionType::string:
+      return std::nullopt;
+    case OptionType::domain:
+      if (valid_domain(v)) return std::nullopt;
+      return "'" + std::string(v) + "' is not a domain name";
+    case OptionType::path:
+      if (!v.empty()) return std::nullopt;
+      return std::string("a path must not be empty");
+    case OptionType::address:
+    case OptionType::loopback_address: {
+      const std::string s(v);
+      in_addr a4{};
+      in6_addr a6{};
+      if (inet_pton(AF_INET, s.c_str(), &a4) == 1) {
+        if (type == OptionType::loopback_address && (ntohl(a4.s_addr) >> 24) != 127) {
+          return "'" + s + "' is not a loopback address (127.0.0.0/8 or ::1)";
+        }
+        return std::nullopt;
+      }
+      if (inet_pton(AF_INET6, s.c_str(), &a6) == 1) {
+        if (type == OptionType::loopback_address && !IN6_IS_ADDR_LOOPBACK(&a6)) {
+          return "'" + s + "' is not a loopback address (127.0.0.0/8 or ::1)";
+        }
+        return std::nullopt;
+      }
+      return "'" + s + "' is not an IPv4 or IPv6 address";
+    }
+    case OptionType::port: {
+      const auto n = to_int(v);
+      if (n && *n >= 1 && *n <= 65535) return std::nullopt;
+      return "'" + std::string(v) + "' is not a port (1-65535)";
+    }
+    case OptionType::milliseconds:
+    case OptionType::seconds: {
+      const auto n = to_int(v);
+      if (n && *n >= 1 && *n <= 86'400'000) return std::nullopt;
+      return "'" + std::string(v) + "' is not a positive whole number";
+    }
+    case OptionType::boolean:
+      if (to_bool(v)) return std::nullopt;
+      return "'" + std::string(v) + "' is not a boolean (true/false, yes/no, on/off, 1/0)";
+    case OptionType::log_level:
+      if (parse_log_level(v)) return std::nullopt;
+      return "'" + std::string(v) + "' is not a log level (debug, info, warning, error)";
+  }
+  return std::string("unknown option type");
+}
+
+Config Config::build(const std::map<std::string, std::string, std::less<>>& file_values,
+                     std::string_view source_name, const Overrides& overrides) {
+  Config c;
+  for (const auto& spec : kOptions) c.values_[std::string(spec.key)] = std::string(spec.default_value);
+  for (const auto& [k, v] : file_values) {
+    c.values_[k] = v;
+    c.explicit_[k] = v;
+  }
+  for (const auto& [k, v] : overrides) {
+    if (!find_spec(k)) throw ConfigError("unknown option '" + k + "' (override)");
+    c.values_[k] = v;
+    c.explicit_[k] = v;
+  }
+  c.validate(source_name);
+  return c;
+}
+
+Config Config::defaults(const Overrides& overrides) { return build({}, "defaults", overrides); }
+
+Config Config::parse(std::string_view ini_text, std::string_view source_name,
+                     const Overrides& overrides) {
+  po::options_description desc;
+  for (const auto& spec : kOptions) {
+    desc.add_options()(std::string(spec.key).c_str(), po::value<std::string>());
+  }
+  std::map<std::string, std::string, std::less<>> file_values;
+  try {
+    std::istringstream in{std::string(ini_text)};
+    const auto parsed = po::parse_config_file(in, desc, /*allow_unregistered=*/false);
+    for (const auto& opt : parsed.options) {
+      if (opt.value.size() != 1) {
+        throw ConfigError(std::string(source_name) + ": option '" + opt.string_key + "' has no value");
+      }
+      if (!file_values.emplace(opt.string_key, trim(opt.value.front())).second) {
+        throw ConfigError(std::string(source_name) + ": option '" + opt.string_key +
+                          "' is given more than once");
+      }
+    }
+  } catch (const po::unknown_option& e) {
+    throw ConfigError(std::string(source_name) + ": unknown option '" + e.get_option_name() + "'");
+  } catch (const po::error& e) {
+    throw ConfigError(std::string(source_name) + ": " + e.what());
+  }
+  return build(file_values, source_name, overrides);
+}
+
+Config Config::load(const std::filesystem::path& file, const Overrides& overrides) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), file.string(), overrides);
+}
+
+void Config::validate(std::string_view source_name) const {
+  for (const auto& spec : kOptions) {
+    if (auto err = check_value(spec.type, values_.at(std::string(spec.key)))) {
+      throw ConfigError(std::string(source_name) + ": option '" + std::string(spec.key) + "': " + *err);
+    }
+  }
+  // Two enabled nodes cannot share a health port.
+  std::map<std::string, std::string> port_owner;
+  for (const auto node : kNodes) {
+    const std::string n(node);
+    if (!flag(n + ".enabled")) continue;
+    const std::string key = n + ".health_port";
+    const auto [it, fresh] = port_owner.emplace(values_.at(key), key);
+    if (!fresh) {
+      throw ConfigError(std::string(source_name) + ": option '" + key + "': port " + it->first +
+                        " is already used by '" + it->second + "'");
+    }
+  }
+}
+
+const std::string& Config::str(std::string_view key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) throw std::out_of_range("no such option: " + std::string(key));
+  return it->second;
+}
+
+std::uint16_t Config::port(std::string_view key) const { return static_cast<std::uint16_t>(*to_int(str(key))); }
+std::int64_t Config::integer(std::string_view key) const { return *to_int(str(key)); }
+bool Config::flag(std::string_view key) const { return *to_bool(str(key)); }
+LogLevel Config::log_level() const { return *parse_log_level(str("global.log_level")); }
+
+namespace {
+std::filesystem::path expand_home(const std::string& p) {
+  if (p == "~" || p.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    return std::filesystem::path(home ? home : "/") / p.substr(p.size() > 1 ? 2 : 1);
+  }
+  return p;
+}
+}  // namespace
+
+std::filesystem::path Config::data_dir() const {
+  return std::filesystem::absolute(expand_home(str("global.data_dir"))).lexically_normal();
+}
+
+std::filesystem::path Config::path(std::string_view key) const {
+  const auto p = expand_home(str(key));
+  return p.is_absolute() ? p : (data_dir() / p).lexically_normal();
+}
+
+ResolvedConfig resolve_config(const std::string& config_file, const std::string& data_dir) {
+  Config::Overrides overrides;
+  if (!data_dir.empty()) overrides["global.data_dir"] = data_dir;
+  if (!config_file.empty()) {
+    const auto file = std::filesystem::absolute(config_file);
+    return {Config::load(file, overrides), file};
+  }
+  const auto candidate = Config::defaults(overrides).data_dir() / "imsbox.conf";
+  if (std::filesystem::exists(candidate)) return {Config::load(candidate, overrides), candidate};
+  return {Config::defaults(overrides), std::nullopt};
+}
+
+std::string Config::render(bool commented_defaults) const {
+  std::ostringstream out;
+  out << "# imsbox configuration. Every option is listed with its meaning and default;\n"
+      << "# `imsbox config show` prints the effective values, `imsbox config check` validates.\n";
+  std::string section;
+  for (const auto& spec : kOptions) {
+    const auto dot = spec.key.find('.');
+    const std::string sec(spec.key.substr(0, dot));
+    const std::string name(spec.key.substr(dot + 1));
+    if (sec != section) {
+      out << "\n[" << sec << "]\n";
+      section = sec;
+    }
+    out << "# " << spec.help << " (default: " << spec.default_value << ")\n";
+    const std::string& value = values_.at(std::string(spec.key));
+    const bool is_default = !explicit_.contains(spec.key) && value == spec.default_value;
+    out << ((commented_defaults && is_default) ? "#" : "") << name << " = " << value << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace imsbox::runtime

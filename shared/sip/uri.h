@@ -1,0 +1,35 @@
+#pragma once
+// sip:, sips: (RFC 3261 §19.1, §25.1) and tel: (RFC 3966) URIs. Pure: parsing
+// is a function of the bytes and the result holds views into them, so the
+// input must outlive it. Escapes (%HH) are validated but not decoded.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imsbox::sip {
+
+struct Uri {
+  enum class Scheme { sip, sips, tel };
+  Scheme scheme = Scheme::sip;
+  // sip/sips
+  std::string_view user;      // may be empty (sip:example.com)
+  std::string_view password;  // RFC 3261 discourages it; kept for completeness
+  std::string_view host;      // hostname, IPv4 or [IPv6] with the brackets
+  std::optional<std::uint16_t> port;
+  std::string_view headers;   // after '?', without it
+  // tel
+  std::string_view number;    // "+1-555-0100" or a local number
+  bool global_number = false; // starts with '+'
+  // both: every ";name[=value]" after the user/host or number, without the first ';'
+  std::string_view params;
+};
+
+struct UriParse {
+  std::optional<Uri> uri;
+  std::string error;  // why not, when uri is empty
+};
+
+UriParse parse_uri(std::string_view text);
+
+}  // namespace imsbox::sip

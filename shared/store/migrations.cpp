@@ -1,0 +1,78 @@
+#include "store/migrations.h"
+
+#include <string>
+
+#include "store/database.h"
+
+namespace imsbox::store {
+
+namespace {
+
+// Append only. Each table is named after the node that owns (writes) it.
+constexpr Migration kBoxSchema[] = {
+    {1, "HSS subscribers and their public identities", R"sql(
+CREATE TABLE hss_subscriber (
+  impi        TEXT PRIMARY KEY NOT NULL,       -- private identity (NAI), TS 23.003 §13.3
+  k           BLOB CHECK (k IS NULL OR length(k) = 16),
+  opc         BLOB CHECK (opc IS NULL OR length(opc) = 16),
+  amf         BLOB CHECK (amf IS NULL OR length(amf) = 2),
+  sqn         INTEGER CHECK (sqn IS NULL OR (sqn >= 0 AND sqn < 281474976710656)),
+  realm       TEXT,                            -- digest realm the HA1 values were made for
+  ha1_md5     TEXT,                            -- H(IMPI:realm:password), RFC 2617
+  ha1_sha256  TEXT,                            -- the same with SHA-256, RFC 7616 / RFC 8760
+  created_at  INTEGER NOT NULL,
+  CHECK ((k IS NULL) = (opc IS NULL) AND (k IS NULL) = (amf IS NULL) AND (k IS NULL) = (sqn IS NULL)),
+  CHECK ((ha1_md5 IS NULL) = (realm IS NULL) AND (ha1_md5 IS NULL) = (ha1_sha256 IS NULL)),
+  CHECK (k IS NOT NULL OR ha1_md5 IS NOT NULL)
+) STRICT;
+
+CREATE TABLE hss_public_identity (
+  impu     TEXT PRIMARY KEY NOT NULL,          -- sip:, sips: or tel: URI
+  impi     TEXT NOT NULL REFERENCES hss_subscriber(impi) ON DELETE CASCADE,
+  position INTEGER NOT NULL,                   -- order given at provisioning; the first is the default
+  barred   INTEGER NOT NULL DEFAULT 0 CHECK (barred IN (0, 1))
+) STRICT;
+CREATE INDEX hss_public_identity_by_impi ON hss_public_identity(impi, position);
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> box_schema() { return kBoxSchema; }
+
+void migrate(Database& db, std::span<const Migration> schema) {
+  const int latest = schema.empty() ? 0 : schema.back().version;
+  // Check outside a write transaction first so that a newer store is refused
+  // without ever taking its write lock.
+  if (const int current = db.schema_version(); current > latest) {
+    throw StoreError("the store's schema version " + std::to_string(current) +
+                     " is newer than this imsbox knows (" + std::to_string(latest) +
+                     "): run a newer imsbox or use another --data-dir");
+  } else if (current == latest) {
+    return;
+  }
+  for (const auto& m : schema) {
+    Database::Transaction tx(db);
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    const int current = db.schema_version();
+    if (current > latest) {
+      throw StoreError("the store's schema version " + std::to_string(current) +
+                       " is newer than this imsbox knows (" + std::to_string(latest) + ")");
+    }
+    if (m.version <= current) continue;
+    if (m.version != current + 1) {
+      throw StoreError("migration " + std::to_string(m.version) + " cannot follow schema version " +
+                       std::to_string(current));
+    }
+    try {
+      db.exec_script(std::string(m.sql).c_str());
+      db.exec_script(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
+    } catch (const StoreError& e) {
+      throw StoreError("migration " + std::to_string(m.version) + " (" + std::string(m.description) +
+                       ") failed: " + e.what());
+    }
+    tx.commit();
+  }
+}
+
+}  // namespace imsbox::store

@@ -1,0 +1,62 @@
+#pragma once
+// Typed access to the HSS's subscriber tables (hss_subscriber,
+// hss_public_identity). Only a connection opened for the "hss" owner (or the
+// administrative one) can write them. Writes do not open transactions of
+// their own: callers group them in a Database::Transaction so that a
+// subscriber is stored whole or not at all.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/secret.h"
+
+namespace imsbox::store {
+
+class Database;
+
+// What a SIM (USIM / ISIM) shares with the HSS for IMS AKA (TS 33.203).
+struct SimCredentials {
+  runtime::SecretBytes k;    // 16 bytes
+  runtime::SecretBytes opc;  // 16 bytes
+  std::array<std::uint8_t, 2> amf{};
+  std::uint64_t sqn = 0;     // 48 bits
+};
+
+// What SIP digest needs for a password subscriber; the password itself is not kept.
+struct DigestCredentials {
+  std::string realm;
+  runtime::SecretString ha1_md5;     // lower-case hex
+  runtime::SecretString ha1_sha256;  // lower-case hex
+};
+
+struct SubscriberRecord {
+  std::string impi;
+  std::optional<SimCredentials> sim;
+  std::optional<DigestCredentials> digest;
+  std::vector<std::string> impus;  // in provisioning order
+};
+
+class SubscriberTable {
+ public:
+  explicit SubscriberTable(Database& db) : db_(db) {}
+
+  std::optional<SubscriberRecord> find(const std::string& impi);
+  std::vector<SubscriberRecord> list();
+  // The IMPI an IMPU belongs to.
+  std::optional<std::string> impi_of(const std::string& impu);
+
+  void insert(const SubscriberRecord& record, std::int64_t created_at_unix);
+  // Replaces credentials; IMPUs are left alone.
+  void update_credentials(const SubscriberRecord& record);
+  void add_impu(const std::string& impi, const std::string& impu);
+  bool remove_impu(const std::string& impi, const std::string& impu);
+  bool erase(const std::string& impi);
+
+ private:
+  std::vector<std::string> impus_of(const std::string& impi);
+  Database& db_;
+};
+
+}  // namespace imsbox::store
