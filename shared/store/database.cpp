@@ -122,11 +122,42 @@ Database Database::open(const std::filesystem::path& path, std::string owner, st
   return open(path, std::move(owner), busy_timeout, box_schema());
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_), owner_(std::move(other.owner_)) {
+Database::Database(sqlite3* db, std::string owner)
+    : db_(db), owner_(std::make_unique<const std::string>(std::move(owner))) {}
+
+Database::Database(Database&& other) noexcept
+    : db_(other.db_), owner_(std::move(other.owner_)), cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  cache_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
+
+struct Database::CachedStatement::Entry {
+  Statement statement;
+  bool leased = false;
+};
+
+Database::CachedStatement::~CachedStatement() {
+  if (!entry_) return;
+  entry_->statement.reset();
+  entry_->leased = false;
+}
+
+Statement& Database::CachedStatement::operator*() const { return entry_->statement; }
+
+Database::CachedStatement Database::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    it = cache_.emplace(std::string(sql), std::make_unique<CachedStatement::Entry>(CachedStatement::Entry{prepare(sql)}))
+             .first;
+  }
+  if (it->second->leased) throw std::logic_error("cached statement already in use: " + std::string(sql));
+  it->second->leased = true;
+  return CachedStatement(it->second.get());
+}
 
 void Database::restrict_writes_to_owner() { sqlite3_set_authorizer(db_, authorize, const_cast<std::string*>(owner_.get())); }
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -80,12 +81,33 @@ class Database {
   static Database open(const std::filesystem::path& path, std::string owner,
                        std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(5000));
 
-  Database(Database&& other) noexcept;
+  Database(Database&& other) noexcept;  // statements in the cache move along
   Database& operator=(Database&&) = delete;
   Database(const Database&) = delete;
   ~Database();
 
   Statement prepare(std::string_view sql);
+  // A statement prepared once per connection and reused: for the queries a
+  // node runs per request. The lease resets the statement when it goes out
+  // of scope, so no half-read query keeps an old snapshot of the store open.
+  // One lease per SQL text at a time (a second one throws std::logic_error).
+  class CachedStatement {
+   public:
+    CachedStatement(CachedStatement&& other) noexcept : entry_(other.entry_) { other.entry_ = nullptr; }
+    CachedStatement(const CachedStatement&) = delete;
+    CachedStatement& operator=(const CachedStatement&) = delete;
+    CachedStatement& operator=(CachedStatement&&) = delete;
+    ~CachedStatement();
+    Statement& operator*() const;
+    Statement* operator->() const { return &**this; }
+
+   private:
+    friend class Database;
+    struct Entry;
+    explicit CachedStatement(Entry* e) : entry_(e) {}
+    Entry* entry_;
+  };
+  CachedStatement cached(std::string_view sql);
   // Schema version recorded in the file (PRAGMA user_version).
   int schema_version();
   const std::string& owner() const { return *owner_; }
@@ -108,14 +130,14 @@ class Database {
  private:
   friend class Transaction;
   friend void migrate(Database& db, std::span<const Migration> schema);
-  Database(sqlite3* db, std::string owner)
-      : db_(db), owner_(std::make_unique<const std::string>(std::move(owner))) {}
+  Database(sqlite3* db, std::string owner);
   // Multi-statement SQL without parameters: pragmas, migrations, BEGIN/COMMIT.
   void exec_script(const char* sql);
   void restrict_writes_to_owner();
   sqlite3* db_;
   // On the heap: the authorizer keeps its address across moves.
   std::unique_ptr<const std::string> owner_;
+  std::map<std::string, std::unique_ptr<CachedStatement::Entry>, std::less<>> cache_;
 };
 
 }  // namespace imsbox::store

@@ -6,8 +6,6 @@ namespace imsbox::store {
 
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256 FROM hss_subscriber";
 
 SubscriberRecord read_row(const Statement& st) {
   SubscriberRecord r;
@@ -48,75 +46,75 @@ void bind_credentials(Statement& st, const SubscriberRecord& r, int first) {
 }  // namespace
 
 std::vector<std::string> SubscriberTable::impus_of(const std::string& impi) {
-  auto st = db_.prepare("SELECT impu FROM hss_public_identity WHERE impi = ?1 ORDER BY position");
-  st.bind(1, impi);
+  auto st = db_.cached("SELECT impu FROM hss_public_identity WHERE impi = ?1 ORDER BY position");
+  st->bind(1, impi);
   std::vector<std::string> out;
-  while (st.step()) out.push_back(st.text(0));
+  while (st->step()) out.push_back(st->text(0));
   return out;
 }
 
 std::optional<SubscriberRecord> SubscriberTable::find(const std::string& impi) {
-  auto st = db_.prepare(std::string(kSelect) + " WHERE impi = ?1");
-  st.bind(1, impi);
-  if (!st.step()) return std::nullopt;
-  auto r = read_row(st);
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256 FROM hss_subscriber WHERE impi = ?1");
+  st->bind(1, impi);
+  if (!st->step()) return std::nullopt;
+  auto r = read_row(*st);
   r.impus = impus_of(r.impi);
   return r;
 }
 
 std::vector<SubscriberRecord> SubscriberTable::list() {
-  auto st = db_.prepare(std::string(kSelect) + " ORDER BY impi");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256 FROM hss_subscriber ORDER BY impi");
   std::vector<SubscriberRecord> out;
-  while (st.step()) out.push_back(read_row(st));
+  while (st->step()) out.push_back(read_row(*st));
   for (auto& r : out) r.impus = impus_of(r.impi);
   return out;
 }
 
 std::optional<std::string> SubscriberTable::impi_of(const std::string& impu) {
-  auto st = db_.prepare("SELECT impi FROM hss_public_identity WHERE impu = ?1");
-  st.bind(1, impu);
-  if (!st.step()) return std::nullopt;
-  return st.text(0);
+  auto st = db_.cached("SELECT impi FROM hss_public_identity WHERE impu = ?1");
+  st->bind(1, impu);
+  if (!st->step()) return std::nullopt;
+  return st->text(0);
 }
 
 void SubscriberTable::insert(const SubscriberRecord& r, std::int64_t created_at_unix) {
-  auto st = db_.prepare(
+  auto st = db_.cached(
       "INSERT INTO hss_subscriber (impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  st.bind(1, r.impi);
-  bind_credentials(st, r, 2);
-  st.bind(9, created_at_unix);
-  st.run();
+  st->bind(1, r.impi);
+  bind_credentials(*st, r, 2);
+  st->bind(9, created_at_unix);
+  st->run();
   for (const auto& impu : r.impus) add_impu(r.impi, impu);
 }
 
 void SubscriberTable::update_credentials(const SubscriberRecord& r) {
-  auto st = db_.prepare(
+  auto st = db_.cached(
       "UPDATE hss_subscriber SET k = ?2, opc = ?3, amf = ?4, sqn = ?5, realm = ?6, ha1_md5 = ?7, "
       "ha1_sha256 = ?8 WHERE impi = ?1");
-  st.bind(1, r.impi);
-  bind_credentials(st, r, 2);
-  st.run();
+  st->bind(1, r.impi);
+  bind_credentials(*st, r, 2);
+  st->run();
 }
 
 void SubscriberTable::add_impu(const std::string& impi, const std::string& impu) {
-  auto st = db_.prepare(
+  auto st = db_.cached(
       "INSERT INTO hss_public_identity (impu, impi, position) VALUES (?1, ?2, "
       "(SELECT coalesce(max(position), 0) + 1 FROM hss_public_identity WHERE impi = ?2))");
-  st.bind(1, impu).bind(2, impi);
-  st.run();
+  st->bind(1, impu).bind(2, impi);
+  st->run();
 }
 
 bool SubscriberTable::remove_impu(const std::string& impi, const std::string& impu) {
-  auto st = db_.prepare("DELETE FROM hss_public_identity WHERE impi = ?1 AND impu = ?2 RETURNING impu");
-  st.bind(1, impi).bind(2, impu);
-  return st.step();
+  auto st = db_.cached("DELETE FROM hss_public_identity WHERE impi = ?1 AND impu = ?2 RETURNING impu");
+  st->bind(1, impi).bind(2, impu);
+  return st->step();
 }
 
 bool SubscriberTable::erase(const std::string& impi) {
-  auto st = db_.prepare("DELETE FROM hss_subscriber WHERE impi = ?1 RETURNING impi");
-  st.bind(1, impi);
-  return st.step();
+  auto st = db_.cached("DELETE FROM hss_subscriber WHERE impi = ?1 RETURNING impi");
+  st->bind(1, impi);
+  return st->step();
 }
 
 }  // namespace imsbox::store

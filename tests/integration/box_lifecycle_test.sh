@@ -40,6 +40,13 @@ expect_exit 0 "$IMSBOX" subscriber list --data-dir "$DATA_DIR"
 [ "$(wc -l <<<"$OUT")" = 3 ] || fail "expected 3 demo subscribers: $OUT"
 pass "store, certificate and demo subscribers"
 
+expect_exit 0 "$IMSBOX" logs hss --data-dir "$DATA_DIR"
+expect_out "info hss started: health and metrics on http://127.0.0.1:$((BASE + 3))/"
+expect_exit 0 "$IMSBOX" logs --data-dir "$DATA_DIR" -n 5
+expect_out "==> $DATA_DIR/log/supervisor.log <=="
+expect_exit 2 "$IMSBOX" logs nosuchnode --data-dir "$DATA_DIR"
+pass "logs"
+
 # a second `up` finds the box running and does not start another supervisor
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 expect_out "already runs"
