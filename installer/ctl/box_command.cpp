@@ -236,25 +236,19 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
 }  // namespace
 
 int cmd_up(const Args& args) {
-  CommonOptions common;
   bool foreground = false;
   po::options_description desc("imsbox up");
   desc.add_options()("foreground", po::bool_switch(&foreground), "stay in the foreground; Ctrl-C stops the box");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, nullptr, vm, "imsbox up [--data-dir DIR] [--config FILE] [--foreground]", code))
-    return code;
-  auto rc = common.resolve();
-  if (!rc) return 1;
+  auto rc = parse_command(args, desc, nullptr, "imsbox up [--data-dir DIR] [--config FILE] [--foreground]", code);
+  if (!rc) return code;
   try {
     const auto dir = rc->config.data_dir();
     for (const char* sub : {"log", "run", "tls"}) std::filesystem::create_directories(dir / sub);
     if (!rc->file) {
       write_default_config(dir / "imsbox.conf");
       std::cout << "wrote the default configuration to " << (dir / "imsbox.conf").string() << "\n";
-      rc = common.resolve();
-      if (!rc) return 1;
+      rc = runtime::resolve_config("", dir.string());
     }
     const auto& c = rc->config;
     if (const auto pid = running_supervisor(c)) {
@@ -322,14 +316,10 @@ int cmd_up(const Args& args) {
 }
 
 int cmd_down(const Args& args) {
-  CommonOptions common;
   po::options_description desc("imsbox down");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, nullptr, vm, "imsbox down [--data-dir DIR] [--config FILE]", code)) return code;
-  const auto rc = common.resolve();
-  if (!rc) return 1;
+  auto rc = parse_command(args, desc, nullptr, "imsbox down [--data-dir DIR] [--config FILE]", code);
+  if (!rc) return code;
   const auto& c = rc->config;
   const auto pid = running_supervisor(c);
   if (!pid) {
@@ -356,14 +346,10 @@ int cmd_down(const Args& args) {
 }
 
 int cmd_status(const Args& args) {
-  CommonOptions common;
   po::options_description desc("imsbox status");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, nullptr, vm, "imsbox status [--data-dir DIR] [--config FILE]", code)) return code;
-  const auto rc = common.resolve();
-  if (!rc) return 1;
+  auto rc = parse_command(args, desc, nullptr, "imsbox status [--data-dir DIR] [--config FILE]", code);
+  if (!rc) return code;
   const auto& c = rc->config;
   const auto pid = running_supervisor(c);
   if (!pid) {
@@ -378,7 +364,6 @@ int cmd_status(const Args& args) {
 }
 
 int cmd_logs(const Args& args) {
-  CommonOptions common;
   std::string node;
   bool follow = false;
   int lines = 50;
@@ -386,14 +371,9 @@ int cmd_logs(const Args& args) {
   desc.add_options()("node", po::value(&node), "one node (or supervisor); default: all")(
       "follow,f", po::bool_switch(&follow), "keep printing new lines")("lines,n", po::value(&lines),
                                                                      "lines to show first (default 50)");
-  common.add_to(desc);
-  po::positional_options_description pos;
-  pos.add("node", 1);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, &pos, vm, "imsbox logs [NODE] [-f] [-n LINES] [--data-dir DIR]", code)) return code;
-  const auto rc = common.resolve();
-  if (!rc) return 1;
+  auto rc = parse_command(args, desc, "node", "imsbox logs [NODE] [-f] [-n LINES] [--data-dir DIR]", code);
+  if (!rc) return code;
   const auto log_dir = rc->config.data_dir() / "log";
   std::vector<std::string> names;
   for (const auto n : runtime::node_names()) names.emplace_back(n);
@@ -435,14 +415,10 @@ int cmd_config(const Args& args) {
     std::cerr << "usage: " << usage << "\n";
     return 2;
   }
-  CommonOptions common;
   po::options_description desc("imsbox config");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(Args(args.begin() + 1, args.end()), desc, nullptr, vm, usage, code)) return code;
-  const auto rc = common.resolve();
-  if (!rc) return 1;
+  auto rc = parse_command(Args(args.begin() + 1, args.end()), desc, nullptr, usage, code);
+  if (!rc) return code;
   if (args[0] == "check") {
     std::cout << "configuration is valid ("
               << (rc->file ? rc->file->string() : std::string("no file: built-in defaults")) << ")\n";

@@ -2,8 +2,6 @@
 // What every imsbox-ctl subcommand shares: --data-dir / --config, config
 // resolution with a readable error, and opening the store.
 #include <boost/program_options/options_description.hpp>
-#include <boost/program_options/positional_options.hpp>
-#include <boost/program_options/variables_map.hpp>
 #include <optional>
 #include <string>
 
@@ -16,19 +14,14 @@ class Database;
 
 namespace imsbox::ctl {
 
-struct CommonOptions {
-  std::string data_dir;
-  std::string config_file;
-  void add_to(boost::program_options::options_description& desc);
-  // Prints the configuration error and returns nothing when it is invalid.
-  std::optional<runtime::ResolvedConfig> resolve() const;
-};
-
-// Parses args against desc (+ positional); prints usage errors. Returns
-// false on error or --help (exit_code says which).
-bool parse_args(const Args& args, const boost::program_options::options_description& desc,
-                const boost::program_options::positional_options_description* positional,
-                boost::program_options::variables_map& vm, const std::string& usage, int& exit_code);
+// Parses a subcommand's arguments: its own options in `desc`, plus
+// --data-dir, --config and --help, and optionally one positional argument
+// (the option named `positional`). Then resolves the configuration. On
+// --help, a usage error or an invalid configuration it prints why and
+// returns nothing, with `exit_code` set to 0, 2 or 1.
+std::optional<runtime::ResolvedConfig> parse_command(const Args& args, boost::program_options::options_description& desc,
+                                                     const char* positional, const std::string& usage,
+                                                     int& exit_code);
 
 store::Database open_store(const runtime::Config& config, const std::string& owner);
 

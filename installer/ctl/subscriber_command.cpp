@@ -59,10 +59,8 @@ struct Session {
 
 // Opens the store for provisioning. `create` allows a first subscriber to be
 // added before the box ever ran.
-std::unique_ptr<Session> open_session(const CommonOptions& common, bool create) {
-  auto resolved = common.resolve();
-  if (!resolved) return nullptr;
-  const auto& config = resolved->config;
+std::unique_ptr<Session> open_session(runtime::ResolvedConfig resolved, bool create) {
+  const auto& config = resolved.config;
   const auto path = config.path("store.path");
   if (!std::filesystem::exists(path)) {
     if (!create) {
@@ -73,7 +71,7 @@ std::unique_ptr<Session> open_session(const CommonOptions& common, bool create) 
   }
   try {
     auto db = open_store(config, "hss");
-    return std::make_unique<Session>(std::move(*resolved), std::move(db));
+    return std::make_unique<Session>(std::move(resolved), std::move(db));
   } catch (const store::StoreError& e) {
     std::cerr << "imsbox: " << e.what() << "\n";
     return nullptr;
@@ -81,7 +79,6 @@ std::unique_ptr<Session> open_session(const CommonOptions& common, bool create) 
 }
 
 int add(const Args& args) {
-  CommonOptions common;
   hss::NewSubscriber s;
   po::options_description desc("imsbox subscriber add");
   desc.add_options()("impi", po::value(&s.impi)->required(), "private identity, user@realm")(
@@ -92,11 +89,10 @@ int add(const Args& args) {
   opt(desc, "amf", s.amf, "authentication management field, 4 hex digits (default 8000)");
   opt(desc, "sqn", s.sqn, "initial sequence number, 12 hex digits (default 000000000000)");
   opt(desc, "password", s.password, "password for SIP digest");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, nullptr, vm, kUsage, code)) return code;
-  auto session = open_session(common, true);
+  auto rc = parse_command(args, desc, nullptr, kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), true);
   if (!session) return 1;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
@@ -106,7 +102,6 @@ int add(const Args& args) {
 }
 
 int change(const Args& args) {
-  CommonOptions common;
   std::string impi;
   hss::SubscriberChange c;
   po::options_description desc("imsbox subscriber set");
@@ -121,13 +116,10 @@ int change(const Args& args) {
       "no-password", po::bool_switch(&c.remove_password), "remove the password")(
       "add-impu", po::value(&c.add_impus), "add a public identity (repeatable)")(
       "del-impu", po::value(&c.remove_impus), "remove a public identity (repeatable)");
-  common.add_to(desc);
-  po::positional_options_description pos;
-  pos.add("impi", 1);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, &pos, vm, kUsage, code)) return code;
-  auto session = open_session(common, false);
+  auto rc = parse_command(args, desc, "impi", kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), false);
   if (!session) return 1;
   session->provisioning.change(impi, c);
   std::cout << "changed " << impi << "\n";
@@ -135,17 +127,13 @@ int change(const Args& args) {
 }
 
 int del(const Args& args) {
-  CommonOptions common;
   std::string impi;
   po::options_description desc("imsbox subscriber del");
   desc.add_options()("impi", po::value(&impi)->required(), "the subscriber to delete");
-  common.add_to(desc);
-  po::positional_options_description pos;
-  pos.add("impi", 1);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, &pos, vm, kUsage, code)) return code;
-  auto session = open_session(common, false);
+  auto rc = parse_command(args, desc, "impi", kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), false);
   if (!session) return 1;
   session->provisioning.remove(impi);
   std::cout << "deleted " << impi << "\n";
@@ -153,19 +141,15 @@ int del(const Args& args) {
 }
 
 int show(const Args& args) {
-  CommonOptions common;
   std::string impi;
   bool secrets = false;
   po::options_description desc("imsbox subscriber show");
   desc.add_options()("impi", po::value(&impi)->required(), "the subscriber to show")(
       "show-secrets", po::bool_switch(&secrets), "also print K and OPc");
-  common.add_to(desc);
-  po::positional_options_description pos;
-  pos.add("impi", 1);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, &pos, vm, kUsage, code)) return code;
-  auto session = open_session(common, false);
+  auto rc = parse_command(args, desc, "impi", kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), false);
   if (!session) return 1;
   const auto r = session->provisioning.find(impi);
   if (!r) {
@@ -192,13 +176,11 @@ int show(const Args& args) {
 }
 
 int list(const Args& args) {
-  CommonOptions common;
   po::options_description desc("imsbox subscriber list");
-  common.add_to(desc);
-  po::variables_map vm;
   int code = 0;
-  if (!parse_args(args, desc, nullptr, vm, kUsage, code)) return code;
-  auto session = open_session(common, false);
+  auto rc = parse_command(args, desc, nullptr, kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), false);
   if (!session) return 1;
   for (const auto& r : session->provisioning.list()) {
     std::cout << r.impi << "  " << auth_kinds(r) << " ";
