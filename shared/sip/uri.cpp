@@ -147,16 +147,19 @@ bool valid_headers(std::string_view h) {
   }
 }
 
+}  // namespace
+
+bool is_valid_host(std::string_view h) { return valid_hostname(h) || valid_ipv4(h) || valid_ipv6_reference(h); }
+
+namespace {
+
 UriParse fail(std::string why) { return UriParse{std::nullopt, std::move(why)}; }
 
 UriParse parse_sip(std::string_view rest, Uri::Scheme scheme) {
   Uri u;
   u.scheme = scheme;
-  if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    u.headers = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-    if (!valid_headers(u.headers)) return fail("malformed URI headers after '?'");
-  }
+  // '@' never appears unescaped after the userinfo (not in params, not in
+  // headers), while the user part may hold '?', ';' and ',': split there first.
   if (const auto at = rest.find('@'); at != std::string_view::npos) {
     auto userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
@@ -170,6 +173,11 @@ UriParse parse_sip(std::string_view rest, Uri::Scheme scheme) {
     if (u.user.empty()) return fail("empty user part before '@'");
     if (!all_of_escaped(u.user, [](char c) { return unreserved(c) || in(c, "&=+$,;?/"); }))
       return fail("invalid character in the user part '" + std::string(u.user) + "'");
+  }
+  if (const auto q = rest.find('?'); q != std::string_view::npos) {
+    u.headers = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    if (!valid_headers(u.headers)) return fail("malformed URI headers after '?'");
   }
   if (const auto semi = rest.find(';'); semi != std::string_view::npos) {
     u.params = rest.substr(semi + 1);
@@ -199,7 +207,7 @@ UriParse parse_sip(std::string_view rest, Uri::Scheme scheme) {
     u.port = static_cast<std::uint16_t>(v);
   }
   if (u.host.empty()) return fail("missing host");
-  if (!valid_hostname(u.host) && !valid_ipv4(u.host) && !valid_ipv6_reference(u.host))
+  if (!is_valid_host(u.host))
     return fail("invalid host '" + std::string(u.host) + "'");
   return UriParse{u, {}};
 }
@@ -261,6 +269,18 @@ UriParse parse_uri(std::string_view text) {
   if (iequals(scheme, "sips")) return parse_sip(rest, Uri::Scheme::sips);
   if (iequals(scheme, "tel")) return parse_tel(rest);
   return fail("unsupported URI scheme '" + std::string(scheme) + "' (sip, sips or tel)");
+}
+
+bool is_absolute_uri(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) return false;
+  const auto scheme = text.substr(0, colon);
+  if (!((scheme[0] >= 'a' && scheme[0] <= 'z') || (scheme[0] >= 'A' && scheme[0] <= 'Z'))) return false;
+  for (char c : scheme) {
+    if (!alnum(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  // RFC 2396 uric: reserved / unreserved / escaped
+  return all_of_escaped(text.substr(colon + 1), [](char c) { return unreserved(c) || in(c, ";/?:@&=+$,"); });
 }
 
 }  // namespace imsbox::sip

@@ -30,6 +30,14 @@ struct UriParse {
   std::string error;  // why not, when uri is empty
 };
 
+// Strict parse of a sip:, sips: or tel: URI; any other scheme is an error.
 UriParse parse_uri(std::string_view text);
+
+// host = hostname / IPv4address / IPv6reference (with its brackets).
+bool is_valid_host(std::string_view host);
+
+// Whether text is an absoluteURI of any scheme (RFC 3261 §25.1, RFC 2396):
+// what SIP accepts, without understanding it, in a Request-URI or a name-addr.
+bool is_absolute_uri(std::string_view text);
 
 }  // namespace imsbox::sip

@@ -1,0 +1,149 @@
+#include "sip/message.h"
+
+#include <algorithm>
+
+#include "sip/text.h"
+
+namespace imsbox::sip {
+
+std::string_view Message::own(std::string s) {
+  owned_.push_back(std::make_unique<std::string>(std::move(s)));
+  return *owned_.back();
+}
+
+const HeaderField* Message::find(HeaderId id) const {
+  for (const auto& h : headers_) {
+    if (h.id == id) return &h;
+  }
+  return nullptr;
+}
+
+const HeaderField* Message::find(std::string_view name) const {
+  const HeaderId id = header_id(name);
+  if (id != HeaderId::other) return find(id);
+  for (const auto& h : headers_) {
+    if (h.id == HeaderId::other && text::iequals(text::trim(h.name), name)) return &h;
+  }
+  return nullptr;
+}
+
+std::size_t Message::count(HeaderId id) const {
+  return static_cast<std::size_t>(
+      std::count_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; }));
+}
+
+std::vector<Via> Message::vias() const {
+  std::vector<Via> out;
+  for (const auto& h : headers_) {
+    if (h.id != HeaderId::via) continue;
+    auto list = parse_via_list(h.value);
+    for (auto& v : list.value) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+NameAddr Message::from() const {
+  const auto* h = find(HeaderId::from);
+  return h ? parse_name_addr(h->value).value : NameAddr{};
+}
+
+NameAddr Message::to() const {
+  const auto* h = find(HeaderId::to);
+  return h ? parse_name_addr(h->value).value : NameAddr{};
+}
+
+std::string_view Message::call_id() const {
+  const auto* h = find(HeaderId::call_id);
+  return h ? h->value : std::string_view();
+}
+
+CSeq Message::cseq() const {
+  const auto* h = find(HeaderId::cseq);
+  return h ? parse_cseq(h->value).value : CSeq{};
+}
+
+std::optional<std::uint32_t> Message::max_forwards() const {
+  const auto* h = find(HeaderId::max_forwards);
+  if (!h) return std::nullopt;
+  const auto n = parse_number(h->value, 255);
+  if (!n) return std::nullopt;
+  return static_cast<std::uint32_t>(n.value);
+}
+
+void Message::set_request_uri(std::string uri) { request_uri_ = own(std::move(uri)); }
+
+void Message::prepend(HeaderId id, std::string value) {
+  const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
+  headers_.insert(it == headers_.end() ? headers_.begin() : it, HeaderField{id, header_name(id), own(std::move(value)), {}});
+}
+
+void Message::append(HeaderId id, std::string value) {
+  headers_.push_back(HeaderField{id, header_name(id), own(std::move(value)), {}});
+}
+
+void Message::append(std::string name, std::string value) {
+  const auto n = own(std::move(name));
+  headers_.push_back(HeaderField{header_id(n), n, own(std::move(value)), {}});
+}
+
+bool Message::remove_first_value(HeaderId id) {
+  const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
+  if (it == headers_.end()) return false;
+  const auto parts = split_list(it->value);
+  if (!parts || parts.value.size() <= 1) {
+    headers_.erase(it);
+    return true;
+  }
+  // keep the rest of the list, from the second element on
+  const auto second = parts.value[1];
+  it->value = own(std::string(it->value.substr(static_cast<std::size_t>(second.data() - it->value.data()))));
+  it->raw = {};
+  return true;
+}
+
+std::size_t Message::remove_all(HeaderId id) {
+  const auto before = headers_.size();
+  std::erase_if(headers_, [id](const HeaderField& h) { return h.id == id; });
+  return before - headers_.size();
+}
+
+void Message::set(HeaderId id, std::string value) {
+  const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
+  if (it == headers_.end()) {
+    append(id, std::move(value));
+    return;
+  }
+  it->value = own(std::move(value));
+  it->raw = {};
+  it->name = header_name(id);
+}
+
+void Message::set_body(std::string body, std::string_view content_type) {
+  body_ = own(std::move(body));
+  remove_all(HeaderId::content_type);
+  if (!body_.empty()) append(HeaderId::content_type, std::string(content_type));
+}
+
+std::string Message::serialize() const {
+  std::string out;
+  out.reserve((bytes_ ? bytes_->size() : 512) + 64);
+  if (is_request()) {
+    out.append(method_).append(" ").append(request_uri_).append(" SIP/2.0\r\n");
+  } else {
+    out.append("SIP/2.0 ").append(std::to_string(status_)).append(" ").append(reason_).append("\r\n");
+  }
+  for (const auto& h : headers_) {
+    if (h.id == HeaderId::content_length) continue;
+    if (!h.raw.empty()) {
+      out.append(h.raw);
+    } else {
+      out.append(h.name).append(": ").append(h.value);
+    }
+    out.append("\r\n");
+  }
+  out.append("Content-Length: ").append(std::to_string(body_.size())).append("\r\n\r\n");
+  out.append(body_);
+  return out;
+}
+
+}  // namespace imsbox::sip
