@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "ctl/common.h"
-#include "ctl/tls_cert.h"
+#include "runtime/tls_cert.h"
 #include "hss/provisioning.h"
 #include "runtime/http_get.h"
 #include "store/database.h"
@@ -158,7 +158,7 @@ void ensure_certificate(const runtime::Config& c) {
   const auto dir = c.data_dir() / "tls";
   std::filesystem::create_directories(dir);
   if (std::filesystem::exists(dir / "cert.pem") && std::filesystem::exists(dir / "key.pem")) return;
-  make_self_signed_certificate(std::string(c.domain()), dir / "cert.pem", dir / "key.pem");
+  runtime::make_self_signed_certificate(std::string(c.domain()), dir / "cert.pem", dir / "key.pem");
   std::cout << "generated a self-signed TLS certificate for " << c.domain() << " in " << dir.string() << "\n";
 }
 

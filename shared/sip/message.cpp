@@ -6,6 +6,20 @@
 
 namespace imsbox::sip {
 
+Message Message::request(std::string method, std::string request_uri) {
+  Message m;
+  m.method_ = m.own(std::move(method));
+  m.request_uri_ = m.own(std::move(request_uri));
+  return m;
+}
+
+Message Message::response(int status, std::string reason) {
+  Message m;
+  m.status_ = status;
+  m.reason_ = m.own(std::move(reason));
+  return m;
+}
+
 std::string_view Message::own(std::string s) {
   owned_.push_back(std::make_unique<std::string>(std::move(s)));
   return *owned_.back();

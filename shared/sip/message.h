@@ -29,6 +29,10 @@ struct HeaderField {
 
 class Message {
  public:
+  // A new request or response with no header fields yet.
+  static Message request(std::string method, std::string request_uri);
+  static Message response(int status, std::string reason);
+
   bool is_request() const { return status_ == 0; }
   // Request line
   std::string_view method() const { return method_; }

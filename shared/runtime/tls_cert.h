@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-namespace imsbox::ctl {
+namespace imsbox::runtime {
 
 // Writes key_file (mode 0600, EC P-256, PEM) and cert_file (PEM, X.509 v3,
 // valid 825 days, SAN: the domain, *.domain, localhost, 127.0.0.1, ::1).
@@ -12,4 +12,4 @@ namespace imsbox::ctl {
 void make_self_signed_certificate(const std::string& domain, const std::filesystem::path& cert_file,
                                   const std::filesystem::path& key_file);
 
-}  // namespace imsbox::ctl
+}  // namespace imsbox::runtime

@@ -1,4 +1,4 @@
-#include "ctl/tls_cert.h"
+#include "runtime/tls_cert.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -11,7 +11,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace imsbox::ctl {
+namespace imsbox::runtime {
 
 namespace {
 
@@ -85,4 +85,4 @@ void make_self_signed_certificate(const std::string& domain, const std::filesyst
   write_pem(cert_file, 0644, [&](std::FILE* f) { return PEM_write_X509(f, cert.get()) == 1; });
 }
 
-}  // namespace imsbox::ctl
+}  // namespace imsbox::runtime

@@ -1,0 +1,35 @@
+#pragma once
+// Where a SIP message came from or goes to, at the transport layer.
+//
+// A connection-oriented peer (TCP, TLS, WS, WSS) carries the id of the
+// connection the message came on: responses and in-dialog requests go back
+// over it (a browser behind WS cannot be reached any other way). 0 means no
+// connection: UDP, or "open one" when sending over TCP/TLS.
+#include <boost/asio/ip/address.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace imsbox::sip {
+
+enum class Transport : std::uint8_t { udp, tcp, tls, ws, wss };
+
+// The Via transport token: "UDP", "TCP", "TLS", "WS", "WSS" (RFC 3261, RFC 7118).
+std::string_view to_string(Transport t);
+bool is_reliable(Transport t);  // everything but UDP
+bool is_secure(Transport t);    // TLS, WSS
+
+using ConnectionId = std::uint64_t;
+
+struct Peer {
+  Transport transport = Transport::udp;
+  boost::asio::ip::address address;
+  std::uint16_t port = 0;
+  ConnectionId connection = 0;
+  friend bool operator==(const Peer&, const Peer&) = default;
+};
+
+// "UDP 192.0.2.1:5060", "WSS [2001:db8::1]:443 #7": for logs.
+std::string to_string(const Peer& p);
+
+}  // namespace imsbox::sip
