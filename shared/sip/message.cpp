@@ -20,6 +20,32 @@ Message Message::response(int status, std::string reason) {
   return m;
 }
 
+Message Message::clone() const {
+  Message c;
+  if (bytes_) c.bytes_ = std::make_unique<std::string>(*bytes_);
+  // A view points into the received bytes, into a string this message owns,
+  // or at static text (canonical header names): rebase the first two.
+  const auto rebase = [&](std::string_view v) -> std::string_view {
+    if (v.data() == nullptr) return v;
+    if (bytes_ && v.data() >= bytes_->data() && v.data() <= bytes_->data() + bytes_->size()) {
+      return std::string_view(c.bytes_->data() + (v.data() - bytes_->data()), v.size());
+    }
+    for (const auto& o : owned_) {
+      if (v.data() >= o->data() && v.data() <= o->data() + o->size()) return c.own(std::string(v));
+    }
+    return v;
+  };
+  c.method_ = rebase(method_);
+  c.request_uri_ = rebase(request_uri_);
+  c.reason_ = rebase(reason_);
+  c.version_ = rebase(version_);
+  c.status_ = status_;
+  c.body_ = rebase(body_);
+  c.headers_.reserve(headers_.size());
+  for (const auto& h : headers_) c.headers_.push_back(HeaderField{h.id, rebase(h.name), rebase(h.value), rebase(h.raw)});
+  return c;
+}
+
 std::string_view Message::own(std::string s) {
   owned_.push_back(std::make_unique<std::string>(std::move(s)));
   return *owned_.back();
@@ -111,6 +137,20 @@ bool Message::remove_first_value(HeaderId id) {
   // keep the rest of the list, from the second element on
   const auto second = parts.value[1];
   it->value = own(std::string(it->value.substr(static_cast<std::size_t>(second.data() - it->value.data()))));
+  it->raw = {};
+  return true;
+}
+
+bool Message::remove_last_value(HeaderId id) {
+  const auto it = std::find_if(headers_.rbegin(), headers_.rend(), [id](const HeaderField& h) { return h.id == id; });
+  if (it == headers_.rend()) return false;
+  const auto parts = split_list(it->value);
+  if (!parts || parts.value.size() <= 1) {
+    headers_.erase(std::next(it).base());
+    return true;
+  }
+  const auto& prev = parts.value[parts.value.size() - 2];
+  it->value = own(std::string(it->value.substr(0, static_cast<std::size_t>(prev.data() + prev.size() - it->value.data()))));
   it->raw = {};
   return true;
 }

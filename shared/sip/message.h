@@ -33,6 +33,9 @@ class Message {
   static Message request(std::string method, std::string request_uri);
   static Message response(int status, std::string reason);
 
+  // A deep copy (a proxy forwards one copy per target, RFC 3261 §16.6 step 1).
+  Message clone() const;
+
   bool is_request() const { return status_ == 0; }
   // Request line
   std::string_view method() const { return method_; }
@@ -69,6 +72,8 @@ class Message {
   // Removes the first value of a field; a field holding several values
   // ("Route: <a>, <b>") keeps the others. Returns false when there is none.
   bool remove_first_value(HeaderId id);
+  // Removes the last value of the last field with that id.
+  bool remove_last_value(HeaderId id);
   // Removes every field with that id; returns how many.
   std::size_t remove_all(HeaderId id);
   // Replaces the value of the first field with that id (appending one if absent).
