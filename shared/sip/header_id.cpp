@@ -1,5 +1,9 @@
 #include "sip/header_id.h"
 
+#include <array>
+#include <cstdint>
+#include <iterator>
+
 #include "sip/text.h"
 
 namespace imsbox::sip {
@@ -75,9 +79,30 @@ constexpr Entry kHeaders[] = {
     {HeaderId::timestamp, "Timestamp", 0},
 };
 
+// (length, lower-case first and last letter) packed in one integer: one
+// compare rules out nearly every entry before the full comparison.
+constexpr std::uint32_t key(std::string_view n) {
+  return static_cast<std::uint32_t>(n.size()) << 16 | static_cast<std::uint32_t>(static_cast<unsigned char>(text::lower(n.front()))) << 8 |
+         static_cast<unsigned char>(text::lower(n.back()));
+}
+
+constexpr std::size_t slot_of(std::uint32_t k) { return (k * 2654435761u) >> 24; }  // 256 slots
+
+// Open addressing over the keys: index + 1 of the entry, 0 = empty.
+constexpr auto kTable = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (std::size_t i = 0; i < std::size(kHeaders); ++i) {
+    auto slot = slot_of(key(kHeaders[i].name));
+    while (table[slot] != 0) slot = (slot + 1) & 0xff;
+    table[slot] = static_cast<std::uint8_t>(i + 1);
+  }
+  return table;
+}();
+
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
+  if (name.empty()) return HeaderId::other;
   if (name.size() == 1) {
     const char c = text::lower(name[0]);
     for (const auto& e : kHeaders) {
@@ -85,8 +110,10 @@ HeaderId header_id(std::string_view name) {
     }
     return HeaderId::other;
   }
-  for (const auto& e : kHeaders) {
-    if (e.name.size() == name.size() && text::lower(e.name[0]) == text::lower(name[0]) && text::iequals(e.name, name)) return e.id;
+  const auto k = key(name);
+  for (auto slot = slot_of(k); kTable[slot] != 0; slot = (slot + 1) & 0xff) {
+    const auto& e = kHeaders[kTable[slot] - 1];
+    if (key(e.name) == k && text::iequals(e.name, name)) return e.id;
   }
   return HeaderId::other;
 }

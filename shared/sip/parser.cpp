@@ -1,5 +1,7 @@
 #include "sip/parser.h"
 
+#include <array>
+
 #include "sip/text.h"
 #include "sip/uri.h"
 
@@ -112,46 +114,39 @@ bool parse_status_line(MessageBuilder& b, std::string_view line) {
   return true;
 }
 
-const char* check_single(const Message& m, HeaderId id, bool required) {
-  const auto n = m.count(id);
-  if (n == 0 && required) return "missing";
-  if (n > 1) return "more than one";
-  return nullptr;
-}
-
-// The fields a response to this request must copy (RFC 3261 §8.2.6.2) are
-// there to copy: sound Via, From, To and Call-ID, and one CSeq (copied as it
-// is, even when its number is out of range: RFC 4475 §3.1.2.4 wants a 400).
-bool answerable(const Message& m) {
-  for (HeaderId id : {HeaderId::from, HeaderId::to, HeaderId::call_id, HeaderId::cseq}) {
-    if (m.count(id) != 1) return false;
+// Counts the fields of each kind in one pass.
+struct FieldCounts {
+  std::array<std::uint16_t, 256> n{};
+  explicit FieldCounts(const Message& m) {
+    for (const auto& h : m.headers()) ++n[static_cast<std::size_t>(h.id)];
   }
-  if (m.count(HeaderId::via) == 0) return false;
-  for (const auto& h : m.headers()) {
-    if (h.id == HeaderId::via && !parse_via_list(h.value)) return false;
-  }
-  return parse_name_addr(m.find(HeaderId::from)->value) && parse_name_addr(m.find(HeaderId::to)->value) &&
-         is_valid_call_id(m.find(HeaderId::call_id)->value);
-}
+  std::uint16_t operator[](HeaderId id) const { return n[static_cast<std::size_t>(id)]; }
+};
 
-void validate_fields(const Message& m, Fault& fault) {
+// Checks the fields every element relies on; returns whether a response can
+// be formed from them (RFC 3261 §8.2.6.2: sound Via, From, To and Call-ID,
+// and one CSeq, copied as it is even when its number is out of range: RFC
+// 4475 §3.1.2.4 wants a 400 for that).
+bool validate_fields(const Message& m, Fault& fault) {
+  const FieldCounts counts(m);
+  bool answerable = counts[HeaderId::via] > 0;
   for (HeaderId id : {HeaderId::from, HeaderId::to, HeaderId::call_id, HeaderId::cseq}) {
-    if (const char* problem = check_single(m, id, true)) {
-      fault.set(400, std::string(problem) + " " + std::string(header_name(id)) + " header");
+    if (counts[id] != 1) {
+      fault.set(400, std::string(counts[id] == 0 ? "missing " : "more than one ") + std::string(header_name(id)) + " header");
+      answerable = false;
     }
   }
   for (HeaderId id : {HeaderId::max_forwards, HeaderId::content_length, HeaderId::date}) {
-    if (const char* problem = check_single(m, id, false)) {
-      fault.set(400, std::string(problem) + " " + std::string(header_name(id)) + " header");
-    }
+    if (counts[id] > 1) fault.set(400, "more than one " + std::string(header_name(id)) + " header");
   }
-  if (m.count(HeaderId::via) == 0) fault.set(400, "missing Via header");
+  if (counts[HeaderId::via] == 0) fault.set(400, "missing Via header");
   for (const auto& h : m.headers()) {
     switch (h.id) {
       case HeaderId::via: {
         const auto vias = parse_via_list(h.value);
         if (!vias) {
           fault.set(400, std::string("Malformed Via: ") + vias.error);
+          answerable = false;
           break;
         }
         for (const auto& v : vias.value) {
@@ -162,7 +157,10 @@ void validate_fields(const Message& m, Fault& fault) {
       case HeaderId::from:
       case HeaderId::to: {
         const auto na = parse_name_addr(h.value);
-        if (!na) fault.set(400, "Malformed " + std::string(header_name(h.id)) + ": " + na.error);
+        if (!na) {
+          fault.set(400, "Malformed " + std::string(header_name(h.id)) + ": " + na.error);
+          answerable = false;
+        }
         break;
       }
       case HeaderId::contact: {
@@ -172,7 +170,10 @@ void validate_fields(const Message& m, Fault& fault) {
         break;
       }
       case HeaderId::call_id:
-        if (!is_valid_call_id(h.value)) fault.set(400, "Malformed Call-ID");
+        if (!is_valid_call_id(h.value)) {
+          fault.set(400, "Malformed Call-ID");
+          answerable = false;
+        }
         break;
       case HeaderId::cseq: {
         const auto cseq = parse_cseq(h.value);
@@ -190,6 +191,7 @@ void validate_fields(const Message& m, Fault& fault) {
         break;
     }
   }
+  return answerable;
 }
 
 }  // namespace
@@ -296,11 +298,11 @@ ParseResult parse_message(std::string bytes, Framing framing, const ParseLimits&
     b.body() = buf.substr(pos);
   }
 
-  validate_fields(m, fault);
+  const bool answerable = validate_fields(m, fault);
   if (fault) {
     result.reason = fault.reason;
     // Answer a request only when the fields a response copies are sound.
-    if (m.is_request() && answerable(m)) {
+    if (m.is_request() && answerable) {
       result.status = fault.status;
       result.message = std::move(m);
     }
