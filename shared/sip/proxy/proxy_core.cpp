@@ -1,0 +1,467 @@
+#include "sip/proxy/proxy_core.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "sip/proxy/request_checks.h"
+#include "sip/response.h"
+#include "sip/text.h"
+#include "sip/transaction/cancel.h"
+#include "sip/uri.h"
+
+namespace imsbox::sip::proxy {
+
+using transaction::ClientTransactionId;
+using transaction::ServerTransactionId;
+using namespace std::chrono;
+
+// One proxied transaction: the server transaction upstream, the services
+// taking part, and at most one branch downstream at a time (sequential forking).
+class ProxyCore::Transaction final : public ProxyTsxHelper {
+ public:
+  Transaction(ProxyCore& core, ServerTransactionId id, Message request, Peer source, Interface inbound)
+      : core_(core), server_(id), request_(std::move(request)), source_(std::move(source)), inbound_(std::move(inbound)),
+        is_invite_(request_.method() == "INVITE") {}
+
+  ~Transaction() override {
+    disarm(wait_timer_);
+    if (branch_) {
+      disarm(branch_->timer);
+      core_.by_client_.erase(branch_->id);
+    }
+  }
+
+  void add_service(std::unique_ptr<ProxyTsx> tsx) { tsxs_.push_back(std::move(tsx)); }
+  ServerTransactionId id() const { return server_; }
+
+  // ---- ProxyTsxHelper ----
+  Message& request() override { return request_; }
+  const Peer& source() const override { return source_; }
+  const Interface& inbound() const override { return inbound_; }
+
+  void respond(Message response) override {
+    if (final_sent_) return;
+    if (response.status() >= 200) {
+      final_sent_ = true;
+      targets_.clear();
+      cancel_branch();
+    }
+    core_.layer_->respond(server_, std::move(response));
+  }
+
+  void respond(int status, std::string_view reason) override {
+    respond(make_response(request_, status, reason, status > 100 ? to_tag() : std::string_view()));
+  }
+
+  void add_target(Target target) override { targets_.push_back(std::move(target)); }
+  void record_route() override { record_route_ = true; }
+
+  void resume(Verdict verdict) override {
+    if (!waiting_) return;
+    waiting_ = false;
+    disarm(wait_timer_);
+    after_service(verdict);
+  }
+
+  // ---- driven by the core ----
+  void start() {
+    if (core_.options_.record_route && is_dialog_creating()) record_route_ = true;
+    run_services();
+  }
+
+  void on_branch_response(ClientTransactionId id, Message response) {
+    if (!branch_ || branch_->id != id) {
+      // a 2xx from a branch we gave up on: still the caller's (RFC 6026)
+      if (response.status() >= 200 && response.status() < 300 && is_invite_) forward_stray(std::move(response));
+      return;
+    }
+    response.remove_first_value(HeaderId::via);  // ours
+    const int status = response.status();
+    if (status < 200) {
+      branch_->provisional = true;
+      if (cancel_pending_) send_cancel();
+      if (status == 100 || final_sent_) return;
+      pass_upstream(std::move(response), false);
+      return;
+    }
+    end_branch();
+    if (status < 300) {
+      if (final_sent_) {
+        forward_stray(std::move(response));
+        return;
+      }
+      targets_.clear();
+      pass_upstream(std::move(response), true);
+      return;
+    }
+    finals_.push_back(std::move(response));
+    if (status >= 600 || cancelled_ || final_sent_) targets_.clear();
+    next_target();
+  }
+
+  void on_cancel() {
+    if (final_sent_ || cancelled_) return;
+    cancelled_ = true;
+    for (auto& t : tsxs_) t->on_cancel(*this);
+    targets_.clear();
+    cancel_branch();
+    if (!branch_) finish();  // nothing downstream: answer the INVITE ourselves
+  }
+
+  void on_branch_timeout() {
+    if (!branch_) return;
+    if (branch_->provisional) {
+      send_cancel();  // the 487 will come back and the next target follows
+      return;
+    }
+    // no answer at all: give up on this branch
+    auto timeout = make_response(branch_->request, 408);
+    timeout.remove_first_value(HeaderId::via);
+    end_branch();
+    finals_.push_back(std::move(timeout));
+    next_target();
+  }
+
+  void on_wait_expired() {
+    if (!waiting_) return;
+    waiting_ = false;
+    respond(500, "Service Did Not Answer");
+  }
+
+ private:
+  struct Branch {
+    ClientTransactionId id;
+    Message request;  // as sent, for its CANCEL
+    Peer peer;
+    bool provisional = false;
+    bool cancelled = false;
+    std::optional<runtime::TimerQueue::TimerId> timer;
+  };
+
+  bool is_dialog_creating() const {
+    const auto m = request_.method();
+    return request_.to().tag().empty() && (m == "INVITE" || m == "SUBSCRIBE" || m == "REFER" || m == "NOTIFY");
+  }
+
+  std::string_view to_tag() {
+    if (to_tag_.empty()) to_tag_ = "p" + loop_hash(request_).substr(0, 10);
+    return to_tag_;
+  }
+
+  void disarm(std::optional<runtime::TimerQueue::TimerId>& t) {
+    if (t) core_.timers_.cancel(*t);
+    t.reset();
+  }
+
+  void run_services() {
+    while (next_service_ < tsxs_.size() && !final_sent_) {
+      const auto verdict = tsxs_[next_service_]->on_request(*this);
+      if (verdict == Verdict::wait) {
+        waiting_ = true;
+        const auto server = server_;
+        auto& core = core_;
+        wait_timer_ = core_.timers_.schedule_after(duration_cast<microseconds>(core_.options_.wait_limit), [&core, server] {
+          if (auto it = core.transactions_.find(server); it != core.transactions_.end()) it->second->on_wait_expired();
+        });
+        return;
+      }
+      if (verdict == Verdict::done) {
+        if (!final_sent_) respond(500, "Service Answered Nothing");
+        return;
+      }
+      ++next_service_;
+    }
+    if (final_sent_) return;
+    if (cancelled_) {
+      finish();
+      return;
+    }
+    if (targets_.empty()) targets_.push_back(Target{});
+    next_target();
+  }
+
+  void after_service(Verdict verdict) {
+    if (verdict == Verdict::wait) {
+      --next_service_;  // the same service waits again
+    }
+    if (verdict == Verdict::done) {
+      if (!final_sent_) respond(500, "Service Answered Nothing");
+      return;
+    }
+    ++next_service_;
+    run_services();
+  }
+
+  void next_target() {
+    while (!targets_.empty() && !final_sent_ && !cancelled_) {
+      Target target = std::move(targets_.front());
+      targets_.pop_front();
+      if (start_branch(target)) return;
+    }
+    if (!branch_) finish();
+  }
+
+  bool start_branch(const Target& target) {
+    Message copy = request_.clone();
+    if (!target.request_uri.empty()) copy.set_request_uri(target.request_uri);
+    for (auto it = target.routes.rbegin(); it != target.routes.rend(); ++it) copy.prepend(HeaderId::route, *it);
+    auto peer = target.peer ? target.peer : next_hop(copy, core_.options_.resolve);
+    if (!peer) {
+      auto nowhere = make_response(request_, 404, "No Route to the Target");
+      finals_.push_back(std::move(nowhere));
+      return false;
+    }
+    ForwardPlan plan;
+    plan.inbound = inbound_;
+    plan.outbound = core_.interface_for(peer->transport);
+    plan.record_route = record_route_;
+    plan.branch = make_branch(copy, std::to_string(core_.next_branch_++));
+    Message forward = prepare_forward(copy, plan);
+    Message kept = forward.clone();
+    const auto id = core_.layer_->send_request(std::move(forward), *peer);
+    if (!id) {
+      finals_.push_back(make_response(request_, 503, "Cannot Send to the Target"));
+      return false;
+    }
+    branch_ = Branch{*id, std::move(kept), *peer, false, false, std::nullopt};
+    core_.by_client_[*id] = this;
+    const auto limit = target.timeout.count() > 0 ? target.timeout : (is_invite_ ? core_.options_.invite_timeout : milliseconds(0));
+    if (limit.count() > 0) {
+      const auto server = server_;
+      const auto client = *id;
+      auto& core = core_;
+      branch_->timer = core_.timers_.schedule_after(duration_cast<microseconds>(limit), [&core, server, client] {
+        auto it = core.transactions_.find(server);
+        if (it == core.transactions_.end() || !it->second->branch_ || it->second->branch_->id != client) return;
+        it->second->branch_->timer.reset();
+        it->second->on_branch_timeout();
+      });
+    }
+    return true;
+  }
+
+  void end_branch() {
+    if (!branch_) return;
+    disarm(branch_->timer);
+    core_.by_client_.erase(branch_->id);
+    branch_.reset();
+  }
+
+  void cancel_branch() {
+    if (!branch_ || !is_invite_) return;
+    if (branch_->provisional) {
+      send_cancel();
+    } else {
+      cancel_pending_ = true;  // §16.10: CANCEL once a provisional response arrives
+    }
+  }
+
+  void send_cancel() {
+    cancel_pending_ = false;
+    if (!branch_ || branch_->cancelled) return;
+    branch_->cancelled = true;
+    core_.layer_->send_request(transaction::make_cancel(branch_->request), branch_->peer);
+  }
+
+  // The chosen final response, or 408 when none came (§16.7 step 6).
+  void finish() {
+    if (final_sent_) return;
+    if (finals_.empty()) {
+      respond(cancelled_ ? 487 : 408, {});
+      return;
+    }
+    std::vector<int> statuses;
+    for (const auto& f : finals_) statuses.push_back(f.status());
+    Message best = std::move(finals_[best_response(statuses)]);
+    finals_.clear();
+    if (best.status() == 503) best = make_response(request_, 500, {}, to_tag());  // §16.7 step 6
+    pass_upstream(std::move(best), true);
+  }
+
+  void pass_upstream(Message response, bool final) {
+    for (auto it = tsxs_.rbegin(); it != tsxs_.rend(); ++it) (*it)->on_response(*this, response);
+    if (final) final_sent_ = true;
+    core_.layer_->respond(server_, std::move(response));
+  }
+
+  void forward_stray(Message response) {
+    if (auto peer = core_.response_peer(response)) core_.sender_->send(*peer, response);
+  }
+
+  ProxyCore& core_;
+  ServerTransactionId server_;
+  Message request_;
+  Peer source_;
+  Interface inbound_;
+  bool is_invite_;
+  std::vector<std::unique_ptr<ProxyTsx>> tsxs_;
+  std::size_t next_service_ = 0;
+  bool waiting_ = false;
+  std::optional<runtime::TimerQueue::TimerId> wait_timer_;
+  bool final_sent_ = false;
+  bool cancelled_ = false;
+  bool cancel_pending_ = false;
+  bool record_route_ = false;
+  std::deque<Target> targets_;
+  std::optional<Branch> branch_;
+  std::vector<Message> finals_;
+  std::string to_tag_;
+};
+
+ProxyCore::ProxyCore(runtime::TimerQueue& timers, ProxyOptions options, std::vector<std::unique_ptr<ProxyService>> services)
+    : timers_(timers), options_(std::move(options)), services_(std::move(services)) {
+  for (const auto& i : options_.interfaces) own_sent_by_.push_back(i.sent_by());
+  if (!options_.resolve) options_.resolve = [](std::string_view) { return std::optional<boost::asio::ip::address>(); };
+}
+
+ProxyCore::~ProxyCore() {
+  for (const auto t : pending_erase_) timers_.cancel(t);
+  transactions_.clear();
+}
+
+void ProxyCore::attach(transaction::TransactionLayer& layer, transaction::Sender& sender) {
+  layer_ = &layer;
+  sender_ = &sender;
+}
+
+bool ProxyCore::is_own_uri(std::string_view uri) const {
+  const auto parsed = parse_uri(uri);
+  if (!parsed.uri || parsed.uri->scheme == Uri::Scheme::tel) return false;
+  auto host = parsed.uri->host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  for (const auto& i : options_.interfaces) {
+    if (text::iequals(host, i.host) && (!parsed.uri->port || *parsed.uri->port == i.port)) return true;
+  }
+  for (const auto& h : options_.own_hosts) {
+    if (text::iequals(host, h)) return true;
+  }
+  return false;
+}
+
+const Interface& ProxyCore::interface_for(Transport t) const {
+  for (const auto& i : options_.interfaces) {
+    if (i.transport == t) return i;
+  }
+  return options_.interfaces.front();
+}
+
+std::optional<Peer> ProxyCore::response_peer(const Message& response) const {
+  const auto vias = response.vias();
+  if (vias.empty()) return std::nullopt;
+  const auto& via = vias.front();
+  Peer peer;
+  const auto t = via.transport;
+  peer.transport = text::iequals(t, "TCP") ? Transport::tcp
+                   : text::iequals(t, "TLS") ? Transport::tls
+                   : text::iequals(t, "WS")  ? Transport::ws
+                   : text::iequals(t, "WSS") ? Transport::wss
+                                             : Transport::udp;
+  std::string_view host = via.host;
+  if (const auto* received = find_param(via.params, "received"); received && received->has_value) host = received->value;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  peer.address = boost::asio::ip::make_address(std::string(host), ec);
+  if (ec) {
+    const auto resolved = options_.resolve(host);
+    if (!resolved) return std::nullopt;
+    peer.address = *resolved;
+  }
+  peer.port = via.port ? *via.port : 5060;
+  if (const auto* rport = find_param(via.params, "rport"); rport && rport->has_value) {
+    const auto n = parse_number(rport->value, 65535);
+    if (n) peer.port = static_cast<std::uint16_t>(n.value);
+  }
+  return peer;
+}
+
+void ProxyCore::on_request(ServerTransactionId id, const Message& request, const transaction::RequestContext& context) {
+  if (request.method() == "CANCEL") {
+    // §16.10: answer the CANCEL, then cancel what the INVITE started
+    auto it = context.invite ? transactions_.find(*context.invite) : transactions_.end();
+    if (it == transactions_.end()) {
+      layer_->respond(id, make_response(request, 481, {}, "p481"));
+      return;
+    }
+    layer_->respond(id, make_response(request, 200));
+    it->second->on_cancel();
+    return;
+  }
+  const std::vector<std::string_view> supported(options_.supported_options.begin(), options_.supported_options.end());
+  if (auto rejection = check_request(request, supported)) {
+    auto response = make_response(request, rejection->status, rejection->reason, "prej");
+    for (auto& [hid, value] : rejection->headers) response.append(hid, value);
+    layer_->respond(id, std::move(response));
+    return;
+  }
+  if (loop_detected(request, own_sent_by_)) {
+    layer_->respond(id, make_response(request, 482, {}, "ploop"));
+    return;
+  }
+  Message working = request.clone();
+  preprocess_route(working, [this](std::string_view uri) { return is_own_uri(uri); });
+  auto tx = std::make_unique<Transaction>(*this, id, std::move(working), context.source, interface_for(context.source.transport));
+  for (auto& service : services_) {
+    if (auto tsx = service->on_request(request, context.source)) tx->add_service(std::move(tsx));
+  }
+  auto* raw = tx.get();
+  transactions_[id] = std::move(tx);
+  raw->start();
+}
+
+void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {
+  // the ACK of a 2xx is forwarded statelessly along the Route set (§16.6)
+  preprocess_route(ack, [this](std::string_view uri) { return is_own_uri(uri); });
+  const auto peer = next_hop(ack, options_.resolve);
+  if (!peer) return;
+  ForwardPlan plan;
+  plan.outbound = interface_for(peer->transport);
+  plan.inbound = plan.outbound;
+  plan.branch = make_branch(ack, "ack");
+  sender_->send(*peer, prepare_forward(ack, plan));
+}
+
+void ProxyCore::on_response(ClientTransactionId id, Message response) {
+  const auto it = by_client_.find(id);
+  if (it == by_client_.end()) {
+    // a branch we already ended (e.g. the 487 after our CANCEL, or a late 2xx)
+    if (response.status() >= 200 && response.status() < 300 && response.cseq().method == "INVITE") {
+      on_stray_response(std::move(response), Peer{});
+    }
+    return;
+  }
+  it->second->on_branch_response(id, std::move(response));
+}
+
+void ProxyCore::on_stray_response(Message response, const Peer&) {
+  // RFC 6026 §8.5: a stray 2xx to an INVITE still goes upstream, statelessly
+  if (response.status() < 200 || response.status() >= 300 || response.cseq().method != "INVITE") return;
+  const auto vias = response.vias();
+  if (vias.empty()) return;
+  bool ours = false;
+  for (const auto& s : own_sent_by_) ours |= text::iequals(vias.front().sent_by, s);
+  if (!ours) return;
+  response.remove_first_value(HeaderId::via);
+  if (auto peer = response_peer(response)) sender_->send(*peer, response);
+}
+
+void ProxyCore::on_client_failure(ClientTransactionId id, transaction::Failure, Message response) {
+  // act on the 408 / 503 the layer made as if it had been received (§8.1.3.1)
+  on_response(id, std::move(response));
+}
+
+void ProxyCore::on_server_failure(ServerTransactionId, transaction::Failure) {}
+
+void ProxyCore::on_client_terminated(ClientTransactionId id) { by_client_.erase(id); }
+
+void ProxyCore::on_server_terminated(ServerTransactionId id) {
+  // Erase later: we may be inside one of this transaction's own calls.
+  const auto timer = timers_.schedule_after(microseconds(0), [this, id] {
+    transactions_.erase(id);
+    std::erase_if(pending_erase_, [&](auto t) { return t == erase_timer_of_.at(id); });
+    erase_timer_of_.erase(id);
+  });
+  pending_erase_.push_back(timer);
+  erase_timer_of_[id] = timer;
+}
+
+}  // namespace imsbox::sip::proxy

@@ -1,0 +1,150 @@
+#pragma once
+// The stateful proxy core (RFC 3261 §16) on the transaction layer, with the
+// node logic plugged in as services (ARCHITECTURE.md §1-3).
+//
+// For every request that creates a server transaction the core asks each
+// service, in order, whether it takes part (ProxyService::on_request ->
+// a ProxyTsx, or null). Each taking part sees the request in turn and says
+// what happens next (Verdict): pass it on, it answered, or it waits for
+// something (an HSS answer) and resumes later. When every service passed it
+// on, the core forwards it: to the targets the services added, tried one
+// after the other (sequential forking, each with its own timer), or to where
+// the Route / Request-URI leads. Responses come back through the services
+// (on_response) before they go upstream; the best final one is chosen as
+// §16.7 says. CANCEL cancels the pending branches (§16.10). ACKs of 2xx and
+// stray 2xx responses are forwarded statelessly.
+//
+// The contract the core enforces: a transaction that neither forwards, nor
+// answers, nor resumes within the wait limit is answered 500 by the core.
+// Nothing leaks: per-transaction state ends with the server transaction.
+//
+// Threading: single-threaded on the event loop; services are called from
+// inside the transaction layer's callbacks and may call their helper again.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/timer_queue.h"
+#include "sip/message.h"
+#include "sip/peer.h"
+#include "sip/proxy/routing.h"
+#include "sip/transaction/transaction_layer.h"
+
+namespace imsbox::sip::proxy {
+
+enum class Verdict {
+  next,  // pass the request on (to the next service, then forward it)
+  done,  // the service answered it (helper.respond with a final response)
+  wait,  // the service will call helper.resume() later
+};
+
+// Where a forwarded copy goes.
+struct Target {
+  std::string request_uri;          // the new Request-URI; empty: unchanged
+  std::vector<std::string> routes;  // Route values to put first (e.g. a Path), as written "<sip:..;lr>"
+  std::optional<Peer> peer;         // where to send it; none: from the Route / Request-URI
+  std::chrono::milliseconds timeout{0};  // per-branch limit for a final response; 0: the transaction's own (timer C-like)
+};
+
+// What a service may do with the transaction it takes part in. Narrow on
+// purpose: a unit test can fake it.
+class ProxyTsxHelper {
+ public:
+  virtual ~ProxyTsxHelper() = default;
+  // The request as it will be forwarded; a service may change it.
+  virtual Message& request() = 0;
+  virtual const Peer& source() const = 0;
+  // The interface the request came in on.
+  virtual const Interface& inbound() const = 0;
+  // Answers upstream. A final answer ends forwarding; a provisional one does not.
+  virtual void respond(Message response) = 0;
+  virtual void respond(int status, std::string_view reason = {}) = 0;
+  // Forwarding targets, tried in the order added.
+  virtual void add_target(Target target) = 0;
+  // Ask for Record-Route on the forwarded copies.
+  virtual void record_route() = 0;
+  // After Verdict::wait: go on as if on_request had returned `verdict`.
+  virtual void resume(Verdict verdict) = 0;
+};
+
+// A service's state for one transaction.
+class ProxyTsx {
+ public:
+  virtual ~ProxyTsx() = default;
+  virtual Verdict on_request(ProxyTsxHelper&) { return Verdict::next; }
+  // A response on its way upstream (provisional or the chosen final one); the
+  // service may change it.
+  virtual void on_response(ProxyTsxHelper&, Message&) {}
+  // The transaction was cancelled by the caller.
+  virtual void on_cancel(ProxyTsxHelper&) {}
+};
+
+class ProxyService {
+ public:
+  virtual ~ProxyService() = default;
+  // Whether the service takes part in this request's transaction: its state
+  // for it, or null.
+  virtual std::unique_ptr<ProxyTsx> on_request(const Message& request, const Peer& source) = 0;
+};
+
+struct ProxyOptions {
+  std::vector<Interface> interfaces;        // one per listening transport; the first is the default
+  std::vector<std::string> own_hosts;       // names that mean "this proxy" besides the interfaces' hosts
+  std::vector<std::string> supported_options;  // option tags for Proxy-Require (§16.3 step 5)
+  bool record_route = false;                // Record-Route every dialog-creating request
+  std::chrono::milliseconds invite_timeout{180'000};  // timer C (§16.6 step 11): > 3 min
+  std::chrono::milliseconds wait_limit{10'000};       // a service that waits longer gets the 500
+  // Host names of next hops; IP literals need none.
+  std::function<std::optional<boost::asio::ip::address>(std::string_view host)> resolve;
+};
+
+class ProxyCore final : public transaction::TransactionUser {
+ public:
+  // The layer is wired to this core as its TransactionUser by the caller
+  // (construct the core first, then the layer with it, then attach()).
+  ProxyCore(runtime::TimerQueue& timers, ProxyOptions options, std::vector<std::unique_ptr<ProxyService>> services);
+  ~ProxyCore() override;
+  void attach(transaction::TransactionLayer& layer, transaction::Sender& sender);
+
+  std::size_t active() const { return transactions_.size(); }
+
+  // TransactionUser
+  void on_request(transaction::ServerTransactionId id, const Message& request,
+                  const transaction::RequestContext& context) override;
+  void on_ack(Message ack, const transaction::RequestContext& context) override;
+  void on_response(transaction::ClientTransactionId id, Message response) override;
+  void on_stray_response(Message response, const Peer& source) override;
+  void on_client_failure(transaction::ClientTransactionId id, transaction::Failure failure, Message response) override;
+  void on_server_failure(transaction::ServerTransactionId id, transaction::Failure failure) override;
+  void on_client_terminated(transaction::ClientTransactionId id) override;
+  void on_server_terminated(transaction::ServerTransactionId id) override;
+
+ private:
+  class Transaction;
+  friend class Transaction;
+
+  bool is_own_uri(std::string_view uri) const;
+  const Interface& interface_for(Transport t) const;
+  std::optional<Peer> response_peer(const Message& response) const;
+
+  runtime::TimerQueue& timers_;
+  ProxyOptions options_;
+  std::vector<std::unique_ptr<ProxyService>> services_;
+  std::vector<std::string> own_sent_by_;
+  transaction::TransactionLayer* layer_ = nullptr;
+  transaction::Sender* sender_ = nullptr;
+  std::uint64_t next_branch_ = 1;
+  std::unordered_map<transaction::ServerTransactionId, std::unique_ptr<Transaction>> transactions_;
+  std::unordered_map<transaction::ClientTransactionId, Transaction*> by_client_;
+  // Transactions whose server side ended are erased from a 0 ms timer.
+  std::vector<runtime::TimerQueue::TimerId> pending_erase_;
+  std::unordered_map<transaction::ServerTransactionId, runtime::TimerQueue::TimerId> erase_timer_of_;
+};
+
+}  // namespace imsbox::sip::proxy

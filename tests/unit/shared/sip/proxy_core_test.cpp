@@ -1,0 +1,332 @@
+// The stateful proxy core on the real transaction layer, with a fake
+// transport and a ManualClock.
+#include "sip/proxy/proxy_core.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/clock.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+
+namespace imsbox::sip::proxy {
+namespace {
+
+using namespace std::chrono_literals;
+namespace tx = transaction;
+
+Message parse(const std::string& text) {
+  auto r = parse_message(text);
+  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
+  return std::move(*r.message);
+}
+
+Peer udp(const char* addr, std::uint16_t port) { return Peer{Transport::udp, boost::asio::ip::make_address(addr), port, 0}; }
+
+struct Sent {
+  Peer to;
+  std::string bytes;
+  Message message() const { return parse(bytes); }
+};
+
+class FakeSender : public tx::Sender {
+ public:
+  bool send(const Peer& to, const Message& m) override {
+    sent.push_back({to, m.serialize()});
+    return true;
+  }
+  std::vector<Sent> sent;
+  // the last message sent that satisfies pred
+  template <typename P>
+  std::optional<Message> last(P pred) const {
+    for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
+      auto m = it->message();
+      if (pred(m)) return m;
+    }
+    return std::nullopt;
+  }
+};
+
+const Peer kCaller = udp("192.0.2.1", 5060);
+const Peer kCallee = udp("192.0.2.2", 5060);
+const Peer kOther = udp("192.0.2.3", 5060);
+
+std::string invite(std::string_view uri = "sip:bob@192.0.2.2", std::string_view extra = "") {
+  return "INVITE " + std::string(uri) + " SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcaller1\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <sip:alice@example.com>;tag=a1\r\n"
+         "To: <sip:bob@example.com>\r\n"
+         "Call-ID: call-1@192.0.2.1\r\n"
+         "CSeq: 1 INVITE\r\n"
+         "Contact: <sip:alice@192.0.2.1>\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
+}
+
+// A service driven by the test.
+struct ScriptedService : ProxyService {
+  struct Tsx : ProxyTsx {
+    explicit Tsx(ScriptedService& s) : s(s) {}
+    Verdict on_request(ProxyTsxHelper& h) override {
+      s.helper = &h;
+      for (auto& t : s.targets) h.add_target(t);
+      if (s.rr) h.record_route();
+      return s.verdict;
+    }
+    void on_response(ProxyTsxHelper&, Message& r) override {
+      s.seen_responses.push_back(r.status());
+      if (!s.stamp.empty()) r.append("X-Stamp", s.stamp);
+    }
+    void on_cancel(ProxyTsxHelper&) override { ++s.cancels; }
+    ScriptedService& s;
+  };
+  std::unique_ptr<ProxyTsx> on_request(const Message&, const Peer&) override { return std::make_unique<Tsx>(*this); }
+  Verdict verdict = Verdict::next;
+  std::vector<Target> targets;
+  bool rr = false;
+  std::string stamp;
+  ProxyTsxHelper* helper = nullptr;
+  std::vector<int> seen_responses;
+  int cancels = 0;
+};
+
+class ProxyCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { make(); }
+
+  void make() {
+    auto svc = std::make_unique<ScriptedService>();
+    service = svc.get();
+    std::vector<std::unique_ptr<ProxyService>> services;
+    services.push_back(std::move(svc));
+    ProxyOptions o;
+    o.interfaces = {Interface{Transport::udp, "192.0.2.10", 5060}};
+    o.wait_limit = 2s;
+    core.emplace(timers, std::move(o), std::move(services));
+    tx::TransactionLayer::Options lo;
+    lo.branch_seed = 7;
+    layer.emplace(sender, *core, timers, lo);
+    core->attach(*layer, sender);
+  }
+
+  void advance(std::chrono::microseconds d) {
+    // step so that timers scheduled by timers fire in order
+    const auto step = 10ms;
+    for (auto left = d; left > 0us; left -= step) {
+      clock.advance(std::min<std::chrono::microseconds>(step, left));
+      timers.fire_due();
+    }
+  }
+
+  // what the proxy forwarded to `to` last
+  Message forwarded_to(const Peer& to, std::string_view method) {
+    for (auto it = sender.sent.rbegin(); it != sender.sent.rend(); ++it) {
+      if (it->to == to) {
+        auto m = it->message();
+        if (m.is_request() && m.method() == method) return m;
+      }
+    }
+    ADD_FAILURE() << "nothing forwarded to " << to_string(to);
+    return Message::request("NONE", "sip:none");
+  }
+
+  std::vector<int> responses_to(const Peer& to) {
+    std::vector<int> out;
+    for (const auto& s : sender.sent) {
+      if (s.to != to) continue;
+      auto m = s.message();
+      if (!m.is_request()) out.push_back(m.status());
+    }
+    return out;
+  }
+
+  void answer(const Message& request, int status, const Peer& from, std::string_view tag = "callee") {
+    layer->receive(parse(make_response(request, status, {}, status > 100 ? tag : "").serialize()), from);
+  }
+
+  runtime::ManualClock clock;
+  runtime::TimerQueue timers{clock};
+  FakeSender sender;
+  ScriptedService* service = nullptr;
+  std::optional<ProxyCore> core;
+  std::optional<tx::TransactionLayer> layer;
+};
+
+TEST_F(ProxyCoreTest, ForwardsAndRelaysProvisionalAndFinal) {
+  service->stamp = "seen";
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(fwd.max_forwards(), 69u);
+  ASSERT_EQ(fwd.vias().size(), 2u);
+  EXPECT_EQ(fwd.vias()[0].sent_by, "192.0.2.10:5060");
+  EXPECT_EQ(fwd.vias()[1].branch(), "z9hG4bKcaller1");
+  answer(fwd, 100, kCallee);
+  answer(fwd, 180, kCallee);
+  answer(fwd, 200, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{180, 200}));  // the 100 stays here
+  const auto ok = sender.last([](const Message& m) { return !m.is_request() && m.status() == 200; });
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->vias().size(), 1u);  // ours removed
+  EXPECT_EQ(ok->vias()[0].branch(), "z9hG4bKcaller1");
+  EXPECT_TRUE(ok->find("X-Stamp"));  // services see responses on their way up
+  EXPECT_EQ(service->seen_responses, (std::vector<int>{180, 200}));
+}
+
+TEST_F(ProxyCoreTest, FailureIsAckedDownstreamAndRelayed) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 486, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{486}));
+  auto ack = forwarded_to(kCallee, "ACK");
+  EXPECT_EQ(ack.vias()[0].branch(), fwd.vias()[0].branch());
+}
+
+TEST_F(ProxyCoreTest, SequentialForkingTriesTheNextTargetAndPicksTheBest) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  auto first = forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(first.request_uri(), "sip:bob@192.0.2.2");
+  answer(first, 404, kCallee);
+  auto second = forwarded_to(kOther, "INVITE");
+  EXPECT_EQ(second.request_uri(), "sip:bob@192.0.2.3");
+  EXPECT_NE(second.vias()[0].branch(), first.vias()[0].branch());
+  answer(second, 401, kOther);
+  // both failed: of 404 and 401 the 401 is preferred (§16.7 step 6), sent once
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{401}));
+}
+
+TEST_F(ProxyCoreTest, SixHundredStopsForking) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 603, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{603}));
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);
+}
+
+TEST_F(ProxyCoreTest, PerBranchTimeoutCancelsAndMovesOn) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 5s}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  auto first = forwarded_to(kCallee, "INVITE");
+  answer(first, 180, kCallee);
+  advance(5s);
+  auto cancel = forwarded_to(kCallee, "CANCEL");
+  EXPECT_EQ(cancel.vias()[0].branch(), first.vias()[0].branch());
+  // the callee answers the CANCEL and the INVITE
+  answer(cancel, 200, kCallee);
+  answer(first, 487, kCallee);
+  auto second = forwarded_to(kOther, "INVITE");
+  answer(second, 200, kOther);
+  const auto r = responses_to(kCaller);
+  EXPECT_EQ(r.back(), 200);
+}
+
+TEST_F(ProxyCoreTest, CancelFromTheCallerIsPropagated) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 180, kCallee);
+  auto cancel_text = invite();
+  cancel_text.replace(0, 6, "CANCEL");
+  cancel_text.replace(cancel_text.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  layer->receive(parse(cancel_text), kCaller);
+  EXPECT_EQ(service->cancels, 1);
+  auto cancel = forwarded_to(kCallee, "CANCEL");
+  EXPECT_EQ(cancel.vias()[0].branch(), fwd.vias()[0].branch());
+  answer(cancel, 200, kCallee);
+  answer(fwd, 487, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{180, 200, 487}));  // 200 for the CANCEL, 487 for the INVITE
+}
+
+TEST_F(ProxyCoreTest, CancelBeforeAnyProvisionalWaitsForOne) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  auto cancel_text = invite();
+  cancel_text.replace(0, 6, "CANCEL");
+  cancel_text.replace(cancel_text.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  layer->receive(parse(cancel_text), kCaller);
+  for (const auto& s : sender.sent) EXPECT_FALSE(s.to == kCallee && s.message().is_request() && s.message().method() == "CANCEL");
+  answer(fwd, 180, kCallee);
+  forwarded_to(kCallee, "CANCEL");  // sent now (§16.10)
+}
+
+TEST_F(ProxyCoreTest, WaitingServiceResumesOrGets500) {
+  service->verdict = Verdict::wait;
+  layer->receive(parse(invite()), kCaller);
+  EXPECT_TRUE(sender.sent.empty() || responses_to(kCaller).empty());
+  service->helper->resume(Verdict::next);
+  forwarded_to(kCallee, "INVITE");
+
+  // a second call whose service never comes back
+  auto second = invite();
+  second.replace(second.find("call-1"), 6, "call-2");
+  second.replace(second.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller2");
+  layer->receive(parse(second), kCaller);
+  advance(2s);
+  EXPECT_EQ(responses_to(kCaller).back(), 500);
+}
+
+TEST_F(ProxyCoreTest, ServiceThatSaysDoneWithoutAnsweringGets500) {
+  service->verdict = Verdict::done;
+  layer->receive(parse(invite()), kCaller);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{500}));
+}
+
+TEST_F(ProxyCoreTest, ChecksAndLoops) {
+  layer->receive(parse(invite("sip:bob@192.0.2.2", "Proxy-Require: foo\r\n")), kCaller);
+  EXPECT_EQ(responses_to(kCaller).back(), 420);
+  auto mf0 = invite();
+  mf0.replace(mf0.find("Max-Forwards: 70"), 16, "Max-Forwards: 0");
+  mf0.replace(mf0.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller3");
+  layer->receive(parse(mf0), kCaller);
+  EXPECT_EQ(responses_to(kCaller).back(), 483);
+  // our own forwarded INVITE coming back unchanged is a loop
+  auto fresh = invite();
+  fresh.replace(fresh.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller4");
+  fresh.replace(fresh.find("call-1"), 6, "call-4");
+  layer->receive(parse(fresh), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  layer->receive(parse(fwd.serialize()), kCallee);
+  EXPECT_EQ(responses_to(kCallee).back(), 482);
+}
+
+TEST_F(ProxyCoreTest, UnroutableTargetGets404) {
+  layer->receive(parse(invite("sip:bob@nowhere.example.com")), kCaller);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{404}));
+}
+
+TEST_F(ProxyCoreTest, SilentDownstreamEndsIn408) {
+  layer->receive(parse(invite()), kCaller);
+  forwarded_to(kCallee, "INVITE");
+  advance(33s);  // timer B
+  EXPECT_EQ(responses_to(kCaller).back(), 408);
+}
+
+TEST_F(ProxyCoreTest, RecordRouteAndAckOfTwoHundredFollowsTheRouteSet) {
+  service->rr = true;
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(fwd.find(HeaderId::record_route)->value, "<sip:192.0.2.10:5060;lr>");
+  // the caller's ACK for the 2xx, routed through us by the Record-Route
+  const std::string ack =
+      "ACK sip:bob@192.0.2.2 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKack1\r\n"
+      "Route: <sip:192.0.2.10:5060;lr>\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:alice@example.com>;tag=a1\r\n"
+      "To: <sip:bob@example.com>;tag=callee\r\n"
+      "Call-ID: call-1@192.0.2.1\r\n"
+      "CSeq: 1 ACK\r\n"
+      "Content-Length: 0\r\n\r\n";
+  layer->receive(parse(ack), kCaller);
+  auto out = forwarded_to(kCallee, "ACK");
+  EXPECT_FALSE(out.find(HeaderId::route));  // our Route removed
+  EXPECT_EQ(out.vias().size(), 2u);
+}
+
+TEST_F(ProxyCoreTest, StateEndsWithTheServerTransaction) {
+  layer->receive(parse(invite()), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 486, kCallee);
+  EXPECT_EQ(core->active(), 1u);
+  advance(40s);  // timers D, H, I run out
+  EXPECT_EQ(core->active(), 0u);
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
