@@ -5,8 +5,10 @@ namespace imsbox::runtime {
 TimerQueue::TimerId TimerQueue::schedule_after(std::chrono::microseconds delay, Callback cb) {
   const TimerId id = next_id_++;
   const auto deadline = clock_.now() + delay;
+  const bool earliest = by_deadline_.empty() || deadline < by_deadline_.begin()->first.first;
   by_deadline_.emplace(Key{deadline, id}, std::move(cb));
   deadline_of_.emplace(id, deadline);
+  if (earliest && hook_) hook_(deadline);
   return id;
 }
 

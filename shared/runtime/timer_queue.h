@@ -28,12 +28,17 @@ class TimerQueue {
   std::optional<Clock::MonotonicTime> next_deadline() const;
   std::size_t size() const { return by_deadline_.size(); }
 
+  // Called when a new timer becomes the earliest, so that an event loop
+  // driving this queue can wake up sooner (see LoopTimer).
+  void on_earlier_deadline(std::function<void(Clock::MonotonicTime)> hook) { hook_ = std::move(hook); }
+
  private:
   using Key = std::pair<Clock::MonotonicTime, TimerId>;
   const Clock& clock_;
   TimerId next_id_ = 1;
   std::map<Key, Callback> by_deadline_;
   std::map<TimerId, Clock::MonotonicTime> deadline_of_;
+  std::function<void(Clock::MonotonicTime)> hook_;
 };
 
 }  // namespace imsbox::runtime
