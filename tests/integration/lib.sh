@@ -16,6 +16,10 @@ mkdir -p "$HOME"
 
 cleanup() {
   local rc=$?
+  # background peers (sipp, test proxies) started by the test
+  local jobs_left
+  jobs_left=$(jobs -p)
+  [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
   "$IMSBOX" down --data-dir "$DATA_DIR" >/dev/null 2>&1 || true
   pkill -KILL -f -- "--data-dir $DATA_DIR" 2>/dev/null || true
   if [ $rc -ne 0 ] && [ -d "$DATA_DIR/log" ]; then
@@ -29,7 +33,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
-port_free() { [ -z "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
+port_free() { [ -z "$(ss -Htuln "sport = :$1" 2>/dev/null)" ]; }
 
 # Seven consecutive free ports above a random base, printed as the base.
 free_port_base() {

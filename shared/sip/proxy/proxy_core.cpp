@@ -76,6 +76,11 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       return;
     }
     response.remove_first_value(HeaderId::via);  // ours
+    if (response.count(HeaderId::via) == 0) {
+      // §16.7 step 3: nothing left to route it by; a broken downstream
+      response = make_response(request_, response.status() < 200 ? 100 : 502, "Bad Gateway (response without Via)",
+                               to_tag());
+    }
     const int status = response.status();
     if (status < 200) {
       branch_->provisional = true;
@@ -115,11 +120,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       return;
     }
     // no answer at all: give up on this branch
-    auto timeout = make_response(branch_->request, 408);
-    timeout.remove_first_value(HeaderId::via);
-    end_branch();
-    finals_.push_back(std::move(timeout));
-    next_target();
+    abandon_branch();
   }
 
   void on_wait_expired() {
@@ -261,6 +262,31 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     if (!branch_ || branch_->cancelled) return;
     branch_->cancelled = true;
     core_.layer_->send_request(transaction::make_cancel(branch_->request), branch_->peer);
+    // A branch that never answers the CANCEL would hold the INVITE client
+    // transaction in Proceeding for ever (it has no timer there): give it
+    // 64*T1 for its 487, then end it as a 408 (§9.1, §16.8).
+    disarm(branch_->timer);
+    const auto server = server_;
+    const auto client = branch_->id;
+    auto& core = core_;
+    branch_->timer = core_.timers_.schedule_after(duration_cast<microseconds>(core_.options_.cancel_timeout), [&core, server, client] {
+      auto it = core.transactions_.find(server);
+      if (it == core.transactions_.end() || !it->second->branch_ || it->second->branch_->id != client) return;
+      it->second->branch_->timer.reset();
+      it->second->abandon_branch();
+    });
+  }
+
+  // Ends the current branch as if it had answered 408.
+  void abandon_branch() {
+    if (!branch_) return;
+    const auto id = branch_->id;
+    auto timeout = make_response(branch_->request, 408);
+    timeout.remove_first_value(HeaderId::via);
+    end_branch();
+    core_.layer_->terminate(id);
+    finals_.push_back(std::move(timeout));
+    next_target();
   }
 
   // The chosen final response, or 408 when none came (§16.7 step 6).

@@ -100,6 +100,7 @@ struct ProxyOptions {
   bool record_route = false;                // Record-Route every dialog-creating request
   std::chrono::milliseconds invite_timeout{180'000};  // timer C (§16.6 step 11): > 3 min
   std::chrono::milliseconds wait_limit{10'000};       // a service that waits longer gets the 500
+  std::chrono::milliseconds cancel_timeout{32'000};   // a cancelled branch's 487 must come within this (64*T1)
   // Host names of next hops; IP literals need none.
   std::function<std::optional<boost::asio::ip::address>(std::string_view host)> resolve;
 };

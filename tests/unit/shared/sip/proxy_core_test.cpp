@@ -330,3 +330,41 @@ TEST_F(ProxyCoreTest, StateEndsWithTheServerTransaction) {
 
 }  // namespace
 }  // namespace imsbox::sip::proxy
+
+namespace imsbox::sip::proxy {
+namespace {
+
+TEST_F(ProxyCoreTest, BranchThatIgnoresTheCancelIsAbandoned) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 5s}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 180, kCallee);
+  advance(5s);
+  forwarded_to(kCallee, "CANCEL");
+  // the callee never answers the CANCEL nor the INVITE: after 32 s the next target gets its turn
+  advance(31s);
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);
+  advance(2s);
+  answer(forwarded_to(kOther, "INVITE"), 200, kOther);
+  EXPECT_EQ(responses_to(kCaller).back(), 200);
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
+
+namespace imsbox::sip::proxy {
+namespace {
+
+TEST_F(ProxyCoreTest, ResponseWithoutTheCallersViaBecomes502) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  // a broken callee keeps only the proxy's Via in its answer
+  auto bad = make_response(fwd, 486, {}, "callee");
+  bad.remove_last_value(HeaderId::via);
+  layer->receive(parse(bad.serialize()), kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{502}));
+  const auto relayed = sender.last([](const Message& m) { return !m.is_request(); });
+  EXPECT_EQ(relayed->vias().at(0).branch(), "z9hG4bKcaller1");
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy

@@ -1,0 +1,58 @@
+#include "sip/proxy/proxy_stack.h"
+
+#include "runtime/log.h"
+#include "runtime/loop_timer.h"
+#include "runtime/metrics.h"
+#include "runtime/timer_queue.h"
+
+namespace imsbox::sip::proxy {
+
+class ProxyStack::Sender final : public transaction::Sender {
+ public:
+  explicit Sender(TransportLayer& t) : transport_(t) {}
+  bool send(const Peer& to, const Message& message) override { return transport_.send(to, message); }
+
+ private:
+  TransportLayer& transport_;
+};
+
+ProxyStack::ProxyStack(boost::asio::io_context& io, ProxyStackConfig config,
+                       std::vector<std::unique_ptr<ProxyService>> services, runtime::Logger& log,
+                       runtime::Metrics& metrics, const runtime::Clock& clock)
+    : io_(io), config_(std::move(config)), services_(std::move(services)), log_(log), metrics_(metrics),
+      timers_(std::make_unique<runtime::TimerQueue>(clock)) {
+  transport_ = std::make_unique<TransportLayer>(io_, config_.transport, log_, metrics_,
+                                                [this](Message&& m, const Peer& source) {
+                                                  if (transactions_) transactions_->receive(std::move(m), source);
+                                                });
+  sender_ = std::make_unique<Sender>(*transport_);
+}
+
+ProxyStack::~ProxyStack() { stop(); }
+
+void ProxyStack::start() {
+  transport_->start();
+  interfaces_ = config_.proxy.interfaces;
+  if (interfaces_.empty()) {
+    for (const auto& ep : transport_->local_endpoints()) {
+      interfaces_.push_back(
+          Interface{ep.transport, config_.advertised_host.empty() ? ep.address.to_string() : config_.advertised_host, ep.port});
+    }
+  }
+  auto options = config_.proxy;
+  options.interfaces = interfaces_;
+  core_.emplace(*timers_, std::move(options), std::move(services_));
+  transactions_.emplace(*sender_, *core_, *timers_, config_.transactions);
+  core_->attach(*transactions_, *sender_);
+  loop_timer_ = std::make_unique<runtime::LoopTimer>(io_, *timers_);
+  for (const auto& i : interfaces_) {
+    log_.info("SIP " + std::string(to_string(i.transport)) + " on " + i.sent_by());
+  }
+}
+
+void ProxyStack::stop() {
+  if (transport_) transport_->stop();
+  loop_timer_.reset();
+}
+
+}  // namespace imsbox::sip::proxy
