@@ -1,5 +1,7 @@
 #include "sip/peer.h"
 
+#include "sip/text.h"
+
 namespace imsbox::sip {
 
 std::string_view to_string(Transport t) {
@@ -11,6 +13,13 @@ std::string_view to_string(Transport t) {
     case Transport::wss: return "WSS";
   }
   return "?";
+}
+
+std::optional<Transport> transport_from_string(std::string_view token) {
+  for (const auto t : {Transport::udp, Transport::tcp, Transport::tls, Transport::ws, Transport::wss}) {
+    if (text::iequals(token, to_string(t))) return t;
+  }
+  return std::nullopt;
 }
 
 bool is_reliable(Transport t) { return t != Transport::udp; }

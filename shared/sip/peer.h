@@ -7,6 +7,7 @@
 // connection: UDP, or "open one" when sending over TCP/TLS.
 #include <boost/asio/ip/address.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ enum class Transport : std::uint8_t { udp, tcp, tls, ws, wss };
 
 // The Via transport token: "UDP", "TCP", "TLS", "WS", "WSS" (RFC 3261, RFC 7118).
 std::string_view to_string(Transport t);
+// The transport a Via token or a ;transport= URI parameter names
+// (case-insensitive); nothing for an unknown one (SCTP, an extension).
+std::optional<Transport> transport_from_string(std::string_view token);
 bool is_reliable(Transport t);  // everything but UDP
 bool is_secure(Transport t);    // TLS, WSS
 

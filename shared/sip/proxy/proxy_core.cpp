@@ -376,12 +376,7 @@ std::optional<Peer> ProxyCore::response_peer(const Message& response) const {
   if (vias.empty()) return std::nullopt;
   const auto& via = vias.front();
   Peer peer;
-  const auto t = via.transport;
-  peer.transport = text::iequals(t, "TCP") ? Transport::tcp
-                   : text::iequals(t, "TLS") ? Transport::tls
-                   : text::iequals(t, "WS")  ? Transport::ws
-                   : text::iequals(t, "WSS") ? Transport::wss
-                                             : Transport::udp;
+  peer.transport = transport_from_string(via.transport).value_or(Transport::udp);
   std::string_view host = via.host;
   if (const auto* received = find_param(via.params, "received"); received && received->has_value) host = received->value;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);

@@ -96,12 +96,7 @@ std::optional<Peer> next_hop(const Message& request,
     const auto param = rest.substr(0, semi);
     const auto eq = param.find('=');
     if (eq != std::string_view::npos && text::iequals(param.substr(0, eq), "transport")) {
-      const auto t = param.substr(eq + 1);
-      if (text::iequals(t, "tcp")) peer.transport = Transport::tcp;
-      else if (text::iequals(t, "tls")) peer.transport = Transport::tls;
-      else if (text::iequals(t, "ws")) peer.transport = Transport::ws;
-      else if (text::iequals(t, "wss")) peer.transport = Transport::wss;
-      else if (text::iequals(t, "udp")) peer.transport = Transport::udp;
+      if (const auto t = transport_from_string(param.substr(eq + 1))) peer.transport = *t;
     }
     if (semi == std::string_view::npos) break;
     rest = rest.substr(semi + 1);
