@@ -82,6 +82,28 @@ std::vector<Via> Message::vias() const {
   return out;
 }
 
+std::optional<Via> Message::top_via() const {
+  const auto* h = find(HeaderId::via);
+  if (!h) return std::nullopt;
+  // the first element: up to a comma outside quoted strings
+  std::size_t end = 0;
+  bool quoted = false;
+  for (; end < h->value.size(); ++end) {
+    const char c = h->value[end];
+    if (quoted) {
+      if (c == '\\') ++end;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      break;
+    }
+  }
+  auto via = parse_via(h->value.substr(0, end));
+  if (!via) return std::nullopt;
+  return std::move(via.value);
+}
+
 NameAddr Message::from() const {
   const auto* h = find(HeaderId::from);
   return h ? parse_name_addr(h->value).value : NameAddr{};

@@ -56,6 +56,9 @@ class Message {
   // The typed core fields. Every message that parse_message() accepted has
   // valid ones (Max-Forwards may be absent: RFC 2543 peers).
   std::vector<Via> vias() const;
+  // The first value of the first Via field, parsed alone (what matching and
+  // response routing need; cheaper than vias()).
+  std::optional<Via> top_via() const;
   NameAddr from() const;
   NameAddr to() const;
   std::string_view call_id() const;

@@ -372,9 +372,9 @@ const Interface& ProxyCore::interface_for(Transport t) const {
 }
 
 std::optional<Peer> ProxyCore::response_peer(const Message& response) const {
-  const auto vias = response.vias();
-  if (vias.empty()) return std::nullopt;
-  const auto& via = vias.front();
+  const auto top = response.top_via();
+  if (!top) return std::nullopt;
+  const auto& via = *top;
   Peer peer;
   peer.transport = transport_from_string(via.transport).value_or(Transport::udp);
   std::string_view host = via.host;
@@ -456,10 +456,10 @@ void ProxyCore::on_response(ClientTransactionId id, Message response) {
 void ProxyCore::on_stray_response(Message response, const Peer&) {
   // RFC 6026 §8.5: a stray 2xx to an INVITE still goes upstream, statelessly
   if (response.status() < 200 || response.status() >= 300 || response.cseq().method != "INVITE") return;
-  const auto vias = response.vias();
-  if (vias.empty()) return;
+  const auto top = response.top_via();
+  if (!top) return;
   bool ours = false;
-  for (const auto& s : own_sent_by_) ours |= text::iequals(vias.front().sent_by, s);
+  for (const auto& s : own_sent_by_) ours |= text::iequals(top->sent_by, s);
   if (!ours) return;
   response.remove_first_value(HeaderId::via);
   if (auto peer = response_peer(response)) sender_->send(*peer, response);

@@ -44,15 +44,15 @@ std::string client_key(std::string_view branch, std::string_view method) {
 }
 
 std::optional<std::string> client_key_of_response(const Message& response) {
-  const auto vias = response.vias();
-  if (vias.empty() || vias.front().branch().empty()) return std::nullopt;
-  return client_key(vias.front().branch(), response.cseq().method);
+  const auto top = response.top_via();
+  if (!top || top->branch().empty()) return std::nullopt;
+  return client_key(top->branch(), response.cseq().method);
 }
 
 std::optional<std::string> server_key(const Message& request, std::string_view method) {
-  const auto vias = request.vias();
-  if (vias.empty() || !has_magic_cookie(vias.front().branch())) return std::nullopt;
-  const Via& via = vias.front();
+  const auto top = request.top_via();
+  if (!top || !has_magic_cookie(top->branch())) return std::nullopt;
+  const Via& via = *top;
   if (method.empty()) method = request.method() == "ACK" ? std::string_view("INVITE") : request.method();
   std::string key(via.branch());
   key.push_back(sep);
@@ -64,8 +64,8 @@ std::optional<std::string> server_key(const Message& request, std::string_view m
 }
 
 std::optional<LegacyKey> legacy_key(const Message& request) {
-  const auto vias = request.vias();
-  if (vias.empty()) return std::nullopt;
+  const auto top = request.top_via();
+  if (!top) return std::nullopt;
   LegacyKey out;
   out.base.append(request.request_uri());
   out.base.push_back(sep);
@@ -75,7 +75,7 @@ std::optional<LegacyKey> legacy_key(const Message& request) {
   out.base.push_back(sep);
   out.base.append(std::to_string(request.cseq().number));
   out.base.push_back(sep);
-  append_via(out.base, vias.front());
+  append_via(out.base, *top);
   out.to_tag = std::string(request.to().tag());
   return out;
 }

@@ -28,9 +28,9 @@ const Message& TransactionLayer::request_of(const ClientEntry& e) const {
 
 std::optional<ClientTransactionId> TransactionLayer::send_request(Message request, const Peer& next_hop) {
   if (!request.is_request() || request.method() == "ACK") return std::nullopt;
-  const auto vias = request.vias();
-  if (vias.empty() || !has_magic_cookie(vias.front().branch())) return std::nullopt;
-  std::string key = client_key(vias.front().branch(), request.method());
+  const auto top = request.top_via();
+  if (!top || !has_magic_cookie(top->branch())) return std::nullopt;
+  std::string key = client_key(top->branch(), request.method());
   if (client_by_key_.contains(key)) return std::nullopt;
 
   const ClientTransactionId id{next_id_++};

@@ -67,7 +67,7 @@ bool TransactionLayer::is_merged(const Message& request) const {
 }
 
 TransactionLayer::Received TransactionLayer::receive_request(Message request, const Peer& source) {
-  if (request.vias().empty()) return Received::dropped;
+  if (!request.top_via()) return Received::dropped;
   const bool ack = request.method() == "ACK";
 
   if (ServerEntry* e = match(request)) {

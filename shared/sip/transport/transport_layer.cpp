@@ -33,9 +33,12 @@ namespace transport_detail {
 class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
  public:
   UdpSocket(std::shared_ptr<TransportLayer::Impl> layer, udp::socket socket)
-      : layer_(std::move(layer)), socket_(std::move(socket)), buffer_(layer_->config.max_message_bytes + 1) {}
+      : layer_(std::move(layer)), socket_(std::move(socket)), is_v4_(socket_.local_endpoint().address().is_v4()),
+        buffer_(layer_->config.max_message_bytes + 1) {}
 
   udp::socket& socket() { return socket_; }
+  // The address family, known at bind time (no getsockname per datagram).
+  bool is_v4() const { return is_v4_; }
 
   void receive() {
     socket_.async_receive_from(asio::buffer(buffer_), from_,
@@ -70,6 +73,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
 
   std::shared_ptr<TransportLayer::Impl> layer_;
   udp::socket socket_;
+  bool is_v4_;
   std::vector<char> buffer_;
   udp::endpoint from_;
 };
@@ -232,9 +236,7 @@ bool TransportLayer::Impl::send(const Peer& to, std::string bytes, SendCallback 
 bool TransportLayer::Impl::send_udp(const Peer& to, std::string_view bytes, SendCallback& done) {
   UdpSocket* chosen = nullptr;
   for (const auto& s : udp_sockets) {
-    boost::system::error_code ec;
-    const auto local = s->socket().local_endpoint(ec);
-    if (!ec && local.address().is_v4() == to.address.is_v4()) {
+    if (s->is_v4() == to.address.is_v4()) {
       chosen = s.get();
       break;
     }
