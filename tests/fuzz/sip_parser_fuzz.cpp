@@ -69,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Message& m = *r.message;
     touch_typed_values(m);
     (void)m.vias();
+    (void)m.top_via();
     (void)m.from();
     (void)m.to();
     (void)m.cseq();
