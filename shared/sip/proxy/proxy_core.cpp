@@ -131,8 +131,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
 
  private:
   struct Branch {
-    ClientTransactionId id;
-    Message request;  // as sent, for its CANCEL
+    ClientTransactionId id;  // the layer keeps the request as sent (for its CANCEL)
     Peer peer;
     bool provisional = false;
     bool cancelled = false;
@@ -217,14 +216,12 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     plan.outbound = core_.interface_for(peer->transport);
     plan.record_route = record_route_;
     plan.branch = make_branch(copy, std::to_string(core_.next_branch_++));
-    Message forward = prepare_forward(copy, plan);
-    Message kept = forward.clone();
-    const auto id = core_.layer_->send_request(std::move(forward), *peer);
+    const auto id = core_.layer_->send_request(prepare_forward(std::move(copy), plan), *peer);
     if (!id) {
       finals_.push_back(make_response(request_, 503, "Cannot Send to the Target"));
       return false;
     }
-    branch_ = Branch{*id, std::move(kept), *peer, false, false, std::nullopt};
+    branch_ = Branch{*id, *peer, false, false, std::nullopt};
     core_.by_client_[*id] = this;
     const auto limit = target.timeout.count() > 0 ? target.timeout : (is_invite_ ? core_.options_.invite_timeout : milliseconds(0));
     if (limit.count() > 0) {
@@ -261,7 +258,9 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     cancel_pending_ = false;
     if (!branch_ || branch_->cancelled) return;
     branch_->cancelled = true;
-    core_.layer_->send_request(transaction::make_cancel(branch_->request), branch_->peer);
+    if (const auto* sent = core_.layer_->request(branch_->id)) {
+      core_.layer_->send_request(transaction::make_cancel(*sent), branch_->peer);
+    }
     // A branch that never answers the CANCEL would hold the INVITE client
     // transaction in Proceeding for ever (it has no timer there): give it
     // 64*T1 for its 487, then end it as a 408 (§9.1, §16.8).
@@ -281,8 +280,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   void abandon_branch() {
     if (!branch_) return;
     const auto id = branch_->id;
-    auto timeout = make_response(branch_->request, 408);
-    timeout.remove_first_value(HeaderId::via);
+    auto timeout = make_response(request_, 408, {}, to_tag());
     end_branch();
     core_.layer_->terminate(id);
     finals_.push_back(std::move(timeout));

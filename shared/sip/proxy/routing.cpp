@@ -59,7 +59,11 @@ std::string Interface::record_route_uri() const {
 }
 
 Message prepare_forward(const Message& request, const ForwardPlan& plan) {
-  Message m = request.clone();
+  return prepare_forward(request.clone(), plan);
+}
+
+Message prepare_forward(Message&& copy, const ForwardPlan& plan) {
+  Message m = std::move(copy);
   if (!plan.request_uri.empty()) m.set_request_uri(plan.request_uri);
   if (m.find(HeaderId::max_forwards)) {
     const auto mf = m.max_forwards();

@@ -39,6 +39,8 @@ struct ForwardPlan {
 // entries when the transport changes: the outbound interface on top, RFC
 // 5658) and our Via on top.
 Message prepare_forward(const Message& request, const ForwardPlan& plan);
+// The same on a copy the caller already made (no second copy).
+Message prepare_forward(Message&& copy, const ForwardPlan& plan);
 
 // §16.6 step 7 and RFC 3263 without DNS: where a URI (the top Route, else
 // the Request-URI) leads: transport from ;transport= (sips: TLS), port from
