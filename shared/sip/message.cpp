@@ -82,9 +82,12 @@ std::vector<Via> Message::vias() const {
   return out;
 }
 
-std::optional<Via> Message::top_via() const {
+const Via* Message::top_via() const {
+  if (top_via_known_) return top_via_ ? &*top_via_ : nullptr;
+  top_via_known_ = true;
+  top_via_.reset();
   const auto* h = find(HeaderId::via);
-  if (!h) return std::nullopt;
+  if (!h) return nullptr;
   // the first element: up to a comma outside quoted strings
   std::size_t end = 0;
   bool quoted = false;
@@ -100,8 +103,9 @@ std::optional<Via> Message::top_via() const {
     }
   }
   auto via = parse_via(h->value.substr(0, end));
-  if (!via) return std::nullopt;
-  return std::move(via.value);
+  if (!via) return nullptr;
+  top_via_ = std::move(via.value);
+  return &*top_via_;
 }
 
 NameAddr Message::from() const {
@@ -135,20 +139,24 @@ std::optional<std::uint32_t> Message::max_forwards() const {
 void Message::set_request_uri(std::string uri) { request_uri_ = own(std::move(uri)); }
 
 void Message::prepend(HeaderId id, std::string value) {
+  touched(id);
   const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
   headers_.insert(it == headers_.end() ? headers_.begin() : it, HeaderField{id, header_name(id), own(std::move(value)), {}});
 }
 
 void Message::append(HeaderId id, std::string value) {
+  touched(id);
   headers_.push_back(HeaderField{id, header_name(id), own(std::move(value)), {}});
 }
 
 void Message::append(std::string name, std::string value) {
   const auto n = own(std::move(name));
+  touched(header_id(n));
   headers_.push_back(HeaderField{header_id(n), n, own(std::move(value)), {}});
 }
 
 bool Message::remove_first_value(HeaderId id) {
+  touched(id);
   const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
   if (it == headers_.end()) return false;
   const auto parts = split_list(it->value);
@@ -164,6 +172,7 @@ bool Message::remove_first_value(HeaderId id) {
 }
 
 bool Message::remove_last_value(HeaderId id) {
+  touched(id);
   const auto it = std::find_if(headers_.rbegin(), headers_.rend(), [id](const HeaderField& h) { return h.id == id; });
   if (it == headers_.rend()) return false;
   const auto parts = split_list(it->value);
@@ -178,12 +187,14 @@ bool Message::remove_last_value(HeaderId id) {
 }
 
 std::size_t Message::remove_all(HeaderId id) {
+  touched(id);
   const auto before = headers_.size();
   std::erase_if(headers_, [id](const HeaderField& h) { return h.id == id; });
   return before - headers_.size();
 }
 
 void Message::set(HeaderId id, std::string value) {
+  touched(id);
   const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });
   if (it == headers_.end()) {
     append(id, std::move(value));

@@ -56,9 +56,10 @@ class Message {
   // The typed core fields. Every message that parse_message() accepted has
   // valid ones (Max-Forwards may be absent: RFC 2543 peers).
   std::vector<Via> vias() const;
-  // The first value of the first Via field, parsed alone (what matching and
-  // response routing need; cheaper than vias()).
-  std::optional<Via> top_via() const;
+  // The first value of the first Via field (what matching and response
+  // routing need), parsed once and kept until a Via changes; null when there
+  // is none or it is malformed. Valid until the message is changed or moved.
+  const Via* top_via() const;
   NameAddr from() const;
   NameAddr to() const;
   std::string_view call_id() const;
@@ -97,6 +98,12 @@ class Message {
   int status_ = 0;
   std::vector<HeaderField> headers_;
   std::string_view body_;
+  // top_via()'s cache: the message is used from one thread only.
+  mutable std::optional<Via> top_via_;
+  mutable bool top_via_known_ = false;
+  void touched(HeaderId id) {
+    if (id == HeaderId::via) top_via_known_ = false;
+  }
 };
 
 }  // namespace imsbox::sip

@@ -112,3 +112,26 @@ TEST(Response, CopiesTheFieldsRfc3261Wants) {
 
 }  // namespace
 }  // namespace imsbox::sip
+
+namespace imsbox::sip {
+namespace {
+
+TEST(Message, TopViaFollowsChangesToTheViaFields) {
+  auto m = parse(kInvite);
+  ASSERT_NE(m.top_via(), nullptr);
+  EXPECT_EQ(m.top_via()->branch(), "z9hG4bKa");
+  m.prepend(HeaderId::via, "SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp");
+  EXPECT_EQ(m.top_via()->branch(), "z9hG4bKp");
+  m.remove_first_value(HeaderId::via);
+  EXPECT_EQ(m.top_via()->branch(), "z9hG4bKa");
+  m.remove_first_value(HeaderId::via);
+  EXPECT_EQ(m.top_via()->branch(), "z9hG4bKb");  // the second value of the same field
+  auto copy = m.clone();
+  EXPECT_EQ(copy.top_via()->branch(), "z9hG4bKb");
+  m.remove_all(HeaderId::via);
+  EXPECT_EQ(m.top_via(), nullptr);
+  EXPECT_EQ(copy.top_via()->host, "192.0.2.9");
+}
+
+}  // namespace
+}  // namespace imsbox::sip
