@@ -11,7 +11,9 @@ struct LoopTimer::Impl : std::enable_shared_from_this<LoopTimer::Impl> {
   Impl(boost::asio::io_context& io, TimerQueue& q) : timer(io), queue(q) {}
 
   void arm(Clock::MonotonicTime deadline) {
-    if (armed && deadline >= armed_for) return;
+    // Re-arming costs a system call (timerfd): a deadline less than 1 ms
+    // before the armed one is served by the armed wake-up, up to 1 ms late.
+    if (armed && deadline + std::chrono::milliseconds(1) >= armed_for) return;
     armed = true;
     armed_for = deadline;
     timer.expires_at(deadline);
