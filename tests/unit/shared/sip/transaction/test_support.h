@@ -13,6 +13,7 @@
 #include "runtime/clock.h"
 #include "runtime/timer_queue.h"
 #include "sip/message.h"
+#include "unit/shared/sip/sip_test_text.h"
 #include "sip/parser.h"
 #include "sip/peer.h"
 #include "sip/response.h"
@@ -23,20 +24,8 @@ namespace imsbox::sip::transaction::test {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
-// Lines joined with CRLF, then the blank line and the body.
-inline std::string sip_text(std::initializer_list<std::string_view> lines, std::string_view body = {}) {
-  std::string out;
-  for (auto l : lines) out.append(l).append("\r\n");
-  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
-  return out;
-}
-
-inline Message parse(const std::string& text) {
-  auto r = parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  if (!r.message) throw std::runtime_error("test message does not parse: " + r.reason);
-  return std::move(*r.message);
-}
+using imsbox::sip::testing::parse;
+using imsbox::sip::testing::sip_text;
 
 inline Message copy(const Message& m) { return parse(m.serialize()); }
 

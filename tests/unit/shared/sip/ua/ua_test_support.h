@@ -9,23 +9,13 @@
 #include <vector>
 
 #include "sip/message.h"
+#include "unit/shared/sip/sip_test_text.h"
 #include "sip/parser.h"
 
 namespace imsbox::sip::ua::test {
 
-// Lines joined with CRLF, then the blank line and the body.
-inline std::string sip_text(std::initializer_list<std::string_view> lines, std::string_view body = {}) {
-  std::string out;
-  for (auto l : lines) out.append(l).append("\r\n");
-  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
-  return out;
-}
-
-inline Message parse(const std::string& text) {
-  auto r = parse_message(text);
-  if (!r.message || !r.well_formed()) throw std::runtime_error("test message does not parse: " + r.reason + "\n" + text);
-  return std::move(*r.message);
-}
+using imsbox::sip::testing::parse;
+using imsbox::sip::testing::sip_text;
 
 // Every value of every field `id`, in order, as written.
 inline std::vector<std::string> values(const Message& m, HeaderId id) {
