@@ -296,7 +296,19 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     }
     std::vector<int> statuses;
     for (const auto& f : finals_) statuses.push_back(f.status());
-    Message best = std::move(finals_[best_response(statuses)]);
+    const auto chosen = best_response(statuses);
+    Message best = std::move(finals_[chosen]);
+    if (best.status() == 401 || best.status() == 407) {
+      // §16.7 step 7: the caller gets every branch's challenge, to answer them all
+      for (std::size_t i = 0; i < finals_.size(); ++i) {
+        if (i == chosen) continue;
+        for (const auto& h : finals_[i].headers()) {
+          if (h.id == HeaderId::www_authenticate || h.id == HeaderId::proxy_authenticate) {
+            best.append(h.id, std::string(h.value));
+          }
+        }
+      }
+    }
     finals_.clear();
     if (best.status() == 503) best = make_response(request_, 500, {}, to_tag());  // §16.7 step 6
     pass_upstream(std::move(best), true);

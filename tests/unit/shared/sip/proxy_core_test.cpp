@@ -368,3 +368,28 @@ TEST_F(ProxyCoreTest, ResponseWithoutTheCallersViaBecomes502) {
 
 }  // namespace
 }  // namespace imsbox::sip::proxy
+
+namespace imsbox::sip::proxy {
+namespace {
+
+TEST_F(ProxyCoreTest, ChallengesOfEveryBranchAreAggregated) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  auto first = forwarded_to(kCallee, "INVITE");
+  auto c1 = make_response(first, 407, {}, "t1");
+  c1.append(HeaderId::proxy_authenticate, "Digest realm=\"one.example.com\", nonce=\"n1\"");
+  layer->receive(parse(c1.serialize()), kCallee);
+  auto second = forwarded_to(kOther, "INVITE");
+  auto c2 = make_response(second, 401, {}, "t2");
+  c2.append(HeaderId::www_authenticate, "Digest realm=\"two.example.com\", nonce=\"n2\"");
+  layer->receive(parse(c2.serialize()), kOther);
+  const auto up = sender.last([](const Message& m) { return !m.is_request() && m.status() >= 400; });
+  ASSERT_TRUE(up);
+  // one of the two challenges was chosen and carries both realms
+  const auto text = up->serialize();
+  EXPECT_NE(text.find("one.example.com"), std::string::npos) << text;
+  EXPECT_NE(text.find("two.example.com"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
