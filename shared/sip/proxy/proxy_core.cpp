@@ -70,12 +70,12 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   }
 
   void on_branch_response(ClientTransactionId id, Message response) {
+    response.remove_first_value(HeaderId::via);  // ours
     if (!branch_ || branch_->id != id) {
       // a 2xx from a branch we gave up on: still the caller's (RFC 6026)
       if (response.status() >= 200 && response.status() < 300 && is_invite_) forward_stray(std::move(response));
       return;
     }
-    response.remove_first_value(HeaderId::via);  // ours
     if (response.count(HeaderId::via) == 0) {
       // §16.7 step 3: nothing left to route it by; a broken downstream
       response = make_response(request_, response.status() < 200 ? 100 : 502, "Bad Gateway (response without Via)",
@@ -157,12 +157,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     while (next_service_ < tsxs_.size() && !final_sent_) {
       const auto verdict = tsxs_[next_service_]->on_request(*this);
       if (verdict == Verdict::wait) {
-        waiting_ = true;
-        const auto server = server_;
-        auto& core = core_;
-        wait_timer_ = core_.timers_.schedule_after(duration_cast<microseconds>(core_.options_.wait_limit), [&core, server] {
-          if (auto it = core.transactions_.find(server); it != core.transactions_.end()) it->second->on_wait_expired();
-        });
+        start_waiting();
         return;
       }
       if (verdict == Verdict::done) {
@@ -180,9 +175,20 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     next_target();
   }
 
+  // The service at next_service_ waits; it has wait_limit to resume.
+  void start_waiting() {
+    waiting_ = true;
+    const auto server = server_;
+    auto& core = core_;
+    wait_timer_ = core_.timers_.schedule_after(duration_cast<microseconds>(core_.options_.wait_limit), [&core, server] {
+      if (auto it = core.transactions_.find(server); it != core.transactions_.end()) it->second->on_wait_expired();
+    });
+  }
+
   void after_service(Verdict verdict) {
-    if (verdict == Verdict::wait) {
-      --next_service_;  // the same service waits again
+    if (verdict == Verdict::wait) {  // still waiting, with a fresh limit
+      start_waiting();
+      return;
     }
     if (verdict == Verdict::done) {
       if (!final_sent_) respond(500, "Service Answered Nothing");

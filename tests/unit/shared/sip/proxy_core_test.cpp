@@ -393,3 +393,51 @@ TEST_F(ProxyCoreTest, ChallengesOfEveryBranchAreAggregated) {
 
 }  // namespace
 }  // namespace imsbox::sip::proxy
+
+namespace imsbox::sip::proxy {
+namespace {
+
+TEST_F(ProxyCoreTest, ResumingWithWaitKeepsWaitingWithoutAskingTheServiceAgain) {
+  int asked = 0;
+  struct Counting : ProxyService {
+    struct Tsx : ProxyTsx {
+      explicit Tsx(int& n, ProxyTsxHelper*& h) : n(n), h(h) {}
+      Verdict on_request(ProxyTsxHelper& helper) override {
+        ++n;
+        h = &helper;
+        return Verdict::wait;
+      }
+      int& n;
+      ProxyTsxHelper*& h;
+    };
+    Counting(int& n, ProxyTsxHelper*& h) : n(n), h(h) {}
+    std::unique_ptr<ProxyTsx> on_request(const Message&, const Peer&) override { return std::make_unique<Tsx>(n, h); }
+    int& n;
+    ProxyTsxHelper*& h;
+  };
+  ProxyTsxHelper* helper = nullptr;
+  std::vector<std::unique_ptr<ProxyService>> services;
+  services.push_back(std::make_unique<Counting>(asked, helper));
+  ProxyOptions o;
+  o.interfaces = {Interface{Transport::udp, "192.0.2.10", 5060}};
+  o.wait_limit = 2s;
+  layer.reset();
+  core.emplace(timers, std::move(o), std::move(services));
+  layer.emplace(sender, *core, timers);
+  core->attach(*layer, sender);
+
+  layer->receive(parse(invite()), kCaller);
+  ASSERT_NE(helper, nullptr);
+  advance(1500ms);
+  helper->resume(Verdict::wait);  // e.g. a second lookup started
+  advance(1500ms);                // past the first limit, within the new one
+  EXPECT_EQ(asked, 1);
+  // only the transaction layer's 100 Trying so far: no 500 for the first limit
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{100}));
+  helper->resume(Verdict::next);
+  forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(asked, 1);
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
