@@ -135,3 +135,22 @@ TEST(Message, TopViaFollowsChangesToTheViaFields) {
 
 }  // namespace
 }  // namespace imsbox::sip
+
+namespace imsbox::sip {
+namespace {
+
+TEST(Message, FromAndToFollowChanges) {
+  auto m = parse(kInvite);
+  EXPECT_EQ(m.to().tag(), "");
+  EXPECT_EQ(m.from().tag(), "1928");
+  m.set(HeaderId::to, "<sip:bob@example.com>;tag=new");
+  EXPECT_EQ(m.to().tag(), "new");
+  m.remove_all(HeaderId::from);
+  EXPECT_EQ(m.from().uri, "");
+  auto moved = std::move(m);
+  EXPECT_EQ(moved.to().tag(), "new");
+  EXPECT_EQ(moved.clone().to().uri, "sip:bob@example.com");
+}
+
+}  // namespace
+}  // namespace imsbox::sip
