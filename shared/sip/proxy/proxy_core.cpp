@@ -153,18 +153,25 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     t.reset();
   }
 
+  // Acts on a service's verdict; true when the next service may run.
+  bool on_verdict(Verdict verdict) {
+    switch (verdict) {
+      case Verdict::wait:  // (again, after resume(wait): a fresh limit)
+        start_waiting();
+        return false;
+      case Verdict::done:
+        if (!final_sent_) respond(500, "Service Answered Nothing");
+        return false;
+      case Verdict::next:
+        ++next_service_;
+        return true;
+    }
+    return false;
+  }
+
   void run_services() {
     while (next_service_ < tsxs_.size() && !final_sent_) {
-      const auto verdict = tsxs_[next_service_]->on_request(*this);
-      if (verdict == Verdict::wait) {
-        start_waiting();
-        return;
-      }
-      if (verdict == Verdict::done) {
-        if (!final_sent_) respond(500, "Service Answered Nothing");
-        return;
-      }
-      ++next_service_;
+      if (!on_verdict(tsxs_[next_service_]->on_request(*this))) return;
     }
     if (final_sent_) return;
     if (cancelled_) {
@@ -186,16 +193,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   }
 
   void after_service(Verdict verdict) {
-    if (verdict == Verdict::wait) {  // still waiting, with a fresh limit
-      start_waiting();
-      return;
-    }
-    if (verdict == Verdict::done) {
-      if (!final_sent_) respond(500, "Service Answered Nothing");
-      return;
-    }
-    ++next_service_;
-    run_services();
+    if (on_verdict(verdict)) run_services();
   }
 
   void next_target() {
