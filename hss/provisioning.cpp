@@ -4,6 +4,7 @@
 
 #include "aka/digest.h"
 #include "aka/milenage.h"
+#include "runtime/config.h"
 #include "sip/uri.h"
 #include "store/database.h"
 
@@ -15,23 +16,6 @@ bool nai_user_char(char c) {
   // RFC 4282 username characters (alphanumerics and the RFC 2822 atext set, plus '.').
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
-}
-
-bool domain_name(std::string_view s) {
-  if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.') return false;
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '.') {
-      if (label == 0 || s[i - 1] == '-') return false;
-      label = 0;
-    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
-      if (++label > 63) return false;
-    } else {
-      return false;
-    }
-  }
-  return s.back() != '-';
 }
 
 std::array<std::uint8_t, 16> block(const std::vector<std::uint8_t>& v) {
@@ -109,7 +93,7 @@ std::optional<std::string> check_impi(const std::string& impi) {
   for (char c : user) {
     if (!nai_user_char(c)) return "character '" + std::string(1, c) + "' is not allowed in a NAI user part";
   }
-  if (!domain_name(realm)) return "'" + std::string(realm) + "' is not a domain name";
+  if (!runtime::is_domain_name(realm)) return "'" + std::string(realm) + "' is not a domain name";
   return std::nullopt;
 }
 

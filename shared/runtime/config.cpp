@@ -81,7 +81,16 @@ std::optional<bool> to_bool(std::string_view s) {
   return std::nullopt;
 }
 
-bool valid_domain(std::string_view s) {
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+bool is_domain_name(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   std::size_t label = 0;
   char prev = '.';
@@ -100,15 +109,6 @@ bool valid_domain(std::string_view s) {
   return label > 0 && prev != '-';
 }
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-}  // namespace
-
 std::span<const OptionSpec> option_specs() { return kOptions; }
 std::span<const std::string_view> node_names() { return kNodes; }
 
@@ -117,7 +117,7 @@ std::optional<std::string> check_value(OptionType type, std::string_view v) {
     case OptionType::string:
       return std::nullopt;
     case OptionType::domain:
-      if (valid_domain(v)) return std::nullopt;
+      if (is_domain_name(v)) return std::nullopt;
       return "'" + std::string(v) + "' is not a domain name";
     case OptionType::path:
       if (!v.empty()) return std::nullopt;

@@ -94,6 +94,10 @@ struct ResolvedConfig {
 };
 ResolvedConfig resolve_config(const std::string& config_file, const std::string& data_dir);
 
+// A DNS name: dot-separated labels of letters, digits and inner hyphens,
+// 1-63 characters each, 253 in all, no trailing dot.
+bool is_domain_name(std::string_view s);
+
 // Validates one value against a type; returns an error text or nothing.
 std::optional<std::string> check_value(OptionType type, std::string_view value);
 
