@@ -47,6 +47,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       cancel_branch();
     }
     core_.layer_->respond(server_, std::move(response));
+    if (final_sent_ && !branch_) core_.retire(server_);
   }
 
   void respond(int status, std::string_view reason) override {
@@ -247,6 +248,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     disarm(branch_->timer);
     core_.by_client_.erase(branch_->id);
     branch_.reset();
+    if (final_sent_) core_.retire(server_);
   }
 
   void cancel_branch() {
@@ -322,6 +324,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     for (auto it = tsxs_.rbegin(); it != tsxs_.rend(); ++it) (*it)->on_response(*this, response);
     if (final) final_sent_ = true;
     core_.layer_->respond(server_, std::move(response));
+    if (final_sent_ && !branch_) core_.retire(server_);
   }
 
   void forward_stray(Message response) {
@@ -355,7 +358,7 @@ ProxyCore::ProxyCore(runtime::TimerQueue& timers, ProxyOptions options, std::vec
 }
 
 ProxyCore::~ProxyCore() {
-  for (const auto t : pending_erase_) timers_.cancel(t);
+  for (const auto& [id, timer] : erase_timer_of_) timers_.cancel(timer);
   transactions_.clear();
 }
 
@@ -412,13 +415,14 @@ std::optional<Peer> ProxyCore::response_peer(const Message& response) const {
 void ProxyCore::on_request(ServerTransactionId id, const Message& request, const transaction::RequestContext& context) {
   if (request.method() == "CANCEL") {
     // §16.10: answer the CANCEL, then cancel what the INVITE started
-    auto it = context.invite ? transactions_.find(*context.invite) : transactions_.end();
-    if (it == transactions_.end()) {
+    if (!context.invite) {
       layer_->respond(id, make_response(request, 481, {}, "p481"));
       return;
     }
+    // §9.2: the INVITE is known; once it has its final response the CANCEL
+    // changes nothing (its proxy state may be gone already)
     layer_->respond(id, make_response(request, 200));
-    it->second->on_cancel();
+    if (auto it = transactions_.find(*context.invite); it != transactions_.end()) it->second->on_cancel();
     return;
   }
   const std::vector<std::string_view> supported(options_.supported_options.begin(), options_.supported_options.end());
@@ -488,15 +492,14 @@ void ProxyCore::on_server_failure(ServerTransactionId, transaction::Failure) {}
 
 void ProxyCore::on_client_terminated(ClientTransactionId id) { by_client_.erase(id); }
 
-void ProxyCore::on_server_terminated(ServerTransactionId id) {
-  // Erase later: we may be inside one of this transaction's own calls.
-  const auto timer = timers_.schedule_after(microseconds(0), [this, id] {
-    transactions_.erase(id);
-    std::erase_if(pending_erase_, [&](auto t) { return t == erase_timer_of_.at(id); });
+void ProxyCore::on_server_terminated(ServerTransactionId id) { retire(id); }
+
+void ProxyCore::retire(ServerTransactionId id) {
+  if (!transactions_.contains(id) || erase_timer_of_.contains(id)) return;
+  erase_timer_of_[id] = timers_.schedule_after(microseconds(0), [this, id] {
     erase_timer_of_.erase(id);
+    transactions_.erase(id);
   });
-  pending_erase_.push_back(timer);
-  erase_timer_of_[id] = timer;
 }
 
 }  // namespace imsbox::sip::proxy

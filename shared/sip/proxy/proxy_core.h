@@ -16,7 +16,11 @@
 //
 // The contract the core enforces: a transaction that neither forwards, nor
 // answers, nor resumes within the wait limit is answered 500 by the core.
-// Nothing leaks: per-transaction state ends with the server transaction.
+// Nothing leaks: a transaction's state (its services' ProxyTsx objects
+// included) is destroyed once its final response went upstream and no branch
+// is left, or when its server transaction ends, whichever comes first. A
+// service that waits must cancel in its ProxyTsx destructor whatever would
+// call resume() later.
 //
 // Threading: single-threaded on the event loop; services are called from
 // inside the transaction layer's callbacks and may call their helper again.
@@ -130,6 +134,8 @@ class ProxyCore final : public transaction::TransactionUser {
   class Transaction;
   friend class Transaction;
 
+  // Erases a transaction from a 0 ms timer: it may be in one of its own calls.
+  void retire(transaction::ServerTransactionId id);
   bool is_own_uri(std::string_view uri) const;
   const Interface& interface_for(Transport t) const;
   std::optional<Peer> response_peer(const Message& response) const;
@@ -143,8 +149,7 @@ class ProxyCore final : public transaction::TransactionUser {
   std::uint64_t next_branch_ = 1;
   std::unordered_map<transaction::ServerTransactionId, std::unique_ptr<Transaction>> transactions_;
   std::unordered_map<transaction::ClientTransactionId, Transaction*> by_client_;
-  // Transactions whose server side ended are erased from a 0 ms timer.
-  std::vector<runtime::TimerQueue::TimerId> pending_erase_;
+  // Transactions being retired, and the timers that erase them.
   std::unordered_map<transaction::ServerTransactionId, runtime::TimerQueue::TimerId> erase_timer_of_;
 };
 

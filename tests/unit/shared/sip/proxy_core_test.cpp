@@ -7,6 +7,7 @@
 #include "runtime/clock.h"
 #include "sip/parser.h"
 #include "sip/response.h"
+#include "sip/transaction/cancel.h"
 
 namespace imsbox::sip::proxy {
 namespace {
@@ -320,12 +321,20 @@ TEST_F(ProxyCoreTest, RecordRouteAndAckOfTwoHundredFollowsTheRouteSet) {
   EXPECT_EQ(out.vias().size(), 2u);
 }
 
-TEST_F(ProxyCoreTest, StateEndsWithTheServerTransaction) {
+TEST_F(ProxyCoreTest, StateEndsOnceTheFinalResponseWentUpstream) {
   layer->receive(parse(invite()), kCaller);
-  answer(forwarded_to(kCallee, "INVITE"), 486, kCallee);
-  EXPECT_EQ(core->active(), 1u);
-  advance(40s);  // timers D, H, I run out
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 180, kCallee);
+  advance(1ms);
+  EXPECT_EQ(core->active(), 1u);  // a branch is pending
+  answer(fwd, 486, kCallee);
+  advance(1ms);  // not the 32 s of timer H: the proxy keeps nothing once the 486 went up
   EXPECT_EQ(core->active(), 0u);
+  EXPECT_EQ(layer->server_count(), 1u);  // the server transaction still absorbs retransmissions
+  // a CANCEL after the final response finds the INVITE (200) and changes nothing (§9.2)
+  layer->receive(tx::make_cancel(parse(invite())), kCaller);
+  EXPECT_EQ(responses_to(kCaller).back(), 200);
+  EXPECT_FALSE(sender.last([](const Message& m) { return m.is_request() && m.method() == "CANCEL"; }));
 }
 
 }  // namespace
