@@ -34,6 +34,56 @@ CREATE TABLE hss_public_identity (
 ) STRICT;
 CREATE INDEX hss_public_identity_by_impi ON hss_public_identity(impi, position);
 )sql"},
+    {2, "HSS service profiles, iFCs, application servers, implicit sets, registration state", R"sql(
+-- TS 29.228 Annex B/E: what the S-CSCF downloads as User-Data.
+CREATE TABLE hss_application_server (
+  name                      TEXT PRIMARY KEY NOT NULL,
+  server_name               TEXT NOT NULL,   -- SIP URI the S-CSCF routes to (ISC)
+  default_handling          INTEGER NOT NULL DEFAULT 0 CHECK (default_handling IN (0, 1)),  -- SESSION_CONTINUED, SESSION_TERMINATED
+  service_info              TEXT,
+  include_register_request  INTEGER NOT NULL DEFAULT 0 CHECK (include_register_request IN (0, 1)),
+  include_register_response INTEGER NOT NULL DEFAULT 0 CHECK (include_register_response IN (0, 1))
+) STRICT;
+
+CREATE TABLE hss_service_profile (
+  name TEXT PRIMARY KEY NOT NULL
+) STRICT;
+
+CREATE TABLE hss_ifc (
+  service_profile        TEXT NOT NULL REFERENCES hss_service_profile(name) ON DELETE CASCADE,
+  priority               INTEGER NOT NULL CHECK (priority >= 0),
+  application_server     TEXT NOT NULL REFERENCES hss_application_server(name),
+  -- the TriggerPoint as JSON: {"cnf": bool, "spt": [{"group": n, "negated": bool,
+  -- "method" | "request_uri" | "session_case" | "header": {"name", "content"} |
+  -- "sdp": {"line", "content"}, "registration_type": [0, 1, 2]}]}; absent: always
+  trigger_point          TEXT,
+  profile_part_indicator INTEGER CHECK (profile_part_indicator IS NULL OR profile_part_indicator IN (0, 1)),
+  PRIMARY KEY (service_profile, priority)
+) STRICT;
+
+-- Implicit registration sets (TS 23.228 §4.3.3.4): IMPUs of one subscriber
+-- with the same implicit_set register and deregister together; within a set,
+-- IMPUs with the same service profile are aliases.
+ALTER TABLE hss_public_identity ADD COLUMN implicit_set INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE hss_public_identity ADD COLUMN service_profile TEXT REFERENCES hss_service_profile(name) ON DELETE SET NULL;
+ALTER TABLE hss_public_identity ADD COLUMN display_name TEXT;
+-- Which authentication schemes the subscriber may use (comma-separated, as in
+-- SIP-Authentication-Scheme); NULL: every scheme its credentials allow.
+ALTER TABLE hss_subscriber ADD COLUMN auth_schemes TEXT;
+
+-- TS 29.228 §6.1.2: the registration state of each IMPU and the S-CSCF
+-- assigned to it. No row: NOT_REGISTERED, no S-CSCF.
+CREATE TABLE hss_registration (
+  impu        TEXT PRIMARY KEY NOT NULL REFERENCES hss_public_identity(impu) ON DELETE CASCADE,
+  state       INTEGER NOT NULL CHECK (state IN (1, 2)),  -- 1 REGISTERED, 2 UNREGISTERED (terminating services)
+  impi        TEXT REFERENCES hss_subscriber(impi) ON DELETE CASCADE,  -- who registered it
+  scscf_name  TEXT NOT NULL,
+  origin_host TEXT,                            -- the S-CSCF's Diameter identity, for RTR and PPR
+  origin_realm TEXT,
+  updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX hss_registration_by_impi ON hss_registration(impi);
+)sql"},
 };
 
 }  // namespace
