@@ -71,11 +71,13 @@ ALTER TABLE hss_public_identity ADD COLUMN display_name TEXT;
 -- SIP-Authentication-Scheme); NULL: every scheme its credentials allow.
 ALTER TABLE hss_subscriber ADD COLUMN auth_schemes TEXT;
 
--- TS 29.228 §6.1.2: the registration state of each IMPU and the S-CSCF
--- assigned to it. No row: NOT_REGISTERED, no S-CSCF.
+-- TS 29.228 §6.1.2, §8.1.2: the registration state of each IMPU and the
+-- S-CSCF assigned to it. No row: NOT_REGISTERED and no S-CSCF; state 0 with
+-- an S-CSCF: NOT_REGISTERED, the name kept (assigned during authentication,
+-- or *_STORE_SERVER_NAME).
 CREATE TABLE hss_registration (
   impu        TEXT PRIMARY KEY NOT NULL REFERENCES hss_public_identity(impu) ON DELETE CASCADE,
-  state       INTEGER NOT NULL CHECK (state IN (1, 2)),  -- 1 REGISTERED, 2 UNREGISTERED (terminating services)
+  state       INTEGER NOT NULL CHECK (state IN (0, 1, 2)),  -- NOT_REGISTERED, REGISTERED, UNREGISTERED (terminating services)
   impi        TEXT REFERENCES hss_subscriber(impi) ON DELETE CASCADE,  -- who registered it
   scscf_name  TEXT NOT NULL,
   origin_host TEXT,                            -- the S-CSCF's Diameter identity, for RTR and PPR
