@@ -17,5 +17,6 @@ int cmd_logs(const Args& args);
 int cmd_config(const Args& args);
 int cmd_subscriber(const Args& args);
 int cmd_sip_lint(const Args& args);
+int cmd_aka(const Args& args);
 
 }  // namespace imsbox::ctl

@@ -2,13 +2,22 @@
 
 #include <openssl/evp.h>
 
+#include <initializer_list>
 #include <stdexcept>
 
 namespace imsbox::aka {
 
-std::string digest_ha1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
-                       std::string_view password) {
-  const std::string input = std::string(username) + ':' + std::string(realm) + ':' + std::string(password);
+namespace {
+
+// H(p1 ":" p2 ":" ...) as lower-case hex.
+std::string hash_hex(DigestAlgorithm algorithm, std::initializer_list<std::string_view> parts) {
+  std::string input;
+  bool first = true;
+  for (const auto part : parts) {
+    if (!first) input += ':';
+    input += part;
+    first = false;
+  }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   const EVP_MD* type = algorithm == DigestAlgorithm::md5 ? EVP_md5() : EVP_sha256();
@@ -23,6 +32,22 @@ std::string digest_ha1(DigestAlgorithm algorithm, std::string_view username, std
     out += hex[md[i] & 0xf];
   }
   return out;
+}
+
+}  // namespace
+
+std::string digest_ha1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
+                       std::string_view password) {
+  return hash_hex(algorithm, {username, realm, password});
+}
+
+std::string digest_response(DigestAlgorithm algorithm, std::string_view ha1, std::string_view nonce,
+                            std::string_view nc, std::string_view cnonce, std::string_view qop,
+                            std::string_view method, std::string_view digest_uri) {
+  const std::string ha2 = hash_hex(algorithm, {method, digest_uri});
+  if (qop.empty()) return hash_hex(algorithm, {ha1, nonce, ha2});
+  if (qop == "auth") return hash_hex(algorithm, {ha1, nonce, nc, cnonce, qop, ha2});
+  throw std::invalid_argument("unsupported digest qop '" + std::string(qop) + "'");
 }
 
 }  // namespace imsbox::aka
