@@ -187,10 +187,12 @@ std::optional<int> Dialog::on_request(const Message& request) {
   const auto cseq = request.cseq().number;
   if (remote_seq_ && cseq < *remote_seq_) return 500;
   remote_seq_ = cseq;
-  if (is_target_refresh(method)) {
-    if (auto target = contact_uri(request)) remote_target_ = std::move(*target);
-  }
   return std::nullopt;
+}
+
+void Dialog::refresh_target(const Message& request) {
+  if (!is_target_refresh(request.method())) return;
+  if (auto target = contact_uri(request)) remote_target_ = std::move(*target);
 }
 
 }  // namespace imsbox::sip::ua

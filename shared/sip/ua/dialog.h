@@ -99,11 +99,17 @@ class Dialog {
 
   // §12.2.2: an in-dialog request for this dialog arrived. Returns 500 when
   // its CSeq is lower than the remote CSeq (out of order; nothing changes),
-  // else none: the remote CSeq becomes the request's and, for a target
-  // refresh (INVITE, UPDATE, SUBSCRIBE, NOTIFY, REFER) with a Contact, the
-  // remote target becomes that Contact. ACK and CANCEL are not checked (they
-  // carry the CSeq of the request they refer to).
+  // else none: the remote CSeq becomes the request's. The remote target
+  // stays: a target refresh changes it only once answered 2xx
+  // (refresh_target). ACK and CANCEL are not checked (they carry the CSeq of
+  // the request they refer to).
   std::optional<int> on_request(const Message& request);
+
+  // UAS: we answer `request`, a target refresh (INVITE, UPDATE, SUBSCRIBE,
+  // NOTIFY, REFER) of this dialog, with a 2xx: the remote target becomes its
+  // Contact, if it has one (RFC 5407 §3.3, RFC 6141 §3.4: not before the
+  // 2xx, so a rejected refresh changes nothing).
+  void refresh_target(const Message& request);
 
  private:
   Dialog() = default;

@@ -202,11 +202,19 @@ TEST(Dialog, StrictRouterBecomesTheRequestUriAndTheTargetGoesLast) {
 TEST(Dialog, TargetRefreshChangesWhereTheNextRequestGoes) {
   auto d = Dialog::from_uas(uas_invite(), uas_response(200));
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->on_request(to_bob("INVITE", 6, "<sip:alice@203.0.113.5:5062>")), std::nullopt);
-  EXPECT_EQ(d->remote_target(), "sip:alice@203.0.113.5:5062");
+  const Message reinvite = to_bob("INVITE", 6, "<sip:alice@203.0.113.5:5062>");
+  EXPECT_EQ(d->on_request(reinvite), std::nullopt);
+  // RFC 5407 §3.3: the target changes with the 2xx, not on arrival.
+  EXPECT_EQ(d->remote_target(), "sip:alice@192.0.2.1:5060");
   EXPECT_EQ(d->remote_seq(), 6u);
+  d->refresh_target(reinvite);
+  EXPECT_EQ(d->remote_target(), "sip:alice@203.0.113.5:5062");
   // Not a target refresh: the Contact of an INFO changes nothing.
-  EXPECT_EQ(d->on_request(to_bob("INFO", 7, "<sip:alice@198.51.100.99>")), std::nullopt);
+  const Message info = to_bob("INFO", 7, "<sip:alice@198.51.100.99>");
+  EXPECT_EQ(d->on_request(info), std::nullopt);
+  d->refresh_target(info);
+  EXPECT_EQ(d->remote_target(), "sip:alice@203.0.113.5:5062");
+  d->refresh_target(to_bob("UPDATE", 8));  // no Contact: nothing to refresh
   EXPECT_EQ(d->remote_target(), "sip:alice@203.0.113.5:5062");
 
   const Message bye = d->make_request("BYE");

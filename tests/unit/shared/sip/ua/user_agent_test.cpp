@@ -1,152 +1,11 @@
-// UserAgent: two UAs wired back to back through fake senders on a
-// ManualClock and the real TransactionLayer; no sockets.
+// UserAgent: a call's life (INVITE, ACK, BYE, CANCEL, forked 2xx) between
+// two UAs back to back (back_to_back.h).
 #include "sip/ua/user_agent.h"
 
-#include <chrono>
-#include <deque>
-
-#include "runtime/clock.h"
-#include "runtime/timer_queue.h"
-#include "ua_test_support.h"
+#include "back_to_back.h"
 
 namespace imsbox::sip::ua::test {
 namespace {
-
-using namespace std::chrono_literals;
-
-Peer peer(const char* address, std::uint16_t port) {
-  return Peer{Transport::udp, boost::asio::ip::make_address(address), port, 0};
-}
-
-const Peer alice_addr = peer("192.0.2.1", 5060);
-const Peer bob_addr = peer("192.0.2.2", 5060);
-
-struct Wire {
-  Peer to;
-  std::string bytes;
-};
-
-// Records what a UA sends; the test delivers it (a Sender must not call
-// back into the layer).
-class QueueSender final : public transaction::Sender {
- public:
-  bool send(const Peer& to, const Message& message) override {
-    queue.push_back(Wire{to, message.serialize()});
-    log.push_back(queue.back());
-    return true;
-  }
-  std::deque<Wire> queue;
-  std::vector<Wire> log;
-};
-
-struct Event {
-  std::string kind;
-  CallHandle call;
-  int status = 0;
-  EndReason reason = EndReason::rejected;
-};
-
-class Recorder final : public UserAgentEvents {
- public:
-  void on_incoming_call(CallHandle h, const Message& invite) override {
-    events.push_back({"incoming", h});
-    last_invite = invite.serialize();
-  }
-  void on_provisional(CallHandle h, const Message& r) override { events.push_back({"provisional", h, r.status()}); }
-  void on_final(CallHandle h, const Message& r) override { events.push_back({"final", h, r.status()}); }
-  void on_confirmed(CallHandle h, const Dialog& d) override {
-    events.push_back({"confirmed", h});
-    confirmed = d;
-  }
-  void on_ended(CallHandle h, EndReason reason) override {
-    Event e{"ended", h};
-    e.reason = reason;
-    events.push_back(e);
-  }
-  std::vector<std::string> kinds() const {
-    std::vector<std::string> out;
-    for (const auto& e : events) out.push_back(e.kind + (e.status ? " " + std::to_string(e.status) : ""));
-    return out;
-  }
-  std::vector<Event> events;
-  std::optional<Dialog> confirmed;
-  std::string last_invite;
-};
-
-UserAgent::Options options(const char* host, std::uint64_t seed) {
-  UserAgent::Options o;
-  o.host = host;
-  o.port = 5060;
-  o.layer.branch_seed = seed;
-  o.seed = seed;
-  return o;
-}
-
-class BackToBack : public ::testing::Test {
- protected:
-  runtime::ManualClock clock;
-  runtime::TimerQueue timers{clock};
-  QueueSender alice_out, bob_out;
-  Recorder alice_events, bob_events;
-  UserAgent alice{alice_out, timers, alice_events, options("192.0.2.1", 1)};
-  UserAgent bob{bob_out, timers, bob_events, options("192.0.2.2", 2)};
-
-  // Delivers what each side sent to the other until nothing is in flight.
-  // `drop` loses messages (for retransmission tests).
-  void pump(const std::function<bool(const Message&)>& drop = {}) {
-    while (!alice_out.queue.empty() || !bob_out.queue.empty()) {
-      while (!alice_out.queue.empty()) {
-        auto w = alice_out.queue.front();
-        alice_out.queue.pop_front();
-        EXPECT_EQ(w.to, bob_addr) << w.bytes;
-        Message m = parse(w.bytes);
-        if (!drop || !drop(m)) bob.receive(std::move(m), alice_addr);
-      }
-      while (!bob_out.queue.empty()) {
-        auto w = bob_out.queue.front();
-        bob_out.queue.pop_front();
-        EXPECT_EQ(w.to, alice_addr) << w.bytes;
-        Message m = parse(w.bytes);
-        if (!drop || !drop(m)) alice.receive(std::move(m), bob_addr);
-      }
-    }
-  }
-
-  void run_for(std::chrono::milliseconds d, const std::function<bool(const Message&)>& drop = {}) {
-    const auto end = clock.now() + d;
-    while (auto next = timers.next_deadline()) {
-      if (*next > end) break;
-      if (*next > clock.now()) clock.advance(std::chrono::duration_cast<std::chrono::microseconds>(*next - clock.now()));
-      timers.fire_due();
-      pump(drop);
-    }
-    if (end > clock.now()) clock.advance(std::chrono::duration_cast<std::chrono::microseconds>(end - clock.now()));
-  }
-
-  static std::vector<Message> sent(const QueueSender& s, std::string_view method_or_status) {
-    std::vector<Message> out;
-    for (const auto& w : s.log) {
-      Message m = parse(w.bytes);
-      const std::string key = m.is_request() ? std::string(m.method())
-                                             : std::to_string(m.status()) + " " + std::string(m.cseq().method);
-      if (key == method_or_status) out.push_back(std::move(m));
-    }
-    return out;
-  }
-
-  // Alice calls Bob; Bob's handle comes back.
-  CallHandle call_and_ring(CallHandle& alice_call) {
-    auto h = alice.invite("sip:bob@192.0.2.2:5060", "sip:alice@example.org", "v=0\r\n");
-    EXPECT_TRUE(h);
-    alice_call = *h;
-    pump();
-    EXPECT_EQ(bob_events.kinds(), (std::vector<std::string>{"incoming"}));
-    const CallHandle bob_call = bob_events.events.at(0).call;
-    EXPECT_TRUE(bob.ring(bob_call));
-    pump();
-    return bob_call;
-  }
-};
 
 TEST_F(BackToBack, FullCallInviteRingingOkAckByeOk) {
   CallHandle a{};
@@ -282,23 +141,148 @@ TEST_F(BackToBack, No2xxAckWithin64T1EndsTheCallWithBye) {
   EXPECT_EQ(alice_events.events.back().reason, EndReason::bye_received);
 }
 
-TEST_F(BackToBack, CancelBeforeTheAnswerIs487) {
-  // Alice's UA has no CANCEL API: Bob gets one built by hand.
+// ---- CANCEL (RFC 3261 §9)
+
+TEST_F(BackToBack, CancelAfterRingingIs487AndEndsBothSides) {
   CallHandle a{};
   const CallHandle b = call_and_ring(a);
-  const Message invite = sent(alice_out, "INVITE").at(0).clone();
-  std::string cancel = "CANCEL " + std::string(invite.request_uri()) + " SIP/2.0\r\n";
-  cancel += "Via: " + header(invite, HeaderId::via) + "\r\n";
-  cancel += "Max-Forwards: 70\r\nFrom: " + header(invite, HeaderId::from) + "\r\nTo: " +
-            header(invite, HeaderId::to) + "\r\nCall-ID: " + std::string(invite.call_id()) + "\r\nCSeq: " +
-            std::to_string(invite.cseq().number) + " CANCEL\r\nContent-Length: 0\r\n\r\n";
-  bob.receive(parse(cancel), alice_addr);
+  ASSERT_TRUE(alice.cancel(a));
+  EXPECT_FALSE(alice.cancel(a));  // once
   pump();
+  const Message invite = sent(alice_out, "INVITE").at(0).clone();
+  const auto cancels = sent(alice_out, "CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  // §9.1: the INVITE's Request-URI, Call-ID, From, To, top Via (its branch)
+  // and CSeq number.
+  EXPECT_EQ(cancels[0].request_uri(), invite.request_uri());
+  EXPECT_EQ(cancels[0].top_via()->branch(), invite.top_via()->branch());
+  EXPECT_EQ(cancels[0].cseq().number, invite.cseq().number);
+  EXPECT_EQ(cancels[0].to().tag(), "");
   EXPECT_EQ(sent(bob_out, "200 CANCEL").size(), 1u);
   EXPECT_EQ(sent(bob_out, "487 INVITE").size(), 1u);
   EXPECT_EQ(bob_events.events.back().reason, EndReason::cancelled);
   EXPECT_EQ(alice_events.kinds(), (std::vector<std::string>{"provisional 180", "final 487", "ended"}));
+  EXPECT_EQ(alice_events.events.back().reason, EndReason::cancelled_by_us);
+  EXPECT_EQ(sent(alice_out, "ACK").size(), 1u);  // the transaction's ACK of the 487
   EXPECT_FALSE(bob.answer(b));
+  EXPECT_FALSE(alice.cancel(a));
+  EXPECT_EQ(alice.call_count() + bob.call_count(), 0u);
+}
+
+TEST_F(BackToBack, CancelBeforeAnyProvisionalWaitsForOne) {
+  CallHandle a{};
+  call(a);  // Bob says nothing yet
+  ASSERT_TRUE(alice.cancel(a));
+  pump();
+  // §9.1: no CANCEL before a provisional response.
+  EXPECT_TRUE(sent(alice_out, "CANCEL").empty());
+  EXPECT_EQ(alice.call_count(), 1u);
+  // Bob's transaction sends 100 Trying after 200 ms: now the CANCEL goes.
+  run_for(250ms);
+  EXPECT_EQ(sent(bob_out, "100 INVITE").size(), 1u);
+  EXPECT_EQ(sent(alice_out, "CANCEL").size(), 1u);
+  EXPECT_EQ(sent(bob_out, "487 INVITE").size(), 1u);
+  EXPECT_EQ(alice_events.kinds(), (std::vector<std::string>{"provisional 100", "final 487", "ended"}));
+  EXPECT_EQ(alice_events.events.back().reason, EndReason::cancelled_by_us);
+  EXPECT_EQ(bob_events.events.back().reason, EndReason::cancelled);
+}
+
+TEST_F(BackToBack, CancelAfterTheFinalResponseDoesNothing) {
+  CallHandle a{};
+  const CallHandle b = call_and_ring(a);
+  ASSERT_TRUE(bob.answer(b));
+  pump();
+  EXPECT_FALSE(alice.cancel(a));  // the INVITE has its 2xx
+  EXPECT_TRUE(sent(alice_out, "CANCEL").empty());
+  EXPECT_TRUE(alice.ack(a));
+  EXPECT_FALSE(bob.cancel(b));  // not a UAC
+}
+
+TEST_F(BackToBack, A2xxRacingTheCancelIsAckedAndByed) {
+  CallHandle a{};
+  const CallHandle b = call_and_ring(a);
+  ASSERT_TRUE(bob.answer(b));   // the 200 is on its way...
+  ASSERT_TRUE(alice.cancel(a));  // ...when Alice cancels
+  pump();
+  // Bob had answered: the CANCEL changes nothing there (§9.2).
+  EXPECT_EQ(sent(bob_out, "200 CANCEL").size(), 1u);
+  EXPECT_TRUE(sent(bob_out, "487 INVITE").empty());
+  // §9.1, §15: Alice ACKs the 2xx and ends the dialog with BYE herself.
+  const auto invite = sent(alice_out, "INVITE").at(0).clone();
+  const auto acks = sent(alice_out, "ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].cseq().number, invite.cseq().number);
+  const auto byes = sent(alice_out, "BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(byes[0].to().tag(), acks[0].to().tag());
+  EXPECT_EQ(alice_events.kinds(), (std::vector<std::string>{"provisional 180", "final 200", "ended"}));
+  EXPECT_EQ(alice_events.events.back().reason, EndReason::cancelled_by_us);
+  EXPECT_FALSE(alice.ack(a));
+  EXPECT_EQ(bob_events.kinds(), (std::vector<std::string>{"incoming", "confirmed", "ended"}));
+  EXPECT_EQ(bob_events.events.back().reason, EndReason::bye_received);
+  EXPECT_EQ(alice.call_count() + bob.call_count(), 0u);
+}
+
+TEST_F(BackToBack, CancelWithoutFinalResponseGivesUpAfter64T1) {
+  CallHandle a{};
+  const CallHandle b = call_and_ring(a);
+  // Bob never hears the CANCEL and never answers the INVITE.
+  const Drop lose_cancel = [](const Message& m) { return m.is_request() && m.method() == "CANCEL"; };
+  ASSERT_TRUE(alice.cancel(a));
+  pump(lose_cancel);
+  run_for(31s, lose_cancel);
+  EXPECT_EQ(alice.call_count(), 1u);
+  run_for(2s, lose_cancel);
+  // §9.1: the INVITE is considered cancelled and its transaction destroyed.
+  EXPECT_EQ(alice_events.kinds(), (std::vector<std::string>{"provisional 180", "final 408", "ended"}));
+  EXPECT_EQ(alice_events.events.back().reason, EndReason::cancelled_by_us);
+  EXPECT_EQ(alice.call_count(), 0u);
+  EXPECT_EQ(alice.layer().client_count(), 0u);
+  EXPECT_TRUE(bob.reject(b, 480));
+}
+
+// ---- forking (RFC 3261 §13.2.2.4)
+
+TEST_F(BackToBack, A2xxOfAnotherForkIsAckedAndByedWithoutDisturbingTheCall) {
+  CallHandle a{};
+  const CallHandle b = established(a);
+  const std::string bob_tag = bob.dialog(b)->id().local_tag;
+  // The same 200 as another fork would send it: another To tag.
+  const std::string fork_ok = replaced(sent(bob_out, "200 INVITE").at(0).serialize(), bob_tag, "fork2");
+  run_for(10s);  // the fork answers late (still within timer M)
+  alice.receive(parse(fork_ok), bob_addr);
+  pump();
+  auto acks = sent(alice_out, "ACK");
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[1].to().tag(), "fork2");
+  EXPECT_EQ(acks[1].cseq().number, acks[0].cseq().number);
+  auto byes = sent(alice_out, "BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(byes[0].to().tag(), "fork2");
+  EXPECT_EQ(sent(bob_out, "481 BYE").size(), 1u);  // (Bob is not that fork)
+  // The call is untouched and the application heard nothing.
+  EXPECT_TRUE(alice_events.events.empty());
+  EXPECT_EQ(alice.dialog(a)->id().remote_tag, bob_tag);
+  EXPECT_EQ(alice.call_count(), 1u);
+
+  // Its retransmissions get the same ACK, no new BYE: from the INVITE
+  // transaction (Accepted) and, once timer M ended it, as strays.
+  alice.receive(parse(fork_ok), bob_addr);
+  pump();
+  run_for(25s);
+  EXPECT_EQ(alice.layer().client_count(), 0u);
+  alice.receive(parse(fork_ok), bob_addr);
+  pump();
+  acks = sent(alice_out, "ACK");
+  ASSERT_EQ(acks.size(), 4u);
+  EXPECT_EQ(acks[2].serialize(), acks[1].serialize());
+  EXPECT_EQ(acks[3].serialize(), acks[1].serialize());
+  EXPECT_EQ(sent(alice_out, "BYE").size(), 1u);
+
+  ASSERT_TRUE(alice.bye(a));
+  pump();
+  EXPECT_EQ(bob_events.events.back().reason, EndReason::bye_received);
+  EXPECT_EQ(alice_events.events.back().reason, EndReason::bye_sent);
 }
 
 class LoneUa : public BackToBack {
