@@ -70,6 +70,19 @@ std::vector<SubscriberRecord> SubscriberTable::list() {
   return out;
 }
 
+std::optional<SimCredentials> SubscriberTable::sim(const std::string& impi) {
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, NULL, NULL, NULL FROM hss_subscriber WHERE impi = ?1");
+  st->bind(1, impi);
+  if (!st->step()) return std::nullopt;
+  return read_row(*st).sim;
+}
+
+void SubscriberTable::set_sqn(const std::string& impi, std::uint64_t sqn) {
+  auto st = db_.cached("UPDATE hss_subscriber SET sqn = ?2 WHERE impi = ?1 AND k IS NOT NULL");
+  st->bind(1, impi).bind(2, static_cast<std::int64_t>(sqn));
+  st->run();
+}
+
 std::optional<std::string> SubscriberTable::impi_of(const std::string& impu) {
   auto st = db_.cached("SELECT impi FROM hss_public_identity WHERE impu = ?1");
   st->bind(1, impu);

@@ -44,6 +44,10 @@ class SubscriberTable {
 
   std::optional<SubscriberRecord> find(const std::string& impi);
   std::vector<SubscriberRecord> list();
+  // The SIM credentials alone (no IMPUs): what authentication needs.
+  std::optional<SimCredentials> sim(const std::string& impi);
+  // The last SQN issued; the subscriber must have a SIM.
+  void set_sqn(const std::string& impi, std::uint64_t sqn);
   // The IMPI an IMPU belongs to.
   std::optional<std::string> impi_of(const std::string& impu);
 
