@@ -3,7 +3,9 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <openssl/rand.h>
 
+#include <array>
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <csignal>
@@ -148,10 +150,28 @@ void print_status_table(const runtime::Config& c, const std::vector<NodeReport>&
   }
 }
 
+// A fresh random bearer token for the HSS's provisioning API.
+std::string random_token() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw std::runtime_error("no random bytes");
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const auto b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+// The defaults, commented out, and a token of its own for the provisioning
+// API; readable by its owner only, since it holds that token.
 void write_default_config(const std::filesystem::path& file) {
-  std::ofstream out(file);
-  out << runtime::Config::defaults().render(/*commented_defaults=*/true);
-  if (!out) throw std::runtime_error("cannot write " + file.string());
+  {
+    std::ofstream out(file);
+    out << runtime::Config::defaults({{"hss.api_token", random_token()}}).render(/*commented_defaults=*/true);
+    if (!out) throw std::runtime_error("cannot write " + file.string());
+  }
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 void ensure_certificate(const runtime::Config& c) {

@@ -47,6 +47,19 @@ constexpr OptionSpec kOptions[] = {
 
     {"hss.enabled", OptionType::boolean, "true", "run the HSS (false: a third-party one is used)"},
     {"hss.health_port", OptionType::port, "9064", "HSS /health and /metrics port"},
+    {"hss.diameter_port", OptionType::port, "3868", "Cx over Diameter (TCP) on global.bind_address"},
+    {"hss.diameter_identity", OptionType::string, "",
+     "the HSS's Diameter identity (FQDN); empty: hss.<global.domain>"},
+    {"hss.diameter_peers", OptionType::string, "",
+     "Diameter identities allowed to connect, comma-separated; empty: icscf.<domain>,scscf.<domain>"},
+    {"hss.sqn_ind_bits", OptionType::count, "5", "length of IND in SQN = SEQ || IND (TS 33.102 Annex C), 0-10"},
+    {"hss.max_auth_items", OptionType::count, "5", "most authentication vectors handed out in one MAA"},
+    {"hss.api_address", OptionType::loopback_address, "127.0.0.1", "address of the provisioning REST API"},
+    {"hss.api_port", OptionType::port, "9081", "port of the provisioning REST API (HTTP/1.1, JSON)"},
+    {"hss.api_token", OptionType::string, "",
+     "bearer token the provisioning API requires; empty: the API refuses every request (imsbox up sets one)"},
+    {"hss.sbi_address", OptionType::address, "127.0.0.1", "address of the HTTP/2 SBI (Nhss_ims style)"},
+    {"hss.sbi_port", OptionType::port, "9082", "port of the HTTP/2 SBI (h2c)"},
     {"scscf.enabled", OptionType::boolean, "true", "run the S-CSCF"},
     {"scscf.health_port", OptionType::port, "9063", "S-CSCF /health and /metrics port"},
     {"icscf.enabled", OptionType::boolean, "true", "run the I-CSCF"},
@@ -146,6 +159,11 @@ std::optional<std::string> check_value(OptionType type, std::string_view v) {
       if (n && *n >= 1 && *n <= 65535) return std::nullopt;
       return "'" + std::string(v) + "' is not a port (1-65535)";
     }
+    case OptionType::count: {
+      const auto n = to_int(v);
+      if (n && *n >= 0 && *n <= 1'000'000) return std::nullopt;
+      return "'" + std::string(v) + "' is not a whole number from 0 to 1000000";
+    }
     case OptionType::milliseconds:
     case OptionType::seconds: {
       const auto n = to_int(v);
@@ -222,12 +240,20 @@ void Config::validate(std::string_view source_name) const {
       throw ConfigError(std::string(source_name) + ": option '" + std::string(spec.key) + "': " + *err);
     }
   }
-  // Two enabled nodes cannot share a health port.
+  if (const auto bits = integer("hss.sqn_ind_bits"); bits > 10) {
+    throw ConfigError(std::string(source_name) + ": option 'hss.sqn_ind_bits': " + std::to_string(bits) +
+                      " is more than 10 bits");
+  }
+  if (integer("hss.max_auth_items") < 1) {
+    throw ConfigError(std::string(source_name) + ": option 'hss.max_auth_items': must be at least 1");
+  }
+  // No two ports of enabled nodes may be the same.
   std::map<std::string, std::string> port_owner;
-  for (const auto node : kNodes) {
-    const std::string n(node);
-    if (!flag(n + ".enabled")) continue;
-    const std::string key = n + ".health_port";
+  for (const auto& spec : kOptions) {
+    if (spec.type != OptionType::port) continue;
+    const std::string key(spec.key);
+    const std::string section = key.substr(0, key.find('.'));
+    if (find_spec(section + ".enabled") && !flag(section + ".enabled")) continue;
     const auto [it, fresh] = port_owner.emplace(values_.at(key), key);
     if (!fresh) {
       throw ConfigError(std::string(source_name) + ": option '" + key + "': port " + it->first +

@@ -27,6 +27,7 @@ enum class OptionType {
   loopback_address,  // an address in 127.0.0.0/8 or ::1
   port,              // 1-65535
   milliseconds,      // a positive integer count
+  count,             // a whole number from 0 to 1,000,000
   seconds,           // a positive integer count
   boolean,           // true/false, yes/no, on/off, 1/0
   log_level,         // debug, info, warning, error

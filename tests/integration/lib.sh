@@ -41,13 +41,16 @@ free_port_base() {
   for _ in $(seq 1 50); do
     base=$((20000 + RANDOM % 40000))
     ok=1
-    for i in 0 1 2 3 4 5 6; do port_free $((base + i)) || { ok=0; break; }; done
+    for i in $(seq 0 15); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$base"; return 0; }
   done
   fail "no free ports found"
 }
 
-# Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6.
+# Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6 and the
+# HSS's Diameter, provisioning API and SBI ports at $1+7..$1+9 ($1+10..$1+15
+# are kept for the SIP listeners). The provisioning API token is $API_TOKEN.
+API_TOKEN=0123456789abcdef0123456789abcdef
 write_config() {
   local base=$1
   cat > "$DATA_DIR/imsbox.conf" <<CONF
@@ -65,6 +68,10 @@ health_port = $((base + 1))
 health_port = $((base + 2))
 [hss]
 health_port = $((base + 3))
+diameter_port = $((base + 7))
+api_port = $((base + 8))
+sbi_port = $((base + 9))
+api_token = $API_TOKEN
 [agw]
 health_port = $((base + 4))
 [tas]

@@ -81,6 +81,17 @@ TEST(Config, HealthPortsMustDiffer) {
   // ... unless one of the two nodes is disabled
   EXPECT_NO_THROW(Config::parse("[hss]\nhealth_port = 9061\n[pcscf]\nenabled = false\n", "t"));
 }
+TEST(Config, EveryPortOfEnabledNodesMustDiffer) {
+  expect_error("[hss]\napi_port = 9063\n", "'scscf.health_port': port 9063 is already used by 'hss.api_port'");
+  expect_error("[hss]\nsbi_port = 9081\n", "port 9081 is already used");
+  EXPECT_NO_THROW(Config::parse("[hss]\napi_port = 9063\n[scscf]\nenabled = false\n", "t"));
+}
+TEST(Config, HssAuthenticationLimits) {
+  expect_error("[hss]\nsqn_ind_bits = 11\n", "'hss.sqn_ind_bits'");
+  expect_error("[hss]\nsqn_ind_bits = -1\n", "'hss.sqn_ind_bits'");
+  expect_error("[hss]\nmax_auth_items = 0\n", "'hss.max_auth_items'");
+  EXPECT_EQ(Config::defaults().integer("hss.sqn_ind_bits"), 5);
+}
 TEST(Config, UnknownOverrideIsRefused) {
   EXPECT_THROW(Config::defaults({{"global.nope", "1"}}), ConfigError);
 }
