@@ -57,12 +57,10 @@ class AuthenticationCentreTest : public ::testing::Test {
 
   std::uint64_t stored_sqn(const std::string& impi) { return store::SubscriberTable(db_).sim(impi)->sqn; }
 
-  // Hands out the given RANDs in turn.
-  RandomSource fixed(std::vector<aka::Block> rands) {
-    auto next = std::make_shared<std::size_t>(0);
-    return [rands, next](std::span<std::uint8_t> out) {
-      const auto& r = rands.at((*next)++ % rands.size());
-      std::memcpy(out.data(), r.data(), out.size());
+  // Hands out the given RAND for every vector.
+  RandomSource fixed(aka::Block rand) {
+    return [rand](std::span<std::uint8_t> out) {
+      for (std::size_t i = 0; i + 16 <= out.size(); i += 16) std::memcpy(out.data() + i, rand.data(), 16);
     };
   }
 
@@ -73,7 +71,7 @@ class AuthenticationCentreTest : public ::testing::Test {
 
 TEST_F(AuthenticationCentreTest, VectorMatchesTs35207AndItsSqnIsStoredFirst) {
   add_sim("alice@ims.test", kK, kOpc, kSqn - 1);
-  AuthenticationCentre auc(db_, SqnPolicy(0), fixed({bytes<16>(kRand)}));
+  AuthenticationCentre auc(db_, SqnPolicy(0), fixed(bytes<16>(kRand)));
   const auto issued = auc.issue("alice@ims.test", 1);
   ASSERT_EQ(issued.outcome, AuthenticationCentre::Outcome::ok);
   ASSERT_EQ(issued.vectors.size(), 1u);
