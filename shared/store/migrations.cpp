@@ -86,6 +86,62 @@ CREATE TABLE hss_registration (
 ) STRICT;
 CREATE INDEX hss_registration_by_impi ON hss_registration(impi);
 )sql"},
+    {3, "HSS change log for Push-Profile and administrative deregistration requests", R"sql(
+-- Subscribers whose User-Data changed since the HSS last pushed it (Cx PPR,
+-- TS 29.228 §6.5.2.1). Triggers fill it whoever writes (imsbox subscriber,
+-- the provisioning API); the HSS empties it.
+CREATE TABLE hss_profile_change (
+  impi       TEXT PRIMARY KEY NOT NULL REFERENCES hss_subscriber(impi) ON DELETE CASCADE,
+  changed_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER hss_identity_inserted AFTER INSERT ON hss_public_identity BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at) VALUES (NEW.impi, unixepoch())
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_identity_updated AFTER UPDATE ON hss_public_identity BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at) VALUES (NEW.impi, unixepoch())
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_identity_deleted AFTER DELETE ON hss_public_identity
+WHEN EXISTS (SELECT 1 FROM hss_subscriber WHERE impi = OLD.impi) BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at) VALUES (OLD.impi, unixepoch())
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_ifc_inserted AFTER INSERT ON hss_ifc BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at)
+    SELECT DISTINCT impi, unixepoch() FROM hss_public_identity WHERE service_profile = NEW.service_profile
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_ifc_updated AFTER UPDATE ON hss_ifc BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at)
+    SELECT DISTINCT impi, unixepoch() FROM hss_public_identity WHERE service_profile = NEW.service_profile
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_ifc_deleted AFTER DELETE ON hss_ifc BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at)
+    SELECT DISTINCT impi, unixepoch() FROM hss_public_identity WHERE service_profile = OLD.service_profile
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+CREATE TRIGGER hss_application_server_updated AFTER UPDATE ON hss_application_server BEGIN
+  INSERT INTO hss_profile_change (impi, changed_at)
+    SELECT DISTINCT p.impi, unixepoch() FROM hss_public_identity p JOIN hss_ifc i ON i.service_profile = p.service_profile
+    WHERE i.application_server = NEW.name
+    ON CONFLICT (impi) DO UPDATE SET changed_at = excluded.changed_at;
+END;
+
+-- Administrative deregistrations asked for (imsbox subscriber deregister):
+-- the HSS sends the Registration-Termination-Request (TS 29.228 §6.2) and
+-- records how it went.
+CREATE TABLE hss_deregistration_request (
+  id           INTEGER PRIMARY KEY,
+  impi         TEXT NOT NULL REFERENCES hss_subscriber(impi) ON DELETE CASCADE,
+  reason       TEXT,
+  requested_at INTEGER NOT NULL,
+  done_at      INTEGER,
+  outcome      TEXT
+) STRICT;
+)sql"},
 };
 
 }  // namespace

@@ -109,5 +109,34 @@ TEST_F(UserProfileTest, RegistrationRowsFollowTheirIdentity) {
   EXPECT_FALSE(reg.find("sip:alice@ims.test"));  // deleting the subscriber deletes its state
 }
 
+TEST_F(UserProfileTest, ProfileChangesAreLoggedForPushProfile) {
+  NewSubscriber other;
+  other.impi = "bob@ims.test";
+  other.impus = {"sip:bob@ims.test"};
+  other.password = "pw";
+  prov_.add(other, 0);
+  const auto changed = [&] {
+    std::vector<std::string> out;
+    auto st = db_.cached("SELECT impi FROM hss_profile_change ORDER BY impi");
+    while (st->step()) out.push_back(st->text(0));
+    db_.cached("DELETE FROM hss_profile_change")->run();
+    return out;
+  };
+  EXPECT_EQ(changed(), (std::vector<std::string>{"alice@ims.test", "bob@ims.test"}));  // new identities
+  EXPECT_TRUE(changed().empty());
+  data_.put_application_server({"tas", "sip:tas", 0, std::nullopt, false, false});
+  data_.add_service_profile("voice");
+  set("sip:alice@ims.test", 1, "voice");
+  EXPECT_EQ(changed(), std::vector<std::string>{"alice@ims.test"});
+  data_.put_ifc({"voice", 0, "tas", std::nullopt, std::nullopt});  // only alice uses the profile
+  EXPECT_EQ(changed(), std::vector<std::string>{"alice@ims.test"});
+  data_.put_application_server({"tas", "sip:tas2", 0, std::nullopt, false, false});
+  EXPECT_EQ(changed(), std::vector<std::string>{"alice@ims.test"});
+  data_.remove_service_profile("voice");  // iFCs deleted, identity's profile cleared
+  EXPECT_EQ(changed(), std::vector<std::string>{"alice@ims.test"});
+  prov_.remove("bob@ims.test");
+  EXPECT_TRUE(changed().empty());  // a deleted subscriber has nothing to push
+}
+
 }  // namespace
 }  // namespace imsbox::hss
