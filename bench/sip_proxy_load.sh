@@ -13,7 +13,7 @@ work="$(mktemp -d /tmp/imsbox-bench-XXXXXX)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 
-base=$((20000 + RANDOM % 30000))
+base=$((10000 + RANDOM % 22000))  # below the ephemeral ports
 proxy=$base uas=$((base + 1)) uac=$((base + 2))
 "$BIN/sip-test-proxy" --udp 127.0.0.1:$proxy > proxy.log 2>&1 &
 proxy_pid=$!

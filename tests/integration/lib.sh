@@ -35,11 +35,13 @@ pass() { echo "ok: $*"; }
 
 port_free() { [ -z "$(ss -Htuln "sport = :$1" 2>/dev/null)" ]; }
 
-# Seven consecutive free ports above a random base, printed as the base.
+# Sixteen consecutive free ports above a random base, printed as the base.
 free_port_base() {
   local base i ok
   for _ in $(seq 1 50); do
-    base=$((20000 + RANDOM % 40000))
+    # below the kernel's ephemeral range (32768-60999), where an outgoing
+    # connection could take a port between our check and our bind
+    base=$((10000 + RANDOM % 22000))
     ok=1
     for i in $(seq 0 15); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$base"; return 0; }
