@@ -1,11 +1,40 @@
 #include "hss/hss.h"
 
+#include <boost/algorithm/string.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "diameter/diameter_stack.h"
+#include "hss/authentication_centre.h"
+#include "hss/cx_service.h"
+#include "hss/hss_initiated.h"
 #include "hss/provisioning_api.h"
+#include "runtime/clock.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
 #include "runtime/log.h"
+#include "runtime/loop_timer.h"
+#include "runtime/timer_queue.h"
 
 namespace imsbox::hss {
+
+namespace {
+
+// How often the store is looked at for profile changes and deregistration
+// requests made by other processes (imsbox subscriber ...).
+constexpr std::chrono::milliseconds kPollInterval{500};
+// How long an S-CSCF has to answer an RTR or PPR.
+constexpr std::chrono::seconds kHssInitiatedTimeout{5};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  boost::split(out, text, boost::is_any_of(", "), boost::token_compress_on);
+  std::erase_if(out, [](const std::string& s) { return s.empty(); });
+  return out;
+}
+
+}  // namespace
 
 Hss::Hss(runtime::NodeContext& ctx) : ctx_(ctx) {}
 
@@ -13,12 +42,69 @@ Hss::~Hss() = default;
 
 void Hss::start() {
   ctx_.log.info("Hss ready for domain " + std::string(ctx_.config.domain()));
+  timers_ = std::make_unique<runtime::TimerQueue>(ctx_.clock);
+  loop_timer_ = std::make_unique<runtime::LoopTimer>(ctx_.io, *timers_);
+  start_cx();
+  start_provisioning_api();
+  run_hss_initiated();
+}
 
-  // The provisioning REST API, on the node's loop and store connection.
+void Hss::start_cx() {
+  const auto& c = ctx_.config;
+  const std::string domain(c.domain());
+  diameter::StackConfig dc;
+  dc.identity = c.str("hss.diameter_identity").empty() ? "hss." + domain : c.str("hss.diameter_identity");
+  dc.realm = domain;
+  dc.listen_port = c.port("hss.diameter_port");
+  dc.listen_address = c.str("global.bind_address");
+  dc.allowed_peers = split_list(c.str("hss.diameter_peers"));
+  if (dc.allowed_peers.empty()) dc.allowed_peers = {"icscf." + domain, "scscf." + domain};
+  dc.run_dir = c.data_dir() / "run";
+  diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
+
+  auc_ = std::make_unique<AuthenticationCentre>(ctx_.store, SqnPolicy(static_cast<unsigned>(c.integer("hss.sqn_ind_bits"))),
+                                                system_random());
+  const auto now = [&clock = ctx_.clock] {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch()).count();
+  };
+  cx_ = std::make_unique<CxService>(ctx_.store, *auc_,
+                                    CxService::Options{static_cast<std::uint32_t>(c.integer("hss.max_auth_items"))},
+                                    now, ctx_.log);
+  auto& cx = *cx_;
+  diameter_->serve<diameter::UserAuthorizationRequest>(
+      [&cx](auto r, auto respond) { respond(cx.user_authorization(r)); });
+  diameter_->serve<diameter::MultimediaAuthRequest>([&cx](auto r, auto respond) { respond(cx.multimedia_auth(r)); });
+  diameter_->serve<diameter::ServerAssignmentRequest>(
+      [&cx](auto r, auto respond) { respond(cx.server_assignment(r)); });
+  diameter_->serve<diameter::LocationInfoRequest>([&cx](auto r, auto respond) { respond(cx.location_info(r)); });
+
+  CxPeers peers;
+  auto& stack = *diameter_;
+  peers.push_profile = [&stack](auto request, auto to, auto done) {
+    stack.send<diameter::PushProfileRequest>(std::move(request), std::move(to), kHssInitiatedTimeout, std::move(done));
+  };
+  peers.terminate_registration = [&stack](auto request, auto to, auto done) {
+    stack.send<diameter::RegistrationTerminationRequest>(std::move(request), std::move(to), kHssInitiatedTimeout,
+                                                         std::move(done));
+  };
+  hss_initiated_ = std::make_unique<HssInitiated>(ctx_.store, std::move(peers), now, ctx_.log);
+
+  diameter_->start();
+  ctx_.log.info("Cx (Diameter) as " + dc.identity + " on TCP port " + std::to_string(dc.listen_port) +
+                ", peers allowed: " + boost::join(dc.allowed_peers, ", "));
+}
+
+void Hss::start_provisioning_api() {
   ProvisioningApiOptions options;
   options.realm = std::string(ctx_.config.domain());
   options.token = ctx_.config.str("hss.api_token");
   options.log = &ctx_.log;
+  // a change made through the API is pushed at once, not at the next poll
+  options.on_subscriber_changed = [this](const std::string&) {
+    boost::asio::post(ctx_.io, [this] {
+      if (!stopping_) hss_initiated_->run();
+    });
+  };
   api_ = std::make_unique<ProvisioningApi>(ctx_.store, ctx_.clock, std::move(options));
   runtime::HttpServerOptions http;
   http.name = "provisioning API";
@@ -37,9 +123,18 @@ void Hss::start() {
   }
 }
 
+void Hss::run_hss_initiated() {
+  if (stopping_) return;
+  hss_initiated_->run();
+  timers_->schedule_after(kPollInterval, [this] { run_hss_initiated(); });
+}
+
 void Hss::stop() {
   ctx_.log.info("Hss stopping");
+  stopping_ = true;
   if (api_server_) api_server_->stop();
+  if (diameter_) diameter_->stop();
+  loop_timer_.reset();  // nothing scheduled runs any more
 }
 
 }  // namespace imsbox::hss

@@ -199,6 +199,29 @@ void Provisioning::remove(const std::string& impi) {
   tx.commit();
 }
 
+std::int64_t Provisioning::request_deregistration(const std::string& impi, const std::string& reason,
+                                                  std::int64_t now_unix) {
+  store::Database::Transaction tx(db_);
+  if (!store::SubscriberTable(db_).find(impi)) throw ProvisioningError("no subscriber " + impi);
+  std::int64_t id = 0;
+  {
+    auto st = db_.cached(
+        "INSERT INTO hss_deregistration_request (impi, reason, requested_at) VALUES (?1, ?2, ?3) RETURNING id");
+    st->bind(1, impi).bind(2, reason).bind(3, now_unix);
+    st->step();
+    id = st->integer(0);
+  }  // the statement is done before the commit
+  tx.commit();
+  return id;
+}
+
+std::optional<std::string> Provisioning::deregistration_outcome(std::int64_t id) {
+  auto st = db_.cached("SELECT outcome FROM hss_deregistration_request WHERE id = ?1 AND done_at IS NOT NULL");
+  st->bind(1, id);
+  if (!st->step()) return std::nullopt;
+  return st->text(0);
+}
+
 std::optional<store::SubscriberRecord> Provisioning::find(const std::string& impi) {
   return store::SubscriberTable(db_).find(impi);
 }

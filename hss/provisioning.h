@@ -61,6 +61,11 @@ class Provisioning {
   void add(const NewSubscriber& s, std::int64_t now_unix);
   void change(const std::string& impi, const SubscriberChange& c);
   void remove(const std::string& impi);
+  // Asks the running HSS to deregister the subscriber (an RTR to its S-CSCF,
+  // TS 29.228 §6.1.3); returns the request's id for deregistration_outcome().
+  std::int64_t request_deregistration(const std::string& impi, const std::string& reason, std::int64_t now_unix);
+  // What the HSS reported, once it handled the request; none while pending.
+  std::optional<std::string> deregistration_outcome(std::int64_t id);
   std::optional<store::SubscriberRecord> find(const std::string& impi);
   std::vector<store::SubscriberRecord> list();
 

@@ -1,7 +1,9 @@
 // imsbox subscriber add|list|show|del|set: provisioning in the store.
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "ctl/common.h"
 #include "hss/provisioning.h"
@@ -21,6 +23,7 @@ constexpr const char* kUsage =
     "       imsbox subscriber del IMPI\n"
     "       imsbox subscriber set IMPI [--k HEX] [--op HEX | --opc HEX] [--amf HEX] [--sqn HEX] [--password PW]\n"
     "                              [--no-sim] [--no-password] [--add-impu IMPU ...] [--del-impu IMPU ...]\n"
+    "       imsbox subscriber deregister IMPI [--reason TEXT]   (the running HSS sends an RTR to its S-CSCF)\n"
     "  (each also takes --data-dir DIR and --config FILE)";
 
 std::string to_hex(const std::vector<std::uint8_t>& bytes) {
@@ -190,6 +193,36 @@ int list(const Args& args) {
   return 0;
 }
 
+// Queues an administrative deregistration for the HSS and waits for what
+// it reports (the HSS looks at its queue twice a second).
+int deregister(const Args& args) {
+  std::string impi, reason;
+  int wait_ms = 10000;
+  po::options_description desc("imsbox subscriber deregister");
+  desc.add_options()("impi", po::value(&impi)->required(), "the subscriber to deregister")(
+      "reason", po::value(&reason), "Reason-Info sent in the RTR")(
+      "wait-ms", po::value(&wait_ms), "how long to wait for the HSS (default 10000)");
+  int code = 0;
+  auto rc = parse_command(args, desc, "impi", kUsage, code);
+  if (!rc) return code;
+  auto session = open_session(std::move(*rc), false);
+  if (!session) return 1;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto id = session->provisioning.request_deregistration(impi, reason, now);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const auto outcome = session->provisioning.deregistration_outcome(id)) {
+      std::cout << impi << ": " << *outcome << "\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::cerr << "imsbox: the HSS has not handled the deregistration of " << impi << " within " << wait_ms
+            << " ms (is the box up?); the request stays queued\n";
+  return 1;
+}
+
 }  // namespace
 
 int cmd_subscriber(const Args& args) {
@@ -204,6 +237,7 @@ int cmd_subscriber(const Args& args) {
     if (args[0] == "del") return del(rest);
     if (args[0] == "show") return show(rest);
     if (args[0] == "list") return list(rest);
+    if (args[0] == "deregister") return deregister(rest);
     if (args[0] == "-h" || args[0] == "--help") {
       std::cout << "usage: " << kUsage << "\n";
       return 0;
