@@ -159,10 +159,23 @@ MultimediaAuthAnswer CxService::mar(const MultimediaAuthRequest& r) {
     a.header.result = experimental(experimental_result::error_identities_dont_match);
     return a;
   }
+  // What the credentials allow, narrowed by the subscriber's allowed schemes.
+  const auto usable = [&](std::string_view s) {
+    const auto& allowed = subscriber->auth_schemes;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) return false;
+    return s == kSipDigest ? subscriber->digest.has_value() : (s == kAkaV1 || s == kAkaV2) && subscriber->sim;
+  };
   std::string scheme = r.auth_data_item.authentication_scheme;
-  if (scheme.empty() || scheme == kUnknown) scheme = std::string(subscriber->sim ? kAkaV1 : kSipDigest);
+  if (scheme.empty() || scheme == kUnknown) {
+    for (const auto candidate : {kAkaV1, kAkaV2, kSipDigest}) {
+      if (usable(candidate)) {
+        scheme = std::string(candidate);
+        break;
+      }
+    }
+  }
   const bool aka = scheme == kAkaV1 || scheme == kAkaV2;
-  if (!(aka && subscriber->sim) && !(scheme == kSipDigest && subscriber->digest)) {
+  if (!usable(scheme)) {
     a.header.result = experimental(experimental_result::error_auth_scheme_not_supported);
     return a;
   }

@@ -1,5 +1,7 @@
 #include "hss/provisioning.h"
 
+#include <algorithm>
+
 #include <set>
 
 #include "aka/digest.h"
@@ -80,6 +82,29 @@ store::DigestCredentials digest_from(const std::string& impi, const std::string&
       runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::sha256, impi, realm, password))};
 }
 
+// The allowed schemes, checked against the credentials they need.
+std::vector<std::string> schemes_from(const std::string& list, const store::SubscriberRecord& r) {
+  std::vector<std::string> out;
+  std::string_view rest = list;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view name = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name.empty()) continue;
+    const bool aka = name == "Digest-AKAv1-MD5" || name == "Digest-AKAv2-MD5";
+    if (!aka && name != "SIP Digest") {
+      throw ProvisioningError("--schemes: unknown scheme '" + std::string(name) +
+                              "' (Digest-AKAv1-MD5, Digest-AKAv2-MD5, SIP Digest)");
+    }
+    if (aka && !r.sim) throw ProvisioningError("--schemes: " + std::string(name) + " needs a SIM");
+    if (!aka && !r.digest) throw ProvisioningError("--schemes: SIP Digest needs a password");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.emplace_back(name);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> check_impi(const std::string& impi) {
@@ -140,6 +165,7 @@ void Provisioning::add(const NewSubscriber& s, std::int64_t now_unix) {
   r.impus = s.impus;
   if (sim_given) r.sim = sim_from(s.k, s.op, s.opc, s.amf, s.sqn, nullptr);
   if (s.password) r.digest = digest_from(s.impi, realm_, *s.password);
+  if (s.schemes) r.auth_schemes = schemes_from(*s.schemes, r);
 
   store::Database::Transaction tx(db_);
   store::SubscriberTable table(db_);
@@ -172,6 +198,15 @@ void Provisioning::change(const std::string& impi, const SubscriberChange& c) {
     r->digest = digest_from(impi, realm_, *c.password);
   }
   if (!r->sim && !r->digest) throw ProvisioningError("a subscriber needs a SIM or a password; this change would leave neither");
+  if (c.schemes) {
+    r->auth_schemes = schemes_from(*c.schemes, *r);
+  } else if (!r->auth_schemes.empty()) {
+    r->auth_schemes = schemes_from([&] {
+      std::string list;
+      for (const auto& scheme : r->auth_schemes) list += scheme + ",";
+      return list;
+    }(), *r);  // the credentials changed: the allowed schemes must still have theirs
+  }
 
   std::set<std::string> impus(r->impus.begin(), r->impus.end());
   for (const auto& impu : c.remove_impus) {

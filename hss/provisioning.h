@@ -32,12 +32,16 @@ struct NewSubscriber {
   std::vector<std::string> impus;
   std::optional<std::string> k, op, opc, amf, sqn;  // hex
   std::optional<std::string> password;
+  // Comma-separated SIP-Authentication-Scheme names it may use (Digest-AKAv1-MD5,
+  // Digest-AKAv2-MD5, SIP Digest); none: every scheme its credentials allow.
+  std::optional<std::string> schemes;
 };
 
 // Changes to an existing subscriber; what is not given stays as it is.
 struct SubscriberChange {
   std::optional<std::string> k, op, opc, amf, sqn;  // hex
   std::optional<std::string> password;
+  std::optional<std::string> schemes;  // as in NewSubscriber; "" lifts the restriction
   bool remove_sim = false;
   bool remove_password = false;
   std::vector<std::string> add_impus;

@@ -197,6 +197,13 @@ void check_same(const json::object& o, std::string_view key, const std::string& 
   }
 }
 
+// A list as Provisioning takes it: comma-separated.
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
 // Provisioning's messages name the command-line options of `imsbox
 // subscriber`; here they name the JSON fields instead.
 std::string api_wording(std::string message) {
@@ -204,6 +211,7 @@ std::string api_wording(std::string message) {
       {"impi", "impi"}, {"impu", "impus"}, {"k", "k"},         {"op", "op"},
       {"opc", "opc"},   {"amf", "amf"},    {"sqn", "sqn"},     {"password", "password"},
       {"no-sim", "remove_sim"},            {"no-password", "remove_password"},
+      {"schemes", "auth_schemes"},
   };
   std::string out;
   std::size_t i = 0;
@@ -286,6 +294,9 @@ json::object subscriber_json(store::Database& db, const store::SubscriberRecord&
     o["sqn"] = sqn_hex(r.sim->sqn);
   }
   o["password"] = r.digest.has_value();
+  json::array schemes;
+  for (const auto& scheme : r.auth_schemes) schemes.push_back(json::string(scheme));
+  o["auth_schemes"] = std::move(schemes);
   json::array impus;
   for (const auto& row : store::ServiceDataTable(db).public_identities_of(r.impi)) {
     impus.push_back(identity_json(db, row));
@@ -429,7 +440,7 @@ class Request {
 
   HttpResponse add_subscriber() {
     const auto o = parse_object(req_.body);
-    check_fields(o, {"impi", "impus", "k", "op", "opc", "amf", "sqn", "password"});
+    check_fields(o, {"impi", "impus", "k", "op", "opc", "amf", "sqn", "password", "auth_schemes"});
     NewSubscriber s;
     s.impi = required_string(o, "impi");
     s.impus = string_array(o, "impus");
@@ -439,6 +450,7 @@ class Request {
     s.amf = opt_string(o, "amf");
     s.sqn = opt_string(o, "sqn");
     s.password = opt_string(o, "password");
+    if (o.contains("auth_schemes")) s.schemes = joined(string_array(o, "auth_schemes"));
     if (auto err = check_impi(s.impi)) bad_request("invalid impi '" + s.impi + "': " + *err);
     if (s.impus.empty()) bad_request("field 'impus' needs at least one public identity");
     // Conflicts first, as 409; Provisioning checks them again under its write lock.
@@ -458,7 +470,7 @@ class Request {
   HttpResponse change_subscriber(const std::string& impi) {
     const auto o = parse_object(req_.body);
     check_fields(o, {"k", "op", "opc", "amf", "sqn", "password", "remove_sim", "remove_password", "add_impus",
-                     "remove_impus"});
+                     "remove_impus", "auth_schemes"});
     SubscriberChange c;
     c.k = opt_string(o, "k");
     c.op = opt_string(o, "op");
@@ -466,6 +478,7 @@ class Request {
     c.amf = opt_string(o, "amf");
     c.sqn = opt_string(o, "sqn");
     c.password = opt_string(o, "password");
+    if (o.contains("auth_schemes")) c.schemes = joined(string_array(o, "auth_schemes"));
     c.remove_sim = opt_bool(o, "remove_sim").value_or(false);
     c.remove_password = opt_bool(o, "remove_password").value_or(false);
     c.add_impus = string_array(o, "add_impus");

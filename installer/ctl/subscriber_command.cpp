@@ -17,11 +17,12 @@ namespace {
 
 constexpr const char* kUsage =
     "imsbox subscriber add --impi IMPI --impu IMPU [--impu IMPU ...] [--k HEX (--op HEX | --opc HEX) [--amf HEX] "
-    "[--sqn HEX]] [--password PW]\n"
+    "[--sqn HEX]] [--password PW] [--schemes LIST]\n"
     "       imsbox subscriber list\n"
     "       imsbox subscriber show IMPI [--show-secrets]\n"
     "       imsbox subscriber del IMPI\n"
     "       imsbox subscriber set IMPI [--k HEX] [--op HEX | --opc HEX] [--amf HEX] [--sqn HEX] [--password PW]\n"
+    "                              [--schemes LIST]\n"
     "                              [--no-sim] [--no-password] [--add-impu IMPU ...] [--del-impu IMPU ...]\n"
     "       imsbox subscriber deregister IMPI [--reason TEXT]   (the running HSS sends an RTR to its S-CSCF)\n"
     "  (each also takes --data-dir DIR and --config FILE)";
@@ -92,6 +93,7 @@ int add(const Args& args) {
   opt(desc, "amf", s.amf, "authentication management field, 4 hex digits (default 8000)");
   opt(desc, "sqn", s.sqn, "initial sequence number, 12 hex digits (default 000000000000)");
   opt(desc, "password", s.password, "password for SIP digest");
+  opt(desc, "schemes", s.schemes, "allowed schemes, comma-separated: Digest-AKAv1-MD5, Digest-AKAv2-MD5, SIP Digest");
   int code = 0;
   auto rc = parse_command(args, desc, nullptr, kUsage, code);
   if (!rc) return code;
@@ -115,6 +117,7 @@ int change(const Args& args) {
   opt(desc, "amf", c.amf, "new AMF");
   opt(desc, "sqn", c.sqn, "new SQN");
   opt(desc, "password", c.password, "new password");
+  opt(desc, "schemes", c.schemes, "allowed schemes, comma-separated (\"\" lifts the restriction)");
   desc.add_options()("no-sim", po::bool_switch(&c.remove_sim), "remove the SIM credentials")(
       "no-password", po::bool_switch(&c.remove_password), "remove the password")(
       "add-impu", po::value(&c.add_impus), "add a public identity (repeatable)")(
@@ -175,6 +178,10 @@ int show(const Args& args) {
   } else {
     std::cout << "password: no\n";
   }
+  std::cout << "schemes: ";
+  if (r->auth_schemes.empty()) std::cout << "(any its credentials allow)";
+  for (std::size_t i = 0; i < r->auth_schemes.size(); ++i) std::cout << (i ? ", " : "") << r->auth_schemes[i];
+  std::cout << "\n";
   return 0;
 }
 

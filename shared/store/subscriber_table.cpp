@@ -2,6 +2,8 @@
 
 #include "store/database.h"
 
+#include <algorithm>
+
 namespace imsbox::store {
 
 namespace {
@@ -22,6 +24,14 @@ SubscriberRecord read_row(const Statement& st) {
   if (!st.is_null(5)) {
     r.digest = DigestCredentials{st.text(5), runtime::SecretString(st.text(6)), runtime::SecretString(st.text(7))};
   }
+  if (!st.is_null(8)) {
+    std::string list = st.text(8);
+    for (std::size_t start = 0; start <= list.size();) {
+      const auto comma = std::min(list.find(',', start), list.size());
+      if (comma > start) r.auth_schemes.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
   return r;
 }
 
@@ -41,6 +51,13 @@ void bind_credentials(Statement& st, const SubscriberRecord& r, int first) {
   } else {
     for (int i = 4; i < 7; ++i) st.bind_null(first + i);
   }
+  if (r.auth_schemes.empty()) {
+    st.bind_null(first + 7);
+  } else {
+    std::string list;
+    for (const auto& scheme : r.auth_schemes) list += (list.empty() ? "" : ",") + scheme;
+    st.bind(first + 7, list);
+  }
 }
 
 }  // namespace
@@ -54,7 +71,7 @@ std::vector<std::string> SubscriberTable::impus_of(const std::string& impi) {
 }
 
 std::optional<SubscriberRecord> SubscriberTable::find(const std::string& impi) {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256 FROM hss_subscriber WHERE impi = ?1");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes FROM hss_subscriber WHERE impi = ?1");
   st->bind(1, impi);
   if (!st->step()) return std::nullopt;
   auto r = read_row(*st);
@@ -63,7 +80,7 @@ std::optional<SubscriberRecord> SubscriberTable::find(const std::string& impi) {
 }
 
 std::vector<SubscriberRecord> SubscriberTable::list() {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256 FROM hss_subscriber ORDER BY impi");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes FROM hss_subscriber ORDER BY impi");
   std::vector<SubscriberRecord> out;
   while (st->step()) out.push_back(read_row(*st));
   for (auto& r : out) r.impus = impus_of(r.impi);
@@ -71,7 +88,7 @@ std::vector<SubscriberRecord> SubscriberTable::list() {
 }
 
 std::optional<SimCredentials> SubscriberTable::sim(const std::string& impi) {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, NULL, NULL, NULL FROM hss_subscriber WHERE impi = ?1");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, NULL, NULL, NULL, NULL FROM hss_subscriber WHERE impi = ?1");
   st->bind(1, impi);
   if (!st->step()) return std::nullopt;
   return read_row(*st).sim;
@@ -92,11 +109,11 @@ std::optional<std::string> SubscriberTable::impi_of(const std::string& impu) {
 
 void SubscriberTable::insert(const SubscriberRecord& r, std::int64_t created_at_unix) {
   auto st = db_.cached(
-      "INSERT INTO hss_subscriber (impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "INSERT INTO hss_subscriber (impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   st->bind(1, r.impi);
   bind_credentials(*st, r, 2);
-  st->bind(9, created_at_unix);
+  st->bind(10, created_at_unix);
   st->run();
   for (const auto& impu : r.impus) add_impu(r.impi, impu);
 }
@@ -104,7 +121,7 @@ void SubscriberTable::insert(const SubscriberRecord& r, std::int64_t created_at_
 void SubscriberTable::update_credentials(const SubscriberRecord& r) {
   auto st = db_.cached(
       "UPDATE hss_subscriber SET k = ?2, opc = ?3, amf = ?4, sqn = ?5, realm = ?6, ha1_md5 = ?7, "
-      "ha1_sha256 = ?8 WHERE impi = ?1");
+      "ha1_sha256 = ?8, auth_schemes = ?9 WHERE impi = ?1");
   st->bind(1, r.impi);
   bind_credentials(*st, r, 2);
   st->run();

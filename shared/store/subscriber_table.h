@@ -36,6 +36,9 @@ struct SubscriberRecord {
   std::optional<SimCredentials> sim;
   std::optional<DigestCredentials> digest;
   std::vector<std::string> impus;  // in provisioning order
+  // SIP-Authentication-Scheme names the subscriber may use; empty: every
+  // scheme its credentials allow.
+  std::vector<std::string> auth_schemes;
 };
 
 class SubscriberTable {

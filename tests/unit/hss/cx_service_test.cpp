@@ -181,6 +181,27 @@ TEST_F(CxServiceTest, MarGivesDigestHa1ForPasswordSubscribers) {
   EXPECT_EQ(mar("eve@ims.test", "sip:alice@ims.test", "SIP Digest").header.result, exp(5001));
 }
 
+TEST_F(CxServiceTest, MarHonoursTheAllowedSchemes) {
+  NewSubscriber both;
+  both.impi = "dora@ims.test";
+  both.impus = {"sip:dora@ims.test"};
+  both.k = "465b5ce8b199b49faa5f0a2ee238a6bc";
+  both.opc = "cd63cb71954a9f4e48a5994e37a02baf";
+  both.password = "pw";
+  both.schemes = "SIP Digest, Digest-AKAv2-MD5";
+  prov_.add(both, 0);
+  EXPECT_EQ(mar("dora@ims.test", "sip:dora@ims.test", "Digest-AKAv1-MD5").header.result, exp(5006));
+  EXPECT_EQ(mar("dora@ims.test", "sip:dora@ims.test", "Digest-AKAv2-MD5").header.result, base(2001));
+  // Unknown: the first usable of AKAv1, AKAv2, SIP Digest
+  EXPECT_EQ(mar("dora@ims.test", "sip:dora@ims.test", "Unknown").auth_data_items.at(0).authentication_scheme,
+            "Digest-AKAv2-MD5");
+  SubscriberChange only_digest;
+  only_digest.schemes = "SIP Digest";
+  prov_.change("dora@ims.test", only_digest);
+  EXPECT_EQ(mar("dora@ims.test", "sip:dora@ims.test", "Unknown").auth_data_items.at(0).authentication_scheme,
+            "SIP Digest");
+}
+
 TEST_F(CxServiceTest, MarWithAutsResynchronises) {
   // ../shared/testdata/auts_resync_vectors.csv, libosmocore row: SQN_MS = 31
   NewSubscriber s;

@@ -263,6 +263,23 @@ TEST_F(ProvisioningApiTest, PasswordAndOpcSubscribers) {
   EXPECT_EQ(v.at("amf"), "0000");
 }
 
+TEST_F(ProvisioningApiTest, AllowedAuthenticationSchemes) {
+  auto v = expect(call("POST", "/v1/subscribers",
+                       R"({"impi": "e@ims.example.org", "impus": ["sip:e@ims.example.org"], "password": "pw",
+                           "k": ")" + std::string(kK) + R"(", "opc": ")" + kOpc + R"(", "auth_schemes": ["SIP Digest"]})"),
+                  201);
+  EXPECT_EQ(v.at("auth_schemes"), json::array({"SIP Digest"}));
+  v = expect(call("PATCH", "/v1/subscribers/e@ims.example.org", R"({"auth_schemes": ["Digest-AKAv2-MD5", "SIP Digest"]})"),
+             200);
+  EXPECT_EQ(v.at("auth_schemes"), json::array({"Digest-AKAv2-MD5", "SIP Digest"}));
+  expect_error(call("PATCH", "/v1/subscribers/e@ims.example.org", R"({"remove_sim": true})"), 400,
+               "auth_schemes: Digest-AKAv2-MD5 needs a SIM");
+  expect_error(call("PATCH", "/v1/subscribers/e@ims.example.org", R"({"auth_schemes": ["NTLM"]})"), 400,
+               "auth_schemes: unknown scheme 'NTLM'");
+  v = expect(call("PATCH", "/v1/subscribers/e@ims.example.org", R"({"auth_schemes": []})"), 200);
+  EXPECT_EQ(v.at("auth_schemes"), json::array());
+}
+
 TEST_F(ProvisioningApiTest, SubscriberConflictsAre409) {
   add_alice();
   expect_error(call("POST", "/v1/subscribers",
