@@ -32,6 +32,12 @@ std::optional<RegistrationRow> registration_of(store::Database& db, const std::s
 
 bool has_scscf(const std::optional<RegistrationRow>& r) { return r && !r->scscf_name.empty(); }
 
+// A Diameter origin, or none when the request came another way (the SBI).
+std::optional<std::string> present(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
 // TS 29.228 §6.1.1.1 step 3: a barred IMPU may still register when its
 // implicit set holds one that is not barred.
 bool registration_barred(const ImplicitSet& set) {
@@ -190,8 +196,8 @@ MultimediaAuthAnswer CxService::mar(const MultimediaAuthRequest& r) {
     if (auto found = table.find(r.public_identity)) row = std::move(*found);
     if (row.scscf_name != r.server_name) {
       row.scscf_name = r.server_name;
-      row.origin_host = r.header.origin_host;
-      row.origin_realm = r.header.origin_realm;
+      row.origin_host = present(r.header.origin_host);
+      row.origin_realm = present(r.header.origin_realm);
       row.updated_at = now_();
       table.put(row);
     }
@@ -260,6 +266,15 @@ ServerAssignmentAnswer CxService::sar(const ServerAssignmentRequest& r) {
   store::RegistrationTable table(db_);
   const auto current = table.find(r.public_identities.front());
   const bool registered = current && current->state == RegistrationState::registered;
+  // Where RTR and PPR for this S-CSCF go: the SAR's Diameter origin, else
+  // (a registration over the SBI) what an earlier Cx request of the same
+  // S-CSCF left.
+  auto origin_host = present(r.header.origin_host);
+  auto origin_realm = present(r.header.origin_realm);
+  if (!origin_host && current && current->scscf_name == r.server_name) {
+    origin_host = current->origin_host;
+    origin_realm = current->origin_realm;
+  }
   // Writes the same state for every IMPU of the implicit set.
   const auto set_state = [&](std::optional<RegistrationState> state) {
     for (const auto& identity : set->identities) {
@@ -267,8 +282,7 @@ ServerAssignmentAnswer CxService::sar(const ServerAssignmentRequest& r) {
         table.erase(identity.impu);
         continue;
       }
-      table.put(RegistrationRow{identity.impu, *state, set->impi, r.server_name, r.header.origin_host,
-                                r.header.origin_realm, now_()});
+      table.put(RegistrationRow{identity.impu, *state, set->impi, r.server_name, origin_host, origin_realm, now_()});
     }
   };
   bool send_user_data = false;

@@ -10,12 +10,14 @@
 #include "hss/cx_service.h"
 #include "hss/hss_initiated.h"
 #include "hss/provisioning_api.h"
+#include "hss/sbi_api.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
 #include "runtime/log.h"
 #include "runtime/loop_timer.h"
 #include "runtime/timer_queue.h"
+#include "sbi/http2_server.h"
 
 namespace imsbox::hss {
 
@@ -45,6 +47,7 @@ void Hss::start() {
   timers_ = std::make_unique<runtime::TimerQueue>(ctx_.clock);
   loop_timer_ = std::make_unique<runtime::LoopTimer>(ctx_.io, *timers_);
   start_cx();
+  start_sbi();
   start_provisioning_api();
   run_hss_initiated();
 }
@@ -94,6 +97,17 @@ void Hss::start_cx() {
                 ", peers allowed: " + boost::join(dc.allowed_peers, ", "));
 }
 
+void Hss::start_sbi() {
+  const auto& address = ctx_.config.str("hss.sbi_address");
+  sbi_server_ = std::make_unique<sbi::Http2Server>(ctx_.io, address, ctx_.config.port("hss.sbi_port"),
+                                                   sbi::Http2ServerConfig{}, ctx_.log, ctx_.metrics);
+  SbiApi(*cx_, ctx_.log).install(*sbi_server_);
+  sbi_server_->start();
+  ctx_.log.info("SBI (HTTP/2, Nhss_ims style) on http://" +
+                (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+                std::to_string(sbi_server_->port()) + "/");
+}
+
 void Hss::start_provisioning_api() {
   ProvisioningApiOptions options;
   options.realm = std::string(ctx_.config.domain());
@@ -133,6 +147,7 @@ void Hss::stop() {
   ctx_.log.info("Hss stopping");
   stopping_ = true;
   if (api_server_) api_server_->stop();
+  if (sbi_server_) sbi_server_->stop();
   if (diameter_) diameter_->stop();
   loop_timer_.reset();  // nothing scheduled runs any more
 }

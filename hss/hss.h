@@ -6,6 +6,8 @@
 // * Cx (cx_service.h) on freeDiameter at hss.diameter_port, to the peers of
 //   hss.diameter_peers only, and starts RTR and PPR itself
 //   (hss_initiated.h) when the store asks for them;
+// * the same logic as an HTTP/2 SBI in the style of TS 29.562 (sbi_api.h) on
+//   hss.sbi_address:hss.sbi_port;
 // * the provisioning REST API (provisioning_api.h) on hss.api_address:hss.api_port.
 #include <memory>
 
@@ -19,6 +21,9 @@ class LoopTimer;
 namespace imsbox::diameter {
 class DiameterStack;
 }
+namespace imsbox::sbi {
+class Http2Server;
+}
 
 namespace imsbox::hss {
 
@@ -31,13 +36,14 @@ class Hss final : public runtime::Node {
  public:
   explicit Hss(runtime::NodeContext& ctx);
   ~Hss() override;
-  // Starts Cx and the provisioning API; throws (the node does not start)
+  // Starts Cx, the SBI and the provisioning API; throws (the node does not start)
   // when a port cannot be bound or freeDiameter refuses its configuration.
   void start() override;
   void stop() override;
 
  private:
   void start_cx();
+  void start_sbi();
   void start_provisioning_api();
   void run_hss_initiated();
 
@@ -49,6 +55,7 @@ class Hss final : public runtime::Node {
   std::unique_ptr<HssInitiated> hss_initiated_;
   std::unique_ptr<ProvisioningApi> api_;
   std::unique_ptr<runtime::HttpServer> api_server_;
+  std::unique_ptr<sbi::Http2Server> sbi_server_;
   std::unique_ptr<diameter::DiameterStack> diameter_;  // last: destroyed first, no callback outlives the rest
   bool stopping_ = false;
 };

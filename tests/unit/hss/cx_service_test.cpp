@@ -250,6 +250,21 @@ TEST_F(CxServiceTest, SarRegistersTheImplicitSetAndSendsUserData) {
   EXPECT_FALSE(reg("tel:+15550001"));
 }
 
+TEST_F(CxServiceTest, ARegistrationWithoutDiameterOriginKeepsTheOneCxLeft) {
+  sar("alice@ims.test", "sip:alice@ims.test", ServerAssignmentType::registration);
+  ServerAssignmentRequest sbi;  // as the SBI makes it: no Origin-Host
+  sbi.user_name = "alice@ims.test";
+  sbi.public_identities = {"sip:alice@ims.test"};
+  sbi.server_name = kScscf;
+  sbi.server_assignment_type = ServerAssignmentType::re_registration;
+  ASSERT_EQ(cx_.server_assignment(sbi).header.result, base(2001));
+  EXPECT_EQ(reg("sip:alice@ims.test")->origin_host, "scscf.ims.test");
+  sar("alice@ims.test", "sip:alice@ims.test", ServerAssignmentType::user_deregistration);
+  sbi.server_assignment_type = ServerAssignmentType::registration;
+  ASSERT_EQ(cx_.server_assignment(sbi).header.result, base(2001));
+  EXPECT_FALSE(reg("sip:alice@ims.test")->origin_host);  // absent, not ""
+}
+
 TEST_F(CxServiceTest, SarDeregistrationKindsAndErrors) {
   sar("alice@ims.test", "sip:alice@ims.test", ServerAssignmentType::registration);
   sar("alice@ims.test", "sip:alice@ims.test", ServerAssignmentType::timeout_deregistration_store_server_name);
