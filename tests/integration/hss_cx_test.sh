@@ -114,6 +114,21 @@ cx icscf lir --impu "$SIM_IMPU"
 expect_line result_code=2001
 pass "a peer not on the allow-list is refused, the HSS serves on"
 
+# peers dying mid-request: a client killed right after sending its MARs
+for i in 1 2 3; do
+  "$BIN/cx-client" --peer "hss.$DOMAIN@127.0.0.1:$HSS_PORT" --identity "scscf.$DOMAIN" --realm "$DOMAIN" \
+    --run-dir "$DATA_DIR/run" mar --impi "$SIM" --impu "$SIM_IMPU" --scheme Digest-AKAv1-MD5 --auth-items 5 \
+    --server-name "$SCSCF" > /dev/null 2>&1 &
+  victim=$!
+  sleep 0.$((2 * i))
+  kill -9 $victim 2>/dev/null || true
+  wait $victim 2>/dev/null || true
+done
+cx scscf mar --impi "$SIM" --impu "$SIM_IMPU" --scheme Digest-AKAv1-MD5 --server-name "$SCSCF"
+expect_line result_code=2001
+expect_exit 0 "$IMSBOX" status --data-dir "$DATA_DIR"
+pass "peers killed mid-request: the HSS serves on"
+
 # ---- PPR and RTR to an S-CSCF that stays connected ----
 # cx-client has left; the S-CSCF identity now belongs to a long-lived peer.
 "$BIN/cx-test-server" --identity "scscf.$DOMAIN" --realm "$DOMAIN" --port $((BASE + 10)) \
