@@ -226,6 +226,17 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
     const std::string base = "http://" + c.str("global.health_address") + ":" + c.str(name + ".health_port");
     std::cout << "    " << std::left << std::setw(6) << name << " " << base << "/health  " << base << "/metrics\n";
   }
+  if (c.flag("hss.enabled")) {
+    const auto host = [](const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; };
+    const std::string identity = c.str("hss.diameter_identity").empty() ? "hss." + std::string(c.domain())
+                                                                         : c.str("hss.diameter_identity");
+    std::cout << "  HSS        Cx (Diameter) " << identity << " on " << host(c.str("global.bind_address")) << ":"
+              << c.str("hss.diameter_port") << "\n"
+              << "             SBI (HTTP/2) http://" << host(c.str("hss.sbi_address")) << ":" << c.str("hss.sbi_port")
+              << "/\n"
+              << "             provisioning API http://" << host(c.str("hss.api_address")) << ":"
+              << c.str("hss.api_port") << "/v1/ (token: hss.api_token in the config)\n";
+  }
   std::cout << "  demo subscribers:\n";
   for (const auto& d : kDemoSubscribers) {
     const std::string impi = std::string(d.user) + "@" + std::string(c.domain());

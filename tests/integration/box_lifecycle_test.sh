@@ -12,6 +12,8 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 expect_out "imsbox for it.example.org"
 expect_out "alice@it.example.org"
 expect_out "http://127.0.0.1:$BASE/health"
+expect_out "Cx (Diameter) hss.it.example.org on 127.0.0.1:$((BASE + 7))"
+expect_out "provisioning API http://127.0.0.1:$((BASE + 8))/v1/"
 pass "up"
 
 expect_exit 0 "$IMSBOX" status --data-dir "$DATA_DIR"
