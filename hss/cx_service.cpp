@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include "hss/user_profile.h"
 #include "runtime/log.h"
 #include "store/database.h"
@@ -95,17 +97,37 @@ Answer guarded(runtime::Logger& log, std::string_view what, Fn&& fn) {
   }
 }
 
+// One line per Cx request answered: what was asked, by whom, and the result.
+template <class Answer>
+Answer logged(runtime::Logger& log, const RequestHeader& h, const std::string& what, Answer a) {
+  const auto& res = a.header.result;
+  log.info(what + " from " + h.origin_host + ": " + (res.experimental ? "experimental result " : "result ") +
+           std::to_string(res.code));
+  return a;
+}
+
 UserAuthorizationAnswer CxService::user_authorization(const UserAuthorizationRequest& r) {
-  return guarded<UserAuthorizationAnswer>(log_, "UAR", [&] { return uar(r); });
+  const auto type = static_cast<int>(r.authorization_type.value_or(UserAuthorizationType::registration));
+  return logged(log_, r.header, "UAR " + r.public_identity + " (" + r.user_name + ") type " + std::to_string(type),
+                guarded<UserAuthorizationAnswer>(log_, "UAR", [&] { return uar(r); }));
 }
 MultimediaAuthAnswer CxService::multimedia_auth(const MultimediaAuthRequest& r) {
-  return guarded<MultimediaAuthAnswer>(log_, "MAR", [&] { return mar(r); });
+  const bool resync = !r.auth_data_item.sip_authorization.empty();
+  return logged(log_, r.header,
+                "MAR " + r.public_identity + " (" + r.user_name + ") scheme '" +
+                    r.auth_data_item.authentication_scheme + "'" + (resync ? " with resynchronisation" : ""),
+                guarded<MultimediaAuthAnswer>(log_, "MAR", [&] { return mar(r); }));
 }
 ServerAssignmentAnswer CxService::server_assignment(const ServerAssignmentRequest& r) {
-  return guarded<ServerAssignmentAnswer>(log_, "SAR", [&] { return sar(r); });
+  const auto first = r.public_identities.empty() ? std::string("-") : r.public_identities.front();
+  return logged(log_, r.header,
+                "SAR " + first + " (" + r.user_name + ") type " +
+                    std::to_string(static_cast<int>(r.server_assignment_type)),
+                guarded<ServerAssignmentAnswer>(log_, "SAR", [&] { return sar(r); }));
 }
 LocationInfoAnswer CxService::location_info(const LocationInfoRequest& r) {
-  return guarded<LocationInfoAnswer>(log_, "LIR", [&] { return lir(r); });
+  return logged(log_, r.header, "LIR " + r.public_identity,
+                guarded<LocationInfoAnswer>(log_, "LIR", [&] { return lir(r); }));
 }
 
 // TS 29.228 §6.1.1.1
@@ -172,7 +194,9 @@ MultimediaAuthAnswer CxService::mar(const MultimediaAuthRequest& r) {
     return s == kSipDigest ? subscriber->digest.has_value() : (s == kAkaV1 || s == kAkaV2) && subscriber->sim;
   };
   std::string scheme = r.auth_data_item.authentication_scheme;
-  if (scheme.empty() || scheme == kUnknown) {
+  // "Unknown" lets the HSS choose (TS 29.229 §6.3.9); some S-CSCFs (Kamailio)
+  // send it in lower case.
+  if (scheme.empty() || boost::algorithm::iequals(scheme, kUnknown)) {
     for (const auto candidate : {kAkaV1, kAkaV2, kSipDigest}) {
       if (usable(candidate)) {
         scheme = std::string(candidate);

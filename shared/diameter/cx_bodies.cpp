@@ -14,8 +14,11 @@ std::string to_string(const std::vector<std::uint8_t>& v) { return std::string(v
 
 // ---- grouped AVPs ----
 
+// Capabilities that name nothing are left out rather than sent as an empty
+// grouped AVP: the AVP is optional (TS 29.229 §6.1.2, §6.1.6) and some peers
+// (Kamailio's cdp) drop a whole answer that carries an AVP without data.
 void write_capabilities(AvpWriter& w, const std::optional<ServerCapabilities>& c) {
-  if (!c) return;
+  if (!c || (c->mandatory_capabilities.empty() && c->optional_capabilities.empty() && c->server_names.empty())) return;
   AvpWriter g = w.group(Avp::server_capabilities);
   for (auto v : c->mandatory_capabilities) g.u32(Avp::mandatory_capability, v);
   for (auto v : c->optional_capabilities) g.u32(Avp::optional_capability, v);

@@ -47,6 +47,17 @@ TEST(CxCodecAnswer, ExperimentalResultCarriesThe3gppVendor) {
   EXPECT_EQ(find_child(answer.get(), 268), nullptr) << "no Result-Code beside an Experimental-Result";
 }
 
+TEST(CxCodecAnswer, EmptyServerCapabilitiesAreLeftOut) {
+  auto uaa = sample_uaa();
+  uaa.server_capabilities = ServerCapabilities{};
+  MsgPtr answer = encode_answer(dict(), received(sample_uar()), CxAnswer(uaa));
+  EXPECT_EQ(find_child(answer.get(), 603), nullptr) << "no empty Server-Capabilities (cdp drops such answers)";
+  auto lia = sample_lia();
+  lia.server_capabilities = ServerCapabilities{};
+  answer = encode_answer(dict(), received(sample_lir()), CxAnswer(lia));
+  EXPECT_EQ(find_child(answer.get(), 603), nullptr);
+}
+
 TEST(CxCodecAnswer, AnswerHeaderIsProxiableWithoutRequestBit) {
   MsgPtr answer = encode_answer(dict(), received(sample_lir()), CxAnswer(sample_lia()));
   const auto wire = to_wire(answer.get());
