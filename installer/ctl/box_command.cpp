@@ -215,7 +215,7 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
             << "   (imsbox config show)\n"
             << "  store      " << c.path("store.path").string() << " (schema " << schema << ")\n"
             << "  logs       " << (dir / "log").string() << "/   (imsbox logs [NODE] [-f])\n"
-            << "  TLS        " << (dir / "tls" / "cert.pem").string() << " (self-signed unless replaced)\n"
+            << "  TLS        " << c.path("pcscf.tls_certificate").string() << " (self-signed unless replaced)\n"
             << "  nodes      health and Prometheus metrics on loopback:\n";
   for (const auto node : runtime::node_names()) {
     const std::string name(node);
@@ -226,8 +226,15 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
     const std::string base = "http://" + c.str("global.health_address") + ":" + c.str(name + ".health_port");
     std::cout << "    " << std::left << std::setw(6) << name << " " << base << "/health  " << base << "/metrics\n";
   }
+  const auto host = [](const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; };
+  if (c.flag("pcscf.enabled")) {
+    const auto at = host(c.str("global.bind_address")) + ":";
+    std::cout << "  P-CSCF     point UEs here: sip:" << at << c.str("pcscf.sip_port") << " (UDP, TCP), sips:" << at
+              << c.str("pcscf.tls_port") << " (TLS),\n"
+              << "             ws://" << at << c.str("pcscf.ws_port") << "/ and wss://" << at << c.str("pcscf.wss_port")
+              << "/ (SIP over WebSocket)\n";
+  }
   if (c.flag("hss.enabled")) {
-    const auto host = [](const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; };
     const std::string identity = c.str("hss.diameter_identity").empty() ? "hss." + std::string(c.domain())
                                                                          : c.str("hss.diameter_identity");
     std::cout << "  HSS        Cx (Diameter) " << identity << " on " << host(c.str("global.bind_address")) << ":"

@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 BASE=$(free_port_base)
 write_config "$BASE"
+disable_nodes icscf scscf
 API="http://127.0.0.1:$((BASE + 8))"
 AUTH="Authorization: Bearer $API_TOKEN"
 K=fec86ba6eb707ed08905757b1bb44b8f

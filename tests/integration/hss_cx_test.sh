@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 BASE=$(free_port_base)
 write_config "$BASE"
+disable_nodes icscf scscf
 DOMAIN=it.example.org
 HSS_PORT=$((BASE + 7))
 API="http://127.0.0.1:$((BASE + 8))"
@@ -131,7 +132,7 @@ pass "peers killed mid-request: the HSS serves on"
 
 # ---- PPR and RTR to an S-CSCF that stays connected ----
 # cx-client has left; the S-CSCF identity now belongs to a long-lived peer.
-"$BIN/cx-test-server" --identity "scscf.$DOMAIN" --realm "$DOMAIN" --port $((BASE + 10)) \
+"$BIN/cx-test-server" --identity "scscf.$DOMAIN" --realm "$DOMAIN" --port $((BASE + 16)) \
   --peer "hss.$DOMAIN@127.0.0.1:$HSS_PORT" --run-dir "$DATA_DIR/run" --log-level debug > "$DATA_DIR/scscf.log" 2>&1 &
 for _ in $(seq 1 50); do grep -q 'connection with hss' "$DATA_DIR/scscf.log" && break; sleep 0.1; done
 grep -q 'connection with hss' "$DATA_DIR/scscf.log" || fail "test S-CSCF did not connect: $(cat "$DATA_DIR/scscf.log")"

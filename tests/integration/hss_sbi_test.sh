@@ -12,6 +12,7 @@ curl --version | grep -q HTTP2 || fail "this curl has no HTTP/2 support"
 
 BASE=$(free_port_base)
 write_config "$BASE"
+disable_nodes icscf scscf
 DOMAIN=it.example.org
 HSS_PORT=$((BASE + 7))
 SBI="http://127.0.0.1:$((BASE + 9))"

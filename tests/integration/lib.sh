@@ -35,7 +35,7 @@ pass() { echo "ok: $*"; }
 
 port_free() { [ -z "$(ss -Htuln "sport = :$1" 2>/dev/null)" ]; }
 
-# Sixteen consecutive free ports above a random base, printed as the base.
+# Thirty-two consecutive free ports above a random base, printed as the base.
 free_port_base() {
   local base i ok
   for _ in $(seq 1 50); do
@@ -43,15 +43,17 @@ free_port_base() {
     # connection could take a port between our check and our bind
     base=$((10000 + RANDOM % 22000))
     ok=1
-    for i in $(seq 0 15); do port_free $((base + i)) || { ok=0; break; }; done
+    for i in $(seq 0 31); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$base"; return 0; }
   done
   fail "no free ports found"
 }
 
-# Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6 and the
-# HSS's Diameter, provisioning API and SBI ports at $1+7..$1+9 ($1+10..$1+15
-# are kept for the SIP listeners). The provisioning API token is $API_TOKEN.
+# Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6, the HSS's
+# Diameter, provisioning API and SBI ports at $1+7..$1+9, the P-CSCF's SIP
+# (UDP/TCP), TLS, WS and WSS ports at $1+10..$1+13, the I-CSCF's and the
+# S-CSCF's SIP ports at $1+14 and $1+15; $1+16..$1+31 are free for the test's
+# own peers. The provisioning API token is $API_TOKEN.
 API_TOKEN=0123456789abcdef0123456789abcdef
 write_config() {
   local base=$1
@@ -64,10 +66,16 @@ bind_address = 127.0.0.1
 stop_timeout_ms = 3000
 [pcscf]
 health_port = $((base + 0))
+sip_port = $((base + 10))
+tls_port = $((base + 11))
+ws_port = $((base + 12))
+wss_port = $((base + 13))
 [icscf]
 health_port = $((base + 1))
+sip_port = $((base + 14))
 [scscf]
 health_port = $((base + 2))
+sip_port = $((base + 15))
 [hss]
 health_port = $((base + 3))
 diameter_port = $((base + 7))
@@ -81,6 +89,13 @@ health_port = $((base + 5))
 [mrf]
 health_port = $((base + 6))
 CONF
+}
+
+# disable_nodes NODE...: those nodes do not run (tests that drive the HSS
+# with their own Cx clients keep our I-CSCF and S-CSCF off its peer list).
+disable_nodes() {
+  local n
+  for n in "$@"; do sed -i "/^\[$n\]/a enabled = false" "$DATA_DIR/imsbox.conf"; done
 }
 
 # Runs a command expecting exit code $1; its stdout+stderr end up in $OUT.

@@ -459,7 +459,30 @@ void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {
   sender_->send(*peer, prepare_forward(ack, plan));
 }
 
+bool ProxyCore::originate(Message request, std::optional<Peer> to, Done done) {
+  if (!layer_ || !request.is_request() || request.method() == "INVITE" || request.method() == "ACK") return false;
+  auto peer = to ? to : next_hop(request, options_.resolve);
+  if (!peer) return false;
+  ForwardPlan plan;
+  plan.outbound = interface_for(peer->transport);
+  plan.inbound = plan.outbound;
+  plan.branch = make_branch(request, "o" + std::to_string(next_branch_++));
+  // prepare_forward counts this node as a hop: start from 71 so 70 leaves
+  if (!request.find(HeaderId::max_forwards)) request.append(HeaderId::max_forwards, "71");
+  const auto id = layer_->send_request(prepare_forward(std::move(request), plan), *peer);
+  if (!id) return false;
+  originated_[*id] = std::move(done);
+  return true;
+}
+
 void ProxyCore::on_response(ClientTransactionId id, Message response) {
+  if (const auto o = originated_.find(id); o != originated_.end()) {
+    if (response.status() < 200) return;
+    auto done = std::move(o->second);
+    originated_.erase(o);
+    if (done) done(response);
+    return;
+  }
   const auto it = by_client_.find(id);
   if (it == by_client_.end()) {
     // a branch we already ended (e.g. the 487 after our CANCEL, or a late 2xx)
@@ -490,7 +513,10 @@ void ProxyCore::on_client_failure(ClientTransactionId id, transaction::Failure, 
 
 void ProxyCore::on_server_failure(ServerTransactionId, transaction::Failure) {}
 
-void ProxyCore::on_client_terminated(ClientTransactionId id) { by_client_.erase(id); }
+void ProxyCore::on_client_terminated(ClientTransactionId id) {
+  by_client_.erase(id);
+  originated_.erase(id);
+}
 
 void ProxyCore::on_server_terminated(ServerTransactionId id) { retire(id); }
 

@@ -97,6 +97,21 @@ class ProxyService {
   virtual std::unique_ptr<ProxyTsx> on_request(const Message& request, const Peer& source) = 0;
 };
 
+// Requests a node sends on its own behalf (the P-CSCF's SUBSCRIBE to the reg
+// event, the S-CSCF's NOTIFY and third-party REGISTER), through the same
+// transaction layer as the proxied ones. Non-INVITE only.
+class RequestOriginator {
+ public:
+  using Done = std::function<void(const Message& final_response)>;
+  virtual ~RequestOriginator() = default;
+  // Sends `request` (complete but for the Via, which is added; Max-Forwards
+  // is added when missing) to `to`, or where its Route / Request-URI leads.
+  // `done` runs once, on the loop, with the final response: received, or the
+  // layer's 408 / 503 (§8.1.3.1). False when it cannot be sent at all (an
+  // INVITE or ACK, no next hop, the transport refused): `done` is not called.
+  virtual bool originate(Message request, std::optional<Peer> to, Done done) = 0;
+};
+
 struct ProxyOptions {
   std::vector<Interface> interfaces;        // one per listening transport; the first is the default
   std::vector<std::string> own_hosts;       // names that mean "this proxy" besides the interfaces' hosts
@@ -109,7 +124,7 @@ struct ProxyOptions {
   std::function<std::optional<boost::asio::ip::address>(std::string_view host)> resolve;
 };
 
-class ProxyCore final : public transaction::TransactionUser {
+class ProxyCore final : public transaction::TransactionUser, public RequestOriginator {
  public:
   // The layer is wired to this core as its TransactionUser by the caller
   // (construct the core first, then the layer with it, then attach()).
@@ -118,6 +133,9 @@ class ProxyCore final : public transaction::TransactionUser {
   void attach(transaction::TransactionLayer& layer, transaction::Sender& sender);
 
   std::size_t active() const { return transactions_.size(); }
+
+  // RequestOriginator
+  bool originate(Message request, std::optional<Peer> to, Done done) override;
 
   // TransactionUser
   void on_request(transaction::ServerTransactionId id, const Message& request,
@@ -149,6 +167,7 @@ class ProxyCore final : public transaction::TransactionUser {
   std::uint64_t next_branch_ = 1;
   std::unordered_map<transaction::ServerTransactionId, std::unique_ptr<Transaction>> transactions_;
   std::unordered_map<transaction::ClientTransactionId, Transaction*> by_client_;
+  std::unordered_map<transaction::ClientTransactionId, Done> originated_;
   // Transactions being retired, and the timers that erase them.
   std::unordered_map<transaction::ServerTransactionId, runtime::TimerQueue::TimerId> erase_timer_of_;
 };

@@ -51,6 +51,12 @@ class ProxyStack {
   TransportLayer& transport() { return *transport_; }
   const std::vector<Interface>& interfaces() const { return interfaces_; }
   std::size_t active_transactions() const { return core_ ? core_->active() : 0; }
+  // Sends requests of the node's own (see RequestOriginator); valid from
+  // start() until the stack is destroyed (after stop() it sends nothing).
+  RequestOriginator& originator() { return *core_; }
+  // The stack's timers, on its clock: for the services' own (registration
+  // expiry, subscriptions).
+  runtime::TimerQueue& timers() { return *timers_; }
 
  private:
   class Sender;

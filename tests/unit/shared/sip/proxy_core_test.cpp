@@ -448,5 +448,49 @@ TEST_F(ProxyCoreTest, ResumingWithWaitKeepsWaitingWithoutAskingTheServiceAgain) 
   EXPECT_EQ(asked, 1);
 }
 
+// A request of the node's own: built, not parsed (it has no Via yet).
+Message notify_request() {
+  auto m = Message::request("NOTIFY", "sip:alice@192.0.2.2:5060");
+  m.append(HeaderId::from, "<sip:alice@example.com>;tag=n1");
+  m.append(HeaderId::to, "<sip:alice@example.com>;tag=s1");
+  m.append(HeaderId::call_id, "sub-1@192.0.2.10");
+  m.append(HeaderId::cseq, "2 NOTIFY");
+  m.append(HeaderId::event, "reg");
+  m.append(HeaderId::subscription_state, "active;expires=600");
+  return m;
+}
+
+TEST_F(ProxyCoreTest, OriginatedRequestGetsOurViaAndItsFinalResponse) {
+  std::vector<int> finals;
+  ASSERT_TRUE(core->originate(notify_request(), std::nullopt, [&](const Message& r) { finals.push_back(r.status()); }));
+  auto sent = forwarded_to(kCallee, "NOTIFY");  // from the Request-URI
+  ASSERT_EQ(sent.vias().size(), 1u);
+  EXPECT_EQ(sent.vias()[0].sent_by, "192.0.2.10:5060");
+  EXPECT_EQ(sent.max_forwards(), 70u);
+  answer(sent, 100, kCallee);
+  EXPECT_TRUE(finals.empty());
+  answer(sent, 200, kCallee);
+  EXPECT_EQ(finals, (std::vector<int>{200}));
+  answer(sent, 200, kCallee);  // a retransmission is absorbed
+  EXPECT_EQ(finals, (std::vector<int>{200}));
+  EXPECT_EQ(core->active(), 0u);
+}
+
+TEST_F(ProxyCoreTest, OriginatedRequestToASilentPeerEndsIn408) {
+  std::vector<int> finals;
+  ASSERT_TRUE(core->originate(notify_request(), kOther, [&](const Message& r) { finals.push_back(r.status()); }));
+  forwarded_to(kOther, "NOTIFY");
+  advance(33s);  // timer F
+  EXPECT_EQ(finals, (std::vector<int>{408}));
+}
+
+TEST_F(ProxyCoreTest, OriginateRefusesInviteAndUnroutableRequests) {
+  const auto never = [](const Message&) { ADD_FAILURE() << "called back"; };
+  EXPECT_FALSE(core->originate(parse(invite()), std::nullopt, never));
+  auto r = notify_request();
+  r.set_request_uri("sip:alice@nowhere.example.com");
+  EXPECT_FALSE(core->originate(std::move(r), std::nullopt, never));
+}
+
 }  // namespace
 }  // namespace imsbox::sip::proxy

@@ -1,0 +1,121 @@
+#include "ims/box.h"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <charconv>
+#include <filesystem>
+
+#include "runtime/tls_cert.h"
+
+namespace imsbox::ims {
+
+namespace {
+
+constexpr std::string_view kBoxNodes[] = {"pcscf", "icscf", "scscf", "tas", "mrf"};
+
+std::string option(std::string_view node, std::string_view name) {
+  return std::string(node) + "." + std::string(name);
+}
+
+std::optional<boost::asio::ip::address> ip_literal(std::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(std::string(host), ec);
+  if (ec) return std::nullopt;
+  return a;
+}
+
+}  // namespace
+
+std::string node_host(const runtime::Config& c, std::string_view node) {
+  return std::string(node) + "." + std::string(c.domain());
+}
+
+std::string node_sip_uri(const runtime::Config& c, std::string_view node) {
+  return "sip:" + node_host(c, node) + ":" + std::to_string(c.port(option(node, "sip_port")));
+}
+
+std::string scscf_name(const runtime::Config& c) {
+  const auto& configured = c.str("scscf.name");
+  return configured.empty() ? node_sip_uri(c, "scscf") : configured;
+}
+
+std::string icscf_uri(const runtime::Config& c) {
+  const auto& configured = c.str("pcscf.icscf_uri");
+  return configured.empty() ? node_sip_uri(c, "icscf") : configured;
+}
+
+std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host) {
+  if (auto a = ip_literal(host)) return a;
+  for (const auto node : kBoxNodes) {
+    if (boost::algorithm::iequals(host, node_host(c, node))) return ip_literal(c.str("global.bind_address"));
+  }
+  return std::nullopt;
+}
+
+sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::string_view node) {
+  sip::proxy::ProxyStackConfig s;
+  const auto& address = c.str("global.bind_address");
+  const auto port = [&](std::string_view name) { return c.port(option(node, name)); };
+  s.transport.listeners.push_back({sip::Transport::udp, address, port("sip_port")});
+  s.transport.listeners.push_back({sip::Transport::tcp, address, port("sip_port")});
+  if (node == "pcscf") {
+    s.transport.listeners.push_back({sip::Transport::tls, address, port("tls_port")});
+    s.transport.listeners.push_back({sip::Transport::ws, address, port("ws_port")});
+    s.transport.listeners.push_back({sip::Transport::wss, address, port("wss_port")});
+    const auto tls = tls_files(c);
+    s.transport.tls_certificate_file = tls.certificate;
+    s.transport.tls_private_key_file = tls.private_key;
+  }
+  s.advertised_host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  s.proxy.own_hosts = {node_host(c, node)};
+  // The config outlives the stack (NodeContext); copy what the lookup needs.
+  s.proxy.resolve = [&c](std::string_view host) { return resolve_box_host(c, host); };
+  return s;
+}
+
+TlsFiles tls_files(const runtime::Config& c) {
+  TlsFiles f{c.path("pcscf.tls_certificate"), c.path("pcscf.tls_private_key")};
+  const bool has_cert = std::filesystem::exists(f.certificate);
+  const bool has_key = std::filesystem::exists(f.private_key);
+  if (has_cert != has_key) {
+    throw std::runtime_error("pcscf.tls_certificate and pcscf.tls_private_key: " +
+                             (has_cert ? f.private_key : f.certificate).string() + " is missing");
+  }
+  if (!has_cert) {
+    std::filesystem::create_directories(f.certificate.parent_path());
+    std::filesystem::create_directories(f.private_key.parent_path());
+    runtime::make_self_signed_certificate(std::string(c.domain()), f.certificate, f.private_key);
+  }
+  return f;
+}
+
+diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node) {
+  const auto key = option(node, "hss_peer");
+  const auto& v = c.str(key);
+  if (v.empty()) return {"hss." + std::string(c.domain()), c.str("global.bind_address"), c.port("hss.diameter_port")};
+  const auto at = v.find('@');
+  const auto colon = v.rfind(':');
+  std::uint16_t port = 0;
+  const bool ok = at != std::string::npos && at > 0 && colon != std::string::npos && colon > at + 1 &&
+                  std::from_chars(v.data() + colon + 1, v.data() + v.size(), port).ec == std::errc{} && port != 0;
+  if (!ok) throw runtime::ConfigError("option '" + key + "': '" + v + "' is not identity@address:port");
+  std::string address = v.substr(at + 1, colon - at - 1);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+  return {v.substr(0, at), address, port};
+}
+
+diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node) {
+  diameter::StackConfig s;
+  const auto& identity = c.str(option(node, "diameter_identity"));
+  s.identity = identity.empty() ? node_host(c, node) : identity;
+  s.realm = std::string(c.domain());
+  s.listen_port = 0;
+  s.peers = {hss_peer(c, node)};
+  // An HSS that went away is found again within seconds (Tc), so that
+  // registrations work as soon as it is back.
+  s.reconnect = std::chrono::seconds(3);
+  s.run_dir = c.data_dir() / "run";
+  return s;
+}
+
+}  // namespace imsbox::ims

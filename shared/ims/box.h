@@ -1,0 +1,61 @@
+#pragma once
+// How the nodes of one box find and configure each other.
+//
+// Names: each CSCF (and later the TAS and MRF) is known as <node>.<domain>
+// (pcscf.ims.example, scscf.ims.example, ...) in SIP URIs (the S-CSCF name,
+// Path, Service-Route) and as its Diameter identity. These names resolve to
+// global.bind_address: the nodes of a box run on one machine, so no DNS is
+// needed. Each node's SIP port is its <node>.sip_port option.
+//
+// Pure functions of the configuration, except tls_files(), which writes a
+// self-signed certificate when none exists.
+#include <boost/asio/ip/address.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "diameter/stack_config.h"
+#include "runtime/config.h"
+#include "sip/proxy/proxy_stack.h"
+
+namespace imsbox::ims {
+
+// "scscf.<domain>"
+std::string node_host(const runtime::Config& c, std::string_view node);
+// "sip:scscf.<domain>:6060": where a node of this box takes SIP requests.
+std::string node_sip_uri(const runtime::Config& c, std::string_view node);
+// The S-CSCF's name at the HSS (scscf.name, or node_sip_uri of the S-CSCF).
+std::string scscf_name(const runtime::Config& c);
+// The I-CSCF the P-CSCF sends REGISTERs to (pcscf.icscf_uri, or this box's).
+std::string icscf_uri(const runtime::Config& c);
+
+// The address a host name of this box stands for (bind_address), an IP
+// literal as it is (brackets allowed), or nothing for any other name.
+std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host);
+
+// A CSCF's SIP stack on global.bind_address: UDP and TCP on <node>.sip_port;
+// for the P-CSCF also TLS, WS and WSS (certificate from tls_files()). Via and
+// Record-Route carry the bind address; <node>.<domain> counts as the node's
+// own host; names of this box resolve with resolve_box_host().
+sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::string_view node);
+
+// pcscf.tls_certificate and pcscf.tls_private_key; when both are missing, a
+// self-signed certificate for the domain is made first. Throws
+// std::runtime_error when only one of them exists or the files cannot be made.
+struct TlsFiles {
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+};
+TlsFiles tls_files(const runtime::Config& c);
+
+// The Diameter peer a node reaches the HSS through: <node>.hss_peer
+// ("identity@address:port") or this box's HSS. Throws runtime::ConfigError
+// naming the option when the value is malformed.
+diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node);
+
+// A Cx client's stack (the I-CSCF's, the S-CSCF's): identity from
+// <node>.diameter_identity or <node>.<domain>, the home realm, no listening
+// port, the HSS as its one peer, files under data_dir/run.
+diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node);
+
+}  // namespace imsbox::ims

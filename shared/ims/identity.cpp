@@ -1,0 +1,65 @@
+#include "ims/identity.h"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+#include "sip/header_values.h"
+#include "sip/uri.h"
+
+namespace imsbox::ims {
+
+namespace {
+
+// The URI of To with its own parameters dropped (not the header's).
+std::optional<std::string> public_identity(std::string_view to_uri) {
+  const auto parsed = sip::parse_uri(to_uri);
+  if (!parsed.uri) return std::nullopt;
+  const auto& u = *parsed.uri;
+  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
+  std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
+  if (!u.user.empty()) out += std::string(u.user) + "@";
+  out += std::string(u.host);
+  if (u.port) out += ":" + std::to_string(*u.port);
+  return out;
+}
+
+std::optional<std::string> digest_username(const sip::Message& request, std::string_view home_domain) {
+  std::optional<std::string> only;
+  int digests = 0;
+  for (const auto& field : request.headers()) {
+    if (field.id != sip::HeaderId::authorization) continue;
+    const auto auth = sip::parse_auth(field.value);
+    if (!auth || !boost::algorithm::iequals(auth.value.scheme, "Digest")) continue;
+    const auto* user = sip::find_param(auth.value.params, "username");
+    if (!user || sip::unquote(user->value).empty()) continue;
+    std::string name(sip::unquote(user->value));
+    const auto* realm = sip::find_param(auth.value.params, "realm");
+    if (realm && boost::algorithm::iequals(sip::unquote(realm->value), home_domain)) return name;
+    ++digests;
+    only = std::move(name);
+  }
+  if (digests == 1) return only;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> register_impu(const sip::Message& request) {
+  if (!request.find(sip::HeaderId::to)) return std::nullopt;
+  return public_identity(request.to().uri);
+}
+
+std::optional<std::string> register_impi(const sip::Message& request, std::string_view home_domain) {
+  if (auto name = digest_username(request, home_domain)) return name;
+  if (!request.find(sip::HeaderId::to)) return std::nullopt;
+  const auto parsed = sip::parse_uri(request.to().uri);
+  if (!parsed.uri) return std::nullopt;
+  const auto& u = *parsed.uri;
+  if (u.scheme == sip::Uri::Scheme::tel) {
+    if (u.number.empty()) return std::nullopt;
+    return std::string(u.number) + "@" + std::string(home_domain);
+  }
+  if (u.user.empty()) return std::nullopt;
+  return std::string(u.user) + "@" + std::string(u.host);
+}
+
+}  // namespace imsbox::ims

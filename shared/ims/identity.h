@@ -1,0 +1,24 @@
+#pragma once
+// The identities of a REGISTER (TS 24.229 §5.4.1.2.1, TS 23.003 §13).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sip/message.h"
+
+namespace imsbox::ims {
+
+// The public identity being registered: the URI of To, without parameters
+// ("sip:alice@ims.example", "tel:+15550100"); nothing when To has no sip:,
+// sips: or tel: URI.
+std::optional<std::string> register_impu(const sip::Message& request);
+
+// The private identity a REGISTER is for: the username of its Digest
+// Authorization for realm `home_domain` (or of its only Digest Authorization);
+// when it carries none (a first REGISTER of a browser client such as JsSIP,
+// or of a UE without ISIM) it is derived from the public identity as TS
+// 23.003 §13.3 does from an IMSI: sip:user@host gives "user@host",
+// tel:+15550100 gives "+15550100@<home_domain>". Nothing when neither works.
+std::optional<std::string> register_impi(const sip::Message& request, std::string_view home_domain);
+
+}  // namespace imsbox::ims

@@ -1,0 +1,83 @@
+#include "ims/box.h"
+
+#include <gtest/gtest.h>
+
+#include "unit/test_dir.h"
+
+namespace imsbox::ims {
+namespace {
+
+runtime::Config config(const std::string& extra = "") {
+  return runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 127.0.0.5\n" + extra, "test.conf");
+}
+
+TEST(Box, NodeNamesAndUrisComeFromTheDomainAndPorts) {
+  const auto c = config("[scscf]\nsip_port = 16060\n");
+  EXPECT_EQ(node_host(c, "icscf"), "icscf.ims.test");
+  EXPECT_EQ(node_sip_uri(c, "icscf"), "sip:icscf.ims.test:4060");
+  EXPECT_EQ(scscf_name(c), "sip:scscf.ims.test:16060");
+  EXPECT_EQ(icscf_uri(c), "sip:icscf.ims.test:4060");
+  const auto named = config("[scscf]\nname = sip:scscf1.ims.test\n[pcscf]\nicscf_uri = sip:192.0.2.1:5060\n");
+  EXPECT_EQ(scscf_name(named), "sip:scscf1.ims.test");
+  EXPECT_EQ(icscf_uri(named), "sip:192.0.2.1:5060");
+}
+
+TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {
+  const auto c = config();
+  EXPECT_EQ(resolve_box_host(c, "scscf.ims.test")->to_string(), "127.0.0.5");
+  EXPECT_EQ(resolve_box_host(c, "PCSCF.IMS.TEST")->to_string(), "127.0.0.5");
+  EXPECT_EQ(resolve_box_host(c, "192.0.2.7")->to_string(), "192.0.2.7");
+  EXPECT_EQ(resolve_box_host(c, "[::1]")->to_string(), "::1");
+  EXPECT_FALSE(resolve_box_host(c, "ims.test"));
+  EXPECT_FALSE(resolve_box_host(c, "hss.ims.test"));
+  EXPECT_FALSE(resolve_box_host(c, "scscf.example.org"));
+}
+
+TEST(Box, HssPeerIsThisBoxsOrTheConfiguredOne) {
+  const auto c = config("[hss]\ndiameter_port = 13868\n[icscf]\nhss_peer = hss1.ims.test@192.0.2.9:3870\n");
+  const auto own = hss_peer(c, "scscf");
+  EXPECT_EQ(own.identity, "hss.ims.test");
+  EXPECT_EQ(own.address, "127.0.0.5");
+  EXPECT_EQ(own.port, 13868);
+  const auto other = hss_peer(c, "icscf");
+  EXPECT_EQ(other.identity, "hss1.ims.test");
+  EXPECT_EQ(other.address, "192.0.2.9");
+  EXPECT_EQ(other.port, 3870);
+  for (const char* bad : {"hss.ims.test", "hss@1.2.3.4", "@1.2.3.4:3868", "hss@1.2.3.4:0", "hss@1.2.3.4:x"}) {
+    EXPECT_THROW(hss_peer(config(std::string("[icscf]\nhss_peer = ") + bad + "\n"), "icscf"), runtime::ConfigError)
+        << bad;
+  }
+  const auto cx = cx_client_config(c, "scscf");
+  EXPECT_EQ(cx.identity, "scscf.ims.test");
+  EXPECT_EQ(cx.realm, "ims.test");
+  EXPECT_EQ(cx.listen_port, 0);
+  ASSERT_EQ(cx.peers.size(), 1u);
+  EXPECT_EQ(cx.peers[0].identity, "hss.ims.test");
+}
+
+TEST(Box, PcscfListensOnEveryTransportWithACertificateMadeOnce) {
+  testing::TempDir dir;
+  const auto c = config("data_dir = " + dir.path().string() + "\n");
+  const auto s = proxy_stack_config(c, "pcscf");
+  ASSERT_EQ(s.transport.listeners.size(), 5u);
+  EXPECT_EQ(s.transport.listeners[0].port, 5060);
+  EXPECT_EQ(s.transport.listeners[2].transport, sip::Transport::tls);
+  EXPECT_EQ(s.transport.listeners[4].port, 8443);
+  EXPECT_EQ(s.advertised_host, "127.0.0.5");
+  EXPECT_EQ(s.proxy.own_hosts, std::vector<std::string>{"pcscf.ims.test"});
+  ASSERT_TRUE(std::filesystem::exists(s.transport.tls_certificate_file));
+  const auto written = std::filesystem::last_write_time(s.transport.tls_certificate_file);
+  EXPECT_EQ(proxy_stack_config(c, "pcscf").transport.tls_certificate_file, s.transport.tls_certificate_file);
+  EXPECT_EQ(std::filesystem::last_write_time(s.transport.tls_certificate_file), written);  // kept, not remade
+  std::filesystem::remove(s.transport.tls_private_key_file);
+  EXPECT_THROW(proxy_stack_config(c, "pcscf"), std::runtime_error);  // a certificate without its key
+
+  const auto i = proxy_stack_config(c, "icscf");
+  ASSERT_EQ(i.transport.listeners.size(), 2u);
+  EXPECT_EQ(i.transport.listeners[1].transport, sip::Transport::tcp);
+  EXPECT_EQ(i.transport.listeners[1].port, 4060);
+  EXPECT_EQ(i.proxy.resolve("scscf.ims.test")->to_string(), "127.0.0.5");
+}
+
+}  // namespace
+}  // namespace imsbox::ims
