@@ -1,12 +1,80 @@
 #include "icscf/icscf.h"
 
+#include <algorithm>
+#include <chrono>
+
+#include "diameter/diameter_stack.h"
+#include "icscf/icscf_service.h"
+#include "icscf/routing.h"
+#include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "sip/proxy/proxy_stack.h"
 
 namespace imsbox::icscf {
 
-void Icscf::start() { ctx_.log.info("Icscf ready for domain " + std::string(ctx_.config.domain())); }
+using namespace std::chrono_literals;
 
-void Icscf::stop() { ctx_.log.info("Icscf stopping"); }
+Icscf::Icscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+
+Icscf::~Icscf() = default;
+
+void Icscf::start() {
+  const auto& c = ctx_.config;
+  const std::string domain(c.domain());
+
+  IcscfOptions options;
+  options.domain = domain;
+  options.scscf_uris = split_uri_list(c.str("icscf.scscf_uris"));
+  if (options.scscf_uris.empty()) options.scscf_uris = {ims::scscf_name(c)};
+
+  auto dc = ims::cx_client_config(c, "icscf");
+  hss_identity_ = dc.peers.front().identity;
+  diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
+
+  auto pc = ims::proxy_stack_config(c, "icscf");
+  // The core answers 500 to a service that waits longer than its wait limit:
+  // give up on the HSS before that, so that the answer is ours (TS 24.229
+  // §5.3.1.3) and comes in time.
+  const auto configured = std::chrono::milliseconds(c.integer("icscf.hss_timeout_ms"));
+  const auto timeout = std::clamp(configured, std::chrono::milliseconds(100),
+                                  std::max(std::chrono::milliseconds(100), pc.proxy.wait_limit - 1s));
+  const diameter::Destination hss{dc.realm, hss_identity_};
+  CxClient cx;
+  auto* stack = diameter_.get();
+  cx.user_authorization = [stack, hss, timeout](diameter::UserAuthorizationRequest r, CxClient::UaaDone done) {
+    stack->send<diameter::UserAuthorizationRequest>(std::move(r), hss, timeout, std::move(done));
+  };
+  cx.location_info = [stack, hss, timeout](diameter::LocationInfoRequest r, CxClient::LiaDone done) {
+    stack->send<diameter::LocationInfoRequest>(std::move(r), hss, timeout, std::move(done));
+  };
+
+  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
+  services.push_back(std::make_unique<IcscfService>(options, std::move(cx), ctx_.log));
+  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
+                                                    ctx_.metrics, ctx_.clock);
+
+  diameter_->start();
+  proxy_->start();
+  std::string scscfs;
+  for (const auto& s : options.scscf_uris) scscfs += (scscfs.empty() ? "" : ", ") + s;
+  ctx_.log.info("Icscf ready for domain " + domain + ": SIP on " + c.str("global.bind_address") + ":" +
+                std::to_string(c.port("icscf.sip_port")) + " (UDP, TCP), Cx as " + dc.identity + " to " +
+                hss_identity_ + " (timeout " + std::to_string(timeout.count()) + " ms), S-CSCFs: " + scscfs);
+}
+
+void Icscf::stop() {
+  ctx_.log.info("Icscf stopping");
+  if (proxy_) proxy_->stop();
+  if (diameter_) diameter_->stop();
+}
+
+std::string Icscf::health() const {
+  if (!diameter_) return "not started";
+  if (diameter_->peer_state(hss_identity_) != diameter::PeerState::open) {
+    return "no Cx connection to the HSS (" + hss_identity_ + ")";
+  }
+  return {};
+}
 
 }  // namespace imsbox::icscf
