@@ -88,6 +88,10 @@ expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "sim2@$DOMA
   --k "$K" --op "$OP" --amf "$AMF"
 expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "sim3@$DOMAIN" --impu "sip:sim3@$DOMAIN" \
   --k "$K" --op "$OP" --amf "$AMF" --sqn 000000f00000
+for user in alice bob carol; do
+  expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" --impu "sip:$user@$DOMAIN" \
+    --password "$user-secret"
+done
 
 # ---- IMS-AKA: register, re-register, de-register ----
 aka_ue aka_register sim1 600
@@ -158,6 +162,34 @@ expect_log "^final: SIP/2.0 200 OK \| Contact:.*<sip:alice@127.0.0.1:$UE_PORT>;e
 ue digest_wrong register_digest.xml bob -au "bob@$DOMAIN" -ap not-bob-secret -key expires 600
 expect_log '^final: SIP/2.0 403 ' "digest with a wrong password"
 pass "SIP digest over UDP: 401 (MD5) -> 200; a wrong password -> 403"
+
+# ---- SIP digest over WSS, as a browser does it; the reg event ----
+# ws-sip-client sends its first REGISTER without Authorization (as JsSIP
+# does), answers the SHA-256 challenge, subscribes to its own reg event
+# through the Service-Route, re-registers and de-registers, and prints each
+# NOTIFY it gets.
+wss_ue() {  # name, then ws-sip-client options
+  local name=$1
+  shift
+  local rc=0
+  timeout 60 "$BIN/ws-sip-client" --url "wss://127.0.0.1:$((BASE + 13))" "$@" >"$SIPP/$name.log" 2>&1 || rc=$?
+  LOG=$(cat "$SIPP/$name.log")
+  [ $rc = 0 ] || fail "$name: ws-sip-client exited $rc:
+$LOG
+$(tail -n 5 "$DATA_DIR"/log/{pcscf,scscf}.log 2>/dev/null)"
+}
+wss_ue digest_wss --register "sip:carol@$DOMAIN" --password carol-secret --algorithm SHA-256 \
+  --steps subscribe,reregister,deregister
+expect_log '^challenge: Digest .*algorithm=SHA-256' "digest over WSS"
+expect_log '^challenge: Digest .*algorithm=MD5' "digest over WSS (MD5 offered alongside, for JsSIP)"
+grep -qE '^challenge:.*\b(ck|ik)=' <<<"$LOG" && fail "ck/ik in a digest challenge: $LOG"
+expect_log "^final: SIP/2.0 200 OK \| Contact:.*df7jal23ls0d.invalid;transport=ws>;expires=[1-9]" "digest over WSS"
+# the reg event: a NOTIFY with the active registration at once, one for the
+# re-registration, and a terminated one for the de-registration
+expect_log '^notify: active.*<registration [^>]*aor="sip:carol@'"$DOMAIN"'"[^>]*state="active"' "reg event after SUBSCRIBE"
+expect_log '^notify: .*event="refreshed"' "reg event after re-registration"
+expect_log '^notify: .*<registration [^>]*state="terminated"' "reg event after de-registration"
+pass "SIP digest over WSS: SHA-256 challenge (MD5 alongside) -> 200; reg event NOTIFYs on register, re-register, de-register"
 
 # ---- expiry: SAR TIMEOUT_DEREGISTRATION ----
 aka_ue short sim1 3
