@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Full-chain IMS-AKA registrations over UDP loopback: sipp UEs -> P-CSCF ->
+# I-CSCF -> S-CSCF, with the HSS over Cx (UAR, MAR, UAR, SAR per
+# registration), against `imsbox up` on a scratch data dir. Prints the
+# registrations/s sustained at RATE, the p50/p99 time of a full registration
+# (first REGISTER to the 200 OK), and the memory per registered contact once
+# CONTACTS contacts are bound (RSS growth of the P-CSCF and S-CSCF, which
+# keep them). Bounded: REGS registrations at RATE/s, then the rest up to
+# CONTACTS as fast as they go; sipp gives up on a stuck one after 10 s.
+set -euo pipefail
+BIN="${BIN:?set BIN to the bin directory of a build}"
+export IMSBOX_BUILD_DIR="$(cd "$BIN/.." && pwd)"
+source "$(dirname "$0")/../tests/integration/lib.sh"
+USERS="${USERS:-1000}"
+REGS="${REGS:-20000}"
+RATE="${RATE:-2500}"
+CONTACTS="${CONTACTS:-100000}"
+SCEN="$SOURCE_DIR/bench/sipp/register_aka_load.xml"
+DOMAIN=it.example.org
+K_TEXT=imsbox-test-K-01 OP_TEXT=imsbox-test-OP-1 AMF_TEXT=AM
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+BASE=$(free_port_base)
+write_config "$BASE"
+sed -i -e "s/^\[global\]/[global]\nlog_level = warning/" "$DATA_DIR/imsbox.conf"
+"$IMSBOX" up --data-dir "$DATA_DIR" >/dev/null
+for _ in $(seq 1 100); do
+  grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
+    grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
+  sleep 0.1
+done
+
+echo "register_load: provisioning $USERS AKA subscribers" >&2
+API="http://127.0.0.1:$((BASE + 8))/v1/subscribers"
+: > "$DATA_DIR/users.csv"
+echo SEQUENTIAL > "$DATA_DIR/users.csv"
+{
+  for i in $(seq 1 "$USERS"); do
+    printf 'url = "%s"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n' "$API" "$API_TOKEN"
+    printf 'data = "{\\"impi\\": \\"load%d@%s\\", \\"impus\\": [\\"sip:load%d@%s\\"], \\"k\\": \\"%s\\", \\"op\\": \\"%s\\", \\"amf\\": \\"%s\\"}"\n' \
+      "$i" "$DOMAIN" "$i" "$DOMAIN" "$(hex "$K_TEXT")" "$(hex "$OP_TEXT")" "$(hex "$AMF_TEXT")"
+    printf 'output = "/dev/null"\nnext\n'
+    echo "load$i;load$i@$DOMAIN" >> "$DATA_DIR/users.csv"
+  done
+} > "$DATA_DIR/curl.conf"
+curl -sf -K "$DATA_DIR/curl.conf" || fail "provisioning failed"
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$(pgrep -f -- "ims-$1 .*--data-dir $DATA_DIR" | head -1)/status"; }
+mem0=$(($(rss_kb pcscf) + $(rss_kb scscf)))
+
+# run NAME COUNT RATE: COUNT registrations; sets OK and SECS
+run() {
+  local name=$1 count=$2 rate=$3 t0 t1
+  t0=$(date +%s%N)
+  (cd "$DATA_DIR" && sipp -sf "$SCEN" "127.0.0.1:$((BASE + 10))" -i 127.0.0.1 -p $((BASE + 16)) -t u1 \
+    -inf "$DATA_DIR/users.csv" -key domain "$DOMAIN" -key k "$K_TEXT" -key op "$OP_TEXT" -key amf "$AMF_TEXT" \
+    -auth_uri "$DOMAIN" -m "$count" -r "$rate" -l 5000 -recv_timeout 10000 -timeout 600s -nostdin \
+    -trace_rtt -rtt_freq 1000 -max_recv_loops 10000 > "$name.out" 2>&1) || true
+  t1=$(date +%s%N)
+  OK=$(awk -F'|' '/Successful call/ {gsub(/ /, "", $3); print $3}' "$DATA_DIR/$name.out")
+  FAILED=$(awk -F'|' '/Failed call/ {gsub(/ /, "", $3); print $3}' "$DATA_DIR/$name.out")
+  OK=${OK:-0} FAILED=${FAILED:-0}
+  SECS=$(awk -v ns=$((t1 - t0)) 'BEGIN {printf "%.2f", ns / 1e9}')
+}
+
+echo "register_load: $REGS registrations at $RATE/s" >&2
+run rate "$REGS" "$RATE"
+rate_ok=$OK rate_failed=$FAILED rate_secs=$SECS
+rtts=$(cat "$DATA_DIR"/register_aka_load_*_rtt.csv 2>/dev/null | awk -F';' 'NR > 1 && $2 ~ /^[0-9.]+$/ {print $2}' | sort -n)
+percentile() { awk -v p="$1" '{v[NR] = $1} END {if (NR == 0) {print "n/a"; exit} i = int(NR * p / 100); if (i < 1) i = 1; printf "%.1f", v[i]}' <<<"$rtts"; }
+p50=$(percentile 50) p99=$(percentile 99)
+
+left=$((CONTACTS - rate_ok))
+fill_ok=0
+if [ "$left" -gt 0 ]; then
+  echo "register_load: $left more registrations, up to $CONTACTS contacts" >&2
+  run fill "$left" 100000
+  fill_ok=$OK
+fi
+contacts=$((rate_ok + fill_ok))
+mem1=$(($(rss_kb pcscf) + $(rss_kb scscf)))
+
+awk -v ok="$rate_ok" -v failed="$rate_failed" -v secs="$rate_secs" -v rate="$RATE" -v p50="$p50" -v p99="$p99" \
+    -v contacts="$contacts" -v kb=$((mem1 - mem0)) -v cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)" 'BEGIN {
+  printf "register_load/cpu: %s\n", cpu
+  printf "register_load/offered: %d registrations per second\n", rate
+  printf "register_load/completed: %d registrations (%d failed)\n", ok, failed
+  printf "register_load/registrations: %.0f per second\n", ok / secs
+  printf "register_load/registration_time_p50: %s ms\n", p50
+  printf "register_load/registration_time_p99: %s ms\n", p99
+  printf "register_load/contacts_bound: %d\n", contacts
+  if (contacts > 0) printf "register_load/memory_per_contact: %.0f bytes (P-CSCF + S-CSCF RSS growth)\n", kb * 1024 / contacts
+}'
