@@ -1,12 +1,68 @@
 #include "pcscf/pcscf.h"
 
+#include "ims/box.h"
+#include "pcscf/pcscf_service.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "sip/proxy/proxy_stack.h"
 
 namespace imsbox::pcscf {
 
-void Pcscf::start() { ctx_.log.info("Pcscf ready for domain " + std::string(ctx_.config.domain())); }
+namespace {
 
-void Pcscf::stop() { ctx_.log.info("Pcscf stopping"); }
+// "<uri;lr>" for a SIP URI given with or without ;lr (and without <>).
+std::string loose_route(std::string uri) {
+  if (uri.size() > 2 && uri.front() == '<' && uri.back() == '>') uri = uri.substr(1, uri.size() - 2);
+  if (uri.find(";lr") == std::string::npos) uri += ";lr";
+  return "<" + uri + ">";
+}
+
+}  // namespace
+
+Pcscf::Pcscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+
+Pcscf::~Pcscf() = default;
+
+void Pcscf::start() {
+  const auto& c = ctx_.config;
+  const std::string domain(c.domain());
+  const auto& address = c.str("global.bind_address");
+
+  PcscfOptions options;
+  options.domain = domain;
+  options.pcscf_uri = ims::node_sip_uri(c, "pcscf");
+  const auto host = ims::node_host(c, "pcscf");
+  const auto sip_port = c.port("pcscf.sip_port");
+  options.path = "<sip:term@" + host + ":" + std::to_string(sip_port) + ";lr>";
+  options.icscf_route = loose_route(ims::icscf_uri(c));
+  options.icid_generated_at = address;
+  options.own_hosts = {host, address};
+  options.own_ports = {sip_port, c.port("pcscf.tls_port"), c.port("pcscf.ws_port"), c.port("pcscf.wss_port")};
+
+  auto service = std::make_unique<PcscfService>(options, ctx_.log, ctx_.clock, &ctx_.metrics);
+  service_ = service.get();
+  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
+  services.push_back(std::move(service));
+  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, ims::proxy_stack_config(c, "pcscf"), std::move(services),
+                                                    ctx_.log, ctx_.metrics, ctx_.clock);
+  proxy_->start();
+  // the originator exists once the stack has started
+  service_->attach(proxy_->originator(), proxy_->timers());
+  started_ = true;
+  ctx_.log.info("Pcscf ready for domain " + domain + ": SIP on " + address + ":" + std::to_string(sip_port) +
+                " (UDP, TCP), TLS on " + std::to_string(c.port("pcscf.tls_port")) + ", WS on " +
+                std::to_string(c.port("pcscf.ws_port")) + ", WSS on " + std::to_string(c.port("pcscf.wss_port")) +
+                "; I-CSCF " + options.icscf_route + ", Path " + options.path);
+}
+
+void Pcscf::stop() {
+  ctx_.log.info("Pcscf stopping");
+  if (proxy_) proxy_->stop();
+}
+
+std::string Pcscf::health() const {
+  if (!started_) return "not started";
+  return {};
+}
 
 }  // namespace imsbox::pcscf

@@ -1,21 +1,39 @@
 #pragma once
-// P-CSCF and eP-CSCF (TS 24.229 §5.2; TS 23.228 Annex U): the UE's first contact over
-// UDP, TCP, TLS, WS and WSS, and the WWSF serving the browser client.
+// P-CSCF and eP-CSCF (TS 24.229 §5.2; TS 23.228 Annex U): the UE's first
+// contact over UDP, TCP, TLS, WS and WSS.
 //
-// Today the node stands on the runtime only (config, logs, store, /health,
-// /metrics, signals); its protocol logic arrives with the issues that build it.
+// The node wires a SIP proxy stack (pcscf.sip_port UDP and TCP, tls_port,
+// ws_port, wss_port) with the PcscfService (pcscf_service.h), which forwards
+// REGISTERs to the I-CSCF (pcscf.icscf_uri, else this box's), keeps the
+// registrations and subscribes to their reg event at the S-CSCF. /health
+// reports a stack that did not start; /metrics has the pcscf_* counters and
+// gauges (registrations, contacts, subscriptions, 400s, 403s, NOTIFYs).
+#include <memory>
+#include <string>
+
 #include "runtime/node_main.h"
+
+namespace imsbox::sip::proxy {
+class ProxyStack;
+}
 
 namespace imsbox::pcscf {
 
+class PcscfService;
+
 class Pcscf final : public runtime::Node {
  public:
-  explicit Pcscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+  explicit Pcscf(runtime::NodeContext& ctx);
+  ~Pcscf() override;
   void start() override;
   void stop() override;
+  std::string health() const override;
 
  private:
   runtime::NodeContext& ctx_;
+  PcscfService* service_ = nullptr;  // owned by the stack
+  std::unique_ptr<sip::proxy::ProxyStack> proxy_;
+  bool started_ = false;
 };
 
 }  // namespace imsbox::pcscf

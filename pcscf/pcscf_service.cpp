@@ -1,0 +1,566 @@
+#include "pcscf/pcscf_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ims/identity.h"
+#include "ims/reginfo.h"
+#include "runtime/clock.h"
+#include "runtime/log.h"
+#include "runtime/metrics.h"
+#include "sip/header_values.h"
+#include "sip/text.h"
+#include "sip/uri.h"
+
+namespace imsbox::pcscf {
+
+namespace {
+
+using sip::HeaderId;
+using sip::proxy::ProxyTsxHelper;
+using sip::proxy::Verdict;
+
+constexpr std::size_t kMaxKeptKeys = 10000;
+constexpr auto kKeptKeysLifetime = std::chrono::minutes(5);
+
+// The URI of the first Route value, if any.
+std::optional<std::string> top_route(const sip::Message& m) {
+  const auto* h = m.find(HeaderId::route);
+  if (!h) return std::nullopt;
+  const auto list = sip::parse_name_addr_list(h->value);
+  if (!list || list.value.empty()) return std::nullopt;
+  return std::string(list.value.front().uri);
+}
+
+// Takes off the Route values at the top that name this P-CSCF: the core
+// removes one, but a Record-Route across two transports (RFC 5658) put two.
+void drop_own_routes(PcscfService& service, sip::Message& m) {
+  while (auto top = top_route(m)) {
+    if (!service.is_own_uri(*top)) return;
+    m.remove_first_value(HeaderId::route);
+  }
+}
+
+class PcscfTsx : public sip::proxy::ProxyTsx {
+ public:
+  explicit PcscfTsx(PcscfService& service) : service_(service) {}
+
+ protected:
+  void log(ProxyTsxHelper& helper, const std::string& text, runtime::LogLevel level = runtime::LogLevel::info) {
+    service_.log().log(level, text, helper.request().call_id());
+  }
+  PcscfService& service_;
+};
+
+// A REGISTER from a UE (contract: REGISTER, 401, 200 OK).
+class RegisterTsx final : public PcscfTsx {
+ public:
+  using PcscfTsx::PcscfTsx;
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    auto& request = helper.request();
+    if (const char* reason = check_register(request)) {
+      helper.respond(400, reason);
+      service_.refused(400);
+      log(helper, "REGISTER from " + sip::to_string(helper.source()) + ": 400 " + reason);
+      return Verdict::done;
+    }
+    impu_ = *ims::register_impu(request);
+    source_ = helper.source();
+    const auto& o = service_.options();
+    prepare_register(request, RegisterEdits{o.path, "\"" + o.domain + "\"", service_.random_hex(32), o.icid_generated_at});
+    sip::proxy::Target target;
+    target.routes = {o.icscf_route};
+    helper.add_target(std::move(target));
+    log(helper, "REGISTER " + impu_ + " from " + sip::to_string(source_) + ": forwarded to " + o.icscf_route);
+    return Verdict::next;
+  }
+
+  void on_response(ProxyTsxHelper& helper, sip::Message& response) override {
+    const int status = response.status();
+    if (status < 200) return;
+    if (status == 401 || status == 407) {
+      auto keys = remove_auth_keys(response);
+      std::string note;
+      if (!keys.empty()) {
+        if (auto impi = ims::register_impi(helper.request(), service_.options().domain)) {
+          service_.keep_auth_keys(std::move(*impi), std::move(keys));
+        }
+        note = " (ck/ik kept, not passed on)";
+      }
+      log(helper, "REGISTER " + impu_ + ": " + std::to_string(status) + note);
+      return;
+    }
+    if (status >= 300) {
+      log(helper, "REGISTER " + impu_ + ": " + std::to_string(status) + " " + std::string(response.reason()));
+      return;
+    }
+    const auto ok = register_ok(helper.request(), response, impu_, source_, service_.options().path);
+    service_.registered(ok, helper.request().call_id());
+  }
+
+ private:
+  std::string impu_;
+  sip::Peer source_;
+};
+
+// A NOTIFY of our reg-event subscription: answered here.
+class NotifyTsx final : public PcscfTsx {
+ public:
+  using PcscfTsx::PcscfTsx;
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    const int status = service_.notified(helper.request());
+    helper.respond(status, status == 400 ? "Bad Request (malformed reginfo)" : std::string_view());
+    return Verdict::done;
+  }
+};
+
+// A request from a registered UE (TS 24.229 §5.2.6.3).
+class OriginatingTsx final : public PcscfTsx {
+ public:
+  using PcscfTsx::PcscfTsx;
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    auto& request = helper.request();
+    const std::string what = std::string(request.method()) + " " + std::string(request.request_uri());
+    const auto regs = service_.registrations().from_source(helper.source(), service_.now());
+    if (regs.empty()) {  // expired since on_request
+      helper.respond(403, "Forbidden (not registered)");
+      service_.refused(403);
+      log(helper, what + " from " + sip::to_string(helper.source()) + ": 403, not registered");
+      return Verdict::done;
+    }
+    if (!request.to().tag().empty()) {
+      // in a dialog: along the route set the dialog has
+      request.remove_all(HeaderId::p_asserted_identity);
+      request.remove_all(HeaderId::p_preferred_identity);
+      drop_own_routes(service_, request);
+      log(helper, what + " in dialog from " + sip::to_string(helper.source()) + ": passed on along its Route");
+      return Verdict::next;
+    }
+    // the identity: the preferred one if it is in a P-Associated-URI set,
+    // else the first P-Associated-URI (of the registration that lists the
+    // From URI, else of the first one)
+    const auto preferred = header_uris(request, HeaderId::p_preferred_identity);
+    const std::string from(request.from().uri);
+    const Registration* reg = nullptr;
+    std::string asserted;
+    const auto lists = [](const Registration* r, std::string_view uri) {
+      return std::find(r->associated.begin(), r->associated.end(), uri) != r->associated.end() || r->impu == uri;
+    };
+    if (!preferred.empty()) {
+      for (const auto* r : regs) {
+        if (lists(r, preferred.front())) {
+          reg = r;
+          asserted = preferred.front();
+          break;
+        }
+      }
+    }
+    if (!reg) {
+      for (const auto* r : regs) {
+        if (lists(r, from)) {
+          reg = r;
+          break;
+        }
+      }
+      if (!reg) reg = regs.front();
+      asserted = reg->associated.empty() ? reg->impu : reg->associated.front();
+    }
+    strip_identities(request);
+    request.append(HeaderId::p_asserted_identity, "<" + asserted + ">");
+    // the UE's preloaded Route gives way to the Service-Route it was given
+    request.remove_all(HeaderId::route);
+    sip::proxy::Target target;
+    target.routes = reg->service_route;
+    helper.add_target(std::move(target));
+    helper.record_route();
+    std::string routes;
+    for (const auto& r : reg->service_route) routes += (routes.empty() ? "" : ", ") + r;
+    log(helper, what + " from " + reg->impu + " (" + sip::to_string(helper.source()) + "): asserted " + asserted +
+                    ", routed by Service-Route " + (routes.empty() ? "(none)" : routes));
+    return Verdict::next;
+  }
+};
+
+// A request toward a UE: to the source its contact registered from.
+class TowardUeTsx final : public PcscfTsx {
+ public:
+  using PcscfTsx::PcscfTsx;
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    auto& request = helper.request();
+    const bool initial = request.to().tag().empty();
+    const std::string what = std::string(request.method()) + " " + std::string(request.request_uri());
+    drop_own_routes(service_, request);
+    if (initial) helper.record_route();
+    const auto found = service_.registrations().by_contact(request.request_uri(), service_.now());
+    if (!found) {
+      if (auto departed = service_.registrations().departed_source(request.request_uri(), service_.now())) {
+        // the end of a dialog of a UE that just deregistered
+        sip::proxy::Target target;
+        target.peer = *departed;
+        helper.add_target(std::move(target));
+        log(helper, what + (initial ? "" : " in dialog") + ": to a contact just deregistered, via " +
+                        sip::to_string(*departed));
+        return Verdict::next;
+      }
+      log(helper, what + ": not a registered contact, routed by its Request-URI");
+      return Verdict::next;
+    }
+    sip::proxy::Target target;
+    target.peer = found->binding->source;
+    helper.add_target(std::move(target));
+    log(helper, what + (initial ? "" : " in dialog") + ": to " + found->registration->impu + " via " +
+                    sip::to_string(found->binding->source));
+    return Verdict::next;
+  }
+};
+
+class AnswerTsx final : public PcscfTsx {
+ public:
+  AnswerTsx(PcscfService& service, int status, std::string reason)
+      : PcscfTsx(service), status_(status), reason_(std::move(reason)) {}
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    helper.respond(status_, reason_);
+    service_.refused(status_);
+    log(helper, std::string(helper.request().method()) + " " + std::string(helper.request().request_uri()) +
+                    " from " + sip::to_string(helper.source()) + ": " + std::to_string(status_) + " " + reason_);
+    return Verdict::done;
+  }
+
+ private:
+  int status_;
+  std::string reason_;
+};
+
+}  // namespace
+
+PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const runtime::Clock& clock,
+                           runtime::Metrics* metrics)
+    : options_(std::move(options)), log_(log), clock_(clock), random_(std::random_device{}()) {
+  if (!metrics) return;
+  registrations_total_ = &metrics->counter("pcscf_register_ok_total", "200 OKs to REGISTER applied to the cache");
+  bad_requests_total_ = &metrics->counter("pcscf_bad_requests_total", "malformed requests from UEs answered 400");
+  forbidden_total_ =
+      &metrics->counter("pcscf_forbidden_total", "requests from sources with no registration answered 403");
+  notifies_total_ = &metrics->counter("pcscf_reg_notify_total", "reg-event NOTIFYs received");
+  impus_gauge_ = &metrics->gauge("pcscf_registered_impus", "public identities registered through this P-CSCF");
+  contacts_gauge_ = &metrics->gauge("pcscf_registered_contacts", "contacts registered through this P-CSCF");
+  subscriptions_gauge_ = &metrics->gauge("pcscf_reg_subscriptions", "reg-event subscriptions of this P-CSCF");
+}
+
+void PcscfService::refused(int status) {
+  if (status == 400 && bad_requests_total_) bad_requests_total_->inc();
+  if (status == 403 && forbidden_total_) forbidden_total_->inc();
+}
+
+void PcscfService::update_gauges() {
+  if (impus_gauge_) impus_gauge_->set(static_cast<double>(cache_.size()));
+  if (contacts_gauge_) contacts_gauge_->set(static_cast<double>(cache_.bindings()));
+  if (subscriptions_gauge_) subscriptions_gauge_->set(static_cast<double>(subscriptions_.size()));
+}
+
+PcscfService::~PcscfService() {
+  if (!timers_) return;
+  if (expiry_timer_) timers_->cancel(*expiry_timer_);
+  for (auto& [id, sub] : subscriptions_) {
+    if (sub.refresh) timers_->cancel(*sub.refresh);
+  }
+}
+
+void PcscfService::attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers) {
+  originator_ = &originator;
+  timers_ = &timers;
+  arm_expiry();
+}
+
+std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Message& request, const sip::Peer& source) {
+  const auto method = request.method();
+  if (method == "REGISTER") return std::make_unique<RegisterTsx>(*this);
+  if (method == "NOTIFY" && is_reg_notify(request)) return std::make_unique<NotifyTsx>(*this);
+  if (method == "OPTIONS" && request.count(HeaderId::route) == 0 && is_own_uri(request.request_uri())) {
+    // to the P-CSCF itself (a keep-alive, a probe): it is up
+    if (const auto u = sip::parse_uri(request.request_uri()); u.uri && u.uri->user.empty()) {
+      return std::make_unique<AnswerTsx>(*this, 200, "OK");
+    }
+  }
+  const auto t = now();
+  // a registered UE is always originating, whatever Route it sends
+  if (!cache_.from_source(source, t).empty()) return std::make_unique<OriginatingTsx>(*this);
+  if (auto top = top_route(request); top && is_own_path_route(*top)) return std::make_unique<TowardUeTsx>(*this);
+  if (!request.to().tag().empty()) {
+    if (cache_.by_contact(request.request_uri(), t) || cache_.departed_source(request.request_uri(), t)) {
+      return std::make_unique<TowardUeTsx>(*this);
+    }
+    // the network's side of a dialog: the core follows its Route
+    return nullptr;
+  }
+  return std::make_unique<AnswerTsx>(*this, 403, "Forbidden (not registered from this address)");
+}
+
+const RegSubscription* PcscfService::subscription(std::string_view impu) const {
+  const auto it = subscription_of_.find(std::string(impu));
+  if (it == subscription_of_.end()) return nullptr;
+  const auto s = subscriptions_.find(it->second);
+  return s == subscriptions_.end() ? nullptr : &s->second.state;
+}
+
+const AuthKeys* PcscfService::auth_keys(std::string_view impi) const {
+  const auto it = auth_keys_.find(std::string(impi));
+  return it == auth_keys_.end() ? nullptr : &it->second.keys;
+}
+
+Time PcscfService::now() const { return clock_.now(); }
+
+std::string PcscfService::random_hex(std::size_t chars) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(chars);
+  while (out.size() < chars) {
+    auto bits = random_();
+    for (int i = 0; i < 16 && out.size() < chars; ++i, bits >>= 4) out += kHex[bits & 0xF];
+  }
+  return out;
+}
+
+bool PcscfService::is_own_uri(std::string_view uri) const {
+  const auto parsed = sip::parse_uri(uri);
+  if (!parsed.uri || parsed.uri->scheme == sip::Uri::Scheme::tel) return false;
+  const auto& u = *parsed.uri;
+  auto host = u.host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const bool host_ok = std::any_of(options_.own_hosts.begin(), options_.own_hosts.end(), [&](const std::string& h) {
+    std::string_view own = h;
+    if (own.size() > 2 && own.front() == '[') own = own.substr(1, own.size() - 2);
+    return sip::text::iequals(own, host);
+  });
+  if (!host_ok) return false;
+  if (options_.own_ports.empty()) return true;
+  const std::uint16_t port = u.port ? *u.port : (u.scheme == sip::Uri::Scheme::sips ? 5061 : 5060);
+  return std::find(options_.own_ports.begin(), options_.own_ports.end(), port) != options_.own_ports.end();
+}
+
+bool PcscfService::is_own_path_route(std::string_view route_uri) const {
+  const auto parsed = sip::parse_uri(route_uri);
+  return parsed.uri && parsed.uri->user == "term" && is_own_uri(route_uri);
+}
+
+bool PcscfService::is_reg_notify(const sip::Message& request) const {
+  if (request.method() != "NOTIFY") return false;
+  if (subscriptions_.contains(std::string(request.call_id()))) return true;
+  // to our Contact (no user part), for the reg event: a subscription we no longer know
+  const auto* event = request.find(HeaderId::event);
+  if (!event) return false;
+  const auto e = sip::parse_value_with_params(event->value);
+  if (!e || !sip::text::iequals(e.value.value, "reg")) return false;
+  const auto parsed = sip::parse_uri(request.request_uri());
+  return parsed.uri && parsed.uri->user.empty() && is_own_uri(request.request_uri());
+}
+
+void PcscfService::keep_auth_keys(std::string impi, AuthKeys keys) {
+  const auto t = now();
+  if (auth_keys_.size() >= kMaxKeptKeys && !auth_keys_.contains(impi)) {
+    std::erase_if(auth_keys_, [&](const auto& e) { return t - e.second.at > kKeptKeysLifetime; });
+    if (auth_keys_.size() >= kMaxKeptKeys) auth_keys_.clear();
+  }
+  auth_keys_[std::move(impi)] = KeptKeys{std::move(keys), t};
+}
+
+RegisterChange PcscfService::registered(const RegisterOk& ok, std::string_view call_id) {
+  const auto t = now();
+  auto change = cache_.apply(ok, t);
+  const auto source = sip::to_string(ok.source);
+  for (const auto& c : change.bound) {
+    log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, registered " + c + " via " + source, call_id);
+  }
+  for (const auto& c : change.unbound) {
+    log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, deregistered " + c, call_id);
+  }
+  if (change.bound.empty() && change.unbound.empty()) {
+    log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, no binding changed", call_id);
+  }
+  if (change.removed) {
+    log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": no contact left, registration removed", call_id);
+  }
+  if (change.created) {
+    // A subscription left from an earlier registration of the IMPU (its final
+    // NOTIFY not seen yet) may be over at the S-CSCF: the new registration
+    // gets its own.
+    if (const auto old = subscription_of_.find(ok.impu); old != subscription_of_.end()) {
+      if (auto s = subscriptions_.find(old->second); s != subscriptions_.end()) s->second.superseded = true;
+      subscription_of_.erase(old);
+    }
+  }
+  if (!change.bound.empty() && !subscription_of_.contains(ok.impu)) {
+    if (const auto* reg = cache_.find(ok.impu, t)) subscribe(*reg);
+  }
+  if (registrations_total_) registrations_total_->inc();
+  arm_expiry();
+  update_gauges();
+  return change;
+}
+
+int PcscfService::notified(const sip::Message& notify) {
+  if (notifies_total_) notifies_total_->inc();
+  const std::string call_id(notify.call_id());
+  const auto it = subscriptions_.find(call_id);
+  if (it == subscriptions_.end()) {
+    log_.log(runtime::LogLevel::info, "reg event: NOTIFY for no subscription of ours: 481", call_id);
+    return 481;
+  }
+  auto& sub = it->second.state;
+  const std::string impu = sub.impu;
+  if (sub.to_tag.empty()) sub.to_tag = std::string(notify.from().tag());
+  std::string summary;
+  if (it->second.superseded) {
+    // about a registration that has since been replaced: not about the current one
+    summary = "of a superseded subscription, ignored";
+  } else if (!notify.body().empty()) {
+    const auto info = ims::parse_reginfo(notify.body());
+    if (!info) {
+      log_.log(runtime::LogLevel::warning, "reg event: NOTIFY " + impu + ": malformed reginfo: 400", call_id);
+      return 400;
+    }
+    summary = "version " + std::to_string(info->version);
+    for (const auto& r : info->registrations) {
+      std::size_t active = 0;
+      for (const auto& c : r.contacts) active += c.state == "active" ? 1 : 0;
+      summary += ", " + r.aor + " " + r.state + " (" + std::to_string(active) + " active contact(s))";
+    }
+    const auto effect = apply_reginfo(cache_, *info, now());
+    for (const auto& [aor, contact] : effect.removed_contacts) summary += "; removed " + contact + " of " + aor;
+    for (const auto& aor : effect.removed_impus) summary += "; registration of " + aor + " removed";
+  } else {
+    summary = "no body";
+  }
+  if (subscription_terminated(notify)) {
+    summary += "; subscription terminated";
+    drop_subscription(call_id);
+  }
+  log_.log(runtime::LogLevel::info, "reg event: NOTIFY " + impu + ": " + summary, call_id);
+  update_gauges();
+  return 200;
+}
+
+void PcscfService::subscribe(const Registration& reg) {
+  if (!originator_) {
+    log_.warning("reg event: no SUBSCRIBE for " + reg.impu + ": the SIP stack is not attached");
+    return;
+  }
+  Subscription sub;
+  sub.state.impu = reg.impu;
+  const std::string host = options_.own_hosts.empty() ? std::string("pcscf") : options_.own_hosts.front();
+  sub.state.call_id = random_hex(24) + "@" + host;
+  sub.state.from_tag = random_hex(12);
+  sub.state.route_set = reg.service_route;
+  const auto call_id = sub.state.call_id;
+  subscriptions_.emplace(call_id, std::move(sub));
+  subscription_of_[reg.impu] = call_id;
+  update_gauges();
+  send_subscribe(call_id);
+}
+
+void PcscfService::send_subscribe(const std::string& call_id) {
+  auto it = subscriptions_.find(call_id);
+  if (it == subscriptions_.end()) return;
+  auto& sub = it->second.state;
+  const bool refresh = sub.established();
+  const std::string impu = sub.impu;
+  auto request = make_reg_subscribe(sub, options_.pcscf_uri, options_.reg_subscribe_expires);
+  log_.log(runtime::LogLevel::info,
+           "reg event: SUBSCRIBE " + impu + (refresh ? " (refresh)" : "") + ", expires " +
+               std::to_string(options_.reg_subscribe_expires),
+           call_id);
+  std::weak_ptr<int> alive = alive_;
+  const bool sent = originator_->originate(std::move(request), std::nullopt,
+                                           [this, alive, call_id](const sip::Message& response) {
+                                             if (alive.expired()) return;
+                                             on_subscribe_response(call_id, response);
+                                           });
+  if (!sent) {
+    log_.log(runtime::LogLevel::warning, "reg event: SUBSCRIBE " + impu + ": cannot be sent (no route)", call_id);
+    drop_subscription(call_id);
+  }
+}
+
+void PcscfService::on_subscribe_response(const std::string& call_id, const sip::Message& response) {
+  auto it = subscriptions_.find(call_id);
+  if (it == subscriptions_.end()) return;
+  auto& sub = it->second;
+  const std::string impu = sub.state.impu;
+  const int status = response.status();
+  if (status >= 200 && status < 300) {
+    const auto expires = subscribe_accepted(sub.state, response, options_.reg_subscribe_expires);
+    if (expires == 0) {
+      log_.log(runtime::LogLevel::info, "reg event: SUBSCRIBE " + impu + ": " + std::to_string(status) + ", expires 0",
+               call_id);
+      drop_subscription(call_id);
+      return;
+    }
+    if (timers_) {
+      if (sub.refresh) timers_->cancel(*sub.refresh);
+      const auto after = std::chrono::seconds(refresh_after(expires));
+      sub.refresh = timers_->schedule_after(after, [this, call_id] {
+        auto s = subscriptions_.find(call_id);
+        if (s == subscriptions_.end()) return;
+        s->second.refresh.reset();
+        if (s->second.superseded || !cache_.find(s->second.state.impu, now())) {
+          log_.log(runtime::LogLevel::info,
+                   "reg event: " + s->second.state.impu + " no longer registered: subscription not refreshed", call_id);
+          drop_subscription(call_id);
+          return;
+        }
+        send_subscribe(call_id);
+      });
+    }
+    log_.log(runtime::LogLevel::info,
+             "reg event: SUBSCRIBE " + impu + ": " + std::to_string(status) + ", expires " + std::to_string(expires),
+             call_id);
+    return;
+  }
+  const bool was_established = sub.state.established() && !sub.state.remote_target.empty() && !sub.superseded;
+  log_.log(runtime::LogLevel::warning,
+           "reg event: SUBSCRIBE " + impu + ": " + std::to_string(status) + " " + std::string(response.reason()),
+           call_id);
+  drop_subscription(call_id);
+  // a refresh the S-CSCF no longer knows (481, or a restart): start afresh, once
+  if (was_established) {
+    if (const auto* reg = cache_.find(impu, now())) subscribe(*reg);
+  }
+}
+
+void PcscfService::drop_subscription(const std::string& call_id) {
+  const auto it = subscriptions_.find(call_id);
+  if (it == subscriptions_.end()) return;
+  if (it->second.refresh && timers_) timers_->cancel(*it->second.refresh);
+  const auto of = subscription_of_.find(it->second.state.impu);
+  if (of != subscription_of_.end() && of->second == call_id) subscription_of_.erase(of);
+  subscriptions_.erase(it);
+  update_gauges();
+}
+
+void PcscfService::arm_expiry() {
+  if (!timers_) return;
+  const auto next = cache_.next_expiry();
+  if (!next) return;
+  if (expiry_timer_ && expiry_at_ <= *next) return;
+  if (expiry_timer_) timers_->cancel(*expiry_timer_);
+  expiry_at_ = *next;
+  const auto delay = std::max(std::chrono::microseconds(0),
+                              std::chrono::duration_cast<std::chrono::microseconds>(*next - now()));
+  expiry_timer_ = timers_->schedule_after(delay, [this] {
+    expiry_timer_.reset();
+    on_expiry();
+  });
+}
+
+void PcscfService::on_expiry() {
+  for (const auto& [impu, contact] : cache_.expire(now())) {
+    log_.info("registration " + impu + ": " + contact + " expired");
+  }
+  arm_expiry();
+  update_gauges();
+}
+
+}  // namespace imsbox::pcscf

@@ -1,0 +1,154 @@
+#pragma once
+// The P-CSCF as a service on the proxy core (TS 24.229 §5.2; the contract
+// with the S-CSCF: /work/issue5-contract.md):
+//
+//  * REGISTER from a UE: Path, Require/Supported: path, P-Visited-Network-ID,
+//    P-Charging-Vector; no P-Asserted-/P-Preferred-Identity; on to the
+//    I-CSCF. The 401 loses its ck= / ik= (kept per IMPI for the security
+//    agreement); the 200 OK updates the registration cache (registrations.h)
+//    and, for an initial registration, starts a reg-event subscription.
+//  * NOTIFY of our reg-event subscriptions: answered here (200), the reginfo
+//    applied to the cache.
+//  * Requests from a registered UE (its source matches a binding's):
+//    P-Asserted-Identity from the P-Associated-URI set (the UE's
+//    P-Preferred-Identity when it is in it), routed by the Service-Route,
+//    Record-Routed. In-dialog ones follow their Route. An initial request
+//    from a source nothing registered from: 403.
+//  * Requests toward a UE (from the network, with our Path "term" URI as
+//    Route, or in-dialog with a registered contact as Request-URI): sent to
+//    the source the contact registered from (over its connection for
+//    TCP/TLS/WS/WSS); for a contact removed in the last minute too, so that
+//    the final NOTIFY of the UE's own reg-event subscription reaches it.
+//  * OPTIONS to the P-CSCF's own URI: 200.
+//
+// The direction is told from the request as received (the core passes the
+// service the original, before it takes its own Route off): the source
+// first (a registered UE is always originating, so a UE cannot skip its
+// S-CSCF by forging our Path URI), then our Path's "term" Route.
+//
+// Threading: the proxy core's (one event loop). attach() gives the service
+// the stack's originator and timers once the stack has started; before it,
+// registrations are cached but no SUBSCRIBE is sent.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pcscf/reg_event.h"
+#include "pcscf/registration.h"
+#include "pcscf/registrations.h"
+#include "runtime/timer_queue.h"
+#include "sip/proxy/proxy_core.h"
+
+namespace imsbox::runtime {
+class Clock;
+class Counter;
+class Gauge;
+class Logger;
+class Metrics;
+}  // namespace imsbox::runtime
+
+namespace imsbox::pcscf {
+
+struct PcscfOptions {
+  std::string domain;               // the home domain (global.domain)
+  std::string pcscf_uri;            // "sip:pcscf.D:PORT": the SUBSCRIBE's From, Contact, P-Asserted-Identity
+  std::string path;                 // "<sip:term@pcscf.D:PORT;lr>"
+  std::string icscf_route;          // "<sip:icscf.D:PORT;lr>": where REGISTERs go
+  std::string icid_generated_at;    // the bind address (P-Charging-Vector)
+  std::vector<std::string> own_hosts;       // host names and addresses of this P-CSCF (pcscf.D, the bind address)
+  std::vector<std::uint16_t> own_ports;     // its listening ports (SIP, TLS, WS, WSS)
+  std::uint32_t reg_subscribe_expires = 600000;  // Expires of the reg-event SUBSCRIBE (contract)
+};
+
+class PcscfService final : public sip::proxy::ProxyService {
+ public:
+  // `metrics` (may be null) gets the pcscf_* counters and gauges.
+  PcscfService(PcscfOptions options, runtime::Logger& log, const runtime::Clock& clock,
+               runtime::Metrics* metrics = nullptr);
+  ~PcscfService() override;
+  PcscfService(const PcscfService&) = delete;
+  PcscfService& operator=(const PcscfService&) = delete;
+
+  // The originator sends the reg-event SUBSCRIBEs; the timers run the
+  // expiry of registrations and the refresh of subscriptions. Both belong to
+  // the ProxyStack that owns this service (the originator exists once the
+  // stack has started): the service cancels its timers when destroyed, and
+  // its originator callbacks do nothing once it is gone.
+  void attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers);
+
+  std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
+
+  const PcscfOptions& options() const { return options_; }
+  const RegistrationCache& registrations() const { return cache_; }
+  // The reg-event subscription of an IMPU, or null.
+  const RegSubscription* subscription(std::string_view impu) const;
+  std::size_t subscriptions() const { return subscriptions_.size(); }
+  // The ck / ik of the last IMS-AKA challenge for an IMPI (for the security
+  // agreement of a later issue), or null.
+  const AuthKeys* auth_keys(std::string_view impi) const;
+
+  // ---- for the transactions (pcscf_service.cpp) ----
+  runtime::Logger& log() { return log_; }
+  Time now() const;
+  std::string random_hex(std::size_t chars);
+  bool is_own_uri(std::string_view uri) const;
+  bool is_own_path_route(std::string_view route_uri) const;
+  void keep_auth_keys(std::string impi, AuthKeys keys);
+  // Applies a 200 OK to a REGISTER; subscribes after an initial registration.
+  RegisterChange registered(const RegisterOk& ok, std::string_view call_id);
+  // A NOTIFY to one of our subscriptions (or to us): its response status.
+  int notified(const sip::Message& notify);
+  // A request answered with 400 / 403 (metrics).
+  void refused(int status);
+  bool is_reg_notify(const sip::Message& request) const;
+
+ private:
+  struct Subscription {
+    RegSubscription state;
+    std::optional<runtime::TimerQueue::TimerId> refresh;
+    // a newer registration of the IMPU has its own: answered, never refreshed
+    bool superseded = false;
+  };
+
+  void subscribe(const Registration& reg);
+  void send_subscribe(const std::string& call_id);
+  void on_subscribe_response(const std::string& call_id, const sip::Message& response);
+  void drop_subscription(const std::string& call_id);
+  void arm_expiry();
+  void on_expiry();
+  void update_gauges();
+
+  PcscfOptions options_;
+  runtime::Logger& log_;
+  const runtime::Clock& clock_;
+  sip::proxy::RequestOriginator* originator_ = nullptr;
+  runtime::TimerQueue* timers_ = nullptr;
+  std::mt19937_64 random_;
+  RegistrationCache cache_;
+  std::unordered_map<std::string, Subscription> subscriptions_;  // by Call-ID
+  std::unordered_map<std::string, std::string> subscription_of_;  // IMPU -> Call-ID
+  struct KeptKeys {
+    AuthKeys keys;
+    Time at;
+  };
+  std::unordered_map<std::string, KeptKeys> auth_keys_;  // by IMPI
+  std::optional<runtime::TimerQueue::TimerId> expiry_timer_;
+  Time expiry_at_{};
+  // metrics; all null without a registry
+  runtime::Counter* registrations_total_ = nullptr;
+  runtime::Counter* bad_requests_total_ = nullptr;
+  runtime::Counter* forbidden_total_ = nullptr;
+  runtime::Counter* notifies_total_ = nullptr;
+  runtime::Gauge* impus_gauge_ = nullptr;
+  runtime::Gauge* contacts_gauge_ = nullptr;
+  runtime::Gauge* subscriptions_gauge_ = nullptr;
+  // Originator callbacks hold a weak_ptr to this: expired once the service is gone.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace imsbox::pcscf
