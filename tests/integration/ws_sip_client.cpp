@@ -13,7 +13,7 @@
 // then the digest answer to the challenge of the chosen algorithm. --steps
 // goes on over the same connection (comma-separated): "subscribe" (the reg
 // event, RFC 3680, through the Service-Route), "reregister", "deregister",
-// "wait:N" (N seconds of taking NOTIFYs). Prints what the tests check, one
+// "wait:N" (the last step: take NOTIFYs until N quiet seconds pass). Prints what the tests check, one
 // line each: "challenge: <WWW-Authenticate>", "final: <status line> |
 // <Contact, P-Associated-URI, Service-Route, Path>", "notify: <Subscription-State> | <body on one line>".
 // Exit 0 when every step got the answer it expects (200; 401 then 200).
@@ -47,7 +47,7 @@ using SecureWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 class Connection {
  public:
   Connection(asio::io_context& io, asio::ssl::context& tls, bool secure)
-      : ws_(secure ? std::variant<PlainWs, SecureWs>(std::in_place_type<SecureWs>, io, tls)
+      : io_(io), ws_(secure ? std::variant<PlainWs, SecureWs>(std::in_place_type<SecureWs>, io, tls)
                    : std::variant<PlainWs, SecureWs>(std::in_place_type<PlainWs>, io)) {}
 
   void connect(const std::string& host, const std::string& port) {
@@ -76,18 +76,30 @@ class Connection {
     std::visit([&](auto& ws) { ws.write(asio::buffer(text)); }, ws_);
   }
 
-  std::string receive() {
+  // The next message, within `timeout`; throws Timeout when none came, and
+  // the connection is closed then (a cancelled WebSocket read leaves the
+  // stream unusable).
+  struct Timeout : std::runtime_error {
+    Timeout() : std::runtime_error("no message from the proxy in time") {}
+  };
+  std::string receive(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     beast::flat_buffer buffer;
-    std::visit(
-        [&](auto& ws) {
-          beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
-          ws.read(buffer);
-        },
-        ws_);
+    std::optional<beast::error_code> result;
+    std::visit([&](auto& ws) { ws.async_read(buffer, [&](beast::error_code ec, std::size_t) { result = ec; }); }, ws_);
+    io_.restart();
+    io_.run_for(timeout);
+    if (!result) {
+      std::visit([](auto& ws) { beast::get_lowest_layer(ws).close(); }, ws_);
+      io_.restart();
+      io_.run();  // the aborted read completes
+      throw Timeout();
+    }
+    if (*result) throw beast::system_error(*result);
     return beast::buffers_to_string(buffer.data());
   }
 
  private:
+  asio::io_context& io_;
   std::variant<PlainWs, SecureWs> ws_;
 };
 
@@ -184,9 +196,10 @@ void print_notify(const imsbox::sip::Message& m) {
 
 // Reads until a final response to `method` with our CSeq; answers and prints
 // the NOTIFYs that come meanwhile.
-imsbox::sip::Message await_final(Connection& c, const std::string& method, int cseq) {
+imsbox::sip::Message await_final(Connection& c, const std::string& method, int cseq,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   while (true) {
-    auto r = imsbox::sip::parse_message(c.receive());
+    auto r = imsbox::sip::parse_message(c.receive(timeout));
     if (!r.well_formed()) throw std::runtime_error("malformed message from the P-CSCF: " + r.reason);
     auto& m = *r.message;
     if (m.is_request()) {
@@ -259,15 +272,13 @@ std::string subscribe_request(Registration& r, int expires) {
   return m;
 }
 
-// Takes NOTIFYs for `seconds`.
+// Takes NOTIFYs until `seconds` pass without any; the connection is closed
+// after that (see Connection::receive).
 void take_notifies(Connection& c, int seconds) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < until) {
-    try {
-      await_final(c, "none", -1);
-    } catch (const beast::system_error&) {
-      // the read timed out: nothing more came
-    }
+  try {
+    await_final(c, "none", -1, std::chrono::seconds(seconds));
+  } catch (const Connection::Timeout&) {
+    // nothing more came
   }
 }
 
@@ -306,12 +317,14 @@ int run_registration(Connection& c, Registration r, const std::string& steps) {
     } else if (step == "deregister") {
       expect(do_register(c, r, 0), "de-REGISTER");
     } else if (step.starts_with("wait:")) {
+      if (!rest.empty()) throw std::runtime_error("wait:N must be the last step");
       take_notifies(c, std::stoi(step.substr(5)));
+      return 0;
     } else {
       throw std::runtime_error("unknown step " + step);
     }
   }
-  take_notifies(c, 1);  // the NOTIFY of the last change
+  take_notifies(c, 1);  // the NOTIFY of the last change, if it is still on its way
   return 0;
 }
 
