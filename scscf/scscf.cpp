@@ -1,12 +1,110 @@
 #include "scscf/scscf.h"
 
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "diameter/diameter_stack.h"
+#include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "scscf/registration_store.h"
+#include "scscf/scscf_service.h"
+#include "sip/proxy/proxy_stack.h"
 
 namespace imsbox::scscf {
 
-void Scscf::start() { ctx_.log.info("Scscf ready for domain " + std::string(ctx_.config.domain())); }
+using namespace std::chrono_literals;
 
-void Scscf::stop() { ctx_.log.info("Scscf stopping"); }
+Scscf::Scscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+
+Scscf::~Scscf() = default;
+
+void Scscf::start() {
+  const auto& c = ctx_.config;
+  const std::string domain(c.domain());
+
+  ScscfOptions options;
+  options.domain = domain;
+  options.server_name = ims::scscf_name(c);
+  options.own_uri = ims::node_sip_uri(c, "scscf");
+  options.min_expires = static_cast<std::uint32_t>(c.integer("scscf.min_expires"));
+  options.max_expires = std::max(options.min_expires, static_cast<std::uint32_t>(c.integer("scscf.max_expires")));
+  options.max_auth_failures = static_cast<unsigned>(std::max<std::int64_t>(1, c.integer("scscf.max_auth_failures")));
+  options.auth_block = std::chrono::seconds(c.integer("scscf.auth_block_s"));
+
+  auto dc = ims::cx_client_config(c, "scscf");
+  hss_identity_ = dc.peers.front().identity;
+  diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
+
+  auto pc = ims::proxy_stack_config(c, "scscf");
+  // The core answers 500 to a service that waits longer than its wait limit:
+  // give up on the HSS before that, so that the answer is ours and timely.
+  const auto configured = std::chrono::milliseconds(c.integer("scscf.hss_timeout_ms"));
+  const auto timeout = std::clamp(configured, std::chrono::milliseconds(100),
+                                  std::max(std::chrono::milliseconds(100), pc.proxy.wait_limit - 1s));
+  const diameter::Destination hss{dc.realm, hss_identity_};
+  CxClient cx;
+  auto* stack = diameter_.get();
+  cx.multimedia_auth = [stack, hss, timeout](diameter::MultimediaAuthRequest r, CxClient::MaaDone done) {
+    stack->send<diameter::MultimediaAuthRequest>(std::move(r), hss, timeout, std::move(done));
+  };
+  cx.server_assignment = [stack, hss, timeout](diameter::ServerAssignmentRequest r, CxClient::SaaDone done) {
+    stack->send<diameter::ServerAssignmentRequest>(std::move(r), hss, timeout, std::move(done));
+  };
+  auto random = [](std::uint8_t* out, std::size_t n) {
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+  };
+
+  auto service = std::make_unique<ScscfService>(options, std::move(cx), ctx_.log, ctx_.clock, random);
+  service_ = service.get();
+  std::weak_ptr<int> alive = alive_;
+  auto* svc = service_;
+  diameter_->serve<diameter::RegistrationTerminationRequest>(
+      [svc, alive](diameter::RegistrationTerminationRequest r,
+                   diameter::Responder<diameter::RegistrationTerminationAnswer> respond) {
+        if (alive.expired()) return;
+        respond(svc->registration_termination(r));
+      });
+  diameter_->serve<diameter::PushProfileRequest>(
+      [svc, alive](diameter::PushProfileRequest r, diameter::Responder<diameter::PushProfileAnswer> respond) {
+        if (alive.expired()) return;
+        respond(svc->push_profile(r));
+      });
+
+  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
+  services.push_back(std::move(service));
+  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
+                                                    ctx_.metrics, ctx_.clock);
+  diameter_->start();
+  proxy_->start();
+  service_->attach(proxy_->timers(), proxy_->originator());
+  store_ = std::make_unique<SqlRegistrationStore>(ctx_.store);
+  service_->set_store(store_.get());
+  const auto restored = service_->restore();
+  ctx_.log.info("Scscf ready for domain " + domain + " as " + options.server_name + ": SIP on " +
+                c.str("global.bind_address") + ":" + std::to_string(c.port("scscf.sip_port")) +
+                " (UDP, TCP), Cx as " + dc.identity + " to " + hss_identity_ + " (timeout " +
+                std::to_string(timeout.count()) + " ms), expires " + std::to_string(options.min_expires) + ".." +
+                std::to_string(options.max_expires) + " s, " + std::to_string(restored) +
+                " registration(s) restored from the store");
+}
+
+void Scscf::stop() {
+  ctx_.log.info("Scscf stopping");
+  alive_.reset();
+  if (proxy_) proxy_->stop();
+  if (diameter_) diameter_->stop();
+}
+
+std::string Scscf::health() const {
+  if (!diameter_) return "not started";
+  if (diameter_->peer_state(hss_identity_) != diameter::PeerState::open) {
+    return "no Cx connection to the HSS (" + hss_identity_ + ")";
+  }
+  return {};
+}
 
 }  // namespace imsbox::scscf

@@ -1,21 +1,50 @@
 #pragma once
-// S-CSCF (TS 24.229 §5.4): registrar, authentication (IMS-AKA, SIP digest) and
-// session control with initial filter criteria.
+// S-CSCF (TS 24.229 §5.4): registrar, authentication (IMS-AKA, SIP digest),
+// the reg event package, and the HSS-initiated Cx procedures (RTR, PPR).
 //
-// Today the node stands on the runtime only (config, logs, store, /health,
-// /metrics, signals); its protocol logic arrives with the issues that build it.
+// The node wires a SIP proxy stack (scscf.sip_port, UDP and TCP) with the
+// ScscfService (scscf_service.h), and a Diameter Cx client stack toward the
+// HSS (identity scscf.<domain>) that sends MAR/SAR and serves RTR/PPR.
+// /health reports a missing Cx connection.
+//
+// Registrations are kept in the store (registration_store.h) and read back
+// at start, so a restart keeps them (reg-event subscriptions are not kept:
+// subscribers subscribe again when theirs ends).
+#include <memory>
+#include <string>
+
 #include "runtime/node_main.h"
+
+namespace imsbox::diameter {
+class DiameterStack;
+}
+namespace imsbox::sip::proxy {
+class ProxyStack;
+}
 
 namespace imsbox::scscf {
 
+class ScscfService;
+class RegistrationStore;
+
 class Scscf final : public runtime::Node {
  public:
-  explicit Scscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+  explicit Scscf(runtime::NodeContext& ctx);
+  ~Scscf() override;
   void start() override;
   void stop() override;
+  std::string health() const override;
 
  private:
   runtime::NodeContext& ctx_;
+  std::string hss_identity_;
+  std::unique_ptr<RegistrationStore> store_;
+  std::unique_ptr<diameter::DiameterStack> diameter_;
+  // after the Diameter stack: destroyed first, so no transaction (and no Cx
+  // callback's target) outlives the stack its requests went to
+  std::unique_ptr<sip::proxy::ProxyStack> proxy_;
+  ScscfService* service_ = nullptr;  // owned by proxy_
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace imsbox::scscf

@@ -1,6 +1,13 @@
 #include "ims/subscription.h"
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include <boost/json.hpp>
+#include <charconv>
+#include <memory>
+#include <algorithm>
+#include <functional>
 #include <regex>
 #include <stdexcept>
 
@@ -201,7 +208,253 @@ ServicePointTrigger spt_from_json(const json::value& v, std::size_t index) {
   return spt;
 }
 
+// --- parsing User-Data -----------------------------------------------------
+
+constexpr std::size_t kMaxUserData = 1024 * 1024;
+
+struct DocFree {
+  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+
+std::string_view as_view(const xmlChar* s) {
+  return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
+}
+
+bool named(const xmlNode* n, std::string_view name) {
+  return n->type == XML_ELEMENT_NODE && as_view(n->name) == name;
+}
+
+// Text of an element made of text and CDATA only; nothing for anything else.
+std::optional<std::string> node_text(const xmlNode* node) {
+  std::string value;
+  for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
+    switch (c->type) {
+      case XML_TEXT_NODE:
+      case XML_CDATA_SECTION_NODE: value += as_view(c->content); break;
+      case XML_COMMENT_NODE:
+      case XML_PI_NODE: break;
+      default: return std::nullopt;
+    }
+  }
+  const auto first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::string();
+  const auto last = value.find_last_not_of(" \t\r\n");
+  return value.substr(first, last - first + 1);
+}
+
+std::optional<int> node_int(const xmlNode* node) {
+  const auto t = node_text(node);
+  if (!t || t->empty()) return std::nullopt;
+  int v = 0;
+  const auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
+  if (ec != std::errc() || p != t->data() + t->size()) return std::nullopt;
+  return v;
+}
+
+template <class Fn>
+bool each_child(const xmlNode* node, Fn&& fn) {
+  for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
+    if (c->type == XML_ENTITY_REF_NODE) return false;
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (!fn(c)) return false;
+  }
+  return true;
+}
+
+bool parse_public_identity(const xmlNode* node, PublicIdentity& p) {
+  bool has_identity = false;
+  std::function<bool(const xmlNode*)> visit = [&](const xmlNode* c) -> bool {
+    if (named(c, "BarringIndication")) {
+      const auto v = node_int(c);
+      if (!v) return false;
+      p.barred = *v != 0;
+    } else if (named(c, "Identity")) {
+      auto t = node_text(c);
+      if (!t || t->empty()) return false;
+      p.identity = std::move(*t);
+      has_identity = true;
+    } else if (named(c, "DisplayName")) {
+      auto t = node_text(c);
+      if (!t) return false;
+      p.display_name = std::move(*t);
+    } else if (named(c, "Extension")) {
+      return each_child(c, visit);
+    }
+    return true;
+  };
+  return each_child(node, visit) && has_identity;
+}
+
+bool parse_spt(const xmlNode* node, ServicePointTrigger& spt) {
+  bool has_condition = false;
+  std::function<bool(const xmlNode*)> visit = [&](const xmlNode* c) -> bool {
+    if (named(c, "ConditionNegated")) {
+      const auto v = node_int(c);
+      if (!v) return false;
+      spt.negated = *v != 0;
+    } else if (named(c, "Group")) {
+      const auto v = node_int(c);
+      if (!v) return false;
+      spt.group = *v;
+    } else if (named(c, "Method")) {
+      auto t = node_text(c);
+      if (!t) return false;
+      spt.condition = MethodCondition{std::move(*t)};
+      has_condition = true;
+    } else if (named(c, "RequestURI")) {
+      auto t = node_text(c);
+      if (!t) return false;
+      spt.condition = RequestUriCondition{std::move(*t)};
+      has_condition = true;
+    } else if (named(c, "SessionCase")) {
+      const auto v = node_int(c);
+      if (!v || *v < 0 || *v > 4) return false;
+      spt.condition = static_cast<SessionCase>(*v);
+      has_condition = true;
+    } else if (named(c, "SIPHeader") || named(c, "SessionDescription")) {
+      const bool header = named(c, "SIPHeader");
+      std::optional<std::string> name, content;
+      const bool ok = each_child(c, [&](const xmlNode* x) {
+        if (named(x, header ? "Header" : "Line")) {
+          name = node_text(x);
+          return name.has_value();
+        }
+        if (named(x, "Content")) {
+          content = node_text(x);
+          return content.has_value();
+        }
+        return true;
+      });
+      if (!ok || !name) return false;
+      if (header) {
+        spt.condition = SipHeaderCondition{std::move(*name), std::move(content)};
+      } else {
+        spt.condition = SessionDescriptionCondition{std::move(*name), std::move(content)};
+      }
+      has_condition = true;
+    } else if (named(c, "RegistrationType")) {
+      const auto v = node_int(c);
+      if (!v || *v < 0 || *v > 2) return false;
+      spt.registration_types.push_back(static_cast<RegistrationType>(*v));
+    } else if (named(c, "Extension")) {
+      return each_child(c, visit);
+    }
+    return true;
+  };
+  return each_child(node, visit) && has_condition;
+}
+
+bool parse_ifc(const xmlNode* node, InitialFilterCriteria& ifc) {
+  return each_child(node, [&](const xmlNode* c) {
+    if (named(c, "Priority")) {
+      const auto v = node_int(c);
+      if (!v) return false;
+      ifc.priority = *v;
+    } else if (named(c, "TriggerPoint")) {
+      TriggerPoint tp;
+      const bool ok = each_child(c, [&](const xmlNode* x) {
+        if (named(x, "ConditionTypeCNF")) {
+          const auto v = node_int(x);
+          if (!v) return false;
+          tp.cnf = *v != 0;
+        } else if (named(x, "SPT")) {
+          ServicePointTrigger spt;
+          if (!parse_spt(x, spt)) return false;
+          tp.spts.push_back(std::move(spt));
+        }
+        return true;
+      });
+      if (!ok) return false;
+      ifc.trigger_point = std::move(tp);
+    } else if (named(c, "ApplicationServer")) {
+      auto& as = ifc.application_server;
+      std::function<bool(const xmlNode*)> visit = [&](const xmlNode* x) -> bool {
+        if (named(x, "ServerName")) {
+          auto t = node_text(x);
+          if (!t) return false;
+          as.server_name = std::move(*t);
+        } else if (named(x, "DefaultHandling")) {
+          const auto v = node_int(x);
+          if (!v) return false;
+          as.default_handling = *v == 1 ? DefaultHandling::session_terminated : DefaultHandling::session_continued;
+        } else if (named(x, "ServiceInfo")) {
+          auto t = node_text(x);
+          if (!t) return false;
+          as.service_info = std::move(*t);
+        } else if (named(x, "IncludeRegisterRequest")) {
+          as.include_register_request = true;
+        } else if (named(x, "IncludeRegisterResponse")) {
+          as.include_register_response = true;
+        } else if (named(x, "Extension")) {
+          return each_child(x, visit);
+        }
+        return true;
+      };
+      if (!each_child(c, visit)) return false;
+    } else if (named(c, "ProfilePartIndicator")) {
+      const auto v = node_int(c);
+      if (!v || *v < 0 || *v > 1) return false;
+      ifc.profile_part_indicator = static_cast<ProfilePartIndicator>(*v);
+    }
+    return true;
+  });
+}
+
+std::optional<ImsSubscription> parse_subscription_document(const xmlDoc* doc) {
+  if (doc->intSubset != nullptr || doc->extSubset != nullptr) return std::nullopt;
+  const xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr || !named(root, "IMSSubscription")) return std::nullopt;
+  ImsSubscription s;
+  const bool ok = each_child(root, [&](const xmlNode* c) {
+    if (named(c, "PrivateID")) {
+      auto t = node_text(c);
+      if (!t) return false;
+      s.private_id = std::move(*t);
+    } else if (named(c, "ServiceProfile")) {
+      ServiceProfile sp;
+      const bool ok_profile = each_child(c, [&](const xmlNode* x) {
+        if (named(x, "PublicIdentity")) {
+          PublicIdentity p;
+          if (!parse_public_identity(x, p)) return false;
+          sp.public_identities.push_back(std::move(p));
+        } else if (named(x, "InitialFilterCriteria")) {
+          InitialFilterCriteria ifc;
+          if (!parse_ifc(x, ifc)) return false;
+          sp.ifcs.push_back(std::move(ifc));
+        }
+        return true;
+      });
+      if (!ok_profile) return false;
+      std::stable_sort(sp.ifcs.begin(), sp.ifcs.end(),
+                       [](const auto& a, const auto& b) { return a.priority < b.priority; });
+      s.service_profiles.push_back(std::move(sp));
+    }
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  return s;
+}
+
 }  // namespace
+
+std::optional<ImsSubscription> parse_ims_subscription(std::string_view xml) {
+  if (xml.empty() || xml.size() > kMaxUserData) return std::nullopt;
+  try {
+    static const bool initialised = [] {
+      xmlInitParser();
+      return true;
+    }();
+    (void)initialised;
+    // No entity substitution, no DTD loading, no network.
+    std::unique_ptr<xmlDoc, DocFree> doc(
+        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "user-data.xml", nullptr,
+                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    if (!doc) return std::nullopt;
+    return parse_subscription_document(doc.get());
+  } catch (...) {
+    return std::nullopt;
+  }
+}
 
 std::string to_xml(const ImsSubscription& subscription) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><IMSSubscription>";

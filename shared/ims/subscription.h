@@ -114,6 +114,13 @@ struct ImsSubscription {
 // The User-Data XML of TS 29.228 Annex E (the IMSSubscription element).
 std::string to_xml(const ImsSubscription& subscription);
 
+// Parses User-Data (the IMSSubscription XML of Annex E, as to_xml writes it
+// and as other HSSs send it: any namespace, unknown elements ignored).
+// Nothing when it is not well-formed XML, has a DTD, or is not an
+// IMSSubscription with an identity in every PublicIdentity. Never throws,
+// never reads files or the network.
+std::optional<ImsSubscription> parse_ims_subscription(std::string_view xml);
+
 // JSON form of a trigger point (see above). from_json throws
 // std::invalid_argument with a message naming the offending field.
 std::string to_json(const TriggerPoint& trigger_point);

@@ -142,6 +142,29 @@ CREATE TABLE hss_deregistration_request (
   outcome      TEXT
 ) STRICT;
 )sql"},
+    {4, "S-CSCF registrations and their contact bindings", R"sql(
+-- The S-CSCF's registrar (TS 24.229 §5.4.1.2), so that a restart keeps the
+-- registrations: one row per registered implicit set (keyed by the IMPU the
+-- UE registered) with the User-Data of its SAA, and its contacts.
+CREATE TABLE scscf_registration (
+  impu       TEXT PRIMARY KEY NOT NULL,
+  impi       TEXT NOT NULL,
+  user_data  TEXT NOT NULL,     -- the IMSSubscription XML (TS 29.228 Annex E)
+  updated_at INTEGER NOT NULL   -- unix seconds
+) STRICT;
+CREATE TABLE scscf_binding (
+  impu       TEXT NOT NULL REFERENCES scscf_registration(impu) ON DELETE CASCADE,
+  uri        TEXT NOT NULL,     -- the contact URI
+  contact    TEXT NOT NULL,     -- the Contact value as registered, without expires
+  instance   TEXT,              -- +sip.instance (RFC 5626)
+  reg_id     INTEGER,
+  path       TEXT NOT NULL,     -- the Path values of the REGISTER, comma-separated
+  call_id    TEXT NOT NULL,
+  cseq       INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,  -- unix seconds
+  PRIMARY KEY (impu, uri)
+) STRICT;
+)sql"},
 };
 
 }  // namespace

@@ -1,0 +1,33 @@
+#pragma once
+// Initial filter criteria evaluation (TS 29.228 Annex C and F, TS 23.218
+// §6): whether a trigger point matches a request. Pure.
+//
+// Used here for REGISTER (third-party registration, TS 24.229 §5.4.1.7);
+// the session cases of other requests come with the calls issue.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ims/subscription.h"
+#include "sip/message.h"
+
+namespace imsbox::scscf {
+
+// What is known of the request being matched. A null request (an expiry, an
+// RTR: no REGISTER at hand) matches Method REGISTER only.
+struct TriggerContext {
+  std::string method;                                  // "REGISTER"
+  const sip::Message* request = nullptr;               // for Request-URI, header and SDP conditions
+  std::optional<ims::SessionCase> session_case;        // none for REGISTER
+  std::optional<ims::RegistrationType> registration_type;  // REGISTER only
+};
+
+bool trigger_matches(const ims::TriggerPoint& tp, const TriggerContext& context);
+
+// The application servers whose registered-part iFCs of the service profile
+// holding `impu` match a REGISTER of that type, in priority order.
+std::vector<ims::ApplicationServer> register_application_servers(const ims::ImsSubscription& profile,
+                                                                 const std::string& impu,
+                                                                 const TriggerContext& context);
+
+}  // namespace imsbox::scscf

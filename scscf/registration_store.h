@@ -1,0 +1,43 @@
+#pragma once
+// Where the S-CSCF keeps its registrations across restarts: the tables
+// scscf_registration and scscf_binding of the box's store (migration 4).
+// The registrar itself stays in memory (registrar.h); the service writes
+// each change through here and reads everything back at start.
+//
+// Times: the registrar runs on the monotonic clock, the store on wall-clock
+// seconds (a restart has a new monotonic epoch); each call gets both "now"s
+// to convert. Errors are StoreError exceptions; the service logs them and
+// goes on (a registration that is not persisted still works until restart).
+#include <string>
+#include <vector>
+
+#include "runtime/clock.h"
+#include "scscf/registrar.h"
+
+namespace imsbox::store {
+class Database;
+}
+
+namespace imsbox::scscf {
+
+class RegistrationStore {
+ public:
+  virtual ~RegistrationStore() = default;
+  virtual void save(const Registration& r, Time now, runtime::Clock::WallTime wall_now) = 0;
+  virtual void erase(const std::string& impu) = 0;
+  // Registrations with at least one binding not yet expired (expired ones are dropped).
+  virtual std::vector<Registration> load(Time now, runtime::Clock::WallTime wall_now) = 0;
+};
+
+class SqlRegistrationStore final : public RegistrationStore {
+ public:
+  explicit SqlRegistrationStore(store::Database& db) : db_(db) {}
+  void save(const Registration& r, Time now, runtime::Clock::WallTime wall_now) override;
+  void erase(const std::string& impu) override;
+  std::vector<Registration> load(Time now, runtime::Clock::WallTime wall_now) override;
+
+ private:
+  store::Database& db_;
+};
+
+}  // namespace imsbox::scscf

@@ -1,0 +1,806 @@
+#include "scscf/scscf_service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <boost/algorithm/string/predicate.hpp>
+#include <optional>
+
+#include "ims/identity.h"
+#include "ims/subscription.h"
+#include "runtime/log.h"
+#include "scscf/ifc.h"
+#include "sip/header_values.h"
+#include "sip/response.h"
+#include "sip/uri.h"
+
+namespace imsbox::scscf {
+
+namespace {
+
+using diameter::CxError;
+using sip::proxy::ProxyTsxHelper;
+using sip::proxy::Verdict;
+
+std::string cx_error_text(const CxError& e) { return std::string(diameter::to_string(e.kind)); }
+
+// The answer to the UE when the HSS could not be asked or did not answer
+// (TS 24.229 §5.4.1.2: no registration; a timely 5xx so that the UE retries).
+std::pair<int, std::string> hss_failure(const CxError& e) {
+  if (e.kind == CxError::Kind::timeout) return {504, "Server Time-out (HSS)"};
+  return {500, "Server Internal Error (HSS unreachable)"};
+}
+
+std::string result_text(const diameter::Result& r) {
+  return (r.experimental ? "experimental result " : "result ") + std::to_string(r.code);
+}
+
+// A public identity as the registrar keys it: the URI without parameters.
+std::optional<std::string> normalized_identity(std::string_view uri) {
+  const auto parsed = sip::parse_uri(uri);
+  if (!parsed.uri) return std::nullopt;
+  const auto& u = *parsed.uri;
+  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
+  std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
+  if (!u.user.empty()) out += std::string(u.user) + "@";
+  out += std::string(u.host);
+  if (u.port) out += ":" + std::to_string(*u.port);
+  return out;
+}
+
+std::string service_route(std::string_view own_uri) {
+  std::string uri(own_uri);
+  const auto colon = uri.find(':');
+  if (colon != std::string::npos && uri.find('@') == std::string::npos) uri.insert(colon + 1, "orig@");
+  return "<" + uri + ";lr>";
+}
+
+// host[:port] of a URI, lower-case; empty when it does not parse.
+std::string host_port(std::string_view uri) {
+  const auto parsed = sip::parse_uri(uri);
+  if (!parsed.uri || parsed.uri->scheme == sip::Uri::Scheme::tel) return {};
+  std::string out(parsed.uri->host);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (parsed.uri->port) out += ":" + std::to_string(*parsed.uri->port);
+  return out;
+}
+
+// Who may watch a registration (TS 24.229 §5.4.2.1.1): the user (an
+// identity of the implicit set asserted by its P-CSCF, or in From), or the
+// P-CSCF on the path of one of its contacts.
+bool may_subscribe(const sip::Message& request, const Registration& reg) {
+  std::vector<std::string> who;
+  for (const auto& f : request.headers()) {
+    if (f.id != sip::HeaderId::p_asserted_identity) continue;
+    const auto list = sip::parse_name_addr_list(f.value);
+    if (list) {
+      for (const auto& na : list.value) who.emplace_back(na.uri);
+    }
+  }
+  if (who.empty()) who.emplace_back(request.from().uri);
+  for (const auto& w : who) {
+    const auto identity = normalized_identity(w);
+    if (identity && std::find(reg.identities.begin(), reg.identities.end(), *identity) != reg.identities.end()) {
+      return true;
+    }
+    const auto hp = host_port(w);
+    if (hp.empty()) continue;
+    for (const auto& b : reg.bindings) {
+      if (b.path.empty()) continue;
+      const auto first = sip::parse_name_addr(b.path.front());
+      if (first && host_port(first.value.uri) == hp) return true;
+    }
+  }
+  return false;
+}
+
+class ScscfTsx final : public sip::proxy::ProxyTsx {
+ public:
+  explicit ScscfTsx(ScscfService& service) : service_(service) {}
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    helper_ = &helper;
+    const auto& request = helper.request();
+    if (request.method() == "REGISTER") return on_register();
+    return on_subscribe();
+  }
+
+ private:
+  // ---------------- REGISTER ----------------
+  Verdict on_register() {
+    const auto& request = helper_->request();
+    const auto& o = service_.options();
+    auto impu = ims::register_impu(request);
+    auto impi = ims::register_impi(request, o.domain);
+    if (!impu) return answer(400, "Bad Request (no public identity in To)", "no IMPU");
+    impu_ = *impu;
+    what_ = "REGISTER " + impu_;
+    if (!impi) return answer(403, "Forbidden", "no private identity");
+    impi_ = *impi;
+    what_ += " (" + impi_ + ")";
+    auto parsed = parse_register(request, o.min_expires, o.max_expires);
+    if (!parsed.request) {
+      if (parsed.status == 423) {
+        auto r = response(423, parsed.reason);
+        r.append(sip::HeaderId::min_expires, std::to_string(o.min_expires));
+        return send(std::move(r), "expiry below " + std::to_string(o.min_expires) + " s");
+      }
+      return answer(parsed.status, parsed.reason, "malformed");
+    }
+    register_ = std::move(*parsed.request);
+    const auto now = service_.now();
+    if (service_.auth().blocked(impi_, now)) {
+      return answer(403, "Forbidden", "blocked after too many failed authentications");
+    }
+    credentials_ = find_credentials(request, o.domain);
+    if (!credentials_ || credentials_->nonce.empty()) return ask_vectors({}, "");
+    if (credentials_->auts) return resynchronise();
+    const auto outcome = service_.auth().verify(impi_, *credentials_, "REGISTER", now);
+    switch (outcome.verdict) {
+      case Authenticator::Verdict::ok:
+        scheme_ = std::string(algorithm_name(*outcome.scheme));
+        return registered();
+      case Authenticator::Verdict::stale:
+        return ask_vectors({}, "a nonce not (or no longer) ours; ");
+      case Authenticator::Verdict::blocked:
+        return answer(403, "Forbidden", "blocked after too many failed authentications");
+      case Authenticator::Verdict::wrong:
+        break;
+    }
+    const unsigned failures = service_.auth().failures(impi_);
+    if (service_.auth().blocked(impi_, now)) {
+      return answer(403, "Forbidden", "wrong response (" + std::to_string(o.max_auth_failures) +
+                                          " failures): blocked for " + std::to_string(o.auth_block.count()) + " s");
+    }
+    const bool aka = *outcome.scheme == Scheme::akav1_md5 || *outcome.scheme == Scheme::akav2_md5;
+    if (!aka) {
+      // A password client answers a new challenge with the same wrong
+      // password: refuse now (the failure is counted all the same).
+      return answer(403, "Forbidden", "wrong digest response (failure " + std::to_string(failures) + ")");
+    }
+    return ask_vectors({}, "wrong response (failure " + std::to_string(failures) + "); ");
+  }
+
+  Verdict resynchronise() {
+    const auto now = service_.now();
+    auto rand = service_.auth().take_rand(impi_, credentials_->nonce, now);
+    auto auts = base64_decode(*credentials_->auts);
+    if (!rand || !auts || auts->size() != 14) {
+      // Not our nonce, or garbage: a plain new challenge.
+      return ask_vectors({}, "unusable auts; ");
+    }
+    rand->insert(rand->end(), auts->begin(), auts->end());
+    return ask_vectors(runtime::SecretBytes(std::move(*rand)), "resynchronisation; ");
+  }
+
+  Verdict ask_vectors(runtime::SecretBytes resync, std::string note) {
+    diameter::MultimediaAuthRequest mar;
+    mar.user_name = impi_;
+    mar.public_identity = impu_;
+    mar.server_name = service_.options().server_name;
+    const std::string algorithm = credentials_ ? credentials_->algorithm : std::string();
+    mar.auth_data_item.authentication_scheme = cx_scheme_for(algorithm);
+    if (!resync.empty() && mar.auth_data_item.authentication_scheme == "Unknown") {
+      mar.auth_data_item.authentication_scheme = "Digest-AKAv1-MD5";
+    }
+    mar.auth_data_item.sip_authorization = std::move(resync);
+    // Password subscribers get MD5 and, from a second item, SHA-256 (RFC
+    // 8760): ask for two unless the client named an AKA scheme. For a SIM
+    // subscriber asked with "Unknown" the second vector is left unused.
+    const auto& scheme = mar.auth_data_item.authentication_scheme;
+    mar.number_auth_items = scheme == "SIP Digest" || scheme == "Unknown" ? 2 : 1;
+    note_ = std::move(note);
+    std::weak_ptr<int> alive = alive_;
+    return ask([&](auto conclude) {
+      service_.cx().multimedia_auth(std::move(mar), [this, alive, conclude](auto answer) {
+        if (alive.expired()) return;
+        conclude([this, answer = std::move(answer)]() { return on_maa(answer); });
+      });
+    });
+  }
+
+  Verdict on_maa(const diameter::AnswerOrError<diameter::MultimediaAuthAnswer>& answer) {
+    if (const auto* e = std::get_if<CxError>(&answer)) {
+      const auto [status, reason] = hss_failure(*e);
+      return this->answer(status, reason, note_ + "MAR failed: " + cx_error_text(*e));
+    }
+    const auto& maa = std::get<diameter::MultimediaAuthAnswer>(answer);
+    if (!maa.header.result.is_success()) {
+      // Unknown users, identities that do not match, a failed
+      // resynchronisation: all the same 403 at the edge.
+      return this->answer(403, "Forbidden", note_ + "MAA " + result_text(maa.header.result));
+    }
+    std::string offered;
+    const auto challenges =
+        service_.auth().challenge(impi_, impu_, maa.auth_data_items, service_.now(), &offered);
+    if (challenges.empty()) return this->answer(403, "Forbidden", note_ + "no usable authentication vector");
+    auto r = response(401, "Unauthorized");
+    for (const auto& c : challenges) r.append(sip::HeaderId::www_authenticate, c);
+    return send(std::move(r), note_ + "401 " + offered);
+  }
+
+  // Authenticated: Cx SAR, then bind.
+  Verdict registered() {
+    const auto now = service_.now();
+    auto& registrar = service_.mutable_registrar();
+    const auto check = registrar.check(impu_, register_, now);
+    if (!check.kind) return answer(500, "Server Internal Error (" + check.error + ")", check.error);
+    kind_ = *check.kind;
+    if (kind_ == Registrar::Kind::fetch_unregistered) {
+      service_.auth().reset(impi_);
+      return ok(nullptr);
+    }
+    diameter::ServerAssignmentRequest sar;
+    sar.user_name = impi_;
+    const auto* existing = registrar.find(impu_);
+    sar.public_identities = {existing ? existing->impu : impu_};
+    sar.server_name = service_.options().server_name;
+    switch (kind_) {
+      case Registrar::Kind::initial:
+        sar.server_assignment_type = diameter::ServerAssignmentType::registration;
+        break;
+      case Registrar::Kind::refresh:
+        sar.server_assignment_type = diameter::ServerAssignmentType::re_registration;
+        break;
+      default:
+        sar.server_assignment_type = diameter::ServerAssignmentType::user_deregistration;
+        sar.user_data_already_available = diameter::UserDataAlreadyAvailable::user_data_already_available;
+        break;
+    }
+    std::weak_ptr<int> alive = alive_;
+    return ask([&](auto conclude) {
+      service_.cx().server_assignment(std::move(sar), [this, alive, conclude](auto answer) {
+        if (alive.expired()) return;
+        conclude([this, answer = std::move(answer)]() { return on_saa(answer); });
+      });
+    });
+  }
+
+  Verdict on_saa(const diameter::AnswerOrError<diameter::ServerAssignmentAnswer>& answer) {
+    if (const auto* e = std::get_if<CxError>(&answer)) {
+      const auto [status, reason] = hss_failure(*e);
+      return this->answer(status, reason, "SAR failed: " + cx_error_text(*e));
+    }
+    const auto& saa = std::get<diameter::ServerAssignmentAnswer>(answer);
+    if (!saa.header.result.is_success()) {
+      const bool refused = saa.header.result.experimental;
+      return this->answer(refused ? 403 : 500, refused ? "Forbidden" : "Server Internal Error",
+                          "SAA " + result_text(saa.header.result));
+    }
+    std::optional<ims::ImsSubscription> profile;
+    if (!saa.user_data.empty()) {
+      profile = ims::parse_ims_subscription(saa.user_data);
+      if (!profile) return this->answer(500, "Server Internal Error", "SAA with User-Data that does not parse");
+    }
+    auto& registrar = service_.mutable_registrar();
+    service_.auth().reset(impi_);
+    const auto now = service_.now();
+    if (kind_ == Registrar::Kind::deregistration) {
+      auto before = registrar.find(impu_) ? std::optional<Registration>(*registrar.find(impu_)) : std::nullopt;
+      registrar.apply(impu_, impi_, register_, std::move(profile), now);
+      // The UE's final NOTIFY before the 200 OK: it reaches the P-CSCF
+      // directly, ahead of the 200 (one more hop, through the I-CSCF), while
+      // the P-CSCF still knows the way to the UE (registration_ended()).
+      if (before) {
+        service_.forget(before->impu);
+        service_.registration_ended(*before, "unregistered");
+      }
+      service_.rearm_expiry();
+      const auto verdict = ok(nullptr);
+      if (before) {
+        service_.third_party_register(*before, ims::RegistrationType::de_registration, &helper_->request(), 0);
+      }
+      return verdict;
+    }
+    const auto* reg = registrar.apply(impu_, impi_, register_, std::move(profile), now);
+    if (reg == nullptr) return ok(nullptr);
+    const std::string key = reg->impu;
+    service_.persist(key);
+    const auto verdict = ok(reg);
+    service_.registration_changed(key, kind_ == Registrar::Kind::initial ? "registered" : "refreshed");
+    if (const auto* now_reg = registrar.find(key)) {
+      std::uint32_t expires = 0;
+      for (const auto& b : now_reg->bindings) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - now).count();
+        expires = std::max<std::uint32_t>(expires, static_cast<std::uint32_t>(std::max<long long>(0, left)));
+      }
+      service_.third_party_register(*now_reg,
+                                    kind_ == Registrar::Kind::initial ? ims::RegistrationType::initial
+                                                                      : ims::RegistrationType::re_registration,
+                                    &helper_->request(), expires);
+    }
+    return verdict;
+  }
+
+  Verdict ok(const Registration* reg) {
+    auto r = response(200, "OK");
+    const auto now = service_.now();
+    std::size_t n = 0;
+    if (reg) {
+      for (const auto& b : reg->bindings) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(b.expires_at - now).count();
+        r.append(sip::HeaderId::contact, b.contact + ";expires=" + std::to_string(left > 0 ? left : 0));
+        ++n;
+      }
+    }
+    for (const auto& p : register_.path) r.append(sip::HeaderId::path, p);
+    if (reg) {
+      r.append(sip::HeaderId::service_route, service_route(service_.options().own_uri));
+      std::string pau;
+      for (const auto& i : reg->identities) pau += (pau.empty() ? "<" : ", <") + i + ">";
+      if (!pau.empty()) r.append(sip::HeaderId::p_associated_uri, pau);
+    }
+    return send(std::move(r), "200 OK, " + std::to_string(n) + " contact(s)" +
+                                  (scheme_.empty() ? std::string() : " (" + scheme_ + ")"));
+  }
+
+  // ---------------- SUBSCRIBE (reg event) ----------------
+  Verdict on_subscribe() {
+    const auto& request = helper_->request();
+    what_ = "SUBSCRIBE " + std::string(request.request_uri());
+    const auto* event = request.find(sip::HeaderId::event);
+    const auto parsed_event = event ? sip::parse_value_with_params(event->value) : sip::Parsed<sip::ValueWithParams>{};
+    if (!event || !parsed_event || !boost::algorithm::iequals(parsed_event.value.value, "reg")) {
+      auto r = response(489, "Bad Event");
+      r.append(sip::HeaderId::allow_events, "reg");
+      return send(std::move(r), "not the reg event");
+    }
+    const auto& o = service_.options();
+    std::uint32_t expires = o.max_subscription_expires;
+    if (const auto* e = request.find(sip::HeaderId::expires)) {
+      const auto n = sip::parse_number(e->value, 0xffffffffu);
+      if (!n) return answer(400, "Bad Request (Expires)", "malformed Expires");
+      expires = static_cast<std::uint32_t>(std::min<std::uint64_t>(n.value, o.max_subscription_expires));
+    }
+    const auto now = service_.now();
+    const auto to_tag = std::string(request.to().tag());
+    if (!to_tag.empty()) {
+      // A refresh or an unsubscribe in an existing dialog.
+      auto* s = service_.find_subscription(std::string(request.call_id()), to_tag);
+      if (!s) return answer(481, "Subscription Does Not Exist", "no such subscription");
+      s->expires_at = now + std::chrono::seconds(expires);
+      const auto id = s->call_id + ";" + s->local_tag;
+      auto r = sip::make_response(request, 200, "OK");
+      r.append(sip::HeaderId::contact, "<" + o.own_uri + ">");
+      r.append(sip::HeaderId::expires, std::to_string(expires));
+      const auto verdict = send(std::move(r), expires == 0 ? "200 OK, unsubscribed" : "200 OK, refreshed");
+      service_.notify(id, expires == 0, "timeout");
+      return verdict;
+    }
+    const auto identity = normalized_identity(request.request_uri());
+    const auto* reg = identity ? service_.registrar().find(*identity) : nullptr;
+    if (!reg) return answer(403, "Forbidden", "not a registered identity");
+    if (!may_subscribe(request, *reg)) {
+      return answer(403, "Forbidden", "the subscriber is neither the user nor its P-CSCF");
+    }
+    const auto* contact = request.find(sip::HeaderId::contact);
+    const auto target = contact ? sip::parse_name_addr_list(contact->value) : sip::Parsed<std::vector<sip::NameAddr>>{};
+    if (!contact || !target || target.value.empty()) return answer(400, "Bad Request (Contact)", "no Contact");
+    RegSubscription s;
+    s.key = reg->impu;
+    s.call_id = std::string(request.call_id());
+    s.local_tag = service_.new_tag();
+    s.local_uri = std::string(request.to().uri);
+    s.remote = std::string(request.find(sip::HeaderId::from)->value);
+    s.remote_target = std::string(target.value.front().uri);
+    for (const auto& field : request.headers()) {
+      if (field.id != sip::HeaderId::record_route) continue;
+      const auto list = sip::split_list(field.value);
+      if (!list) continue;
+      for (const auto v : list.value) s.route_set.emplace_back(v);
+    }
+    const auto from = normalized_identity(request.from().uri);
+    s.by_user = from && std::find(reg->identities.begin(), reg->identities.end(), *from) != reg->identities.end();
+    const auto* pai = request.find(sip::HeaderId::p_asserted_identity);
+    s.subscriber = pai ? std::string(pai->value) : std::string(request.from().uri);
+    s.expires_at = now + std::chrono::seconds(expires);
+    const auto local_tag = s.local_tag;
+    const auto who = s.subscriber;
+    const auto id = service_.add_subscription(std::move(s));
+    auto r = sip::make_response(request, 200, "OK", local_tag);
+    r.append(sip::HeaderId::contact, "<" + o.own_uri + ">");
+    r.append(sip::HeaderId::expires, std::to_string(expires));
+    const auto verdict = send(std::move(r), "200 OK, subscribed by " + who + " for " + std::to_string(expires) + " s");
+    service_.notify(id, expires == 0, "timeout");
+    return verdict;
+  }
+
+  // ---------------- helpers ----------------
+  template <class Send>
+  Verdict ask(Send send_request) {
+    in_request_ = true;
+    send_request([this](auto act) {
+      const auto verdict = act();
+      if (in_request_) {
+        sync_verdict_ = verdict;
+      } else {
+        helper_->resume(verdict);
+      }
+    });
+    in_request_ = false;
+    if (sync_verdict_) return *sync_verdict_;
+    return Verdict::wait;
+  }
+
+  sip::Message response(int status, std::string_view reason) {
+    if (to_tag_.empty()) to_tag_ = service_.new_tag();
+    return sip::make_response(helper_->request(), status, reason, to_tag_);
+  }
+
+  Verdict send(sip::Message r, const std::string& text) {
+    log(text);
+    helper_->respond(std::move(r));
+    return Verdict::done;
+  }
+
+  Verdict answer(int status, const std::string& reason, const std::string& why) {
+    return send(response(status, reason), std::to_string(status) + " " + reason + " (" + why + ")");
+  }
+
+  void log(const std::string& text) {
+    service_.log().log(runtime::LogLevel::info, what_ + ": " + text, helper_->request().call_id());
+  }
+
+  ScscfService& service_;
+  ProxyTsxHelper* helper_ = nullptr;
+  std::string what_;
+  std::string impu_, impi_, to_tag_, note_, scheme_;
+  RegisterRequest register_;
+  std::optional<DigestCredentials> credentials_;
+  Registrar::Kind kind_ = Registrar::Kind::initial;
+  bool in_request_ = false;
+  std::optional<Verdict> sync_verdict_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace
+
+ScscfService::ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& log, const runtime::Clock& clock,
+                           Authenticator::Random random)
+    : options_(std::move(options)),
+      cx_(std::move(cx)),
+      log_(log),
+      clock_(clock),
+      random_(random),
+      auth_(Authenticator::Options{options_.domain, options_.max_auth_failures, options_.auth_block,
+                                   std::chrono::seconds(60)},
+            std::move(random)) {}
+
+void ScscfService::attach(runtime::TimerQueue& timers, sip::proxy::RequestOriginator& originator) {
+  timers_ = &timers;
+  originator_ = &originator;
+}
+
+std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Message& request, const sip::Peer&) {
+  if (request.method() == "REGISTER" || request.method() == "SUBSCRIBE") {
+    if (request.method() == "SUBSCRIBE") {
+      // Only the reg event is ours; other packages (with a To tag: dialogs
+      // of others) pass through.
+      const auto* event = request.find(sip::HeaderId::event);
+      const bool reg = event && boost::algorithm::istarts_with(event->value, "reg") &&
+                       (event->value.size() == 3 || event->value[3] == ';' || event->value[3] == ' ');
+      if (!reg && !request.to().tag().empty()) return nullptr;
+    }
+    return std::make_unique<ScscfTsx>(*this);
+  }
+  return nullptr;
+}
+
+std::size_t ScscfService::restore() {
+  if (!store_) return 0;
+  std::size_t n = 0;
+  try {
+    for (auto& r : store_->load(clock_.now(), clock_.wall_now())) {
+      registrar_.insert(std::move(r));
+      ++n;
+    }
+  } catch (const std::exception& e) {
+    log_.error(std::string("reading the registrations from the store failed: ") + e.what());
+  }
+  rearm_expiry();
+  return n;
+}
+
+void ScscfService::persist(const std::string& key) {
+  if (!store_) return;
+  try {
+    if (const auto* r = registrar_.find(key)) {
+      store_->save(*r, clock_.now(), clock_.wall_now());
+    } else {
+      store_->erase(key);
+    }
+  } catch (const std::exception& e) {
+    log_.error("storing the registration of " + key + " failed: " + e.what());
+  }
+}
+
+void ScscfService::forget(const std::string& impu) {
+  if (!store_) return;
+  try {
+    store_->erase(impu);
+  } catch (const std::exception& e) {
+    log_.error("removing the registration of " + impu + " from the store failed: " + e.what());
+  }
+}
+
+std::string ScscfService::new_tag() {
+  std::uint8_t b[8];
+  random_(b, sizeof b);
+  return to_hex(std::vector<std::uint8_t>(b, b + sizeof b));
+}
+
+void ScscfService::rearm_expiry() {
+  if (!timers_) return;
+  if (expiry_timer_ != 0) timers_->cancel(expiry_timer_);
+  expiry_timer_ = 0;
+  const auto next = registrar_.next_expiry();
+  if (!next) return;
+  const auto delay = std::max(std::chrono::microseconds(0),
+                              std::chrono::duration_cast<std::chrono::microseconds>(*next - clock_.now()));
+  expiry_timer_ = timers_->schedule_after(delay, [this] {
+    expiry_timer_ = 0;
+    on_expiry();
+  });
+}
+
+void ScscfService::on_expiry() {
+  const auto now = clock_.now();
+  // Registrations losing some contacts but not all: NOTIFY the change.
+  std::vector<std::string> changed;
+  const auto gone = registrar_.expire(now, &changed);
+  for (const auto& key : changed) {
+    log_.info("registration of " + key + ": contact(s) expired");
+    persist(key);
+    registration_changed(key, "expired");
+  }
+  for (const auto& r : gone) {
+    log_.info("registration of " + r.impu + " (" + r.impi + ") expired: SAR TIMEOUT_DEREGISTRATION");
+    diameter::ServerAssignmentRequest sar;
+    sar.user_name = r.impi;
+    sar.public_identities = {r.impu};
+    sar.server_name = options_.server_name;
+    sar.server_assignment_type = diameter::ServerAssignmentType::timeout_deregistration;
+    sar.user_data_already_available = diameter::UserDataAlreadyAvailable::user_data_already_available;
+    std::weak_ptr<int> alive = alive_;
+    const auto impu = r.impu;
+    cx_.server_assignment(std::move(sar), [this, alive, impu](auto answer) {
+      if (alive.expired()) return;
+      if (const auto* e = std::get_if<CxError>(&answer)) {
+        log_.warning("SAR TIMEOUT_DEREGISTRATION of " + impu + " failed: " + cx_error_text(*e));
+      } else if (!std::get<diameter::ServerAssignmentAnswer>(answer).header.result.is_success()) {
+        log_.warning("SAR TIMEOUT_DEREGISTRATION of " + impu + ": " +
+                     result_text(std::get<diameter::ServerAssignmentAnswer>(answer).header.result));
+      }
+    });
+    forget(r.impu);
+    registration_ended(r, "expired");
+    third_party_register(r, ims::RegistrationType::de_registration, nullptr, 0);
+  }
+  rearm_expiry();
+}
+
+void ScscfService::registration_changed(const std::string& key, std::string_view contact_event) {
+  const auto* r = registrar_.find(key);
+  if (r) {
+    for (auto& [id, s] : subscriptions_) {
+      if (s.key == r->impu) send_notify(s, r, false, {}, contact_event);
+    }
+  }
+  rearm_expiry();
+}
+
+void ScscfService::registration_ended(const Registration& r, std::string_view contact_event) {
+  std::vector<RegSubscription> by_user, others;
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    if (it->second.key != r.impu) {
+      ++it;
+      continue;
+    }
+    if (timers_ && it->second.timer != 0) timers_->cancel(it->second.timer);
+    (it->second.by_user ? by_user : others).push_back(std::move(it->second));
+    it = subscriptions_.erase(it);
+  }
+  // The UE's own subscriptions first, the P-CSCF's once those are through:
+  // the P-CSCF drops the registration (and with it the way to the UE, a
+  // WebSocket for instance) when it learns that it ended.
+  auto rest = std::make_shared<std::function<void()>>(
+      [this, r, event = std::string(contact_event), others = std::move(others)]() mutable {
+        for (auto& s : others) send_notify(s, &r, true, "noresource", event);
+      });
+  if (by_user.empty()) return (*rest)();
+  auto pending = std::make_shared<std::size_t>(by_user.size());
+  for (auto& s : by_user) {
+    send_notify(s, &r, true, "noresource", contact_event, [pending, rest] {
+      if (--*pending == 0) (*rest)();
+    });
+  }
+}
+
+std::string ScscfService::add_subscription(RegSubscription s) {
+  const auto id = s.call_id + ";" + s.local_tag;
+  subscriptions_[id] = std::move(s);
+  return id;
+}
+
+RegSubscription* ScscfService::find_subscription(const std::string& call_id, const std::string& local_tag) {
+  const auto it = subscriptions_.find(call_id + ";" + local_tag);
+  return it == subscriptions_.end() ? nullptr : &it->second;
+}
+
+void ScscfService::notify(const std::string& id, bool terminate, std::string_view reason) {
+  const auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return;
+  auto& s = it->second;
+  const auto* r = registrar_.find(s.key);
+  if (terminate || !r) {
+    send_notify(s, r, true, r ? reason : "noresource", r ? "registered" : "unregistered");
+    if (timers_ && s.timer != 0) timers_->cancel(s.timer);
+    subscriptions_.erase(it);
+    return;
+  }
+  send_notify(s, r, false, {}, "registered");
+  if (timers_) {
+    if (s.timer != 0) timers_->cancel(s.timer);
+    const auto delay = std::max(std::chrono::microseconds(0),
+                                std::chrono::duration_cast<std::chrono::microseconds>(s.expires_at - clock_.now()));
+    s.timer = timers_->schedule_after(delay, [this, id] { on_subscription_expiry(id); });
+  }
+}
+
+void ScscfService::on_subscription_expiry(const std::string& id) {
+  const auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return;
+  it->second.timer = 0;
+  log_.info("reg event: subscription of " + it->second.subscriber + " to " + it->second.key + " expired");
+  notify(id, true, "timeout");
+}
+
+void ScscfService::send_notify(RegSubscription& s, const Registration* r, bool terminated, std::string_view reason,
+                               std::string_view contact_event, std::function<void()> after) {
+  const auto now = clock_.now();
+  ims::RegInfo info;
+  if (r) {
+    info = reginfo_for(*r, !terminated, contact_event, now, s.version);
+  } else {
+    info.version = s.version;
+  }
+  ++s.version;
+  ++s.cseq;
+  std::string state;
+  if (terminated) {
+    state = "terminated;reason=" + std::string(reason.empty() ? "noresource" : reason);
+  } else {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(s.expires_at - now).count();
+    state = "active;expires=" + std::to_string(left > 0 ? left : 0);
+  }
+  auto m = make_notify(s, options_.own_uri, state, info);
+  const std::string what = "reg event: NOTIFY " + s.key + " to " + s.subscriber + " (" + state + ", version " +
+                           std::to_string(info.version) + ")";
+  if (!originator_) {
+    log_.warning(what + ": no originator");
+    if (after) after();
+    return;
+  }
+  const auto id = s.call_id + ";" + s.local_tag;
+  const auto call_id = s.call_id;
+  std::weak_ptr<int> alive = alive_;
+  const bool sent = originator_->originate(std::move(m), std::nullopt, [this, alive, id, what, call_id, after](const sip::Message& resp) {
+    if (alive.expired()) return;
+    log_.log(runtime::LogLevel::info, what + ": " + std::to_string(resp.status()), call_id);
+    if (after) after();
+    if (resp.status() == 481 || resp.status() == 404 || resp.status() == 408) {
+      // The subscriber is gone (RFC 6665 §4.2.2): drop the subscription.
+      const auto it = subscriptions_.find(id);
+      if (it != subscriptions_.end()) {
+        if (timers_ && it->second.timer != 0) timers_->cancel(it->second.timer);
+        subscriptions_.erase(it);
+      }
+    }
+  });
+  if (!sent) {
+    log_.log(runtime::LogLevel::warning, what + ": could not be sent", call_id);
+    if (after) after();
+  }
+}
+
+void ScscfService::third_party_register(const Registration& r, ims::RegistrationType type,
+                                        const sip::Message* request, std::uint32_t expires) {
+  if (!originator_) return;
+  TriggerContext context;
+  context.method = "REGISTER";
+  context.request = request;
+  context.registration_type = type;
+  for (const auto& as : register_application_servers(r.profile, r.impu, context)) {
+    auto m = sip::Message::request("REGISTER", as.server_name);
+    m.append(sip::HeaderId::max_forwards, "70");
+    m.append(sip::HeaderId::from, "<" + options_.own_uri + ">;tag=" + new_tag());
+    m.append(sip::HeaderId::to, "<" + r.impu + ">");
+    const auto call_id = new_tag() + "@" + options_.domain;
+    m.append(sip::HeaderId::call_id, call_id);
+    m.append(sip::HeaderId::cseq, "1 REGISTER");
+    m.append(sip::HeaderId::contact, "<" + options_.own_uri + ">");
+    m.append(sip::HeaderId::expires, std::to_string(expires));
+    if (as.service_info) {
+      std::string info;
+      for (const char ch : *as.service_info) {
+        info += ch == '&' ? std::string("&amp;") : ch == '<' ? std::string("&lt;") : ch == '>' ? std::string("&gt;") : std::string(1, ch);
+      }
+      m.set_body("<ims-3gpp version=\"1\"><service-info>" + info + "</service-info></ims-3gpp>",
+                 "application/3gpp-ims+xml");
+    } else if (as.include_register_request && request) {
+      m.set_body(request->serialize(), "message/sip");
+    }
+    const std::string what = "third-party REGISTER " + r.impu + " to " + as.server_name + " (expires " +
+                             std::to_string(expires) + ")";
+    std::weak_ptr<int> alive = alive_;
+    const bool terminate = as.default_handling == ims::DefaultHandling::session_terminated;
+    const bool sent = originator_->originate(std::move(m), std::nullopt, [this, alive, what, call_id, terminate](const sip::Message& resp) {
+      if (alive.expired()) return;
+      const bool failed = resp.status() >= 300;
+      log_.log(failed ? runtime::LogLevel::warning : runtime::LogLevel::info,
+               what + ": " + std::to_string(resp.status()) +
+                   (failed && terminate ? " (default handling SESSION_TERMINATED: not enforced)" : ""),
+               call_id);
+    });
+    if (!sent) log_.log(runtime::LogLevel::warning, what + ": could not be sent", call_id);
+  }
+}
+
+diameter::RegistrationTerminationAnswer ScscfService::registration_termination(
+    const diameter::RegistrationTerminationRequest& r) {
+  diameter::RegistrationTerminationAnswer a;
+  std::vector<std::string> keys;
+  if (r.public_identities.empty()) {
+    keys = registrar_.keys_of_impi(r.user_name);
+    for (const auto& impi : r.associated_identities) {
+      auto more = registrar_.keys_of_impi(impi);
+      keys.insert(keys.end(), more.begin(), more.end());
+    }
+  } else {
+    for (const auto& impu : r.public_identities) {
+      if (const auto* reg = registrar_.find(impu)) keys.push_back(reg->impu);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const auto& key : keys) {
+    if (auto reg = registrar_.remove(key)) {
+      forget(reg->impu);
+      registration_ended(*reg, "deactivated");
+      third_party_register(*reg, ims::RegistrationType::de_registration, nullptr, 0);
+    }
+  }
+  log_.info("RTR for " + r.user_name + " (reason " + std::to_string(static_cast<int>(r.deregistration_reason.reason_code)) +
+            "): " + std::to_string(keys.size()) + " registration(s) removed");
+  rearm_expiry();
+  a.header.result = diameter::Result::base(diameter::result_code::success);
+  return a;
+}
+
+diameter::PushProfileAnswer ScscfService::push_profile(const diameter::PushProfileRequest& r) {
+  diameter::PushProfileAnswer a;
+  if (registrar_.keys_of_impi(r.user_name).empty()) {
+    log_.info("PPR for " + r.user_name + ": not registered here");
+    a.header.result = diameter::Result::experimental_code(diameter::experimental_result::error_user_unknown);
+    return a;
+  }
+  if (!r.user_data.empty()) {
+    const auto profile = ims::parse_ims_subscription(r.user_data);
+    if (!profile) {
+      log_.warning("PPR for " + r.user_name + ": User-Data does not parse");
+      a.header.result = diameter::Result::base(diameter::result_code::unable_to_comply);
+      return a;
+    }
+    const auto n = registrar_.update_profile(r.user_name, *profile);
+    log_.info("PPR for " + r.user_name + ": profile of " + std::to_string(n) + " registration(s) replaced");
+    for (const auto& key : registrar_.keys_of_impi(r.user_name)) {
+      persist(key);
+      registration_changed(key, "registered");
+    }
+  } else {
+    log_.info("PPR for " + r.user_name + ": no User-Data");
+  }
+  a.header.result = diameter::Result::base(diameter::result_code::success);
+  return a;
+}
+
+}  // namespace imsbox::scscf

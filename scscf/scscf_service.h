@@ -1,0 +1,127 @@
+#pragma once
+// The S-CSCF as a service on the proxy core (TS 24.229 §5.4): the registrar
+// with authentication (REGISTER -> Cx MAR -> 401 -> REGISTER -> Cx SAR ->
+// 200), the reg event package (SUBSCRIBE/NOTIFY, RFC 3680) and the
+// HSS-initiated changes (RTR, PPR). The state lives in pure cores
+// (auth.h's Authenticator, registrar.h's Registrar, reg_event.h); this is
+// the glue to the proxy core, the Cx client, the timers and the originator.
+//
+// The Cx client is two injected functions (the node wires them to its
+// DiameterStack; tests to fakes). Each must call its callback exactly once;
+// the node gives the Diameter requests a timeout below the core's wait
+// limit, so a waiting transaction is always answered here. A callback after
+// the transaction (or the service) is gone is ignored.
+//
+// Threading: the loop's thread only. attach() must be called before the
+// first request (timers and originator come from the ProxyStack built with
+// this service).
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "diameter/diameter_stack.h"
+#include "runtime/clock.h"
+#include "runtime/timer_queue.h"
+#include "ims/subscription.h"
+#include "scscf/auth.h"
+#include "scscf/reg_event.h"
+#include "scscf/registration_store.h"
+#include "scscf/registrar.h"
+#include "sip/proxy/proxy_core.h"
+
+namespace imsbox::runtime {
+class Logger;
+}
+
+namespace imsbox::scscf {
+
+struct CxClient {
+  using MaaDone = std::function<void(diameter::AnswerOrError<diameter::MultimediaAuthAnswer>)>;
+  using SaaDone = std::function<void(diameter::AnswerOrError<diameter::ServerAssignmentAnswer>)>;
+  std::function<void(diameter::MultimediaAuthRequest, MaaDone)> multimedia_auth;
+  std::function<void(diameter::ServerAssignmentRequest, SaaDone)> server_assignment;
+};
+
+struct ScscfOptions {
+  std::string domain;       // the home domain: the realm of challenges
+  std::string server_name;  // our name at the HSS (Server-Name of MAR/SAR)
+  std::string own_uri;      // "sip:scscf.D:PORT": Service-Route (user "orig"), NOTIFY Contact
+  std::uint32_t min_expires = 60;
+  std::uint32_t max_expires = 3600;
+  unsigned max_auth_failures = 5;
+  std::chrono::seconds auth_block{60};
+  std::uint32_t max_subscription_expires = 600000;
+};
+
+class ScscfService final : public sip::proxy::ProxyService {
+ public:
+  ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& log, const runtime::Clock& clock,
+               Authenticator::Random random);
+  void attach(runtime::TimerQueue& timers, sip::proxy::RequestOriginator& originator);
+
+  // Persistence (optional; none: memory only). restore() reads the store
+  // back into the registrar and arms the expiry timer: call it after attach().
+  void set_store(RegistrationStore* store) { store_ = store; }
+  std::size_t restore();
+
+  std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
+
+  // Cx requests from the HSS.
+  diameter::RegistrationTerminationAnswer registration_termination(const diameter::RegistrationTerminationRequest& r);
+  diameter::PushProfileAnswer push_profile(const diameter::PushProfileRequest& r);
+
+  const Registrar& registrar() const { return registrar_; }
+  const Authenticator& authenticator() const { return auth_; }
+  std::size_t subscriptions() const { return subscriptions_.size(); }
+
+  // ---- for the transactions (scscf_service.cpp) ----
+  const ScscfOptions& options() const { return options_; }
+  const CxClient& cx() const { return cx_; }
+  runtime::Logger& log() { return log_; }
+  Time now() const { return clock_.now(); }
+  Authenticator& auth() { return auth_; }
+  Registrar& mutable_registrar() { return registrar_; }
+  std::string new_tag();
+  // After a registration changed: NOTIFY its subscribers, re-arm the expiry timer.
+  void registration_changed(const std::string& key, std::string_view contact_event);
+  // A registration is gone: final NOTIFYs (terminated), subscriptions dropped.
+  void registration_ended(const Registration& r, std::string_view contact_event);
+  void rearm_expiry();
+  // Third-party REGISTER (TS 24.229 §5.4.1.7) to every application server
+  // whose iFCs match this REGISTER (`request`: null for an expiry or an RTR).
+  void third_party_register(const Registration& r, ims::RegistrationType type, const sip::Message* request,
+                            std::uint32_t expires);
+  // Writes the registration with that key to the store (or erases it when gone).
+  void persist(const std::string& key);
+  void forget(const std::string& impu);
+  // Adds a subscription and returns its id; sends nothing.
+  std::string add_subscription(RegSubscription s);
+  RegSubscription* find_subscription(const std::string& call_id, const std::string& local_tag);
+  void notify(const std::string& id, bool terminate, std::string_view reason);
+
+ private:
+  void on_expiry();
+  void on_subscription_expiry(const std::string& id);
+  // `after` runs once the NOTIFY got its final response (or could not be sent).
+  void send_notify(RegSubscription& s, const Registration* r, bool terminated, std::string_view reason,
+                   std::string_view contact_event, std::function<void()> after = {});
+
+  ScscfOptions options_;
+  CxClient cx_;
+  runtime::Logger& log_;
+  const runtime::Clock& clock_;
+  Authenticator::Random random_;
+  Authenticator auth_;
+  Registrar registrar_;
+  RegistrationStore* store_ = nullptr;
+  runtime::TimerQueue* timers_ = nullptr;
+  sip::proxy::RequestOriginator* originator_ = nullptr;
+  runtime::TimerQueue::TimerId expiry_timer_ = 0;
+  std::map<std::string, RegSubscription> subscriptions_;  // by call_id + ";" + local_tag
+  // Callbacks (Cx answers, NOTIFY results) hold a weak_ptr to this.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace imsbox::scscf

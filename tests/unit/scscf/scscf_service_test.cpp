@@ -1,0 +1,900 @@
+// The S-CSCF service with a fake proxy helper, a fake Cx client, a fake
+// originator and a manual clock.
+#include "scscf/scscf_service.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "aka/digest.h"
+#include "ims/reginfo.h"
+#include "ims/subscription.h"
+#include "runtime/clock.h"
+#include "runtime/log.h"
+#include "sip/parser.h"
+#include "sip/response.h"
+#include "store/database.h"
+#include "unit/test_dir.h"
+
+namespace imsbox::scscf {
+namespace {
+
+using namespace std::chrono_literals;
+using diameter::CxError;
+using diameter::Result;
+using diameter::ServerAssignmentType;
+using sip::proxy::Verdict;
+
+sip::Message parse(const std::string& text) {
+  auto r = sip::parse_message(text);
+  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
+  return std::move(*r.message);
+}
+
+std::vector<std::uint8_t> bytes(std::uint8_t start, std::size_t n) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(start + i);
+  return v;
+}
+
+const std::vector<std::uint8_t> kXres = bytes(0x60, 8);
+
+struct Reg {
+  std::string user = "alice";
+  std::string expires = "600";
+  std::string contact = "<sip:alice@127.0.0.1:5070>";
+  std::string authorization;
+  std::string call_id = "call-1@ue";
+  int cseq = 1;
+  std::string extra;
+};
+
+std::string register_text(const Reg& r) {
+  return "REGISTER sip:ims.test SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK" + std::to_string(r.cseq) + "\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <sip:" + r.user + "@ims.test>;tag=f1\r\n"
+         "To: <sip:" + r.user + "@ims.test>\r\n"
+         "Call-ID: " + r.call_id + "\r\n"
+         "CSeq: " + std::to_string(r.cseq) + " REGISTER\r\n" +
+         (r.contact.empty() ? "" : "Contact: " + r.contact + "\r\n") +
+         (r.expires.empty() ? "" : "Expires: " + r.expires + "\r\n") +
+         "Path: <sip:term@pcscf.ims.test:5060;lr>\r\n"
+         "Require: path\r\n" +
+         (r.authorization.empty() ? "" : "Authorization: " + r.authorization + "\r\n") + r.extra +
+         "Content-Length: 0\r\n\r\n";
+}
+
+class FakeHelper : public sip::proxy::ProxyTsxHelper {
+ public:
+  explicit FakeHelper(std::string text) : request_(parse(text)) {}
+  sip::Message& request() override { return request_; }
+  const sip::Peer& source() const override { return source_; }
+  const sip::proxy::Interface& inbound() const override { return inbound_; }
+  void respond(sip::Message response) override { responses.push_back(std::move(response)); }
+  void respond(int status, std::string_view reason) override {
+    responses.push_back(sip::make_response(request_, status, reason, "t"));
+  }
+  void add_target(sip::proxy::Target target) override { targets.push_back(std::move(target)); }
+  void record_route() override {}
+  void resume(Verdict verdict) override { resumed.push_back(verdict); }
+
+  int status() const { return responses.empty() ? 0 : responses.back().status(); }
+  std::vector<std::string> values(sip::HeaderId id) const {
+    std::vector<std::string> out;
+    for (const auto& f : responses.back().headers()) {
+      if (f.id == id) out.emplace_back(f.value);
+    }
+    return out;
+  }
+
+  std::vector<sip::Message> responses;
+  std::vector<sip::proxy::Target> targets;
+  std::vector<Verdict> resumed;
+
+ private:
+  sip::Message request_;
+  sip::Peer source_;
+  sip::proxy::Interface inbound_;
+};
+
+struct FakeCx {
+  std::vector<diameter::MultimediaAuthRequest> mars;
+  std::vector<diameter::ServerAssignmentRequest> sars;
+  std::vector<CxClient::MaaDone> maa_done;
+  std::vector<CxClient::SaaDone> saa_done;
+
+  CxClient client() {
+    CxClient c;
+    c.multimedia_auth = [this](diameter::MultimediaAuthRequest r, CxClient::MaaDone done) {
+      mars.push_back(std::move(r));
+      maa_done.push_back(std::move(done));
+    };
+    c.server_assignment = [this](diameter::ServerAssignmentRequest r, CxClient::SaaDone done) {
+      sars.push_back(std::move(r));
+      saa_done.push_back(std::move(done));
+    };
+    return c;
+  }
+};
+
+struct FakeOriginator : sip::proxy::RequestOriginator {
+  std::vector<sip::Message> sent;
+  std::vector<Done> done;
+  bool originate(sip::Message request, std::optional<sip::Peer>, Done d) override {
+    request.prepend(sip::HeaderId::via, "SIP/2.0/UDP 127.0.0.1:6060;branch=z9hG4bKn" + std::to_string(sent.size()));
+    sent.push_back(parse(request.serialize()));
+    done.push_back(std::move(d));
+    return true;
+  }
+};
+
+diameter::MultimediaAuthAnswer maa_aka(std::string scheme = "Digest-AKAv1-MD5", int vectors = 1) {
+  diameter::MultimediaAuthAnswer a;
+  a.header.result = Result::base(2001);
+  for (int v = 0; v < vectors; ++v) {
+  diameter::SipAuthDataItem item;
+  item.authentication_scheme = std::move(scheme);
+  item.sip_authenticate = bytes(0x10, 32);
+  item.sip_authorization = runtime::SecretBytes(kXres);
+  item.confidentiality_key = runtime::SecretBytes(bytes(0xa0, 16));
+  item.integrity_key = runtime::SecretBytes(bytes(0xc0, 16));
+  item.sip_authenticate[0] = static_cast<std::uint8_t>(0x10 + v);
+  a.auth_data_items.push_back(item);
+  }
+  return a;
+}
+
+diameter::MultimediaAuthAnswer maa_digest(const std::string& user, const std::string& password) {
+  diameter::MultimediaAuthAnswer a;
+  a.header.result = Result::base(2001);
+  diameter::SipAuthDataItem item;
+  item.authentication_scheme = "SIP Digest";
+  item.digest = diameter::SipDigestAuthenticate{
+      "ims.test", "MD5", "auth",
+      runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::md5, user + "@ims.test", "ims.test", password))};
+  a.auth_data_items.push_back(item);
+  return a;
+}
+
+std::string user_data(const std::string& user) {
+  ims::ImsSubscription s;
+  s.private_id = user + "@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"tel:+15550001", false, std::nullopt});
+  p.public_identities.push_back({"sip:" + user + "@ims.test", false, std::nullopt});
+  p.public_identities.push_back({"sip:" + user + "-barred@ims.test", true, std::nullopt});
+  s.service_profiles.push_back(p);
+  return ims::to_xml(s);
+}
+
+std::string g_user_data;  // when set: the User-Data of every SAA
+
+diameter::ServerAssignmentAnswer saa(const std::string& user, Result r = Result::base(2001)) {
+  diameter::ServerAssignmentAnswer a;
+  a.header.result = r;
+  a.user_data = g_user_data.empty() ? user_data(user) : g_user_data;
+  return a;
+}
+
+std::string auth_param(const std::string& header, std::string_view name) {
+  const auto auth = sip::parse_auth(header);
+  const auto* p = sip::find_param(auth.value.params, name);
+  return p ? std::string(sip::unquote(p->value)) : std::string();
+}
+
+// The Authorization a UE sends for a challenge, with `password` (RES for AKA).
+std::string authorization(const std::string& challenge, const std::string& user, const std::string& password,
+                          const std::string& extra = "") {
+  const std::string impi = user + "@ims.test";
+  const auto nonce = auth_param(challenge, "nonce");
+  const auto algorithm = auth_param(challenge, "algorithm");
+  const auto ha1 = aka::digest_ha1(aka::DigestAlgorithm::md5, impi, "ims.test", password);
+  const auto response =
+      aka::digest_response(aka::DigestAlgorithm::md5, ha1, nonce, "00000001", "0a4f113b", "auth", "REGISTER", "sip:ims.test");
+  std::string opaque = auth_param(challenge, "opaque");
+  return "Digest username=\"" + impi + "\", realm=\"ims.test\", nonce=\"" + nonce +
+         "\", uri=\"sip:ims.test\", response=\"" + response + "\", algorithm=" + algorithm +
+         ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"" + (opaque.empty() ? "" : ", opaque=\"" + opaque + "\"") + extra;
+}
+
+class ScscfServiceTest : public ::testing::Test {
+ protected:
+  ~ScscfServiceTest() override { g_user_data.clear(); }
+  ScscfServiceTest() : log_path_(::testing::TempDir() + "/scscf_service_test.log") {
+    std::remove(log_path_.c_str());
+    log_ = std::make_unique<runtime::Logger>("scscf", runtime::LogLevel::debug, log_path_, clock_);
+    make_service();
+  }
+
+  // A new service (a restart) gets new timers: the old one's are gone with it.
+  void make_service(unsigned max_failures = 3) {
+    tsx_.reset();
+    service_.reset();
+    timers_ = std::make_unique<runtime::TimerQueue>(clock_);
+    ScscfOptions o;
+    o.domain = "ims.test";
+    o.server_name = "sip:scscf.ims.test:6060";
+    o.own_uri = "sip:scscf.ims.test:6060";
+    o.min_expires = 60;
+    o.max_expires = 3600;
+    o.max_auth_failures = max_failures;
+    o.auth_block = 60s;
+    service_ = std::make_unique<ScscfService>(o, cx_.client(), *log_, clock_, [this](std::uint8_t* out, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(counter_++);
+    });
+    service_->attach(*timers_, originator_);
+  }
+
+  // Runs one request through a fresh transaction; returns the helper.
+  std::unique_ptr<FakeHelper> run(const std::string& text, Verdict expected) {
+    auto h = std::make_unique<FakeHelper>(text);
+    tsx_ = service_->on_request(h->request(), h->source());
+    EXPECT_TRUE(tsx_);
+    if (!tsx_) return h;
+    EXPECT_EQ(tsx_->on_request(*h), expected);
+    return h;
+  }
+
+  // REGISTER without credentials -> MAR -> 401; returns the challenge.
+  std::string challenge(Reg r, const diameter::MultimediaAuthAnswer& maa) {
+    auto h = run(register_text(r), Verdict::wait);
+    EXPECT_FALSE(cx_.maa_done.empty());
+    cx_.maa_done.back()(maa);
+    EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::done});
+    EXPECT_EQ(h->status(), 401);
+    const auto w = h->values(sip::HeaderId::www_authenticate);
+    return w.empty() ? std::string() : w.front();
+  }
+
+  // A full AKA registration; returns the helper of the 200 OK.
+  std::unique_ptr<FakeHelper> register_aka(Reg r, ServerAssignmentType type = ServerAssignmentType::registration) {
+    const auto c = challenge(r, maa_aka());
+    r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
+    r.cseq += 1;
+    auto h = run(register_text(r), Verdict::wait);
+    EXPECT_FALSE(cx_.sars.empty());
+    if (cx_.sars.empty()) return h;
+    EXPECT_EQ(cx_.sars.back().server_assignment_type, type);
+    cx_.saa_done.back()(saa(r.user));
+    return h;
+  }
+
+  std::string log_text() const {
+    std::ifstream in(log_path_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  runtime::ManualClock clock_;
+  std::string log_path_;
+  std::unique_ptr<runtime::Logger> log_;
+  std::unique_ptr<runtime::TimerQueue> timers_;
+  FakeCx cx_;
+  FakeOriginator originator_;
+  unsigned counter_ = 1;
+  std::unique_ptr<ScscfService> service_;
+  std::unique_ptr<sip::proxy::ProxyTsx> tsx_;
+};
+
+TEST_F(ScscfServiceTest, FirstRegisterIsChallengedWithAka) {
+  const auto c = challenge(Reg{}, maa_aka());
+  ASSERT_EQ(cx_.mars.size(), 1u);
+  EXPECT_EQ(cx_.mars[0].user_name, "alice@ims.test");
+  EXPECT_EQ(cx_.mars[0].public_identity, "sip:alice@ims.test");
+  EXPECT_EQ(cx_.mars[0].server_name, "sip:scscf.ims.test:6060");
+  EXPECT_EQ(cx_.mars[0].number_auth_items, 2u);  // MD5 and SHA-256 for a password subscriber
+  EXPECT_EQ(cx_.mars[0].auth_data_item.authentication_scheme, "Unknown");
+  EXPECT_TRUE(cx_.mars[0].auth_data_item.sip_authorization.empty());
+  EXPECT_EQ(auth_param(c, "realm"), "ims.test");
+  EXPECT_EQ(auth_param(c, "algorithm"), "AKAv1-MD5");
+  EXPECT_EQ(auth_param(c, "ck"), "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  EXPECT_EQ(auth_param(c, "ik"), "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf");
+  EXPECT_TRUE(cx_.sars.empty());
+  const auto log = log_text();
+  EXPECT_NE(log.find("REGISTER sip:alice@ims.test (alice@ims.test): 401 AKAv1-MD5"), std::string::npos) << log;
+  EXPECT_EQ(log.find("a0a1a2a3"), std::string::npos) << "CK in the log: " << log;
+}
+
+TEST_F(ScscfServiceTest, AkaRegistrationSucceeds) {
+  auto h = register_aka(Reg{});
+  EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::done});
+  ASSERT_EQ(h->status(), 200);
+  const auto& sar = cx_.sars.back();
+  EXPECT_EQ(sar.user_name, "alice@ims.test");
+  EXPECT_EQ(sar.public_identities, std::vector<std::string>{"sip:alice@ims.test"});
+  EXPECT_EQ(sar.server_name, "sip:scscf.ims.test:6060");
+  EXPECT_EQ(sar.user_data_already_available, diameter::UserDataAlreadyAvailable::user_data_not_available);
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=600"});
+  EXPECT_EQ(h->values(sip::HeaderId::path), std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
+  EXPECT_EQ(h->values(sip::HeaderId::service_route), std::vector<std::string>{"<sip:orig@scscf.ims.test:6060;lr>"});
+  // registered IMPU first, barred left out
+  EXPECT_EQ(h->values(sip::HeaderId::p_associated_uri),
+            std::vector<std::string>{"<sip:alice@ims.test>, <tel:+15550001>"});
+  EXPECT_FALSE(h->responses.back().to().tag().empty());
+  ASSERT_NE(service_->registrar().find("tel:+15550001"), nullptr);
+  EXPECT_EQ(service_->registrar().find("tel:+15550001")->impu, "sip:alice@ims.test");
+  EXPECT_EQ(service_->registrar().find("sip:alice-barred@ims.test"), nullptr);
+  const auto log = log_text();
+  EXPECT_NE(log.find("REGISTER sip:alice@ims.test (alice@ims.test): 200 OK, 1 contact(s)"), std::string::npos) << log;
+}
+
+TEST_F(ScscfServiceTest, ReRegistrationAndDeregistration) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  Reg again;
+  again.call_id = "call-2@ue";
+  again.expires = "1200";
+  auto h = register_aka(again, ServerAssignmentType::re_registration);
+  ASSERT_EQ(h->status(), 200);
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=1200"});
+
+  Reg bye;
+  bye.call_id = "call-3@ue";
+  bye.expires = "0";
+  h = register_aka(bye, ServerAssignmentType::user_deregistration);
+  ASSERT_EQ(h->status(), 200);
+  EXPECT_EQ(cx_.sars.back().user_data_already_available, diameter::UserDataAlreadyAvailable::user_data_already_available);
+  EXPECT_TRUE(h->values(sip::HeaderId::contact).empty());
+  EXPECT_EQ(service_->registrar().size(), 0u);
+}
+
+TEST_F(ScscfServiceTest, OneOfTwoContactsRemovedIsARefresh) {
+  Reg two;
+  two.contact = "<sip:alice@127.0.0.1:5070>, <sip:alice@127.0.0.1:5080>;expires=300";
+  auto h = register_aka(two);
+  ASSERT_EQ(h->status(), 200);
+  EXPECT_EQ(h->values(sip::HeaderId::contact).size(), 2u);
+  Reg one;
+  one.call_id = "call-2@ue";
+  one.contact = "<sip:alice@127.0.0.1:5080>;expires=0";
+  h = register_aka(one, ServerAssignmentType::re_registration);
+  ASSERT_EQ(h->status(), 200);
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=600"});
+}
+
+TEST_F(ScscfServiceTest, ExpiresClampedAnd423BelowMinimum) {
+  Reg brief;
+  brief.expires = "10";
+  auto h = run(register_text(brief), Verdict::done);
+  EXPECT_EQ(h->status(), 423);
+  EXPECT_EQ(h->values(sip::HeaderId::min_expires), std::vector<std::string>{"60"});
+  EXPECT_TRUE(cx_.mars.empty());
+
+  Reg lng;
+  lng.expires = "100000";
+  h = register_aka(lng);
+  ASSERT_EQ(h->status(), 200);
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=3600"});
+}
+
+TEST_F(ScscfServiceTest, WrongResIsChallengedAgainThenBlocked) {
+  Reg r;
+  auto c = challenge(r, maa_aka());
+  for (int i = 1; i <= 3; ++i) {
+    r.cseq++;
+    r.authorization = authorization(c, r.user, "wrong-res");
+    auto h = run(register_text(r), i < 3 ? Verdict::wait : Verdict::done);
+    if (i < 3) {
+      cx_.maa_done.back()(maa_aka());
+      EXPECT_EQ(h->status(), 401) << i;
+      c = h->values(sip::HeaderId::www_authenticate).front();
+    } else {
+      EXPECT_EQ(h->status(), 403);
+    }
+  }
+  EXPECT_TRUE(cx_.sars.empty());
+  EXPECT_EQ(cx_.mars.back().auth_data_item.authentication_scheme, "Digest-AKAv1-MD5");
+  EXPECT_EQ(cx_.mars.back().number_auth_items, 1u);
+  // blocked: a fresh REGISTER gets 403 at once, the HSS is not asked
+  const auto mars = cx_.mars.size();
+  auto h = run(register_text(Reg{}), Verdict::done);
+  EXPECT_EQ(h->status(), 403);
+  EXPECT_EQ(cx_.mars.size(), mars);
+  // and after the block
+  clock_.advance(61s);
+  h = run(register_text(Reg{}), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), mars + 1);
+}
+
+TEST_F(ScscfServiceTest, ReplayedCredentialsAreChallengedAgain) {
+  Reg r;
+  const auto c = challenge(r, maa_aka());
+  r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
+  r.cseq = 2;
+  auto h = run(register_text(r), Verdict::wait);
+  cx_.saa_done.back()(saa("alice"));
+  ASSERT_EQ(h->status(), 200);
+  // the same Authorization again (the nonce is used up): a fresh challenge, no SAR
+  r.cseq = 3;
+  const auto sars = cx_.sars.size();
+  h = run(register_text(r), Verdict::wait);
+  ASSERT_EQ(cx_.mars.size(), 2u);
+  cx_.maa_done.back()(maa_aka());
+  EXPECT_EQ(h->status(), 401);
+  EXPECT_EQ(cx_.sars.size(), sars);
+}
+
+TEST_F(ScscfServiceTest, AutsTriggersResynchronisation) {
+  Reg r;
+  const auto c = challenge(r, maa_aka());
+  const auto auts = bytes(0x80, 14);
+  r.authorization = authorization(c, r.user, "", ", auts=\"" + base64_encode(auts) + "\"");
+  r.cseq = 2;
+  auto h = run(register_text(r), Verdict::wait);
+  ASSERT_EQ(cx_.mars.size(), 2u);
+  auto expected = bytes(0x10, 16);
+  expected.insert(expected.end(), auts.begin(), auts.end());
+  EXPECT_EQ(cx_.mars[1].auth_data_item.sip_authorization.reveal(), expected);
+  EXPECT_EQ(cx_.mars[1].auth_data_item.authentication_scheme, "Digest-AKAv1-MD5");
+  cx_.maa_done.back()(maa_aka());
+  EXPECT_EQ(h->status(), 401);
+  EXPECT_EQ(service_->authenticator().failures("alice@ims.test"), 0u);
+}
+
+TEST_F(ScscfServiceTest, DigestRegistrationAndWrongPassword) {
+  Reg r;
+  r.user = "bob";
+  r.contact = "<sip:bob@127.0.0.1:5070>";
+  const auto c = challenge(r, maa_digest("bob", "bob-secret"));
+  EXPECT_EQ(auth_param(c, "algorithm"), "MD5");
+  EXPECT_EQ(auth_param(c, "qop"), "auth");
+  EXPECT_FALSE(auth_param(c, "opaque").empty());
+  EXPECT_EQ(c.find("ck="), std::string::npos);
+  r.authorization = authorization(c, "bob", "bob-secret");
+  r.cseq = 2;
+  auto h = run(register_text(r), Verdict::wait);
+  cx_.saa_done.back()(saa("bob"));
+  EXPECT_EQ(h->status(), 200);
+
+  Reg w;
+  w.user = "bob";
+  w.call_id = "call-9@ue";
+  const auto c2 = challenge(w, maa_digest("bob", "bob-secret"));
+  w.authorization = authorization(c2, "bob", "not-bob-secret");
+  w.cseq = 2;
+  h = run(register_text(w), Verdict::done);
+  EXPECT_EQ(h->status(), 403);
+}
+
+TEST_F(ScscfServiceTest, TwoVectorsGiveOneAkaChallenge) {
+  const auto c = challenge(Reg{}, maa_aka("Digest-AKAv1-MD5", 2));
+  EXPECT_EQ(auth_param(c, "algorithm"), "AKAv1-MD5");
+  EXPECT_EQ(service_->authenticator().pending("alice@ims.test"), 1u);
+}
+
+TEST_F(ScscfServiceTest, PasswordSubscriberGetsMd5AndSha256) {
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  auto a = maa_digest("alice", "secret");
+  auto sha = a.auth_data_items[0];
+  sha.digest->digest_algorithm = "SHA-256";
+  sha.digest->digest_ha1 = runtime::SecretString(
+      aka::digest_ha1(aka::DigestAlgorithm::sha256, "alice@ims.test", "ims.test", "secret"));
+  a.auth_data_items.push_back(sha);
+  cx_.maa_done.back()(a);
+  const auto w = h->values(sip::HeaderId::www_authenticate);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(auth_param(w[0], "algorithm"), "MD5");
+  EXPECT_EQ(auth_param(w[1], "algorithm"), "SHA-256");
+}
+
+TEST_F(ScscfServiceTest, Sha256AskedForGetsTwoItems) {
+  Reg r;
+  r.authorization =
+      "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", response=\"\", "
+      "algorithm=SHA-256";
+  run(register_text(r), Verdict::wait);
+  ASSERT_EQ(cx_.mars.size(), 1u);
+  EXPECT_EQ(cx_.mars[0].auth_data_item.authentication_scheme, "SIP Digest");
+  EXPECT_EQ(cx_.mars[0].number_auth_items, 2u);
+}
+
+TEST_F(ScscfServiceTest, UnknownUserIs403) {
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  diameter::MultimediaAuthAnswer a;
+  a.header.result = Result::experimental_code(5001);
+  cx_.maa_done.back()(a);
+  EXPECT_EQ(h->status(), 403);
+  EXPECT_NE(log_text().find(": 403 Forbidden"), std::string::npos);
+}
+
+TEST_F(ScscfServiceTest, HssTroubleIsATimely5xxAndPasses) {
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  cx_.maa_done.back()(CxError{CxError::Kind::timeout, "no answer"});
+  EXPECT_EQ(h->status(), 504);
+  h = run(register_text(Reg{}), Verdict::wait);
+  cx_.maa_done.back()(CxError{CxError::Kind::unable_to_deliver, "no peer"});
+  EXPECT_EQ(h->status(), 500);
+  // SAR trouble after a good response
+  Reg r;
+  const auto c = challenge(r, maa_aka());
+  r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
+  r.cseq = 2;
+  h = run(register_text(r), Verdict::wait);
+  cx_.saa_done.back()(CxError{CxError::Kind::timeout, "no answer"});
+  EXPECT_EQ(h->status(), 504);
+  EXPECT_EQ(service_->registrar().size(), 0u);
+  // the HSS is back
+  EXPECT_EQ(register_aka(Reg{})->status(), 200);
+}
+
+TEST_F(ScscfServiceTest, LateAnswerAfterTheTransactionEndedIsIgnored) {
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  tsx_.reset();
+  cx_.maa_done.back()(maa_aka());
+  EXPECT_TRUE(h->responses.empty());
+  EXPECT_TRUE(h->resumed.empty());
+}
+
+TEST_F(ScscfServiceTest, CSeqOutOfOrderIsRefused) {
+  Reg r;
+  r.cseq = 10;
+  ASSERT_EQ(register_aka(r)->status(), 200);  // bound with CSeq 11
+  Reg old;
+  old.cseq = 5;  // same Call-ID, lower CSeq
+  auto c = challenge(old, maa_aka());
+  old.authorization = authorization(c, old.user, std::string(kXres.begin(), kXres.end()));
+  old.cseq = 6;
+  const auto sars = cx_.sars.size();
+  auto h = run(register_text(old), Verdict::done);
+  EXPECT_EQ(h->status(), 500);
+  EXPECT_EQ(cx_.sars.size(), sars);
+}
+
+TEST_F(ScscfServiceTest, MalformedRegisters) {
+  Reg r;
+  r.contact = "<sip:alice@127.0.0.1:5070>;expires=abc";
+  EXPECT_EQ(run(register_text(r), Verdict::done)->status(), 400);
+  Reg star;
+  star.contact = "*";
+  star.expires = "600";
+  EXPECT_EQ(run(register_text(star), Verdict::done)->status(), 400);
+  EXPECT_TRUE(cx_.mars.empty());
+}
+
+TEST_F(ScscfServiceTest, ExpiryDeregistersWithSarTimeout) {
+  Reg r;
+  r.expires = "60";
+  ASSERT_EQ(register_aka(r)->status(), 200);
+  const auto sars = cx_.sars.size();
+  clock_.advance(59s);
+  timers_->fire_due();
+  EXPECT_EQ(cx_.sars.size(), sars);
+  clock_.advance(2s);
+  timers_->fire_due();
+  ASSERT_EQ(cx_.sars.size(), sars + 1);
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::timeout_deregistration);
+  EXPECT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:alice@ims.test"});
+  EXPECT_EQ(service_->registrar().size(), 0u);
+  cx_.saa_done.back()(saa("alice"));
+  EXPECT_NE(log_text().find("expired"), std::string::npos);
+}
+
+std::string subscribe_text(const std::string& uri, const std::string& expires, const std::string& to_tag = "",
+                           const std::string& call_id = "sub-1@pcscf") {
+  return "SUBSCRIBE " + uri + " SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKs" + expires + to_tag + "\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <sip:pcscf.ims.test:5060>;tag=p1\r\n"
+         "To: <" + uri + ">" + (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\n"
+         "Call-ID: " + call_id + "\r\n"
+         "CSeq: 1 SUBSCRIBE\r\n"
+         "Event: reg\r\n"
+         "Expires: " + expires + "\r\n"
+         "Accept: application/reginfo+xml\r\n"
+         "Contact: <sip:pcscf.ims.test:5060>\r\n"
+         "P-Asserted-Identity: <sip:pcscf.ims.test:5060>\r\n"
+         "Content-Length: 0\r\n\r\n";
+}
+
+std::optional<ims::RegInfo> notify_body(const sip::Message& m) {
+  return ims::parse_reginfo(m.body());
+}
+
+std::string header(const sip::Message& m, sip::HeaderId id) {
+  const auto* f = m.find(id);
+  return f ? std::string(f->value) : std::string();
+}
+
+TEST_F(ScscfServiceTest, RegEventSubscriptionGetsNotifies) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);
+  ASSERT_EQ(h->status(), 200);
+  const auto tag = std::string(h->responses.back().to().tag());
+  EXPECT_FALSE(tag.empty());
+  EXPECT_EQ(h->values(sip::HeaderId::expires), std::vector<std::string>{"600000"});
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:scscf.ims.test:6060>"});
+  EXPECT_EQ(service_->subscriptions(), 1u);
+  ASSERT_EQ(originator_.sent.size(), 1u);
+  const auto& n = originator_.sent[0];
+  EXPECT_EQ(n.method(), "NOTIFY");
+  EXPECT_EQ(n.request_uri(), "sip:pcscf.ims.test:5060");
+  EXPECT_EQ(header(n, sip::HeaderId::event), "reg");
+  EXPECT_EQ(header(n, sip::HeaderId::subscription_state), "active;expires=600000");
+  EXPECT_EQ(n.from().tag(), tag);
+  EXPECT_EQ(n.to().tag(), "p1");
+  EXPECT_EQ(n.call_id(), "sub-1@pcscf");
+  EXPECT_EQ(header(n, sip::HeaderId::content_type), "application/reginfo+xml");
+  auto info = notify_body(n);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->version, 0u);
+  ASSERT_EQ(info->registrations.size(), 2u);
+  EXPECT_EQ(info->registrations[0].aor, "sip:alice@ims.test");
+  EXPECT_EQ(info->registrations[0].state, "active");
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].uri, "sip:alice@127.0.0.1:5070");
+  EXPECT_EQ(info->registrations[1].aor, "tel:+15550001");
+
+  // a re-registration: NOTIFY, version 1
+  Reg again;
+  again.call_id = "call-2@ue";
+  ASSERT_EQ(register_aka(again, ServerAssignmentType::re_registration)->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->version, 1u);
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].event, "refreshed");
+  EXPECT_EQ(originator_.sent[1].cseq().number, originator_.sent[0].cseq().number + 1);
+
+  // de-registration: terminated
+  Reg bye;
+  bye.call_id = "call-3@ue";
+  bye.expires = "0";
+  ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 3u);
+  EXPECT_EQ(header(originator_.sent[2], sip::HeaderId::subscription_state), "terminated;reason=noresource");
+  info = notify_body(originator_.sent[2]);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->registrations[0].state, "terminated");
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].state, "terminated");
+  EXPECT_EQ(service_->subscriptions(), 0u);
+}
+
+TEST_F(ScscfServiceTest, TheUeHearsOfTheEndBeforeThePcscf) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);  // the P-CSCF
+  std::string ue = subscribe_text("sip:alice@ims.test", "600000", "", "sub-ue@ue");
+  ue.replace(ue.find("From: <sip:pcscf.ims.test:5060>"), 31, "From: <sip:alice@ims.test>");
+  ue.replace(ue.find("Contact: <sip:pcscf.ims.test:5060>"), 34, "Contact: <sip:alice@127.0.0.1:5070>");
+  run(ue, Verdict::done);
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  Reg bye;
+  bye.call_id = "call-2@ue";
+  bye.expires = "0";
+  ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  // only the UE's final NOTIFY so far
+  ASSERT_EQ(originator_.sent.size(), 3u);
+  EXPECT_EQ(originator_.sent[2].call_id(), "sub-ue@ue");
+  EXPECT_TRUE(header(originator_.sent[2], sip::HeaderId::subscription_state).starts_with("terminated"));
+  originator_.done[2](sip::make_response(originator_.sent[2], 200, "OK", "x"));
+  ASSERT_EQ(originator_.sent.size(), 4u);
+  EXPECT_EQ(originator_.sent[3].call_id(), "sub-1@pcscf");
+  EXPECT_TRUE(header(originator_.sent[3], sip::HeaderId::subscription_state).starts_with("terminated"));
+}
+
+TEST_F(ScscfServiceTest, UnsubscribeEndsTheSubscription) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(subscribe_text("sip:alice@ims.test", "600"), Verdict::done);
+  const auto tag = std::string(h->responses.back().to().tag());
+  h = run(subscribe_text("sip:alice@ims.test", "0", tag), Verdict::done);
+  EXPECT_EQ(h->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_TRUE(header(originator_.sent[1], sip::HeaderId::subscription_state).starts_with("terminated"));
+  EXPECT_EQ(service_->subscriptions(), 0u);
+  // unknown dialog
+  h = run(subscribe_text("sip:alice@ims.test", "600", "nope"), Verdict::done);
+  EXPECT_EQ(h->status(), 481);
+}
+
+TEST_F(ScscfServiceTest, SubscribeToUnregisteredOrOtherEventRefused) {
+  auto h = run(subscribe_text("sip:nobody@ims.test", "600"), Verdict::done);
+  EXPECT_EQ(h->status(), 403);
+  std::string presence = subscribe_text("sip:alice@ims.test", "600");
+  presence.replace(presence.find("Event: reg"), 10, "Event: presence");
+  h = run(presence, Verdict::done);
+  EXPECT_EQ(h->status(), 489);
+  EXPECT_TRUE(originator_.sent.empty());
+}
+
+TEST_F(ScscfServiceTest, StrangersMayNotWatchARegistration) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  std::string other = subscribe_text("sip:alice@ims.test", "600");
+  other.replace(other.find("From: <sip:pcscf.ims.test:5060>"), 31, "From: <sip:eve@ims.test>");
+  other.replace(other.find("P-Asserted-Identity: <sip:pcscf.ims.test:5060>"), 46, "P-Asserted-Identity: <sip:eve@ims.test>");
+  EXPECT_EQ(run(other, Verdict::done)->status(), 403);
+  std::string other_proxy = subscribe_text("sip:alice@ims.test", "600");
+  other_proxy.replace(other_proxy.find("P-Asserted-Identity: <sip:pcscf.ims.test:5060>"), 46,
+                      "P-Asserted-Identity: <sip:pcscf.evil.test:5060>");
+  EXPECT_EQ(run(other_proxy, Verdict::done)->status(), 403);
+  EXPECT_EQ(service_->subscriptions(), 0u);
+  EXPECT_TRUE(originator_.sent.empty());
+}
+
+TEST_F(ScscfServiceTest, SubscriptionExpiresWithTimeout) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  run(subscribe_text("sip:alice@ims.test", "120"), Verdict::done);
+  clock_.advance(121s);
+  timers_->fire_due();
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::subscription_state), "terminated;reason=timeout");
+  EXPECT_EQ(service_->subscriptions(), 0u);
+}
+
+TEST_F(ScscfServiceTest, ExpiryNotifiesSubscribers) {
+  Reg r;
+  r.expires = "60";
+  ASSERT_EQ(register_aka(r)->status(), 200);
+  run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);
+  clock_.advance(61s);
+  timers_->fire_due();
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  const auto info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  ASSERT_FALSE(info->registrations.empty());
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].event, "expired");
+  EXPECT_TRUE(header(originator_.sent[1], sip::HeaderId::subscription_state).starts_with("terminated"));
+}
+
+TEST_F(ScscfServiceTest, OneContactExpiringIsNotified) {
+  Reg two;
+  two.contact = "<sip:alice@127.0.0.1:5070>;expires=60, <sip:alice@127.0.0.1:5080>;expires=600";
+  ASSERT_EQ(register_aka(two)->status(), 200);
+  run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);
+  const auto sars = cx_.sars.size();
+  clock_.advance(61s);
+  timers_->fire_due();
+  EXPECT_EQ(cx_.sars.size(), sars);  // still registered: no SAR
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_TRUE(header(originator_.sent[1], sip::HeaderId::subscription_state).starts_with("active"));
+  const auto info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].uri, "sip:alice@127.0.0.1:5080");
+  ASSERT_EQ(service_->registrar().find("sip:alice@ims.test")->bindings.size(), 1u);
+}
+
+TEST_F(ScscfServiceTest, RtrRemovesAndNotifies) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);
+  diameter::RegistrationTerminationRequest rtr;
+  rtr.user_name = "alice@ims.test";
+  const auto rta = service_->registration_termination(rtr);
+  EXPECT_EQ(rta.header.result, Result::base(2001));
+  EXPECT_EQ(service_->registrar().size(), 0u);
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_TRUE(header(originator_.sent[1], sip::HeaderId::subscription_state).starts_with("terminated"));
+  const auto info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  ASSERT_FALSE(info->registrations.empty());
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].event, "deactivated");
+}
+
+TEST_F(ScscfServiceTest, RtrByPublicIdentity) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  diameter::RegistrationTerminationRequest rtr;
+  rtr.user_name = "alice@ims.test";
+  rtr.public_identities = {"tel:+15550001"};
+  EXPECT_EQ(service_->registration_termination(rtr).header.result, Result::base(2001));
+  EXPECT_EQ(service_->registrar().size(), 0u);
+}
+
+TEST_F(ScscfServiceTest, PprReplacesTheProfile) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  diameter::PushProfileRequest ppr;
+  ppr.user_name = "alice@ims.test";
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  p.public_identities.push_back({"sip:alice-new@ims.test", false, std::nullopt});
+  s.service_profiles.push_back(p);
+  ppr.user_data = ims::to_xml(s);
+  EXPECT_EQ(service_->push_profile(ppr).header.result, Result::base(2001));
+  const auto* reg = service_->registrar().find("sip:alice@ims.test");
+  ASSERT_NE(reg, nullptr);
+  EXPECT_EQ(reg->identities, (std::vector<std::string>{"sip:alice@ims.test", "sip:alice-new@ims.test"}));
+  EXPECT_EQ(service_->registrar().find("tel:+15550001"), nullptr);
+  EXPECT_NE(service_->registrar().find("sip:alice-new@ims.test"), nullptr);
+  ppr.user_name = "nobody@ims.test";
+  EXPECT_EQ(service_->push_profile(ppr).header.result, Result::experimental_code(5001));
+}
+
+TEST_F(ScscfServiceTest, RegistrationsSurviveARestartInTheStore) {
+  testing::TempDir dir;
+  auto db = store::Database::open(dir / "box.db", "scscf");
+  SqlRegistrationStore store(db);
+  service_->set_store(&store);
+  Reg r;
+  r.contact = "<sip:alice@127.0.0.1:5070>;+sip.instance=\"<urn:uuid:1>\";reg-id=1";
+  ASSERT_EQ(register_aka(r)->status(), 200);
+  clock_.advance(100s);
+  // a new S-CSCF process: a new service on the same store (a new monotonic epoch does not matter)
+  make_service();
+  service_->set_store(&store);
+  EXPECT_EQ(service_->restore(), 1u);
+  const auto* reg = service_->registrar().find("tel:+15550001");
+  ASSERT_NE(reg, nullptr);
+  EXPECT_EQ(reg->impu, "sip:alice@ims.test");
+  EXPECT_EQ(reg->impi, "alice@ims.test");
+  ASSERT_EQ(reg->bindings.size(), 1u);
+  EXPECT_EQ(reg->bindings[0].uri, "sip:alice@127.0.0.1:5070");
+  EXPECT_EQ(reg->bindings[0].instance, "urn:uuid:1");
+  EXPECT_EQ(reg->bindings[0].reg_id, 1u);
+  EXPECT_EQ(reg->bindings[0].path, std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
+  EXPECT_EQ(reg->bindings[0].expires_at, clock_.now() + 500s);
+  // and it still expires on time
+  clock_.advance(501s);
+  timers_->fire_due();
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::timeout_deregistration);
+  make_service();
+  service_->set_store(&store);
+  EXPECT_EQ(service_->restore(), 0u);
+}
+
+TEST_F(ScscfServiceTest, DeregistrationLeavesNothingInTheStore) {
+  testing::TempDir dir;
+  auto db = store::Database::open(dir / "box.db", "scscf");
+  SqlRegistrationStore store(db);
+  service_->set_store(&store);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  Reg bye;
+  bye.call_id = "call-2@ue";
+  bye.expires = "0";
+  ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  EXPECT_TRUE(store.load(clock_.now(), clock_.wall_now()).empty());
+}
+
+TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria ifc;
+  ifc.trigger_point = ims::TriggerPoint{
+      true, {{0, false, ims::MethodCondition{"REGISTER"}, {ims::RegistrationType::initial, ims::RegistrationType::de_registration}}}};
+  ifc.application_server.server_name = "sip:as.ims.test:7070";
+  ifc.application_server.service_info = "x<y";
+  p.ifcs.push_back(ifc);
+  s.service_profiles.push_back(p);
+  g_user_data = ims::to_xml(s);
+
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 1u);
+  const auto& m = originator_.sent[0];
+  EXPECT_EQ(m.method(), "REGISTER");
+  EXPECT_EQ(m.request_uri(), "sip:as.ims.test:7070");
+  EXPECT_EQ(m.to().uri, "sip:alice@ims.test");
+  EXPECT_EQ(m.from().uri, "sip:scscf.ims.test:6060");
+  EXPECT_EQ(header(m, sip::HeaderId::expires), "600");
+  EXPECT_EQ(header(m, sip::HeaderId::contact), "<sip:scscf.ims.test:6060>");
+  EXPECT_NE(m.body().find("<service-info>x&lt;y</service-info>"), std::string::npos);
+  originator_.done[0](sip::make_response(m, 200, "OK", "as"));
+  EXPECT_NE(log_text().find("third-party REGISTER sip:alice@ims.test to sip:as.ims.test:7070 (expires 600): 200"),
+            std::string::npos);
+
+  // a re-registration is not in the trigger
+  Reg again;
+  again.call_id = "call-2@ue";
+  ASSERT_EQ(register_aka(again, ServerAssignmentType::re_registration)->status(), 200);
+  EXPECT_EQ(originator_.sent.size(), 1u);
+  // expiry: a de-registration with Expires 0
+  clock_.advance(601s);
+  timers_->fire_due();
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::expires), "0");
+}
+
+TEST_F(ScscfServiceTest, OtherRequestsAreNotOurs) {
+  FakeHelper h("INVITE sip:bob@ims.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKi\r\n"
+               "From: <sip:alice@ims.test>;tag=a\r\nTo: <sip:bob@ims.test>\r\nCall-ID: i1\r\nCSeq: 1 INVITE\r\n"
+               "Content-Length: 0\r\n\r\n");
+  EXPECT_FALSE(service_->on_request(h.request(), h.source()));
+}
+
+}  // namespace
+}  // namespace imsbox::scscf
