@@ -86,7 +86,15 @@ AuthenticationCentre::Issued AuthenticationCentre::issue(const std::string& impi
   for (std::size_t i = 0; i < sqns.size(); ++i) {
     aka::Block rand{};
     std::copy_n(rands.begin() + static_cast<std::ptrdiff_t>(16 * i), 16, rand.begin());
-    const auto v = aka::generate_vector(milenage, rand, sqn_bytes(sqns[i]), sim->amf);
+    auto v = aka::generate_vector(milenage, rand, sqn_bytes(sqns[i]), sim->amf);
+    // RES is the Digest-AKA password (RFC 3310 §3.1): binary, but clients
+    // that keep it as a C string (sipp among them) cut it at its first zero
+    // byte and fail 1 vector in 32. A RAND whose RES has none costs nothing
+    // (the RAND stays unpredictable), so draw again, a bounded number of times.
+    for (int redraw = 0; redraw < 16 && std::find(v.xres.begin(), v.xres.end(), 0) != v.xres.end(); ++redraw) {
+      random_(rand);
+      v = aka::generate_vector(milenage, rand, sqn_bytes(sqns[i]), sim->amf);
+    }
     out.vectors.push_back(AkaVector{sqns[i], v.rand, v.autn, v.xres, v.ck, v.ik});
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "hss/provisioning.h"
@@ -108,6 +109,26 @@ TEST_F(AuthenticationCentreTest, ABatchTakesSuccessiveSqnsWithCyclingInd) {
   EXPECT_EQ(stored_sqn("alice@ims.test"), (8u << 5) | 1);
   // the next request continues after the batch, never repeating an SQN
   EXPECT_EQ(auc.issue("alice@ims.test", 1).vectors.at(0).sqn, (9u << 5) | 2);
+}
+
+TEST_F(AuthenticationCentreTest, NoResHasAZeroByte) {
+  // With RANDs from a counter, some of 400 vectors would have a RES with a
+  // zero byte (1 in 32 does); the HSS draws those RANDs again.
+  add_sim("alice@ims.test", kK, kOpc, 0);
+  std::uint64_t counter = 0;
+  AuthenticationCentre auc(db_, SqnPolicy(5), [&counter](std::span<std::uint8_t> out) {
+    for (auto& b : out) b = static_cast<std::uint8_t>(++counter * 0x9e3779b97f4a7c15ULL >> 56);
+  });
+  int redrawn = 0;
+  for (int i = 0; i < 400; ++i) {
+    const auto before = counter;
+    const auto issued = auc.issue("alice@ims.test", 1);
+    ASSERT_EQ(issued.vectors.size(), 1u);
+    const auto& xres = issued.vectors[0].xres;
+    EXPECT_EQ(std::find(xres.begin(), xres.end(), 0), xres.end()) << "vector " << i;
+    if (counter - before > 16) ++redrawn;
+  }
+  EXPECT_GT(redrawn, 0);  // the counter did hit such RANDs
 }
 
 TEST_F(AuthenticationCentreTest, UnknownPasswordOnlyAndExhaustedSubscribers) {
