@@ -351,6 +351,18 @@ ServerAssignmentAnswer CxService::sar(const ServerAssignmentRequest& r) {
       a.header.result = base(result_code::unable_to_comply);
       return a;
   }
+  if (send_user_data && (type == ServerAssignmentType::registration ||
+                         type == ServerAssignmentType::re_registration)) {
+    // This answer carries the current profile: a change made before it is not
+    // to be pushed (PPR) once more to the S-CSCF that just got it, unless
+    // another implicit set of the IMPI is registered and holds an older one.
+    bool others = false;
+    for (const auto& row : table.of_impi(set->impi)) {
+      others = others || std::none_of(set->identities.begin(), set->identities.end(),
+                                       [&](const auto& i) { return i.impu == row.impu; });
+    }
+    if (!others) db_.cached("DELETE FROM hss_profile_change WHERE impi = ?")->bind(1, set->impi).run();
+  }
   tx.commit();
   if (send_user_data) a.user_data = ims::to_xml(subscription_of(db_, *set));
   if (!r.server_name.empty()) a.server_name = r.server_name;

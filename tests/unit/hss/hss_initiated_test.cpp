@@ -110,6 +110,22 @@ TEST_F(HssInitiatedTest, AProfileChangeIsPushedToTheScscfHoldingTheSet) {
   EXPECT_EQ(hss_.run(), 0u);  // pushed once
 }
 
+TEST_F(HssInitiatedTest, AChangeBeforeTheRegistrationIsNotPushedAfterIt) {
+  // provisioned (or changed) just before the user registers, and the HSS's
+  // poll comes after the SAR: the SAA carried the new profile already
+  store::ServiceDataTable data(db_);
+  auto row = *data.public_identity("tel:+15550001");
+  row.display_name = "Alice";
+  data.update_public_identity(row);
+  register_alice();
+  EXPECT_EQ(hss_.run(), 0u);
+  EXPECT_TRUE(pprs_.empty());
+  // a change after the registration is pushed
+  row.display_name = "Alice B.";
+  data.update_public_identity(row);
+  EXPECT_EQ(hss_.run(), 1u);
+}
+
 TEST_F(HssInitiatedTest, DeregistrationSendsRtrAndForgetsTheRegistration) {
   register_alice();
   const auto id = request_deregistration();
