@@ -25,7 +25,11 @@ cleanup() {
   if [ $rc -ne 0 ] && [ -d "$DATA_DIR/log" ]; then
     for f in "$DATA_DIR"/log/*.log; do echo "--- $f"; tail -n 20 "$f"; done
   fi
-  rm -rf "$DATA_DIR"
+  if [ -n "${IMSBOX_KEEP_DATA:-}" ]; then
+    echo "data dir kept: $DATA_DIR"  # IMSBOX_KEEP_DATA=1: to look at the logs after a run
+  else
+    rm -rf "$DATA_DIR"
+  fi
   exit $rc
 }
 trap cleanup EXIT

@@ -47,9 +47,10 @@ ue() {
   [ $rc = 0 ] || fail "$name: sipp exited $rc; log: $LOG; $(tail -5 "$SIPP/$name.out")
 $(sip_flow "$name")"
 }
+# sipp substitutes no keys inside [authentication]: the IMPI comes from -au,
+# and the scenarios carry K_TEXT, OP_TEXT and AMF_TEXT literally.
 aka_ue() {  # aka_ue NAME USER EXPIRES
-  ue "$1" register_aka.xml "$2" -key impi "$2@$DOMAIN" -key k "$K_TEXT" -key op "$OP_TEXT" -key amf "$AMF_TEXT" \
-    -key expires "$3"
+  ue "$1" register_aka.xml "$2" -au "$2@$DOMAIN" -key expires "$3"
 }
 expect_log() {
   grep -qE -- "$1" <<<"$LOG" || fail "$2: expected /$1/ in what sipp saw:
@@ -59,6 +60,28 @@ $(tail -n 5 "$DATA_DIR"/log/{pcscf,icscf,scscf}.log 2>/dev/null)"
 }
 challenges() { grep -c '^challenge:' <<<"$LOG" || true; }
 hss_count() { grep -c -F -- "$1" "$HSS_LOG" || true; }
+# The P-CSCF's reg-event subscription (contract: the S-CSCF NOTIFYs it on
+# every change). pcscf_notifies IMPU: how many NOTIFYs for IMPU the P-CSCF
+# logged so far. pcscf_notified N IMPU REGEX: waits until one after the first
+# N matches REGEX.
+pcscf_notify_lines() { grep -F "reg event: NOTIFY $1: " "$DATA_DIR/log/pcscf.log" || true; }
+pcscf_notifies() { pcscf_notify_lines "$1" | wc -l; }
+pcscf_notified() {
+  local n=$1 impu=$2 want=$3
+  for _ in $(seq 1 50); do
+    pcscf_notify_lines "$impu" | tail -n +$((n + 1)) | grep -qE -- "$want" && return 0
+    sleep 0.1
+  done
+  fail "the P-CSCF got no NOTIFY for $impu matching /$want/ after its first $n; all of them:
+$(pcscf_notify_lines "$impu")"
+}p")
+    [ -n "$line" ] && break
+    sleep 0.1
+  done
+  [ -n "$line" ] || fail "the P-CSCF got no NOTIFY #$n for $impu: $(grep -F "reg event" "$DATA_DIR/log/pcscf.log" | tail -5)"
+  grep -qE -- "$want" <<<"$line" || fail "the P-CSCF's NOTIFY #$n for $impu: expected /$want/ in: $line
+all of them: $(grep -F "reg event: NOTIFY $impu: " "$DATA_DIR/log/pcscf.log")"
+}
 registrations() {
   sqlite3 "$DATA_DIR/imsbox.db" "select impu, state, scscf_name from hss_registration where impi = '$1@$DOMAIN' order by impu"
 }
@@ -104,12 +127,17 @@ expect_log "Path:.*<sip:[^>]*;lr>" "AKA registration"
 tel:+15551001|1|$SCSCF_NAME" ] || fail "sim1 at the HSS: $(registrations sim1)"
 [ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 1 ")" = 1 ] || fail "no SAR REGISTRATION at the HSS"
 pass "IMS-AKA registration through P -> I -> S: 401 (no ck/ik at the UE) -> 200 with Service-Route, Path, P-Associated-URI"
+pcscf_notified 0 "sip:sim1@$DOMAIN" "sip:sim1@$DOMAIN active \(1 active contact"
+pass "reg event: the P-CSCF subscribed and got the active registration"
 
+NOTIFIES=$(pcscf_notifies "sip:sim1@$DOMAIN")
 aka_ue aka_reregister sim1 600
 expect_log "^final: SIP/2.0 200 OK \| Contact:.*<sip:sim1@127.0.0.1:$UE_PORT>;expires=[1-9]" "AKA re-registration"
 [ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 2 ")" = 1 ] || fail "no SAR RE_REGISTRATION at the HSS"
 pass "IMS-AKA re-registration: SAR RE_REGISTRATION -> 200"
+pcscf_notified "$NOTIFIES" "sip:sim1@$DOMAIN" "sip:sim1@$DOMAIN active \(1 active contact"
 
+NOTIFIES=$(pcscf_notifies "sip:sim1@$DOMAIN")
 aka_ue aka_deregister sim1 0
 expect_log "^final: SIP/2.0 200 OK" "AKA de-registration"
 grep -qE "^final: .*<sip:sim1@127.0.0.1:$UE_PORT>;expires=[1-9]" <<<"$LOG" && fail "the contact is still bound: $LOG"
@@ -117,18 +145,21 @@ grep -qE "^final: .*<sip:sim1@127.0.0.1:$UE_PORT>;expires=[1-9]" <<<"$LOG" && fa
 [ -z "$(sqlite3 "$DATA_DIR/imsbox.db" "select impu from hss_registration where impi = 'sim1@$DOMAIN' and state = 1")" ] ||
   fail "sim1 is still registered at the HSS: $(registrations sim1)"
 pass "IMS-AKA de-registration (Expires: 0): SAR USER_DEREGISTRATION -> 200, nothing bound"
+pcscf_notified "$NOTIFIES" "sip:sim1@$DOMAIN" "sip:sim1@$DOMAIN terminated .*registration of sip:sim1@$DOMAIN removed"
+pass "reg event: the P-CSCF was notified of the re-registration and of the de-registration, and dropped it"
 
 # ---- a wrong RES: 403 after the allowed attempts ----
 ue wrong_res register_wrong_res.xml sim2 -key expires 600 \
   -key auth_head "Digest username=\"sim2@$DOMAIN\", realm=\"$DOMAIN\", nonce=\"" \
   -key auth_tail "\", uri=\"sip:$DOMAIN\", response=\"00000000000000000000000000000000\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\""
 expect_log '^final: SIP/2.0 403 ' "wrong RES"
-[ "$(challenges)" -le 3 ] || fail "wrong RES: $(challenges) challenges before the 403 (max_auth_failures = 3)"
+WRONG_CHALLENGES=$(challenges)
+[ "$WRONG_CHALLENGES" -le 3 ] || fail "wrong RES: $WRONG_CHALLENGES challenges before the 403 (max_auth_failures = 3)"
 [ -z "$(registrations sim2)" ] || [ -z "$(sqlite3 "$DATA_DIR/imsbox.db" "select impu from hss_registration where impi = 'sim2@$DOMAIN' and state = 1")" ] ||
   fail "sim2 is registered: $(registrations sim2)"
 aka_ue blocked sim2 600
 expect_log '^final: SIP/2.0 403 ' "after too many failures"
-pass "a wrong RES: 403 after $(challenges) challenge(s); the IMPI is then refused for a while"
+pass "a wrong RES: 403 after $WRONG_CHALLENGES challenge(s); the IMPI is then refused for a while"
 
 # ---- resynchronisation: the UE's SQN is ahead of the HSS's: AUTS ----
 # sipp never sends auts (../shared/PEERS.md): the test plays that UE itself.
@@ -144,8 +175,7 @@ AUTS=$(printf '%012x%s' $((0x$SQN_MS ^ 0x$AK_STAR)) "$MAC_S" | xxd -r -p | base6
 md5() { printf '%s' "$1" | md5sum | cut -d' ' -f1; }
 HA1=$(md5 "sim3@$DOMAIN:$DOMAIN:")
 RESPONSE=$(md5 "$HA1:$NONCE:00000001:0a4f113b:auth:$(md5 "REGISTER:sip:$DOMAIN")")
-ue resync register_auts.xml sim3 -key expires 600 -key impi "sim3@$DOMAIN" -key k "$K_TEXT" -key op "$OP_TEXT" \
-  -key amf "$AMF_TEXT" -base_cseq 5 \
+ue resync register_auts.xml sim3 -key expires 600 -au "sim3@$DOMAIN" -base_cseq 5 \
   -key auth "Digest username=\"sim3@$DOMAIN\", realm=\"$DOMAIN\", nonce=\"$NONCE\", uri=\"sip:$DOMAIN\", response=\"$RESPONSE\", algorithm=AKAv1-MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\", auts=\"$AUTS\""
 expect_log '^challenge: +Digest .*algorithm=AKAv1-MD5' "resynchronisation"
 expect_log '^final: SIP/2.0 200 OK' "resynchronisation"
@@ -192,13 +222,23 @@ pass "SIP digest over WSS: SHA-256 challenge (MD5 alongside) -> 200; reg event N
 
 # ---- expiry: SAR TIMEOUT_DEREGISTRATION ----
 aka_ue short sim1 3
+NOTIFIES=$(pcscf_notifies "sip:sim1@$DOMAIN")
 expect_log "^final: SIP/2.0 200 OK \| Contact:.*;expires=[1-3]\b" "short registration"
 for _ in $(seq 1 100); do
-  [ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 3 ")" = 1 ] && break
+  [ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 4 ")" = 1 ] && break
   sleep 0.1
 done
-[ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 3 ")" = 1 ] || fail "no SAR TIMEOUT_DEREGISTRATION after expiry"
-pass "an expired registration: SAR TIMEOUT_DEREGISTRATION at the HSS"
+[ "$(hss_count "SAR sip:sim1@$DOMAIN (sim1@$DOMAIN) type 4 ")" = 1 ] || fail "no SAR TIMEOUT_DEREGISTRATION after expiry"
+# the P-CSCF subscribed again for this registration, and is told of its end
+# (its own copy of the registration may have expired a moment before)
+pcscf_notified "$NOTIFIES" "sip:sim1@$DOMAIN" "sip:sim1@$DOMAIN terminated .*subscription terminated"
+pass "an expired registration: SAR TIMEOUT_DEREGISTRATION at the HSS, NOTIFY to the P-CSCF"
+
+# the UE's own subscription is told of the expiry too
+wss_ue expiry_wss --register "sip:carol@$DOMAIN" --password carol-secret --expires 3 --steps subscribe,wait:6
+expect_log '^notify: active.*state="active"' "reg event of a short registration"
+expect_log '^notify: .*event="expired"' "reg event on expiry"
+pass "an expired registration: NOTIFY (expired) to the UE's subscription"
 
 # ---- the HSS frozen, then back ----
 HSS_PID=$(pgrep -f -- "ims-hss .*--data-dir $DATA_DIR" | head -1)
