@@ -10,6 +10,7 @@
 #include "runtime/log.h"
 #include "sip/parser.h"
 #include "sip/response.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::icscf {
 namespace {
@@ -18,11 +19,8 @@ using diameter::CxError;
 using diameter::Result;
 using sip::proxy::Verdict;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
+using FakeHelper = test::FakeProxyHelper;
 
 std::string request(std::string_view method, std::string_view uri, std::string_view to, std::string_view extra = "") {
   return std::string(method) + " " + std::string(uri) + " SIP/2.0\r\n"
@@ -39,32 +37,6 @@ std::string register_text(std::string_view extra = "Contact: <sip:alice@127.0.0.
   return request("REGISTER", "sip:ims.test", "<sip:alice@ims.test>", extra);
 }
 
-class FakeHelper : public sip::proxy::ProxyTsxHelper {
- public:
-  explicit FakeHelper(std::string text) : request_(parse(text)) {}
-  sip::Message& request() override { return request_; }
-  const sip::Peer& source() const override { return source_; }
-  const sip::proxy::Interface& inbound() const override { return inbound_; }
-  void respond(sip::Message response) override { statuses.push_back(response.status()); }
-  void respond(int status, std::string_view reason) override {
-    statuses.push_back(status);
-    reasons.emplace_back(reason);
-  }
-  void add_target(sip::proxy::Target target) override { targets.push_back(std::move(target)); }
-  void record_route() override { record_routed = true; }
-  void resume(Verdict verdict) override { resumed.push_back(verdict); }
-
-  std::vector<int> statuses;
-  std::vector<std::string> reasons;
-  std::vector<sip::proxy::Target> targets;
-  std::vector<Verdict> resumed;
-  bool record_routed = false;
-
- private:
-  sip::Message request_;
-  sip::Peer source_;
-  sip::proxy::Interface inbound_;
-};
 
 // Keeps the requests and their callbacks; answers at once when told to.
 struct FakeCx {

@@ -14,6 +14,7 @@
 #include "runtime/metrics.h"
 #include "sip/parser.h"
 #include "sip/proxy/routing.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
 namespace {
@@ -22,11 +23,8 @@ using namespace std::chrono_literals;
 using sip::HeaderId;
 using sip::proxy::Verdict;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
+using FakeHelper = test::FakeProxyHelper;
 
 std::string value(const sip::Message& m, HeaderId id) {
   const auto* h = m.find(id);
@@ -51,32 +49,6 @@ const sip::Peer kUe = udp(5070);
 const sip::Peer kScscf = udp(6060);
 constexpr std::string_view kServiceRoute = "<sip:orig@scscf.ims.test:6060;lr>";
 
-class FakeHelper : public sip::proxy::ProxyTsxHelper {
- public:
-  FakeHelper(const std::string& text, sip::Peer source) : request_(parse(text)), source_(source) {}
-  sip::Message& request() override { return request_; }
-  const sip::Peer& source() const override { return source_; }
-  const sip::proxy::Interface& inbound() const override { return inbound_; }
-  void respond(sip::Message response) override { statuses.push_back(response.status()); }
-  void respond(int status, std::string_view reason) override {
-    statuses.push_back(status);
-    reasons.emplace_back(reason);
-  }
-  void add_target(sip::proxy::Target target) override { targets.push_back(std::move(target)); }
-  void record_route() override { record_routed = true; }
-  void resume(Verdict verdict) override { resumed.push_back(verdict); }
-
-  std::vector<int> statuses;
-  std::vector<std::string> reasons;
-  std::vector<sip::proxy::Target> targets;
-  std::vector<Verdict> resumed;
-  bool record_routed = false;
-
- private:
-  sip::Message request_;
-  sip::Peer source_;
-  sip::proxy::Interface inbound_;
-};
 
 struct FakeOriginator : sip::proxy::RequestOriginator {
   struct Sent {

@@ -15,6 +15,7 @@
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "store/database.h"
+#include "unit/proxy_fakes.h"
 #include "unit/test_dir.h"
 
 namespace imsbox::scscf {
@@ -26,11 +27,8 @@ using diameter::Result;
 using diameter::ServerAssignmentType;
 using sip::proxy::Verdict;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
+using FakeHelper = test::FakeProxyHelper;
 
 std::vector<std::uint8_t> bytes(std::uint8_t start, std::size_t n) {
   std::vector<std::uint8_t> v(n);
@@ -66,38 +64,6 @@ std::string register_text(const Reg& r) {
          "Content-Length: 0\r\n\r\n";
 }
 
-class FakeHelper : public sip::proxy::ProxyTsxHelper {
- public:
-  explicit FakeHelper(std::string text) : request_(parse(text)) {}
-  sip::Message& request() override { return request_; }
-  const sip::Peer& source() const override { return source_; }
-  const sip::proxy::Interface& inbound() const override { return inbound_; }
-  void respond(sip::Message response) override { responses.push_back(std::move(response)); }
-  void respond(int status, std::string_view reason) override {
-    responses.push_back(sip::make_response(request_, status, reason, "t"));
-  }
-  void add_target(sip::proxy::Target target) override { targets.push_back(std::move(target)); }
-  void record_route() override {}
-  void resume(Verdict verdict) override { resumed.push_back(verdict); }
-
-  int status() const { return responses.empty() ? 0 : responses.back().status(); }
-  std::vector<std::string> values(sip::HeaderId id) const {
-    std::vector<std::string> out;
-    for (const auto& f : responses.back().headers()) {
-      if (f.id == id) out.emplace_back(f.value);
-    }
-    return out;
-  }
-
-  std::vector<sip::Message> responses;
-  std::vector<sip::proxy::Target> targets;
-  std::vector<Verdict> resumed;
-
- private:
-  sip::Message request_;
-  sip::Peer source_;
-  sip::proxy::Interface inbound_;
-};
 
 struct FakeCx {
   std::vector<diameter::MultimediaAuthRequest> mars;
