@@ -1,11 +1,11 @@
 #include "ims/reginfo.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include <charconv>
 #include <climits>
 #include <memory>
+
+#include "ims/xml.h"
 
 namespace imsbox::ims {
 
@@ -16,69 +16,32 @@ constexpr std::string_view kNamespace = "urn:ietf:params:xml:ns:reginfo";
 // much larger is not ours to parse.
 constexpr std::size_t kMaxDocument = 1024 * 1024;
 
-void escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-}
-
 void attribute(std::string& out, std::string_view name, std::string_view value) {
   out.append(" ").append(name).append("=\"");
-  escaped(out, value);
+  xml::append_escaped(out, value);
   out += '"';
 }
 
 // --- parsing -----------------------------------------------------------------
 
-struct DocFree {
-  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-
-std::string_view as_view(const xmlChar* s) {
-  return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
-}
-
 bool is(const xmlNode* node, std::string_view local_name, std::string_view ns) {
-  if (node->type != XML_ELEMENT_NODE || as_view(node->name) != local_name) return false;
-  const std::string_view node_ns = node->ns != nullptr ? as_view(node->ns->href) : std::string_view{};
+  if (node->type != XML_ELEMENT_NODE || xml::as_view(node->name) != local_name) return false;
+  const std::string_view node_ns = node->ns != nullptr ? xml::as_view(node->ns->href) : std::string_view{};
   return node_ns == ns;
 }
 
 // The attribute without a namespace (reginfo's attributes are unqualified).
 std::optional<std::string> attr(const xmlNode* node, const char* name) {
   for (const xmlAttr* a = node->properties; a != nullptr; a = a->next) {
-    if (a->ns != nullptr || as_view(a->name) != name) continue;
+    if (a->ns != nullptr || xml::as_view(a->name) != name) continue;
     std::string value;
     for (const xmlNode* c = a->children; c != nullptr; c = c->next) {
       if (c->type != XML_TEXT_NODE) return std::nullopt;  // entity references: not ours
-      value += as_view(c->content);
+      value += xml::as_view(c->content);
     }
     return value;
   }
   return std::nullopt;
-}
-
-// Text content of an element made of text/CDATA only (no entity reference is
-// ever expanded: a document that needs one is refused).
-std::optional<std::string> text(const xmlNode* node) {
-  std::string value;
-  for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
-    switch (c->type) {
-      case XML_TEXT_NODE:
-      case XML_CDATA_SECTION_NODE: value += as_view(c->content); break;
-      case XML_COMMENT_NODE:
-      case XML_PI_NODE: break;
-      default: return std::nullopt;
-    }
-  }
-  return value;
 }
 
 std::string_view trim(std::string_view s) {
@@ -121,13 +84,13 @@ std::optional<RegInfoContact> parse_contact(const xmlNode* node, std::string_vie
   bool have_uri = false;
   for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
     if (is(child, "uri", ns)) {
-      auto u = text(child);
+      auto u = xml::text_content(child);
       if (!u) return std::nullopt;
       c.uri = std::string(trim(*u));
       have_uri = true;
     } else if (is(child, "unknown-param", ns)) {
       auto name = attr(child, "name");
-      auto value = text(child);
+      auto value = xml::text_content(child);
       if (!name || !value) return std::nullopt;
       if (*name == "+sip.instance") {
         c.instance = strip_instance(*value);
@@ -170,9 +133,9 @@ std::optional<RegInfo> parse_document(const xmlDoc* doc) {
   // entity bomb: refuse it outright.
   if (doc->intSubset != nullptr || doc->extSubset != nullptr) return std::nullopt;
   const xmlNode* root = xmlDocGetRootElement(doc);
-  if (root == nullptr || as_view(root->name) != "reginfo") return std::nullopt;
+  if (root == nullptr || xml::as_view(root->name) != "reginfo") return std::nullopt;
   // The reginfo namespace under any prefix; tolerate a document without one.
-  const std::string_view ns = root->ns != nullptr ? as_view(root->ns->href) : std::string_view{};
+  const std::string_view ns = root->ns != nullptr ? xml::as_view(root->ns->href) : std::string_view{};
   if (!ns.empty() && ns != kNamespace) return std::nullopt;
   RegInfo info;
   const auto version = attr(root, "version");
@@ -221,13 +184,13 @@ std::string to_xml(const RegInfo& info) {
       attribute(out, "event", c.event);
       if (c.expires) attribute(out, "expires", std::to_string(*c.expires));
       out += ">\n      <uri>";
-      escaped(out, c.uri);
+      xml::append_escaped(out, c.uri);
       out += "</uri>\n";
       // TS 24.229 §5.4.2.1.2 / RFC 5626: the instance ID and reg-id as
       // unknown-param elements, the instance as it appears in Contact.
       if (c.instance) {
         out += "      <unknown-param name=\"+sip.instance\">";
-        escaped(out, "\"<" + *c.instance + ">\"");
+        xml::append_escaped(out, "\"<" + *c.instance + ">\"");
         out += "</unknown-param>\n";
       }
       if (c.reg_id) {
@@ -241,18 +204,9 @@ std::string to_xml(const RegInfo& info) {
   return out;
 }
 
-std::optional<RegInfo> parse_reginfo(std::string_view xml) {
-  if (xml.empty() || xml.size() > kMaxDocument) return std::nullopt;
+std::optional<RegInfo> parse_reginfo(std::string_view text) {
   try {
-    static const bool initialised = [] {
-      xmlInitParser();
-      return true;
-    }();
-    (void)initialised;
-    // No XML_PARSE_NOENT (no entity substitution), no DTD loading, no network.
-    std::unique_ptr<xmlDoc, DocFree> doc(
-        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "reginfo.xml", nullptr,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    const auto doc = xml::read(text, kMaxDocument, "reginfo.xml");
     if (!doc) return std::nullopt;
     return parse_document(doc.get());
   } catch (...) {

@@ -1,8 +1,5 @@
 #include "ims/subscription.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include <boost/json.hpp>
 #include <charconv>
 #include <memory>
@@ -11,28 +8,17 @@
 #include <regex>
 #include <stdexcept>
 
+#include "ims/xml.h"
+
 namespace imsbox::ims {
 
 namespace {
 
 namespace json = boost::json;
 
-void escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-}
-
 void element(std::string& out, std::string_view name, std::string_view text) {
   out.append("<").append(name).append(">");
-  escaped(out, text);
+  xml::append_escaped(out, text);
   out.append("</").append(name).append(">");
 }
 
@@ -212,34 +198,18 @@ ServicePointTrigger spt_from_json(const json::value& v, std::size_t index) {
 
 constexpr std::size_t kMaxUserData = 1024 * 1024;
 
-struct DocFree {
-  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-
-std::string_view as_view(const xmlChar* s) {
-  return s == nullptr ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s));
-}
-
 bool named(const xmlNode* n, std::string_view name) {
-  return n->type == XML_ELEMENT_NODE && as_view(n->name) == name;
+  return n->type == XML_ELEMENT_NODE && xml::as_view(n->name) == name;
 }
 
 // Text of an element made of text and CDATA only; nothing for anything else.
 std::optional<std::string> node_text(const xmlNode* node) {
-  std::string value;
-  for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
-    switch (c->type) {
-      case XML_TEXT_NODE:
-      case XML_CDATA_SECTION_NODE: value += as_view(c->content); break;
-      case XML_COMMENT_NODE:
-      case XML_PI_NODE: break;
-      default: return std::nullopt;
-    }
-  }
-  const auto first = value.find_first_not_of(" \t\r\n");
+  auto value = xml::text_content(node);
+  if (!value) return std::nullopt;
+  const auto first = value->find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return std::string();
-  const auto last = value.find_last_not_of(" \t\r\n");
-  return value.substr(first, last - first + 1);
+  const auto last = value->find_last_not_of(" \t\r\n");
+  return value->substr(first, last - first + 1);
 }
 
 std::optional<int> node_int(const xmlNode* node) {
@@ -437,18 +407,9 @@ std::optional<ImsSubscription> parse_subscription_document(const xmlDoc* doc) {
 
 }  // namespace
 
-std::optional<ImsSubscription> parse_ims_subscription(std::string_view xml) {
-  if (xml.empty() || xml.size() > kMaxUserData) return std::nullopt;
+std::optional<ImsSubscription> parse_ims_subscription(std::string_view text) {
   try {
-    static const bool initialised = [] {
-      xmlInitParser();
-      return true;
-    }();
-    (void)initialised;
-    // No entity substitution, no DTD loading, no network.
-    std::unique_ptr<xmlDoc, DocFree> doc(
-        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "user-data.xml", nullptr,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    const auto doc = xml::read(text, kMaxUserData, "user-data.xml");
     if (!doc) return std::nullopt;
     return parse_subscription_document(doc.get());
   } catch (...) {
