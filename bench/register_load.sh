@@ -14,9 +14,9 @@ export IMSBOX_BUILD_DIR="$(cd "$BIN/.." && pwd)"
 source "$(dirname "$0")/../tests/integration/lib.sh"
 UES="${UES:-10}"             # sipp processes, one IMPI each (sipp takes one username per process)
 IMPUS="${IMPUS:-100}"        # public identities per IMPI, each its own implicit registration set
-REGS="${REGS:-20000}"
-RATE="${RATE:-2500}"
-CONTACTS="${CONTACTS:-100000}"
+REGS="${REGS:-3000}"
+RATE="${RATE:-150}"
+CONTACTS="${CONTACTS:-20000}"
 SCEN="$SOURCE_DIR/bench/sipp/register_aka_load.xml"
 DOMAIN=it.example.org
 K_TEXT=imsbox-test-K-01 OP_TEXT=imsbox-test-OP-1 AMF_TEXT=AM
@@ -25,7 +25,7 @@ hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
 BASE=$(free_port_base)
 write_config "$BASE"
-sed -i -e "s/^\[global\]/[global]\nlog_level = warning/" "$DATA_DIR/imsbox.conf"
+sed -i -e "s/^\[global\]/[global]\nlog_level = ${LOG_LEVEL:-warning}/" "$DATA_DIR/imsbox.conf"
 "$IMSBOX" up --data-dir "$DATA_DIR" >/dev/null
 for _ in $(seq 1 100); do
   grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
