@@ -15,8 +15,26 @@ std::int64_t unix_seconds(runtime::Clock::WallTime t) {
 }  // namespace
 
 void SqlRegistrationStore::save(const Registration& r, Time now, runtime::Clock::WallTime wall_now) {
-  const auto wall = unix_seconds(wall_now);
   store::Database::Transaction tx(db_);
+  save_rows(r, now, unix_seconds(wall_now));
+  tx.commit();
+}
+
+void SqlRegistrationStore::erase(const std::string& impu) {
+  store::Database::Transaction tx(db_);
+  erase_rows(impu);
+  tx.commit();
+}
+
+void SqlRegistrationStore::write(const std::vector<Registration>& saved, const std::vector<std::string>& erased,
+                                 Time now, runtime::Clock::WallTime wall_now) {
+  store::Database::Transaction tx(db_);
+  for (const auto& impu : erased) erase_rows(impu);
+  for (const auto& r : saved) save_rows(r, now, unix_seconds(wall_now));
+  tx.commit();
+}
+
+void SqlRegistrationStore::save_rows(const Registration& r, Time now, std::int64_t wall) {
   db_.cached("DELETE FROM scscf_binding WHERE impu = ?1")->bind(1, r.impu).run();
   db_.cached(
          "INSERT INTO scscf_registration (impu, impi, user_data, updated_at) VALUES (?1, ?2, ?3, ?4) "
@@ -47,14 +65,11 @@ void SqlRegistrationStore::save(const Registration& r, Time now, runtime::Clock:
     }
     stmt->bind(6, path).bind(7, b.call_id).bind(8, static_cast<std::int64_t>(b.cseq)).bind(9, wall + left).run();
   }
-  tx.commit();
 }
 
-void SqlRegistrationStore::erase(const std::string& impu) {
-  store::Database::Transaction tx(db_);
+void SqlRegistrationStore::erase_rows(const std::string& impu) {
   db_.cached("DELETE FROM scscf_binding WHERE impu = ?1")->bind(1, impu).run();
   db_.cached("DELETE FROM scscf_registration WHERE impu = ?1")->bind(1, impu).run();
-  tx.commit();
 }
 
 std::vector<Registration> SqlRegistrationStore::load(Time now, runtime::Clock::WallTime wall_now) {

@@ -25,6 +25,12 @@ class RegistrationStore {
   virtual ~RegistrationStore() = default;
   virtual void save(const Registration& r, Time now, runtime::Clock::WallTime wall_now) = 0;
   virtual void erase(const std::string& impu) = 0;
+  // Saves and erases registrations all at once (one transaction in the store).
+  virtual void write(const std::vector<Registration>& saved, const std::vector<std::string>& erased, Time now,
+                     runtime::Clock::WallTime wall_now) {
+    for (const auto& impu : erased) erase(impu);
+    for (const auto& r : saved) save(r, now, wall_now);
+  }
   // Registrations with at least one binding not yet expired (expired ones are dropped).
   virtual std::vector<Registration> load(Time now, runtime::Clock::WallTime wall_now) = 0;
 };
@@ -34,9 +40,13 @@ class SqlRegistrationStore final : public RegistrationStore {
   explicit SqlRegistrationStore(store::Database& db) : db_(db) {}
   void save(const Registration& r, Time now, runtime::Clock::WallTime wall_now) override;
   void erase(const std::string& impu) override;
+  void write(const std::vector<Registration>& saved, const std::vector<std::string>& erased, Time now,
+             runtime::Clock::WallTime wall_now) override;
   std::vector<Registration> load(Time now, runtime::Clock::WallTime wall_now) override;
 
  private:
+  void save_rows(const Registration& r, Time now, std::int64_t wall);
+  void erase_rows(const std::string& impu);
   store::Database& db_;
 };
 

@@ -94,6 +94,7 @@ void Scscf::start() {
 
 void Scscf::stop() {
   ctx_.log.info("Scscf stopping");
+  if (service_) service_->flush_store();  // the registration changes of the last moments
   alive_.reset();
   if (proxy_) proxy_->stop();
   if (diameter_) diameter_->stop();

@@ -502,23 +502,33 @@ std::size_t ScscfService::restore() {
 
 void ScscfService::persist(const std::string& key) {
   if (!store_) return;
-  try {
-    if (const auto* r = registrar_.find(key)) {
-      store_->save(*r, clock_.now(), clock_.wall_now());
-    } else {
-      store_->erase(key);
-    }
-  } catch (const std::exception& e) {
-    log_.error("storing the registration of " + key + " failed: " + e.what());
+  unsaved_.insert(key);
+  if (!timers_) return flush_store();
+  if (store_timer_ == 0) {
+    store_timer_ = timers_->schedule_after(kStoreDelay, [this] {
+      store_timer_ = 0;
+      flush_store();
+    });
   }
 }
 
-void ScscfService::forget(const std::string& impu) {
-  if (!store_) return;
+void ScscfService::flush_store() {
+  if (!store_ || unsaved_.empty()) return;
+  const auto keys = std::move(unsaved_);
+  unsaved_.clear();
+  std::vector<Registration> saved;
+  std::vector<std::string> erased;
+  for (const auto& key : keys) {
+    if (const auto* r = registrar_.find(key); r && r->impu == key) {
+      saved.push_back(*r);
+    } else {
+      erased.push_back(key);
+    }
+  }
   try {
-    store_->erase(impu);
+    store_->write(saved, erased, clock_.now(), clock_.wall_now());
   } catch (const std::exception& e) {
-    log_.error("removing the registration of " + impu + " from the store failed: " + e.what());
+    log_.error("storing " + std::to_string(keys.size()) + " registration change(s) failed: " + e.what());
   }
 }
 

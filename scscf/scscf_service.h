@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -93,9 +94,16 @@ class ScscfService final : public sip::proxy::ProxyService {
   // whose iFCs match this REGISTER (`request`: null for an expiry or an RTR).
   void third_party_register(const Registration& r, ims::RegistrationType type, const sip::Message* request,
                             std::uint32_t expires);
-  // Writes the registration with that key to the store (or erases it when gone).
+  // Writes the registration with that key to the store (or erases it when
+  // gone from the registrar): within kStoreDelay, together with the other
+  // changes of that time, in one transaction. The store is shared with the
+  // HSS, which writes at every registration too: fewer, larger transactions
+  // keep the two from waiting for each other's lock.
   void persist(const std::string& key);
-  void forget(const std::string& impu);
+  void forget(const std::string& impu) { persist(impu); }
+  // Writes what persist() collected now (also when the service ends).
+  void flush_store();
+  static constexpr std::chrono::milliseconds kStoreDelay{100};
   // Adds a subscription and returns its id; sends nothing.
   std::string add_subscription(RegSubscription s);
   RegSubscription* find_subscription(const std::string& call_id, const std::string& local_tag);
@@ -119,6 +127,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   runtime::TimerQueue* timers_ = nullptr;
   sip::proxy::RequestOriginator* originator_ = nullptr;
   runtime::TimerQueue::TimerId expiry_timer_ = 0;
+  std::set<std::string> unsaved_;  // registration keys persist() collected
+  runtime::TimerQueue::TimerId store_timer_ = 0;
   std::map<std::string, RegSubscription> subscriptions_;  // by call_id + ";" + local_tag
   // Callbacks (Cx answers, NOTIFY results) hold a weak_ptr to this.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

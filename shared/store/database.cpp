@@ -1,5 +1,7 @@
 #include "store/database.h"
 
+#include <thread>
+
 #include <sqlite3.h>
 
 #include "store/migrations.h"
@@ -103,6 +105,35 @@ std::vector<std::uint8_t> Statement::blob(int column) const {
 
 // ---- Database ----
 
+// SQLite's own busy timeout sleeps 1, 2, 5, 10 ... up to 100 ms between tries.
+// The nodes of a box write the one store from several processes (the HSS and
+// the S-CSCF at every registration), each holding the write lock for well
+// under a millisecond: sleeping tens of milliseconds per collision blocked an
+// event loop for that long and made registrations under load fail. This
+// handler tries again after yielding, then after short sleeps, until the
+// timeout.
+struct detail::BusyWait {
+  std::chrono::milliseconds timeout;
+  std::chrono::steady_clock::time_point started;
+};
+
+namespace {
+
+int on_busy(void* context, int tries) {
+  auto& wait = *static_cast<detail::BusyWait*>(context);
+  const auto now = std::chrono::steady_clock::now();
+  if (tries == 0) wait.started = now;
+  if (now - wait.started >= wait.timeout) return 0;  // give up: SQLITE_BUSY
+  if (tries < 16) {
+    std::this_thread::yield();
+  } else {
+    std::this_thread::sleep_for(std::chrono::microseconds(tries < 200 ? 100 : 1000));
+  }
+  return 1;
+}
+
+}  // namespace
+
 Database Database::open(const std::filesystem::path& path, std::string owner,
                         std::chrono::milliseconds busy_timeout, std::span<const Migration> schema) {
   sqlite3* raw = nullptr;
@@ -111,7 +142,8 @@ Database Database::open(const std::filesystem::path& path, std::string owner,
   Database db(raw, std::move(owner));
   if (rc != SQLITE_OK) fail(raw, "cannot open store " + path.string());
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
+  db.busy_ = std::make_unique<detail::BusyWait>(detail::BusyWait{busy_timeout, {}});
+  sqlite3_busy_handler(raw, on_busy, db.busy_.get());
   db.exec_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   migrate(db, schema);
   if (*db.owner_ != kAdmin) db.restrict_writes_to_owner();
@@ -126,7 +158,7 @@ Database::Database(sqlite3* db, std::string owner)
     : db_(db), owner_(std::make_unique<const std::string>(std::move(owner))) {}
 
 Database::Database(Database&& other) noexcept
-    : db_(other.db_), owner_(std::move(other.owner_)), cache_(std::move(other.cache_)) {
+    : db_(other.db_), owner_(std::move(other.owner_)), busy_(std::move(other.busy_)), cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
 }
 

@@ -28,6 +28,10 @@ struct sqlite3_stmt;
 
 namespace imsbox::store {
 
+namespace detail {
+struct BusyWait;  // database.cpp
+}
+
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -137,6 +141,9 @@ class Database {
   sqlite3* db_;
   // On the heap: the authorizer keeps its address across moves.
   std::unique_ptr<const std::string> owner_;
+  // The busy handler's: how long to wait for another process's write lock,
+  // and since when this wait runs. On the heap for the same reason.
+  std::unique_ptr<detail::BusyWait> busy_;
   std::map<std::string, std::unique_ptr<CachedStatement::Entry>, std::less<>> cache_;
 };
 

@@ -779,6 +779,7 @@ TEST_F(ScscfServiceTest, RegistrationsSurviveARestartInTheStore) {
   r.contact = "<sip:alice@127.0.0.1:5070>;+sip.instance=\"<urn:uuid:1>\";reg-id=1";
   ASSERT_EQ(register_aka(r)->status(), 200);
   clock_.advance(100s);
+  timers_->fire_due();  // the store is written within ScscfService::kStoreDelay
   // a new S-CSCF process: a new service on the same store (a new monotonic epoch does not matter)
   make_service();
   service_->set_store(&store);
@@ -802,16 +803,56 @@ TEST_F(ScscfServiceTest, RegistrationsSurviveARestartInTheStore) {
   EXPECT_EQ(service_->restore(), 0u);
 }
 
+// Counts what reaches the store, and how.
+struct CountingStore : RegistrationStore {
+  void save(const Registration&, Time, runtime::Clock::WallTime) override { ADD_FAILURE() << "save one by one"; }
+  void erase(const std::string&) override { ADD_FAILURE() << "erase one by one"; }
+  std::vector<Registration> load(Time, runtime::Clock::WallTime) override { return {}; }
+  void write(const std::vector<Registration>& saved, const std::vector<std::string>& erased, Time,
+             runtime::Clock::WallTime) override {
+    writes.push_back({saved.size(), erased.size()});
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> writes;  // (saved, erased) per transaction
+};
+
+TEST_F(ScscfServiceTest, ChangesReachTheStoreTogetherAfterAMoment) {
+  CountingStore store;
+  service_->set_store(&store);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  Reg bob;
+  bob.user = "bob";
+  bob.call_id = "call-b@ue";
+  bob.contact = "<sip:bob@127.0.0.1:5071>";
+  ASSERT_EQ(register_aka(bob)->status(), 200);
+  EXPECT_TRUE(store.writes.empty());  // not at once: the HSS writes the same store at every registration
+  clock_.advance(ScscfService::kStoreDelay);
+  timers_->fire_due();
+  EXPECT_EQ(store.writes, (std::vector<std::pair<std::size_t, std::size_t>>{{2, 0}}));
+  Reg bye;
+  bye.call_id = "call-2@ue";
+  bye.expires = "0";
+  ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  clock_.advance(ScscfService::kStoreDelay);
+  timers_->fire_due();
+  ASSERT_EQ(store.writes.size(), 2u);
+  EXPECT_EQ(store.writes[1], (std::pair<std::size_t, std::size_t>{0, 1}));
+}
+
 TEST_F(ScscfServiceTest, DeregistrationLeavesNothingInTheStore) {
   testing::TempDir dir;
   auto db = store::Database::open(dir / "box.db", "scscf");
   SqlRegistrationStore store(db);
   service_->set_store(&store);
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  clock_.advance(ScscfService::kStoreDelay);
+  timers_->fire_due();
+  EXPECT_EQ(store.load(clock_.now(), clock_.wall_now()).size(), 1u);
   Reg bye;
   bye.call_id = "call-2@ue";
   bye.expires = "0";
   ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  clock_.advance(ScscfService::kStoreDelay);
+  timers_->fire_due();
   EXPECT_TRUE(store.load(clock_.now(), clock_.wall_now()).empty());
 }
 

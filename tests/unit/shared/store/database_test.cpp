@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "store/migrations.h"
 #include "unit/test_dir.h"
 
@@ -64,6 +67,28 @@ TEST(Database, WritersWaitForEachOtherWithinTheBusyTimeout) {
   tx.commit();
   Database::Transaction tx2(b);
   tx2.commit();
+}
+
+TEST(Database, AWriterGetsTheLockOnceTheOtherLetsGo) {
+  TempDir dir;
+  auto a = Database::open(dir / "s.db", "admin", 5000ms, kNotes);
+  auto b = Database::open(dir / "s.db", "admin", 5000ms, kNotes);
+  std::optional<Database::Transaction> held;
+  held.emplace(a);
+  a.prepare("INSERT INTO admin_note (text) VALUES ('a')").run();
+  std::thread other([&] {
+    std::this_thread::sleep_for(30ms);
+    held->commit();
+  });
+  {
+    Database::Transaction tx(b);  // waits in the busy handler until a commits
+    b.prepare("INSERT INTO admin_note (text) VALUES ('b')").run();
+    tx.commit();
+  }
+  other.join();
+  auto st = b.prepare("SELECT count(*) FROM admin_note");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.integer(0), 2);
 }
 
 }  // namespace
