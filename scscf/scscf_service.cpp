@@ -34,19 +34,6 @@ std::string result_text(const diameter::Result& r) {
   return (r.experimental ? "experimental result " : "result ") + std::to_string(r.code);
 }
 
-// A public identity as the registrar keys it: the URI without parameters.
-std::optional<std::string> normalized_identity(std::string_view uri) {
-  const auto parsed = sip::parse_uri(uri);
-  if (!parsed.uri) return std::nullopt;
-  const auto& u = *parsed.uri;
-  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
-  std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
-  if (!u.user.empty()) out += std::string(u.user) + "@";
-  out += std::string(u.host);
-  if (u.port) out += ":" + std::to_string(*u.port);
-  return out;
-}
-
 std::string service_route(std::string_view own_uri) {
   std::string uri(own_uri);
   const auto colon = uri.find(':');
@@ -78,7 +65,7 @@ bool may_subscribe(const sip::Message& request, const Registration& reg) {
   }
   if (who.empty()) who.emplace_back(request.from().uri);
   for (const auto& w : who) {
-    const auto identity = normalized_identity(w);
+    const auto identity = ims::public_identity(w);
     if (identity && std::find(reg.identities.begin(), reg.identities.end(), *identity) != reg.identities.end()) {
       return true;
     }
@@ -366,7 +353,7 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
       service_.notify(id, expires == 0, "timeout");
       return verdict;
     }
-    const auto identity = normalized_identity(request.request_uri());
+    const auto identity = ims::public_identity(request.request_uri());
     const auto* reg = identity ? service_.registrar().find(*identity) : nullptr;
     if (!reg) return answer(403, "Forbidden", "not a registered identity");
     if (!may_subscribe(request, *reg)) {
@@ -388,7 +375,7 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
       if (!list) continue;
       for (const auto v : list.value) s.route_set.emplace_back(v);
     }
-    const auto from = normalized_identity(request.from().uri);
+    const auto from = ims::public_identity(request.from().uri);
     s.by_user = from && std::find(reg->identities.begin(), reg->identities.end(), *from) != reg->identities.end();
     const auto* pai = request.find(sip::HeaderId::p_asserted_identity);
     s.subscriber = pai ? std::string(pai->value) : std::string(request.from().uri);

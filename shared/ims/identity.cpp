@@ -9,19 +9,6 @@ namespace imsbox::ims {
 
 namespace {
 
-// The URI of To with its own parameters dropped (not the header's).
-std::optional<std::string> public_identity(std::string_view to_uri) {
-  const auto parsed = sip::parse_uri(to_uri);
-  if (!parsed.uri) return std::nullopt;
-  const auto& u = *parsed.uri;
-  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
-  std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
-  if (!u.user.empty()) out += std::string(u.user) + "@";
-  out += std::string(u.host);
-  if (u.port) out += ":" + std::to_string(*u.port);
-  return out;
-}
-
 std::optional<std::string> digest_username(const sip::Message& request, std::string_view home_domain) {
   std::optional<std::string> only;
   int digests = 0;
@@ -42,6 +29,18 @@ std::optional<std::string> digest_username(const sip::Message& request, std::str
 }
 
 }  // namespace
+
+std::optional<std::string> public_identity(std::string_view uri) {
+  const auto parsed = sip::parse_uri(uri);
+  if (!parsed.uri) return std::nullopt;
+  const auto& u = *parsed.uri;
+  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
+  std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
+  if (!u.user.empty()) out += std::string(u.user) + "@";
+  out += std::string(u.host);
+  if (u.port) out += ":" + std::to_string(*u.port);
+  return out;
+}
 
 std::optional<std::string> register_impu(const sip::Message& request) {
   if (!request.find(sip::HeaderId::to)) return std::nullopt;

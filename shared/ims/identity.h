@@ -8,6 +8,11 @@
 
 namespace imsbox::ims {
 
+// A public identity as the CSCFs key it: the URI without its parameters and
+// headers ("sip:alice@ims.example", "tel:+15550100"); nothing when `uri` is
+// not a sip:, sips: or tel: URI.
+std::optional<std::string> public_identity(std::string_view uri);
+
 // The public identity being registered: the URI of To, without parameters
 // ("sip:alice@ims.example", "tel:+15550100"); nothing when To has no sip:,
 // sips: or tel: URI.

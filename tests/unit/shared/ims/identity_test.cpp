@@ -20,6 +20,13 @@ sip::Message register_(const std::string& to, const std::string& extra = "") {
   return std::move(*r.message);
 }
 
+TEST(Identity, PublicIdentityDropsParametersAndHeaders) {
+  EXPECT_EQ(public_identity("sip:alice@ims.test;user=phone?subject=x"), "sip:alice@ims.test");
+  EXPECT_EQ(public_identity("sips:alice@ims.test:5061;transport=tls"), "sips:alice@ims.test:5061");
+  EXPECT_EQ(public_identity("tel:+15550100;phone-context=ims.test"), "tel:+15550100");
+  EXPECT_EQ(public_identity("mailto:alice@ims.test"), std::nullopt);
+}
+
 TEST(Identity, ImpuIsTheToUriWithoutParameters) {
   EXPECT_EQ(register_impu(register_("<sip:alice@ims.test;user=phone>")), "sip:alice@ims.test");
   EXPECT_EQ(register_impu(register_("\"Alice\" <sips:alice@ims.test:5061>")), "sips:alice@ims.test:5061");
