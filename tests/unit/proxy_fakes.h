@@ -2,6 +2,7 @@
 // Test doubles for the services on the proxy core (the CSCFs): a parsed
 // message, and a ProxyTsxHelper that records what the service did.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 #include <string_view>
@@ -12,6 +13,14 @@
 #include "sip/response.h"
 
 namespace imsbox::test {
+
+// A log file of this test's own: ctest runs tests in parallel processes, so a
+// fixed name would be written by two tests at once.
+inline std::string test_log_path(std::string_view stem) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return ::testing::TempDir() + "/" + std::string(stem) + "-" + (info ? info->name() : "none") + "-" +
+         std::to_string(::getpid()) + ".log";
+}
 
 // The message `text` is; a test failure when it is not well formed.
 inline sip::Message parse(const std::string& text) {

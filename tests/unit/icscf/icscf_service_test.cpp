@@ -79,7 +79,7 @@ diameter::LocationInfoAnswer lia(Result r, std::string name = {}) {
 
 class IcscfServiceTest : public ::testing::Test {
  protected:
-  IcscfServiceTest() : log_path_(::testing::TempDir() + "/icscf_service_test.log") {
+  IcscfServiceTest() : log_path_(test::test_log_path("icscf_service_test")) {
     std::remove(log_path_.c_str());
     log_ = std::make_unique<runtime::Logger>("icscf", runtime::LogLevel::debug, log_path_, clock_);
     service_ = std::make_unique<IcscfService>(

@@ -104,7 +104,7 @@ sip::Message response_to(FakeHelper& h, std::string_view status_line, std::strin
 
 class PcscfServiceTest : public ::testing::Test {
  protected:
-  PcscfServiceTest() : log_path_(::testing::TempDir() + "/pcscf_service_test.log"), timers_(clock_) {
+  PcscfServiceTest() : log_path_(test::test_log_path("pcscf_service_test")), timers_(clock_) {
     std::remove(log_path_.c_str());
     log_ = std::make_unique<runtime::Logger>("pcscf", runtime::LogLevel::info, log_path_, clock_);
     PcscfOptions o;

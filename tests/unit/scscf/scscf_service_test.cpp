@@ -168,7 +168,7 @@ std::string authorization(const std::string& challenge, const std::string& user,
 class ScscfServiceTest : public ::testing::Test {
  protected:
   ~ScscfServiceTest() override { g_user_data.clear(); }
-  ScscfServiceTest() : log_path_(::testing::TempDir() + "/scscf_service_test.log") {
+  ScscfServiceTest() : log_path_(test::test_log_path("scscf_service_test")) {
     std::remove(log_path_.c_str());
     log_ = std::make_unique<runtime::Logger>("scscf", runtime::LogLevel::debug, log_path_, clock_);
     make_service();
