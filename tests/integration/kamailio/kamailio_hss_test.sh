@@ -119,6 +119,7 @@ mark() {
   SAR0=$(count "$HSS_LOG" "diameter: SAR from scscf.$DOMAIN ")
 }
 # expect_cx WHAT UAR LIR MAR SAR: exactly these many requests reached the HSS since mark
+# (MAR "N+": at least N)
 expect_cx() {
   local what=$1 want="UAR $2 LIR $3 MAR $4 SAR $5" got
   for _ in $(seq 1 20); do
@@ -127,6 +128,16 @@ expect_cx() {
     got="$got MAR $(($(count "$HSS_LOG" "diameter: MAR from scscf.$DOMAIN ") - MAR0))"
     got="$got SAR $(($(count "$HSS_LOG" "diameter: SAR from scscf.$DOMAIN ") - SAR0))"
     [ "$got" = "$want" ] && return 0
+    # MAR given as "1+": at least one. sipp resends a REGISTER that waited
+    # 500 ms for its answer (a loaded CI machine), and Kamailio's S-CSCF
+    # challenges each copy afresh (MAR, new nonce); the UE then answers the
+    # newer challenge and registers all the same.
+    if [[ "$4" == *+ ]]; then
+      local mars=${got#*MAR } rest
+      mars=${mars%% *}
+      rest="UAR $2 LIR $3 SAR $5"
+      [ "$mars" -ge "${4%+}" ] && [ "${got/ MAR $mars/}" = "$rest" ] && return 0
+    fi
     sleep 0.1
   done
   fail "$what: the HSS received $got, expected $want; SIP of the last sipp run ($LAST_RUN):
@@ -225,7 +236,7 @@ ue_register scscf_register "$SCSCF_PORT" alice alice-secret 3GPP-Digest 600
 expect_log "$CHALLENGE" "registration at the S-CSCF"
 expect_log "^final: SIP/2.0 200 OK \| Contact: *<sip:alice@127.0.0.1:$UE_PORT>;expires=[1-9][0-9]* \| $PAU_ALICE" \
   "registration at the S-CSCF"
-expect_cx "registration at the S-CSCF" 0 0 1 1
+expect_cx "registration at the S-CSCF" 0 0 1+ 1
 [ "$(registrations alice)" = "sip:alice@$DOMAIN|1|$SCSCF_URI|scscf.$DOMAIN
 tel:+15550001|1|$SCSCF_URI|scscf.$DOMAIN" ] || fail "alice's registration in the store: $(registrations alice)"
 [ "$(count "$KDIR/scscf.log" "SAA for sip:alice@$DOMAIN: saa_return_code 1")" = 1 ] || fail "no successful SAA at the S-CSCF"
