@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sip/parser.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::icscf {
 namespace {
@@ -16,11 +17,7 @@ using diameter::UserAuthorizationType;
 
 const std::vector<std::string> kScscfs = {"sip:scscf.ims.test:6060", "sip:scscf2.ims.test:6060"};
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
 
 sip::Message register_request(std::string_view to = "<sip:alice@ims.test>", std::string_view extra = "") {
   return parse("REGISTER sip:ims.test SIP/2.0\r\n"

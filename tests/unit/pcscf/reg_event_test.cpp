@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sip/parser.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
 namespace {
@@ -11,11 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 using sip::HeaderId;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
 
 std::string value(const sip::Message& m, HeaderId id) {
   const auto* h = m.find(id);

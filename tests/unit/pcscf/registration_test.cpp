@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sip/parser.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
 namespace {
@@ -11,11 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 using sip::HeaderId;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason << "\n" << text;
-  return std::move(*r.message);
-}
+using test::parse;
 
 sip::Message register_msg(std::string_view extra, std::string_view to = "<sip:alice@ims.test>") {
   return parse(std::string("REGISTER sip:ims.test SIP/2.0\r\n"

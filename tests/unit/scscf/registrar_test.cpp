@@ -4,17 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "sip/parser.h"
+#include "unit/proxy_fakes.h"
 
 namespace imsbox::scscf {
 namespace {
 
 using namespace std::chrono_literals;
 
-sip::Message parse(const std::string& text) {
-  auto r = sip::parse_message(text);
-  EXPECT_TRUE(r.well_formed()) << r.reason;
-  return std::move(*r.message);
-}
+using test::parse;
 
 RegisterRequest request(const std::string& contacts, const std::string& expires = "600", int cseq = 1,
                         const std::string& call_id = "c1") {
