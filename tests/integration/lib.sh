@@ -16,10 +16,11 @@ mkdir -p "$HOME"
 
 cleanup() {
   local rc=$?
+  set +e  # every step below runs whatever the one before did (errexit would end the trap early)
   # background peers (sipp, test proxies) started by the test
   local jobs_left
   jobs_left=$(jobs -p)
-  [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null
+  [ -n "$jobs_left" ] && kill $jobs_left 2>/dev/null  # jobs already done make kill fail
   "$IMSBOX" down --data-dir "$DATA_DIR" >/dev/null 2>&1 || true
   pkill -KILL -f -- "--data-dir $DATA_DIR" 2>/dev/null || true
   if [ $rc -ne 0 ] && [ -d "$DATA_DIR/log" ]; then
