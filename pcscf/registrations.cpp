@@ -253,9 +253,7 @@ std::optional<Time> RegistrationCache::next_expiry() const {
 }
 
 std::size_t RegistrationCache::bindings() const {
-  std::size_t n = 0;
-  for (const auto& [impu, reg] : registrations_) n += reg.bindings.size();
-  return n;
+  return expiries_.size();  // one entry per binding (index())
 }
 
 }  // namespace imsbox::pcscf

@@ -240,32 +240,31 @@ std::optional<Registration> Registrar::remove(std::string_view identity) {
 
 std::vector<Registration> Registrar::expire(Time now, std::vector<std::string>* changed) {
   std::vector<Registration> gone;
-  for (auto it = registrations_.begin(); it != registrations_.end();) {
-    auto& b = it->second.bindings;
-    const bool all = std::all_of(b.begin(), b.end(), [now](const Binding& x) { return x.expires_at <= now; });
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    const auto it = registrations_.find(expiries_.begin()->second);
+    if (it == registrations_.end()) {  // cannot happen: index() and unindex() go with the map
+      expiries_.erase(expiries_.begin());
+      continue;
+    }
+    auto& r = it->second;
+    unindex(r);
+    auto& b = r.bindings;
     // A registration that is gone keeps its last contacts: the final NOTIFY lists them.
-    if (!all && std::erase_if(b, [now](const Binding& x) { return x.expires_at <= now; }) > 0 && changed) {
-      changed->push_back(it->first);
+    if (std::all_of(b.begin(), b.end(), [now](const Binding& x) { return x.expires_at <= now; })) {
+      gone.push_back(std::move(r));
+      registrations_.erase(it);
+      continue;
     }
-    if (all) {
-      gone.push_back(std::move(it->second));
-      it = registrations_.erase(it);
-      unindex(gone.back());
-    } else {
-      ++it;
-    }
+    std::erase_if(b, [now](const Binding& x) { return x.expires_at <= now; });
+    if (changed) changed->push_back(r.impu);
+    index(r);
   }
   return gone;
 }
 
 std::optional<Time> Registrar::next_expiry() const {
-  std::optional<Time> out;
-  for (const auto& [k, r] : registrations_) {
-    for (const auto& b : r.bindings) {
-      if (!out || b.expires_at < *out) out = b.expires_at;
-    }
-  }
-  return out;
+  if (expiries_.empty()) return std::nullopt;
+  return expiries_.begin()->first;
 }
 
 std::size_t Registrar::update_profile(const std::string& impi, const ims::ImsSubscription& profile) {
@@ -289,9 +288,21 @@ std::vector<std::string> Registrar::keys_of_impi(const std::string& impi) const 
   return out;
 }
 
+namespace {
+
+std::optional<Time> earliest_expiry(const Registration& r) {
+  const auto b = std::min_element(r.bindings.begin(), r.bindings.end(),
+                                  [](const Binding& x, const Binding& y) { return x.expires_at < y.expires_at; });
+  if (b == r.bindings.end()) return std::nullopt;
+  return b->expires_at;
+}
+
+}  // namespace
+
 void Registrar::index(const Registration& r) {
   by_identity_[r.impu] = r.impu;
   for (const auto& i : r.identities) by_identity_[i] = r.impu;
+  if (const auto at = earliest_expiry(r)) expiries_.emplace(*at, r.impu);
 }
 
 void Registrar::unindex(const Registration& r) {
@@ -301,6 +312,7 @@ void Registrar::unindex(const Registration& r) {
   }
   const auto it = by_identity_.find(r.impu);
   if (it != by_identity_.end() && it->second == r.impu) by_identity_.erase(it);
+  if (const auto at = earliest_expiry(r)) expiries_.erase({*at, r.impu});
 }
 
 }  // namespace imsbox::scscf

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,11 +110,14 @@ class Registrar {
   std::size_t size() const { return registrations_.size(); }
 
  private:
+  // index()/unindex() file a registration under its identities and its
+  // earliest expiry; its bindings must not change in between.
   void index(const Registration& r);
   void unindex(const Registration& r);
 
   std::map<std::string, Registration, std::less<>> registrations_;  // by registered IMPU
   std::map<std::string, std::string, std::less<>> by_identity_;     // every identity -> key
+  std::set<std::pair<Time, std::string>> expiries_;  // each registration's earliest binding expiry, with its key
 };
 
 // The implicit set of `impu` in a User-Data: impu first, then every other

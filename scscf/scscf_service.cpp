@@ -527,10 +527,12 @@ std::string ScscfService::new_tag() {
 
 void ScscfService::rearm_expiry() {
   if (!timers_) return;
+  const auto next = registrar_.next_expiry();
+  if (expiry_timer_ != 0 && next == expiry_armed_for_) return;  // most changes leave the earliest expiry alone
   if (expiry_timer_ != 0) timers_->cancel(expiry_timer_);
   expiry_timer_ = 0;
-  const auto next = registrar_.next_expiry();
   if (!next) return;
+  expiry_armed_for_ = *next;
   const auto delay = std::max(std::chrono::microseconds(0),
                               std::chrono::duration_cast<std::chrono::microseconds>(*next - clock_.now()));
   expiry_timer_ = timers_->schedule_after(delay, [this] {

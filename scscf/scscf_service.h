@@ -127,6 +127,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   runtime::TimerQueue* timers_ = nullptr;
   sip::proxy::RequestOriginator* originator_ = nullptr;
   runtime::TimerQueue::TimerId expiry_timer_ = 0;
+  Time expiry_armed_for_{};  // the registrar's next expiry when expiry_timer_ was set
   std::set<std::string> unsaved_;  // registration keys persist() collected
   runtime::TimerQueue::TimerId store_timer_ = 0;
   std::map<std::string, RegSubscription> subscriptions_;  // by call_id + ";" + local_tag

@@ -113,6 +113,37 @@ TEST(Registrar, ExpireDropsBindingsAndRegistrations) {
   EXPECT_FALSE(reg.next_expiry());
 }
 
+// next_expiry() and expire() follow every change of every registration:
+// refreshes, removals and partly expired contact sets.
+TEST(Registrar, NextExpiryFollowsEveryRegistration) {
+  Registrar reg;
+  Time now{};
+  reg.apply("sip:a@ims.test", "a@ims.test", request("<sip:a@h>;expires=300, <sip:a2@h>;expires=900"), std::nullopt, now);
+  reg.apply("sip:b@ims.test", "b@ims.test", request("<sip:b@h>", "200"), std::nullopt, now);
+  reg.apply("sip:c@ims.test", "c@ims.test", request("<sip:c@h>", "400"), std::nullopt, now);
+  EXPECT_EQ(reg.next_expiry(), now + 200s);
+  reg.apply("sip:b@ims.test", "b@ims.test", request("<sip:b@h>", "1000", 2), std::nullopt, now);  // refreshed
+  EXPECT_EQ(reg.next_expiry(), now + 300s);
+  reg.remove("sip:c@ims.test");
+  EXPECT_EQ(reg.next_expiry(), now + 300s);
+
+  std::vector<std::string> changed;
+  EXPECT_TRUE(reg.expire(now + 300s, &changed).empty());  // a loses one contact of two
+  EXPECT_EQ(changed, std::vector<std::string>{"sip:a@ims.test"});
+  EXPECT_EQ(reg.find("sip:a@ims.test")->bindings.size(), 1u);
+  EXPECT_EQ(reg.next_expiry(), now + 900s);
+  EXPECT_EQ(reg.update_profile("a@ims.test", profile()), 1u);  // re-filed, expiry kept
+  EXPECT_EQ(reg.next_expiry(), now + 900s);
+
+  changed.clear();
+  const auto gone = reg.expire(now + 1000s, &changed);
+  ASSERT_EQ(gone.size(), 2u);
+  EXPECT_TRUE(changed.empty());
+  EXPECT_EQ(gone[0].bindings.size(), 1u);  // a gone registration keeps its last contacts (final NOTIFY)
+  EXPECT_EQ(reg.size(), 0u);
+  EXPECT_FALSE(reg.next_expiry());
+}
+
 TEST(Registrar, RemoveByAnyIdentityAndProfileUpdate) {
   Registrar reg;
   Time now{};
