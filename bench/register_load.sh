@@ -6,17 +6,18 @@
 # (first REGISTER to the 200 OK), and the memory per registered contact once
 # CONTACTS contacts are bound (RSS growth of the P-CSCF and S-CSCF, which
 # keep them). UES sipp processes, one IMPI each with IMPUS public identities
-# (sipp takes one username per process). Bounded: REGS registrations at RATE/s, then the rest up to
-# CONTACTS as fast as they go; sipp gives up on a stuck one after 10 s.
+# (sipp takes one username per process); by default one contact per IMPU, as
+# phones have. Bounded: REGS registrations at RATE/s, then the rest up to
+# CONTACTS at the same rate; sipp gives up on a stuck one after 10 s.
 set -euo pipefail
 BIN="${BIN:?set BIN to the bin directory of a build}"
 export IMSBOX_BUILD_DIR="$(cd "$BIN/.." && pwd)"
 source "$(dirname "$0")/../tests/integration/lib.sh"
 UES="${UES:-10}"             # sipp processes, one IMPI each (sipp takes one username per process)
-IMPUS="${IMPUS:-100}"        # public identities per IMPI, each its own implicit registration set
+CONTACTS="${CONTACTS:-100000}"
+IMPUS="${IMPUS:-$(((CONTACTS + UES - 1) / UES))}"  # public identities per IMPI, each its own implicit registration set
 REGS="${REGS:-3000}"
-RATE="${RATE:-150}"
-CONTACTS="${CONTACTS:-20000}"
+RATE="${RATE:-300}"
 SCEN="$SOURCE_DIR/bench/sipp/register_aka_load.xml"
 DOMAIN=it.example.org
 K_TEXT=imsbox-test-K-01 OP_TEXT=imsbox-test-OP-1 AMF_TEXT=AM
@@ -39,12 +40,14 @@ API="http://127.0.0.1:$((BASE + 8))/v1"
   first=1
   for u in $(seq 1 "$UES"); do
     impus=""
-    for i in $(seq 1 "$IMPUS"); do impus+="${impus:+, }\\\"sip:ue$u-$i@$DOMAIN\\\""; done
+    for i in $(seq 1 "$IMPUS"); do impus+="${impus:+, }\"sip:ue$u-$i@$DOMAIN\""; done
     [ $first = 1 ] || echo next
     first=0
     printf 'url = "%s/subscribers"\nheader = "Authorization: Bearer %s"\noutput = "/dev/null"\n' "$API" "$API_TOKEN"
-    printf 'data = "{\\"impi\\": \\"ue%d@%s\\", \\"impus\\": [%s], \\"k\\": \\"%s\\", \\"op\\": \\"%s\\", \\"amf\\": \\"%s\\"}"\n' \
-      "$u" "$DOMAIN" "$impus" "$(hex "$K_TEXT")" "$(hex "$OP_TEXT")" "$(hex "$AMF_TEXT")"
+    # the body from a file: thousands of IMPUs make a line longer than curl takes in a config
+    printf '{"impi": "ue%d@%s", "impus": [%s], "k": "%s", "op": "%s", "amf": "%s"}' \
+      "$u" "$DOMAIN" "$impus" "$(hex "$K_TEXT")" "$(hex "$OP_TEXT")" "$(hex "$AMF_TEXT")" > "$DATA_DIR/ue$u.json"
+    printf 'data = "@%s"\n' "$DATA_DIR/ue$u.json"
     echo SEQUENTIAL > "$DATA_DIR/ue$u.csv"
     for i in $(seq 1 "$IMPUS"); do
       printf 'next\nurl = "%s/public-identities/sip%%3Aue%d-%d%%40%s"\nrequest = "PUT"\n' "$API" "$u" "$i" "$DOMAIN"

@@ -8,16 +8,6 @@
 
 namespace imsbox::pcscf {
 
-namespace {
-
-// "<uri;lr>" for a SIP URI given with or without ;lr (and without <>).
-std::string loose_route(std::string uri) {
-  if (uri.size() > 2 && uri.front() == '<' && uri.back() == '>') uri = uri.substr(1, uri.size() - 2);
-  if (uri.find(";lr") == std::string::npos) uri += ";lr";
-  return "<" + uri + ">";
-}
-
-}  // namespace
 
 Pcscf::Pcscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
 
@@ -34,7 +24,7 @@ void Pcscf::start() {
   const auto host = ims::node_host(c, "pcscf");
   const auto sip_port = c.port("pcscf.sip_port");
   options.path = "<sip:term@" + host + ":" + std::to_string(sip_port) + ";lr>";
-  options.icscf_route = loose_route(ims::icscf_uri(c));
+  options.icscf_route = ims::loose_route(ims::icscf_uri(c, "pcscf"));
   options.icid_generated_at = address;
   options.own_hosts = {host, address};
   options.own_ports = {sip_port, c.port("pcscf.tls_port"), c.port("pcscf.ws_port"), c.port("pcscf.wss_port")};

@@ -169,6 +169,11 @@ class OriginatingTsx final : public PcscfTsx {
     }
     strip_identities(request);
     request.append(HeaderId::p_asserted_identity, "<" + asserted + ">");
+    // a fresh charging identifier for the dialog or standalone transaction
+    // (TS 24.229 §5.2.7.3); whatever the UE sent is not to be trusted
+    request.remove_all(HeaderId::p_charging_vector);
+    request.append(HeaderId::p_charging_vector, "icid-value=" + service_.random_hex(32) +
+                                                    ";icid-generated-at=" + service_.options().icid_generated_at);
     // the UE's preloaded Route gives way to the Service-Route it was given
     request.remove_all(HeaderId::route);
     sip::proxy::Target target;

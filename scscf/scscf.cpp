@@ -30,6 +30,7 @@ void Scscf::start() {
   options.domain = domain;
   options.server_name = ims::scscf_name(c);
   options.own_uri = ims::node_sip_uri(c, "scscf");
+  options.icscf_route = ims::loose_route(ims::icscf_uri(c, "scscf"));
   options.min_expires = static_cast<std::uint32_t>(c.integer("scscf.min_expires"));
   options.max_expires = std::max(options.min_expires, static_cast<std::uint32_t>(c.integer("scscf.max_expires")));
   options.max_auth_failures = static_cast<unsigned>(std::max<std::int64_t>(1, c.integer("scscf.max_auth_failures")));

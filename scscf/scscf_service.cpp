@@ -9,6 +9,7 @@
 #include "ims/subscription.h"
 #include "runtime/log.h"
 #include "scscf/ifc.h"
+#include "scscf/session.h"
 #include "sip/header_values.h"
 #include "sip/response.h"
 #include "sip/uri.h"
@@ -439,6 +440,35 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
+// An initial request other than REGISTER and the reg event (session.h).
+class SessionTsx final : public sip::proxy::ProxyTsx {
+ public:
+  SessionTsx(ScscfService& service, SessionCase session_case) : service_(service), case_(session_case) {}
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    auto& request = helper.request();
+    const auto& o = service_.options();
+    auto route = case_ == SessionCase::originating
+                     ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route)
+                     : route_terminating(request, service_.registrar(), service_.now());
+    const std::string what = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
+    if (route.status != 0) {
+      service_.log().log(runtime::LogLevel::info, what + route.summary + ": " + std::to_string(route.status),
+                         request.call_id());
+      helper.respond(route.status, route.reason);
+      return Verdict::done;
+    }
+    service_.log().log(runtime::LogLevel::info, what + route.summary, request.call_id());
+    for (auto& t : route.targets) helper.add_target(std::move(t));
+    helper.record_route();
+    return Verdict::next;
+  }
+
+ private:
+  ScscfService& service_;
+  SessionCase case_;
+};
+
 }  // namespace
 
 ScscfService::ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& log, const runtime::Clock& clock,
@@ -458,18 +488,17 @@ void ScscfService::attach(runtime::TimerQueue& timers, sip::proxy::RequestOrigin
 }
 
 std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Message& request, const sip::Peer&) {
-  if (request.method() == "REGISTER" || request.method() == "SUBSCRIBE") {
-    if (request.method() == "SUBSCRIBE") {
-      // Only the reg event is ours; other packages (with a To tag: dialogs
-      // of others) pass through.
-      const auto* event = request.find(sip::HeaderId::event);
-      const bool reg = event && boost::algorithm::istarts_with(event->value, "reg") &&
-                       (event->value.size() == 3 || event->value[3] == ';' || event->value[3] == ' ');
-      if (!reg && !request.to().tag().empty()) return nullptr;
-    }
-    return std::make_unique<ScscfTsx>(*this);
+  if (request.method() == "REGISTER") return std::make_unique<ScscfTsx>(*this);
+  if (request.method() == "SUBSCRIBE") {
+    // The reg event is ours (refreshes too); other packages are sessions of their users.
+    const auto* event = request.find(sip::HeaderId::event);
+    const bool reg = event && boost::algorithm::istarts_with(event->value, "reg") &&
+                     (event->value.size() == 3 || event->value[3] == ';' || event->value[3] == ' ');
+    if (reg) return std::make_unique<ScscfTsx>(*this);
   }
-  return nullptr;
+  // In a dialog: along the route set we record-routed into.
+  if (!request.to().tag().empty()) return nullptr;
+  return std::make_unique<SessionTsx>(*this, session_case(request, options_.own_uri));
 }
 
 std::size_t ScscfService::restore() {

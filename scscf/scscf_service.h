@@ -49,6 +49,7 @@ struct ScscfOptions {
   std::string domain;       // the home domain: the realm of challenges
   std::string server_name;  // our name at the HSS (Server-Name of MAR/SAR)
   std::string own_uri;      // "sip:scscf.D:PORT": Service-Route (user "orig"), NOTIFY Contact
+  std::string icscf_route;  // "<sip:icscf.D:PORT;lr>": where originating requests to home users go
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   unsigned max_auth_failures = 5;

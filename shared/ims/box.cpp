@@ -39,8 +39,14 @@ std::string scscf_name(const runtime::Config& c) {
   return configured.empty() ? node_sip_uri(c, "scscf") : configured;
 }
 
-std::string icscf_uri(const runtime::Config& c) {
-  const auto& configured = c.str("pcscf.icscf_uri");
+std::string loose_route(std::string uri) {
+  if (uri.size() > 2 && uri.front() == '<' && uri.back() == '>') uri = uri.substr(1, uri.size() - 2);
+  if (uri.find(";lr") == std::string::npos) uri += ";lr";
+  return "<" + uri + ">";
+}
+
+std::string icscf_uri(const runtime::Config& c, std::string_view node) {
+  const auto& configured = c.str(std::string(node) + ".icscf_uri");
   return configured.empty() ? node_sip_uri(c, "icscf") : configured;
 }
 

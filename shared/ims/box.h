@@ -26,8 +26,11 @@ std::string node_host(const runtime::Config& c, std::string_view node);
 std::string node_sip_uri(const runtime::Config& c, std::string_view node);
 // The S-CSCF's name at the HSS (scscf.name, or node_sip_uri of the S-CSCF).
 std::string scscf_name(const runtime::Config& c);
-// The I-CSCF the P-CSCF sends REGISTERs to (pcscf.icscf_uri, or this box's).
-std::string icscf_uri(const runtime::Config& c);
+// The I-CSCF a CSCF sends to (<node>.icscf_uri: the P-CSCF's REGISTERs, the
+// S-CSCF's originating requests to home users), or this box's.
+std::string icscf_uri(const runtime::Config& c, std::string_view node);
+// "<uri;lr>" (a Route value) for a SIP URI given with or without ;lr and <>.
+std::string loose_route(std::string uri);
 
 // The address a host name of this box stands for (bind_address), an IP
 // literal as it is (brackets allowed), or nothing for any other name.

@@ -94,6 +94,8 @@ constexpr OptionSpec kOptions[] = {
     {"pcscf.tls_private_key", OptionType::path, "tls/key.pem", "PEM private key for TLS and WSS"},
     {"pcscf.icscf_uri", OptionType::string, "",
      "where REGISTERs go: the I-CSCF of the home domain; empty: sip:icscf.<domain>:<icscf.sip_port>"},
+    {"scscf.icscf_uri", OptionType::string, "",
+     "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's"},
     {"agw.enabled", OptionType::boolean, "true", "run the access gateway (WebRTC media)"},
     {"agw.health_port", OptionType::port, "9065", "AGW /health and /metrics port"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},

@@ -426,7 +426,8 @@ TEST_F(PcscfServiceTest, OriginatingRequestGetsAssertedIdentityAndTheServiceRout
   register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
   auto r = run(invite_from_ue("Route: <sip:127.0.0.1:5060;lr>, <sip:orig@scscf.ims.test:6060;lr>\r\n"
                               "P-Asserted-Identity: <sip:boss@ims.test>\r\n"
-                              "P-Preferred-Identity: <tel:+15550100>\r\n"),
+                              "P-Preferred-Identity: <tel:+15550100>\r\n"
+                              "P-Charging-Vector: icid-value=forged\r\n"),
                kUe);
   EXPECT_EQ(r.verdict, Verdict::next);
   ASSERT_EQ(r.helper->targets.size(), 1u);
@@ -437,6 +438,9 @@ TEST_F(PcscfServiceTest, OriginatingRequestGetsAssertedIdentityAndTheServiceRout
   EXPECT_EQ(m.count(HeaderId::p_asserted_identity), 1u);
   EXPECT_EQ(value(m, HeaderId::p_asserted_identity), "<tel:+15550100>");
   EXPECT_EQ(m.count(HeaderId::p_preferred_identity), 0u);
+  ASSERT_EQ(m.count(HeaderId::p_charging_vector), 1u);  // ours, fresh
+  EXPECT_EQ(value(m, HeaderId::p_charging_vector).find("icid-value=forged"), std::string::npos);
+  EXPECT_EQ(value(m, HeaderId::p_charging_vector).rfind("icid-value=", 0), 0u);
 }
 
 TEST_F(PcscfServiceTest, PreferredIdentityOutsideTheSetGivesTheFirstAssociatedUri) {

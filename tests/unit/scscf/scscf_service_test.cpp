@@ -183,6 +183,7 @@ class ScscfServiceTest : public ::testing::Test {
     o.domain = "ims.test";
     o.server_name = "sip:scscf.ims.test:6060";
     o.own_uri = "sip:scscf.ims.test:6060";
+    o.icscf_route = "<sip:icscf.ims.test:4060;lr>";
     o.min_expires = 60;
     o.max_expires = 3600;
     o.max_auth_failures = max_failures;
@@ -660,8 +661,8 @@ TEST_F(ScscfServiceTest, SubscribeToUnregisteredOrOtherEventRefused) {
   EXPECT_EQ(h->status(), 403);
   std::string presence = subscribe_text("sip:alice@ims.test", "600");
   presence.replace(presence.find("Event: reg"), 10, "Event: presence");
-  h = run(presence, Verdict::done);
-  EXPECT_EQ(h->status(), 489);
+  h = run(presence, Verdict::done);  // not the reg event: a request to its (unregistered) user
+  EXPECT_EQ(h->status(), 480);
   EXPECT_TRUE(originator_.sent.empty());
 }
 
@@ -896,10 +897,52 @@ TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
   EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::expires), "0");
 }
 
-TEST_F(ScscfServiceTest, OtherRequestsAreNotOurs) {
-  FakeHelper h("INVITE sip:bob@ims.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKi\r\n"
-               "From: <sip:alice@ims.test>;tag=a\r\nTo: <sip:bob@ims.test>\r\nCall-ID: i1\r\nCSeq: 1 INVITE\r\n"
-               "Content-Length: 0\r\n\r\n");
+std::string invite_text(const std::string& to, const std::string& extra, const std::string& to_tag = "") {
+  return "INVITE " + to + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKi\r\nMax-Forwards: 70\r\n" + extra +
+         "From: <sip:alice@ims.test>;tag=a\r\nTo: <" + to + ">" + (to_tag.empty() ? "" : ";tag=" + to_tag) +
+         "\r\nCall-ID: i1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+}
+
+const std::string kOrig = "Route: <sip:orig@scscf.ims.test:6060;lr>\r\n";
+
+TEST_F(ScscfServiceTest, OriginatingRequestOfAServedUserGoesToTheIcscf) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(invite_text("sip:bob@ims.test", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
+  ASSERT_EQ(h->targets.size(), 1u);
+  EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  EXPECT_TRUE(h->targets[0].request_uri.empty());
+  EXPECT_TRUE(h->record_routed);
+  // a tel: target is of the home network too (the HSS maps its number)
+  h = run(invite_text("tel:+15550100", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
+  ASSERT_EQ(h->targets.size(), 1u);
+  // another domain: as its Request-URI leads
+  h = run(invite_text("sip:carol@other.test", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
+  EXPECT_TRUE(h->targets.empty());
+  EXPECT_TRUE(h->record_routed);
+}
+
+TEST_F(ScscfServiceTest, OriginatingRequestOfAnUnservedUserIsRefused) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + "P-Asserted-Identity: <sip:mallory@ims.test>\r\n"),
+                Verdict::done)->status(), 403);
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig), Verdict::done)->status(), 403);  // nobody asserted
+}
+
+TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
+  ASSERT_EQ(h->targets.size(), 1u);
+  EXPECT_EQ(h->targets[0].request_uri, "sip:alice@127.0.0.1:5070");
+  EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
+  EXPECT_TRUE(h->record_routed);
+  // not registered (any more): 480
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", ""), Verdict::done)->status(), 480);
+  clock_.advance(601s);
+  EXPECT_EQ(run(invite_text("sip:alice@ims.test", ""), Verdict::done)->status(), 480);
+}
+
+TEST_F(ScscfServiceTest, InDialogRequestsFollowTheirRoute) {
+  FakeHelper h(invite_text("sip:bob@ims.test", kOrig, "b"));
   EXPECT_FALSE(service_->on_request(h.request(), h.source()));
 }
 

@@ -16,10 +16,12 @@ TEST(Box, NodeNamesAndUrisComeFromTheDomainAndPorts) {
   EXPECT_EQ(node_host(c, "icscf"), "icscf.ims.test");
   EXPECT_EQ(node_sip_uri(c, "icscf"), "sip:icscf.ims.test:4060");
   EXPECT_EQ(scscf_name(c), "sip:scscf.ims.test:16060");
-  EXPECT_EQ(icscf_uri(c), "sip:icscf.ims.test:4060");
+  EXPECT_EQ(icscf_uri(c, "pcscf"), "sip:icscf.ims.test:4060");
+  EXPECT_EQ(icscf_uri(c, "scscf"), "sip:icscf.ims.test:4060");
   const auto named = config("[scscf]\nname = sip:scscf1.ims.test\n[pcscf]\nicscf_uri = sip:192.0.2.1:5060\n");
   EXPECT_EQ(scscf_name(named), "sip:scscf1.ims.test");
-  EXPECT_EQ(icscf_uri(named), "sip:192.0.2.1:5060");
+  EXPECT_EQ(icscf_uri(named, "pcscf"), "sip:192.0.2.1:5060");
+  EXPECT_EQ(icscf_uri(named, "scscf"), "sip:icscf.ims.test:4060");
 }
 
 TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {

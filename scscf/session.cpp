@@ -1,0 +1,111 @@
+#include "scscf/session.h"
+
+#include <algorithm>
+
+#include "ims/identity.h"
+#include "sip/header_values.h"
+#include "sip/text.h"
+#include "sip/uri.h"
+
+namespace imsbox::scscf {
+
+namespace {
+
+std::optional<std::string> top_route_uri(const sip::Message& m) {
+  const auto* h = m.find(sip::HeaderId::route);
+  if (!h) return std::nullopt;
+  const auto list = sip::parse_name_addr_list(h->value);
+  if (!list || list.value.empty()) return std::nullopt;
+  return std::string(list.value.front().uri);
+}
+
+bool same_host_port(const sip::Uri& a, const sip::Uri& b) {
+  return sip::text::iequals(a.host, b.host) && a.port.value_or(5060) == b.port.value_or(5060);
+}
+
+}  // namespace
+
+SessionCase session_case(const sip::Message& request, std::string_view own_uri) {
+  const auto top = top_route_uri(request);
+  if (!top) return SessionCase::terminating;
+  const auto route = sip::parse_uri(*top);
+  const auto own = sip::parse_uri(own_uri);
+  if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel) return SessionCase::terminating;
+  if (route.uri->user == "orig" && same_host_port(*route.uri, *own.uri)) return SessionCase::originating;
+  return SessionCase::terminating;
+}
+
+std::optional<std::string> originating_identity(const sip::Message& request) {
+  for (const auto& f : request.headers()) {
+    if (f.id != sip::HeaderId::p_asserted_identity) continue;
+    const auto list = sip::parse_name_addr_list(f.value);
+    if (!list) continue;
+    for (const auto& na : list.value) {
+      if (auto identity = ims::public_identity(na.uri)) return identity;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_home_target(std::string_view uri, std::string_view home_domain) {
+  const auto parsed = sip::parse_uri(uri);
+  if (!parsed.uri) return false;
+  if (parsed.uri->scheme == sip::Uri::Scheme::tel) return true;
+  return sip::text::iequals(parsed.uri->host, home_domain);
+}
+
+SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
+                               std::string_view home_domain, std::string_view icscf_route) {
+  SessionRoute out;
+  const auto identity = originating_identity(request);
+  const Registration* reg = identity ? registrar.find(*identity) : nullptr;
+  const bool registered =
+      reg && std::any_of(reg->bindings.begin(), reg->bindings.end(), [now](const Binding& b) { return b.expires_at > now; });
+  if (!registered) {
+    // TS 24.229 §5.4.3.2: only served users originate here; a barred
+    // identity is not in any implicit set we keep, so it ends here too.
+    out.status = 403;
+    out.reason = "Forbidden (not a registered user of this S-CSCF)";
+    out.summary = "originating for " + identity.value_or("no P-Asserted-Identity") + ": not registered here";
+    return out;
+  }
+  const std::string target(request.request_uri());
+  out.summary = "originating for " + *identity;
+  if (is_home_target(target, home_domain)) {
+    sip::proxy::Target t;
+    t.routes = {std::string(icscf_route)};
+    out.targets.push_back(std::move(t));
+    out.summary += ": " + target + " is of the home network, to the I-CSCF";
+  } else {
+    out.summary += ": " + target + " routed by its Request-URI";
+  }
+  return out;
+}
+
+SessionRoute route_terminating(const sip::Message& request, const Registrar& registrar, Time now) {
+  SessionRoute out;
+  const std::string target(request.request_uri());
+  const auto identity = ims::public_identity(target);
+  const Registration* reg = identity ? registrar.find(*identity) : nullptr;
+  if (reg) {
+    for (const auto& b : reg->bindings) {
+      if (b.expires_at <= now) continue;
+      sip::proxy::Target t;
+      t.request_uri = b.uri;
+      t.routes = b.path;
+      out.targets.push_back(std::move(t));
+    }
+  }
+  if (out.targets.empty()) {
+    // TS 24.229 §5.4.3.3: no contact to deliver to (unregistered-user
+    // services through an AS come with the iFCs)
+    out.status = 480;
+    out.reason = "Temporarily Unavailable";
+    out.summary = "terminating for " + identity.value_or(target) + ": not registered";
+    return out;
+  }
+  out.summary = "terminating for " + reg->impu + ": to " + std::to_string(out.targets.size()) + " contact(s)";
+  return out;
+}
+
+}  // namespace imsbox::scscf
