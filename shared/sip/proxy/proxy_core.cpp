@@ -19,9 +19,10 @@ using namespace std::chrono;
 // taking part, and at most one branch downstream at a time (sequential forking).
 class ProxyCore::Transaction final : public ProxyTsxHelper {
  public:
-  Transaction(ProxyCore& core, ServerTransactionId id, Message request, Peer source, Interface inbound)
+  Transaction(ProxyCore& core, ServerTransactionId id, Message request, Peer source, Interface inbound,
+              std::string received_hash)
       : core_(core), server_(id), request_(std::move(request)), source_(std::move(source)), inbound_(std::move(inbound)),
-        is_invite_(request_.method() == "INVITE") {}
+        received_hash_(std::move(received_hash)), is_invite_(request_.method() == "INVITE") {}
 
   ~Transaction() override {
     disarm(wait_timer_);
@@ -220,7 +221,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     plan.inbound = inbound_;
     plan.outbound = core_.interface_for(peer->transport);
     plan.record_route = record_route_;
-    plan.branch = make_branch(copy, std::to_string(core_.next_branch_++));
+    plan.branch = make_branch_with_hash(received_hash_, std::to_string(core_.next_branch_++));
     const auto id = core_.layer_->send_request(prepare_forward(std::move(copy), plan), *peer);
     if (!id) {
       finals_.push_back(make_response(request_, 503, "Cannot Send to the Target"));
@@ -336,6 +337,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   Message request_;
   Peer source_;
   Interface inbound_;
+  std::string received_hash_;  // loop_hash of the request as received: the branches carry it
   bool is_invite_;
   std::vector<std::unique_ptr<ProxyTsx>> tsxs_;
   std::size_t next_service_ = 0;
@@ -438,7 +440,8 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
   }
   Message working = request.clone();
   preprocess_route(working, [this](std::string_view uri) { return is_own_uri(uri); });
-  auto tx = std::make_unique<Transaction>(*this, id, std::move(working), context.source, interface_for(context.source.transport));
+  auto tx = std::make_unique<Transaction>(*this, id, std::move(working), context.source,
+                                          interface_for(context.source.transport), loop_hash(request));
   for (auto& service : services_) {
     if (auto tsx = service->on_request(request, context.source)) tx->add_service(std::move(tsx));
   }
@@ -449,13 +452,14 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
 
 void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {
   // the ACK of a 2xx is forwarded statelessly along the Route set (§16.6)
+  const auto received_hash = loop_hash(ack);
   preprocess_route(ack, [this](std::string_view uri) { return is_own_uri(uri); });
   const auto peer = next_hop(ack, options_.resolve);
   if (!peer) return;
   ForwardPlan plan;
   plan.outbound = interface_for(peer->transport);
   plan.inbound = plan.outbound;
-  plan.branch = make_branch(ack, "ack");
+  plan.branch = make_branch_with_hash(received_hash, "ack");
   sender_->send(*peer, prepare_forward(ack, plan));
 }
 

@@ -70,8 +70,12 @@ std::string loop_hash(const Message& request) {
   return out;
 }
 
-std::string make_branch(const Message& request, std::string_view unique) {
-  return "z9hG4bK" + loop_hash(request) + "." + std::string(unique);
+std::string make_branch(const Message& received, std::string_view unique) {
+  return make_branch_with_hash(loop_hash(received), unique);
+}
+
+std::string make_branch_with_hash(std::string_view received_hash, std::string_view unique) {
+  return "z9hG4bK" + std::string(received_hash) + "." + std::string(unique);
 }
 
 bool loop_detected(const Message& request, std::span<const std::string> own_sent_by) {

@@ -32,8 +32,11 @@ std::optional<Rejection> check_request(const Message& request, std::span<const s
 // hashes the same.
 std::string loop_hash(const Message& request);
 
-// A branch for one forwarded copy: "z9hG4bK" + loop_hash + "." + `unique`.
-std::string make_branch(const Message& request, std::string_view unique);
+// A branch for one forwarded copy: "z9hG4bK" + loop_hash + "." + `unique`,
+// with the loop hash of the request as this proxy received it (§16.11: what
+// loop_detected() compares when it comes back), not of the changed copy.
+std::string make_branch(const Message& received, std::string_view unique);
+std::string make_branch_with_hash(std::string_view received_hash, std::string_view unique);
 
 // §16.3 step 4: the request already went through this proxy (a Via with one
 // of `own_sent_by`) in the same routing state (its branch carries this

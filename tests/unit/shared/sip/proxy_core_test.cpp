@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runtime/clock.h"
 #include "sip/parser.h"
 #include "sip/response.h"
@@ -285,6 +287,29 @@ TEST_F(ProxyCoreTest, ChecksAndLoops) {
   auto fwd = forwarded_to(kCallee, "INVITE");
   layer->receive(parse(fwd.serialize()), kCallee);
   EXPECT_EQ(responses_to(kCallee).back(), 482);
+}
+
+// A request whose route set passes this proxy twice in a row (an S-CSCF
+// serving both ends of a call record-routes twice) comes back to it once
+// changed: a spiral, not a loop (§16.3 step 4 hashes the request as received).
+TEST_F(ProxyCoreTest, SpiralThroughTheSameProxyIsNoLoop) {
+  const Peer self = udp("192.0.2.10", 5060);
+  layer->receive(parse(invite("sip:bob@192.0.2.2",
+                              "Route: <sip:192.0.2.10:5060;lr>, <sip:192.0.2.10:5060;lr>, <sip:192.0.2.2;lr>\r\n")),
+                 kCaller);
+  // (responses go to the top Via: ours, so to `self`)
+  const auto loops = [&] { const auto r = responses_to(self); return std::count(r.begin(), r.end(), 482); };
+  auto to_self = forwarded_to(self, "INVITE");
+  layer->receive(parse(to_self.serialize()), self);
+  EXPECT_EQ(loops(), 0);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(fwd.vias().size(), 3u);  // through here twice
+  // what the second pass received, coming back with the second pass's Via: a loop
+  auto again = parse(to_self.serialize());
+  again.remove_first_value(HeaderId::via);
+  again.prepend(HeaderId::via, "SIP/2.0/UDP 192.0.2.10:5060;branch=" + std::string(fwd.vias()[0].branch()));
+  layer->receive(parse(again.serialize()), self);
+  EXPECT_EQ(loops(), 1);
 }
 
 TEST_F(ProxyCoreTest, UnroutableTargetGets404) {

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Calls through the whole chain (issue 6): `imsbox up` on a test data dir;
+# two sipp UEs register with IMS-AKA through the P-CSCF, then one calls the
+# other over UDP: P-CSCF -> S-CSCF (originating) -> I-CSCF (LIR) -> S-CSCF
+# (terminating) -> P-CSCF -> UE, and back along the Record-Route:
+#   * an answered call, ACK and BYE from the caller;
+#   * a busy callee: 486 back to the caller;
+#   * an unknown callee: 404; a known but unregistered one: 480.
+source "$(dirname "$0")/../lib.sh"
+
+HERE="$SOURCE_DIR/tests/integration/calls"
+REGISTER="$SOURCE_DIR/tests/integration/registration/register_aka.xml"
+DOMAIN=it.example.org
+BASE=$(free_port_base)
+PCSCF_PORT=$((BASE + 10))
+CALLER_PORT=$((BASE + 16))
+CALLEE_PORT=$((BASE + 17))
+SIPP="$DATA_DIR/sipp"
+mkdir -p "$SIPP"
+command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
+
+# sipp takes K, OP and AMF as raw bytes (../shared/testdata/sipp): printable ones,
+# the ones register_aka.xml carries.
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+K=$(hex imsbox-test-K-01) OP=$(hex imsbox-test-OP-1) AMF=$(hex AM)
+
+# sipp_run NAME PORT SCENARIO ARGS...: one sipp call from 127.0.0.1:PORT to the
+# P-CSCF; its log lines in $SIPP/NAME.log. Returns sipp's exit status.
+sipp_run() {
+  local name=$1 port=$2 scenario=$3
+  shift 3
+  timeout 40 sipp -sf "$scenario" "127.0.0.1:$PCSCF_PORT" -i 127.0.0.1 -p "$port" -t u1 -m 1 \
+    -key domain "$DOMAIN" -auth_uri "$DOMAIN" -timeout 30s -timeout_error -nostdin "$@" \
+    -trace_msg -message_file "$SIPP/$name.msg" -trace_logs -log_file "$SIPP/$name.log" \
+    -trace_err -error_file "$SIPP/$name.err" > "$SIPP/$name.out" 2>&1
+}
+sipp_log() { cat "$SIPP/$1.log" 2>/dev/null || true; }
+what_happened() {
+  local name
+  for name in "$@"; do
+    echo "--- sipp $name: $(sipp_log "$name")"
+    grep -E '^(UDP message|[A-Z]+ sip:|SIP/2.0 [0-9])' "$SIPP/$name.msg" 2>/dev/null | tr -d '\r' | tail -n 30
+  done
+  tail -n 8 "$DATA_DIR"/log/{pcscf,icscf,scscf}.log 2>/dev/null
+}
+# register USER PORT: an IMS-AKA registration of sip:USER@D from 127.0.0.1:PORT
+register() {
+  sipp_run "register-$1" "$2" "$REGISTER" -s "$1" -au "$1@$DOMAIN" -key expires 600 ||
+    fail "registration of $1: $(what_happened "register-$1")"
+  grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
+}
+# call NAME CALLEE [UAS_SCENARIO]: the caller calls sip:CALLEE@D; with a
+# scenario, a callee UE answers on CALLEE_PORT with it. Sets FINAL (the
+# caller's final status line).
+call() {
+  local name=$1 callee=$2 uas=${3:-} uas_pid=""
+  if [ -n "$uas" ]; then
+    sipp_run "$name-callee" "$CALLEE_PORT" "$HERE/$uas" -s "$callee" &
+    uas_pid=$!
+    sleep 0.5  # its socket bound
+  fi
+  sipp_run "$name-caller" "$CALLER_PORT" "$HERE/uac.xml" -s "$callee" -key caller anna ||
+    fail "$name: the caller's sipp failed: $(what_happened "$name-caller" ${uas:+"$name-callee"})"
+  if [ -n "$uas_pid" ]; then
+    wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
+  fi
+  FINAL=$(sed -n 's/^final: //p' "$SIPP/$name-caller.log" | head -1)
+}
+
+# ---- the box ----
+write_config "$BASE"
+expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
+for _ in $(seq 1 100); do
+  grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
+    grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
+  sleep 0.1
+done
+for user in anna bert cora; do  # alice and bob are the demo (password) subscribers of up
+  expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
+    --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
+done
+pass "up, with AKA subscribers anna, bert and cora"
+
+register anna "$CALLER_PORT"
+register bert "$CALLEE_PORT"
+pass "anna and bert registered (cora is not)"
+
+# ---- an answered call ----
+call answered bert uas.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "answered call: the caller got '$FINAL': $(what_happened answered-caller answered-callee)"
+grep -q '^bye: 200' "$SIPP/answered-caller.log" || fail "answered call: no 200 to the BYE: $(what_happened answered-caller answered-callee)"
+callee_log=$(sipp_log answered-callee)
+grep -q "^invite: INVITE sip:bert@127.0.0.1:$CALLEE_PORT " <<<"$callee_log" ||
+  fail "answered call: the INVITE did not reach bert's contact: $callee_log"
+grep -q "P-Asserted-Identity: *<sip:anna@$DOMAIN>" <<<"$callee_log" ||
+  fail "answered call: bert did not see anna asserted: $callee_log"
+grep -q "P-Charging-Vector: *icid-value=" <<<"$callee_log" || fail "answered call: no icid: $callee_log"
+grep -q '^ack' <<<"$callee_log" || fail "answered call: the ACK did not reach bert: $callee_log"
+grep -q '^bye' <<<"$callee_log" || fail "answered call: the BYE did not reach bert: $callee_log"
+grep -q "LIR sip:bert@$DOMAIN" "$DATA_DIR/log/hss.log" || fail "answered call: no LIR at the HSS"
+pass "answered call anna -> bert: INVITE at bert's contact with anna asserted and an icid, 200, ACK and BYE end to end, LIR at the HSS"
+
+# ---- a busy callee ----
+call busy bert uas_busy.xml
+[[ "$FINAL" == "SIP/2.0 486"* ]] || fail "busy callee: the caller got '$FINAL': $(what_happened busy-caller busy-callee)"
+pass "busy callee: 486 back to the caller"
+
+# ---- unknown and unregistered callees ----
+call unknown nobody
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "unknown callee: the caller got '$FINAL': $(what_happened unknown-caller)"
+pass "unknown callee: 404"
+call unregistered cora
+[[ "$FINAL" == "SIP/2.0 480"* ]] || fail "unregistered callee: the caller got '$FINAL': $(what_happened unregistered-caller)"
+pass "unregistered callee: 480"
