@@ -1,5 +1,7 @@
 #include "pcscf/pcscf.h"
 
+#include <filesystem>
+
 #include "ims/box.h"
 #include "pcscf/pcscf_service.h"
 #include "runtime/config.h"
@@ -33,8 +35,18 @@ void Pcscf::start() {
   service_ = service.get();
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
   services.push_back(std::move(service));
-  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, ims::proxy_stack_config(c, "pcscf"), std::move(services),
-                                                    ctx_.log, ctx_.metrics, ctx_.clock);
+  auto stack_config = ims::proxy_stack_config(c, "pcscf");
+  // The WWSF: the web client on the WS and WSS ports. A box built without it
+  // still does SIP; say so once rather than with every 404.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(stack_config.transport.web_root / "index.html", ec)) {
+    ctx_.log.info("Pcscf serves the web client from " + stack_config.transport.web_root.string());
+  } else {
+    ctx_.log.warning("Pcscf: no web client in " + stack_config.transport.web_root.string() +
+                     " (pcscf.web_root): HTTP requests on the WS/WSS ports get 404");
+  }
+  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(stack_config), std::move(services), ctx_.log,
+                                                    ctx_.metrics, ctx_.clock);
   proxy_->start();
   // the originator exists once the stack has started
   service_->attach(proxy_->originator(), proxy_->timers());

@@ -304,6 +304,12 @@ std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Messag
   return std::make_unique<AnswerTsx>(*this, 403, "Forbidden (not registered from this address)");
 }
 
+std::optional<sip::Peer> PcscfService::ack_peer(const sip::Message& ack) {
+  const auto t = now();
+  if (const auto found = cache_.by_contact(ack.request_uri(), t)) return found->binding->source;
+  return cache_.departed_source(ack.request_uri(), t);
+}
+
 const RegSubscription* PcscfService::subscription(std::string_view impu) const {
   const auto it = subscription_of_.find(std::string(impu));
   if (it == subscription_of_.end()) return nullptr;

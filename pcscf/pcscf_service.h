@@ -82,6 +82,9 @@ class PcscfService final : public sip::proxy::ProxyService {
   void attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers);
 
   std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
+  // The ACK of a 2xx toward a UE: over the flow its contact registered from
+  // (a WebSocket UE's contact host is made up, RFC 7118).
+  std::optional<sip::Peer> ack_peer(const sip::Message& ack) override;
 
   const PcscfOptions& options() const { return options_; }
   const RegistrationCache& registrations() const { return cache_; }

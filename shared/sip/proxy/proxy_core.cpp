@@ -454,7 +454,13 @@ void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {
   // the ACK of a 2xx is forwarded statelessly along the Route set (§16.6)
   const auto received_hash = loop_hash(ack);
   preprocess_route(ack, [this](std::string_view uri) { return is_own_uri(uri); });
-  const auto peer = next_hop(ack, options_.resolve);
+  std::optional<Peer> peer;
+  if (ack.count(HeaderId::route) == 0) {
+    for (auto& service : services_) {
+      if ((peer = service->ack_peer(ack))) break;
+    }
+  }
+  if (!peer) peer = next_hop(ack, options_.resolve);
   if (!peer) return;
   ForwardPlan plan;
   plan.outbound = interface_for(peer->transport);

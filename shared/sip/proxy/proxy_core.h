@@ -95,6 +95,11 @@ class ProxyService {
   // Whether the service takes part in this request's transaction: its state
   // for it, or null.
   virtual std::unique_ptr<ProxyTsx> on_request(const Message& request, const Peer& source) = 0;
+  // Where the ACK of a 2xx goes when no Route is left after ours: the
+  // service may know better than the Request-URI (the P-CSCF knows the flow
+  // of a UE's contact, e.g. a WebSocket connection). Nothing: the core's own
+  // choice. The ACK is the one about to be forwarded (our Route removed).
+  virtual std::optional<Peer> ack_peer(const Message&) { return std::nullopt; }
 };
 
 // Requests a node sends on its own behalf (the P-CSCF's SUBSCRIBE to the reg

@@ -513,6 +513,14 @@ TEST_F(PcscfServiceTest, InDialogRequestTowardAUeGoesOverItsConnection) {
   EXPECT_FALSE(r.helper->record_routed);
 }
 
+TEST_F(PcscfServiceTest, AckOfATwoHundredGoesOverTheUesConnection) {
+  register_ue("sip:bob@ims.test", "sip:bob@df7jal23ls0d.invalid;transport=ws", ws(7), 600, "<sip:bob@ims.test>");
+  const auto ack = parse(request_text("ACK", "sip:bob@df7jal23ls0d.invalid;transport=ws", "<sip:bob@ims.test>;tag=b1", ""));
+  EXPECT_EQ(service_->ack_peer(ack), ws(7));
+  const auto other = parse(request_text("ACK", "sip:carol@192.0.2.9", "<sip:carol@ims.test>;tag=c1", ""));
+  EXPECT_FALSE(service_->ack_peer(other));  // not a contact of ours: the core routes it
+}
+
 TEST_F(PcscfServiceTest, FinalNotifyReachesAUeThatJustDeregistered) {
   register_ue("sip:bob@ims.test", "sip:bob@df7jal23ls0d.invalid;transport=ws", ws(7), 600, "<sip:bob@ims.test>");
   register_ue("sip:bob@ims.test", "sip:bob@df7jal23ls0d.invalid;transport=ws", ws(7), 0);

@@ -82,6 +82,8 @@ struct ScriptedService : ProxyService {
     ScriptedService& s;
   };
   std::unique_ptr<ProxyTsx> on_request(const Message&, const Peer&) override { return std::make_unique<Tsx>(*this); }
+  std::optional<Peer> ack_peer(const Message&) override { return ack_to; }
+  std::optional<Peer> ack_to;
   Verdict verdict = Verdict::next;
   std::vector<Target> targets;
   bool rr = false;
@@ -344,6 +346,13 @@ TEST_F(ProxyCoreTest, RecordRouteAndAckOfTwoHundredFollowsTheRouteSet) {
   auto out = forwarded_to(kCallee, "ACK");
   EXPECT_FALSE(out.find(HeaderId::route));  // our Route removed
   EXPECT_EQ(out.vias().size(), 2u);
+  // a service that knows the flow of the Request-URI's contact (the P-CSCF) has the say
+  const Peer flow = udp("192.0.2.3", 7000);
+  service->ack_to = flow;
+  std::string again = ack;
+  again.replace(again.find("z9hG4bKack1"), 11, "z9hG4bKack2");
+  layer->receive(parse(again), kCaller);
+  EXPECT_EQ(forwarded_to(flow, "ACK").vias().size(), 2u);
 }
 
 TEST_F(ProxyCoreTest, StateEndsOnceTheFinalResponseWentUpstream) {
