@@ -4,6 +4,8 @@
 # other over UDP: P-CSCF -> S-CSCF (originating) -> I-CSCF (LIR) -> S-CSCF
 # (terminating) -> P-CSCF -> UE, and back along the Record-Route:
 #   * an answered call, ACK and BYE from the caller;
+#   * a call the caller cancels while it rings: 200 to the CANCEL, 487;
+#   * a call with a reliable 183 and PRACK (RFC 3262);
 #   * a busy callee: 486 back to the caller;
 #   * an unknown callee: 404; a known but unregistered one: 480.
 source "$(dirname "$0")/../lib.sh"
@@ -49,17 +51,17 @@ register() {
     fail "registration of $1: $(what_happened "register-$1")"
   grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
 }
-# call NAME CALLEE [UAS_SCENARIO]: the caller calls sip:CALLEE@D; with a
-# scenario, a callee UE answers on CALLEE_PORT with it. Sets FINAL (the
-# caller's final status line).
+# call NAME CALLEE [UAS_SCENARIO [UAC_SCENARIO]]: the caller calls sip:CALLEE@D
+# (with uac.xml or UAC_SCENARIO); with a UAS scenario, a callee UE answers on
+# CALLEE_PORT with it. Sets FINAL (the caller's final status line).
 call() {
-  local name=$1 callee=$2 uas=${3:-} uas_pid=""
+  local name=$1 callee=$2 uas=${3:-} uac=${4:-uac.xml} uas_pid=""
   if [ -n "$uas" ]; then
     sipp_run "$name-callee" "$CALLEE_PORT" "$HERE/$uas" -s "$callee" &
     uas_pid=$!
     sleep 0.5  # its socket bound
   fi
-  sipp_run "$name-caller" "$CALLER_PORT" "$HERE/uac.xml" -s "$callee" -key caller anna ||
+  sipp_run "$name-caller" "$CALLER_PORT" "$HERE/$uac" -s "$callee" -key caller anna ||
     fail "$name: the caller's sipp failed: $(what_happened "$name-caller" ${uas:+"$name-callee"})"
   if [ -n "$uas_pid" ]; then
     wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
@@ -99,6 +101,21 @@ grep -q '^ack' <<<"$callee_log" || fail "answered call: the ACK did not reach be
 grep -q '^bye' <<<"$callee_log" || fail "answered call: the BYE did not reach bert: $callee_log"
 grep -q "LIR sip:bert@$DOMAIN" "$DATA_DIR/log/hss.log" || fail "answered call: no LIR at the HSS"
 pass "answered call anna -> bert: INVITE at bert's contact with anna asserted and an icid, 200, ACK and BYE end to end, LIR at the HSS"
+
+# ---- a call cancelled while it rings ----
+call cancelled bert uas_cancel.xml uac_cancel.xml
+[[ "$FINAL" == "SIP/2.0 487"* ]] || fail "cancelled call: the caller got '$FINAL': $(what_happened cancelled-caller cancelled-callee)"
+grep -q '^cancel: SIP/2.0 200' "$SIPP/cancelled-caller.log" || fail "cancelled call: no 200 to the CANCEL: $(sipp_log cancelled-caller)"
+grep -q '^cancel' "$SIPP/cancelled-callee.log" || fail "cancelled call: the CANCEL did not reach bert: $(sipp_log cancelled-callee)"
+pass "cancelled call: CANCEL answered 200 and passed on to bert, 487 back to the caller, ACKed"
+
+# ---- reliable provisional responses ----
+call prack bert uas_prack.xml uac_prack.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "PRACK call: the caller got '$FINAL': $(what_happened prack-caller prack-callee)"
+grep -q '^prack: SIP/2.0 200 OK (2 PRACK)' "$SIPP/prack-caller.log" || fail "PRACK call: $(what_happened prack-caller prack-callee)"
+grep -q '^prack: *1 1 INVITE' "$SIPP/prack-callee.log" || fail "PRACK call: bert's PRACK: $(sipp_log prack-callee)"
+grep -q '^bye' "$SIPP/prack-callee.log" || fail "PRACK call: no BYE at bert: $(sipp_log prack-callee)"
+pass "call with 100rel: reliable 183, PRACK end to end (RAck 1 1 INVITE), 200, ACK, BYE"
 
 # ---- a busy callee ----
 call busy bert uas_busy.xml
