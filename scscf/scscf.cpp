@@ -84,6 +84,8 @@ void Scscf::start() {
   service_->attach(proxy_->timers(), proxy_->originator());
   store_ = std::make_unique<SqlRegistrationStore>(ctx_.store);
   service_->set_store(store_.get());
+  call_store_ = std::make_unique<SqlCallRecordStore>(ctx_.store);
+  service_->set_call_store(call_store_.get());
   const auto restored = service_->restore();
   ctx_.log.info("Scscf ready for domain " + domain + " as " + options.server_name + ": SIP on " +
                 c.str("global.bind_address") + ":" + std::to_string(c.port("scscf.sip_port")) +

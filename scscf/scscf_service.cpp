@@ -452,6 +452,13 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
                      ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route)
                      : route_terminating(request, service_.registrar(), service_.now());
     const std::string what = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
+    invite_ = request.method() == "INVITE";
+    if (invite_) {
+      call_id_ = std::string(request.call_id());
+      service_.calls().invite(request, service_.wall_now());
+      if (route.status != 0) service_.calls().final_response(call_id_, route.status, service_.wall_now());
+      service_.call_record_changed();
+    }
     if (route.status != 0) {
       service_.log().log(runtime::LogLevel::info, what + route.summary + ": " + std::to_string(route.status),
                          request.call_id());
@@ -464,9 +471,39 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
     return Verdict::next;
   }
 
+  // The final response from downstream (our own 403/480 are recorded above).
+  void on_response(ProxyTsxHelper&, sip::Message& response) override {
+    if (!invite_ || response.status() < 200) return;
+    service_.calls().final_response(call_id_, response.status(), service_.wall_now());
+    service_.call_record_changed();
+  }
+
+  void on_cancel(ProxyTsxHelper&) override {
+    if (!invite_) return;
+    service_.calls().cancelled(call_id_, service_.wall_now());
+    service_.call_record_changed();
+  }
+
  private:
   ScscfService& service_;
   SessionCase case_;
+  bool invite_ = false;
+  std::string call_id_;
+};
+
+// A BYE in a dialog we record-routed: the end of its call record; the core
+// forwards it along its Route.
+class ByeTsx final : public sip::proxy::ProxyTsx {
+ public:
+  explicit ByeTsx(ScscfService& service) : service_(service) {}
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    service_.calls().bye(helper.request(), service_.wall_now());
+    service_.call_record_changed();
+    return Verdict::next;
+  }
+
+ private:
+  ScscfService& service_;
 };
 
 }  // namespace
@@ -497,7 +534,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
     if (reg) return std::make_unique<ScscfTsx>(*this);
   }
   // In a dialog: along the route set we record-routed into.
-  if (!request.to().tag().empty()) return nullptr;
+  if (!request.to().tag().empty()) return request.method() == "BYE" ? std::make_unique<ByeTsx>(*this) : nullptr;
   return std::make_unique<SessionTsx>(*this, session_case(request, options_.own_uri));
 }
 
@@ -519,6 +556,10 @@ std::size_t ScscfService::restore() {
 void ScscfService::persist(const std::string& key) {
   if (!store_) return;
   unsaved_.insert(key);
+  schedule_store_flush();
+}
+
+void ScscfService::schedule_store_flush() {
   if (!timers_) return flush_store();
   if (store_timer_ == 0) {
     store_timer_ = timers_->schedule_after(kStoreDelay, [this] {
@@ -529,6 +570,13 @@ void ScscfService::persist(const std::string& key) {
 }
 
 void ScscfService::flush_store() {
+  if (auto records = calls_.take_changed(); call_store_ && !records.empty()) {
+    try {
+      call_store_->write(records);
+    } catch (const std::exception& e) {
+      log_.error("storing " + std::to_string(records.size()) + " call record change(s) failed: " + e.what());
+    }
+  }
   if (!store_ || unsaved_.empty()) return;
   const auto keys = std::move(unsaved_);
   unsaved_.clear();

@@ -27,6 +27,7 @@
 #include "runtime/timer_queue.h"
 #include "ims/subscription.h"
 #include "scscf/auth.h"
+#include "scscf/call_records.h"
 #include "scscf/reg_event.h"
 #include "scscf/registration_store.h"
 #include "scscf/registrar.h"
@@ -66,6 +67,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   // Persistence (optional; none: memory only). restore() reads the store
   // back into the registrar and arms the expiry timer: call it after attach().
   void set_store(RegistrationStore* store) { store_ = store; }
+  // Where call detail records go (optional; none: kept in memory until they end).
+  void set_call_store(CallRecordStore* store) { call_store_ = store; }
   std::size_t restore();
 
   std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
@@ -85,6 +88,10 @@ class ScscfService final : public sip::proxy::ProxyService {
   Time now() const { return clock_.now(); }
   Authenticator& auth() { return auth_; }
   Registrar& mutable_registrar() { return registrar_; }
+  CallRecorder& calls() { return calls_; }
+  WallTime wall_now() const { return clock_.wall_now(); }
+  // After a call record changed: stored with the next flush_store().
+  void call_record_changed() { schedule_store_flush(); }
   std::string new_tag();
   // After a registration changed: NOTIFY its subscribers, re-arm the expiry timer.
   void registration_changed(const std::string& key, std::string_view contact_event);
@@ -104,6 +111,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   void forget(const std::string& impu) { persist(impu); }
   // Writes what persist() collected now (also when the service ends).
   void flush_store();
+  void schedule_store_flush();
   static constexpr std::chrono::milliseconds kStoreDelay{100};
   // Adds a subscription and returns its id; sends nothing.
   std::string add_subscription(RegSubscription s);
@@ -125,6 +133,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   Authenticator auth_;
   Registrar registrar_;
   RegistrationStore* store_ = nullptr;
+  CallRecordStore* call_store_ = nullptr;
+  CallRecorder calls_;
   runtime::TimerQueue* timers_ = nullptr;
   sip::proxy::RequestOriginator* originator_ = nullptr;
   runtime::TimerQueue::TimerId expiry_timer_ = 0;

@@ -18,5 +18,6 @@ int cmd_config(const Args& args);
 int cmd_subscriber(const Args& args);
 int cmd_sip_lint(const Args& args);
 int cmd_aka(const Args& args);
+int cmd_calls(const Args& args);
 
 }  // namespace imsbox::ctl

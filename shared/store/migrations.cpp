@@ -165,6 +165,23 @@ CREATE TABLE scscf_binding (
   PRIMARY KEY (impu, uri)
 ) STRICT;
 )sql"},
+    {5, "S-CSCF call detail records", R"sql(
+-- One row per call attempt the S-CSCF routed (issue 6; `imsbox calls`).
+-- Times are unix milliseconds; answered_at / ended_at stay NULL until then.
+CREATE TABLE scscf_call_record (
+  call_id     TEXT PRIMARY KEY NOT NULL,
+  icid        TEXT NOT NULL,     -- P-Charging-Vector icid-value
+  caller      TEXT NOT NULL,
+  callee      TEXT NOT NULL,
+  invite_at   INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at    INTEGER,
+  status      INTEGER NOT NULL,  -- the INVITE's final SIP status, 0 while none
+  cause       TEXT NOT NULL,     -- normal, cancelled, rejected, failed; empty while going on
+  ended_by    TEXT NOT NULL      -- caller, callee, network; empty while going on
+) STRICT;
+CREATE INDEX scscf_call_record_invite_at ON scscf_call_record (invite_at);
+)sql"},
 };
 
 }  // namespace

@@ -129,3 +129,20 @@ pass "unknown callee: 404"
 call unregistered cora
 [[ "$FINAL" == "SIP/2.0 480"* ]] || fail "unregistered callee: the caller got '$FINAL': $(what_happened unregistered-caller)"
 pass "unregistered callee: 480"
+
+# ---- call detail records ----
+sleep 0.5  # the S-CSCF stores its records within 100 ms
+CALLS=$("$IMSBOX" calls --data-dir "$DATA_DIR") || fail "imsbox calls failed: $CALLS"
+cdr() {  # cdr NAME CALLEE REGEX: the record of the caller's Call-ID in NAME-caller.msg matches
+  local call_id line
+  call_id=$(grep -m1 -i '^Call-ID:' "$SIPP/$1-caller.msg" | tr -d '\r' | sed 's/^[^:]*: *//')
+  line=$(grep -F "Call-ID $call_id" <<<"$CALLS") || fail "no call record for $1 ($call_id):
+$CALLS"
+  grep -qE -- "sip:anna@$DOMAIN -> sip:$2@$DOMAIN .*$3" <<<"$line" || fail "call record of $1: expected /$3/ in: $line"
+}
+cdr answered bert "answered after [0-9.]+ s, [0-9.]+ s talk, ended \(normal, by the caller\).*icid [0-9a-f]+"
+cdr cancelled bert "487, ended \(cancelled, by the caller\)"
+cdr busy bert "486, ended \(rejected, by the callee\)"
+cdr unknown nobody "404, ended \(failed, by the network\)"
+cdr unregistered cora "480, ended \(failed, by the network\)"
+pass "imsbox calls: a record per attempt with its outcome, who hung up and the icid"

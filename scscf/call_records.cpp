@@ -1,0 +1,128 @@
+#include "scscf/call_records.h"
+
+#include "ims/identity.h"
+#include "sip/header_values.h"
+#include "store/database.h"
+
+namespace imsbox::scscf {
+
+namespace {
+
+std::string icid_of(const sip::Message& m) {
+  const auto* pcv = m.find(sip::HeaderId::p_charging_vector);
+  if (!pcv) return {};
+  const std::string_view v = pcv->value;
+  const auto at = v.find("icid-value=");
+  if (at == std::string_view::npos) return {};
+  auto value = v.substr(at + 11);
+  value = value.substr(0, value.find_first_of("; \t,"));
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+  return std::string(value);
+}
+
+std::string caller_of(const sip::Message& m) {
+  if (const auto* pai = m.find(sip::HeaderId::p_asserted_identity)) {
+    if (const auto list = sip::parse_name_addr_list(pai->value); list && !list.value.empty()) {
+      return std::string(list.value.front().uri);
+    }
+  }
+  return std::string(m.from().uri);
+}
+
+std::int64_t unix_ms(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+CallRecord* CallRecorder::find(std::string_view call_id) {
+  const auto it = records_.find(call_id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+void CallRecorder::invite(const sip::Message& request, WallTime now) {
+  const std::string call_id(request.call_id());
+  if (records_.contains(call_id)) return;  // the terminating pass of a call we saw originate
+  CallRecord r;
+  r.call_id = call_id;
+  r.icid = icid_of(request);
+  r.caller = caller_of(request);
+  r.callee = std::string(request.request_uri());
+  r.caller_tag = std::string(request.from().tag());
+  r.invite_at = now;
+  records_.emplace(call_id, std::move(r));
+  changed_.insert(call_id);
+}
+
+void CallRecorder::end(CallRecord& r, WallTime now, std::string cause, std::string by) {
+  r.ended_at = now;
+  r.cause = std::move(cause);
+  r.ended_by = std::move(by);
+  changed_.insert(r.call_id);
+}
+
+void CallRecorder::final_response(std::string_view call_id, int status, WallTime now) {
+  auto* r = find(call_id);
+  if (!r || r->status != 0) return;
+  r->status = status;
+  changed_.insert(r->call_id);
+  if (status >= 200 && status < 300) {
+    r->answered_at = now;
+    return;
+  }
+  if (r->ended_at) return;  // cancelled: the 487 is its echo
+  // the callee's own refusals, else the network's (not found, unavailable, timeouts, errors)
+  const bool callee = status == 486 || status == 600 || status == 603 || status == 606;
+  end(*r, now, callee ? "rejected" : "failed", callee ? "callee" : "network");
+}
+
+void CallRecorder::cancelled(std::string_view call_id, WallTime now) {
+  auto* r = find(call_id);
+  if (!r || r->status != 0 || r->ended_at) return;
+  end(*r, now, "cancelled", "caller");
+}
+
+void CallRecorder::bye(const sip::Message& request, WallTime now) {
+  auto* r = find(request.call_id());
+  if (!r || r->ended_at) return;
+  end(*r, now, "normal", request.from().tag() == r->caller_tag ? "caller" : "callee");
+}
+
+std::vector<CallRecord> CallRecorder::take_changed() {
+  std::vector<CallRecord> out;
+  for (const auto& id : changed_) {
+    const auto it = records_.find(id);
+    if (it == records_.end()) continue;
+    out.push_back(it->second);
+    if (it->second.ended_at) records_.erase(it);
+  }
+  changed_.clear();
+  return out;
+}
+
+void SqlCallRecordStore::write(const std::vector<CallRecord>& records) {
+  if (records.empty()) return;
+  store::Database::Transaction tx(db_);
+  for (const auto& r : records) {
+    auto stmt = db_.cached(
+        "INSERT INTO scscf_call_record (call_id, icid, caller, callee, invite_at, answered_at, ended_at, status, "
+        "cause, ended_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (call_id) DO UPDATE SET answered_at = excluded.answered_at, ended_at = excluded.ended_at, "
+        "status = excluded.status, cause = excluded.cause, ended_by = excluded.ended_by");
+    stmt->bind(1, r.call_id).bind(2, r.icid).bind(3, r.caller).bind(4, r.callee).bind(5, unix_ms(r.invite_at));
+    if (r.answered_at) {
+      stmt->bind(6, unix_ms(*r.answered_at));
+    } else {
+      stmt->bind_null(6);
+    }
+    if (r.ended_at) {
+      stmt->bind(7, unix_ms(*r.ended_at));
+    } else {
+      stmt->bind_null(7);
+    }
+    stmt->bind(8, static_cast<std::int64_t>(r.status)).bind(9, r.cause).bind(10, r.ended_by).run();
+  }
+  tx.commit();
+}
+
+}  // namespace imsbox::scscf
