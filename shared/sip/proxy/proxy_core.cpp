@@ -71,7 +71,8 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     run_services();
   }
 
-  void on_branch_response(ClientTransactionId id, Message response) {
+  // `unanswered`: the layer made this response (timeout, transport failure).
+  void on_branch_response(ClientTransactionId id, Message response, bool unanswered = false) {
     response.remove_first_value(HeaderId::via);  // ours
     if (!branch_ || branch_->id != id) {
       // a 2xx from a branch we gave up on: still the caller's (RFC 6026)
@@ -91,6 +92,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       pass_upstream(std::move(response), false);
       return;
     }
+    const bool stop_unless_unanswered = branch_->fallback_only_if_unanswered;
     end_branch();
     if (status < 300) {
       if (final_sent_) {
@@ -102,7 +104,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       return;
     }
     finals_.push_back(std::move(response));
-    if (status >= 600 || cancelled_ || final_sent_) targets_.clear();
+    if (status >= 600 || cancelled_ || final_sent_ || (stop_unless_unanswered && !unanswered)) targets_.clear();
     next_target();
   }
 
@@ -137,6 +139,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     Peer peer;
     bool provisional = false;
     bool cancelled = false;
+    bool fallback_only_if_unanswered = false;
     std::optional<runtime::TimerQueue::TimerId> timer;
   };
 
@@ -227,7 +230,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       finals_.push_back(make_response(request_, 503, "Cannot Send to the Target"));
       return false;
     }
-    branch_ = Branch{*id, *peer, false, false, std::nullopt};
+    branch_ = Branch{*id, *peer, false, false, target.fallback_only_if_unanswered, std::nullopt};
     core_.by_client_[*id] = this;
     const auto limit = target.timeout.count() > 0 ? target.timeout : (is_invite_ ? core_.options_.invite_timeout : milliseconds(0));
     if (limit.count() > 0) {
@@ -518,6 +521,10 @@ void ProxyCore::on_stray_response(Message response, const Peer&) {
 
 void ProxyCore::on_client_failure(ClientTransactionId id, transaction::Failure, Message response) {
   // act on the 408 / 503 the layer made as if it had been received (§8.1.3.1)
+  if (const auto it = by_client_.find(id); it != by_client_.end()) {
+    it->second->on_branch_response(id, std::move(response), true);
+    return;
+  }
   on_response(id, std::move(response));
 }
 

@@ -42,7 +42,10 @@ void preprocess_route(Message& request, const std::function<bool(std::string_vie
       request.remove_last_value(HeaderId::route);
     }
   }
-  if (auto top = first_uri(request, HeaderId::route); top && is_own(*top)) {
+  // Every Route of ours at the top: a Record-Route across two transports
+  // (RFC 5658) or a node serving both ends of a dialog put two in a row.
+  while (auto top = first_uri(request, HeaderId::route)) {
+    if (!is_own(*top)) break;
     request.remove_first_value(HeaderId::route);
   }
 }

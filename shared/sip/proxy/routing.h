@@ -13,8 +13,10 @@
 namespace imsbox::sip::proxy {
 
 // §16.4: when the Request-URI is one of ours (the previous hop was a strict
-// router), the last Route value becomes the Request-URI; then a top Route
-// that is ours is removed. `is_own` tells whether a URI names this proxy.
+// router), the last Route value becomes the Request-URI; then the Route
+// values at the top that are ours are removed (all of them: two in a row
+// come from a Record-Route across transports, RFC 5658, or from a node on
+// both ends of a dialog). `is_own` tells whether a URI names this proxy.
 void preprocess_route(Message& request, const std::function<bool(std::string_view uri)>& is_own);
 
 // One interface of this proxy: what goes into Via and Record-Route.

@@ -206,6 +206,29 @@ TEST_F(ProxyCoreTest, SixHundredStopsForking) {
   for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);
 }
 
+// An application server with default handling SESSION_CONTINUED: skipped when
+// silent, but its refusal is the answer.
+TEST_F(ProxyCoreTest, FallbackOnlyIfUnansweredStopsAtARefusal) {
+  Target as{"sip:bob@192.0.2.2", {}, std::nullopt, 5s};
+  as.fallback_only_if_unanswered = true;
+  service->targets = {as, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 403, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{403}));
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);  // the next target was not tried
+}
+
+TEST_F(ProxyCoreTest, FallbackOnlyIfUnansweredMovesOnWhenSilent) {
+  Target as{"sip:bob@192.0.2.2", {}, std::nullopt, 5s};
+  as.fallback_only_if_unanswered = true;
+  service->targets = {as, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  forwarded_to(kCallee, "INVITE");
+  advance(5s);  // not a word from the AS
+  answer(forwarded_to(kOther, "INVITE"), 200, kOther);
+  EXPECT_EQ(responses_to(kCaller).back(), 200);
+}
+
 TEST_F(ProxyCoreTest, PerBranchTimeoutCancelsAndMovesOn) {
   service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 5s}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
   layer->receive(parse(invite("sip:bob@example.com")), kCaller);
@@ -291,27 +314,34 @@ TEST_F(ProxyCoreTest, ChecksAndLoops) {
   EXPECT_EQ(responses_to(kCallee).back(), 482);
 }
 
-// A request whose route set passes this proxy twice in a row (an S-CSCF
-// serving both ends of a call record-routes twice) comes back to it once
-// changed: a spiral, not a loop (§16.3 step 4 hashes the request as received).
+// A request that comes back to this proxy changed (an application server
+// sent it back with a new route set) is a spiral, not a loop: §16.3 step 4
+// compares the hash of the request as received with the one in our Via.
 TEST_F(ProxyCoreTest, SpiralThroughTheSameProxyIsNoLoop) {
   const Peer self = udp("192.0.2.10", 5060);
-  layer->receive(parse(invite("sip:bob@192.0.2.2",
-                              "Route: <sip:192.0.2.10:5060;lr>, <sip:192.0.2.10:5060;lr>, <sip:192.0.2.2;lr>\r\n")),
-                 kCaller);
-  // (responses go to the top Via: ours, so to `self`)
   const auto loops = [&] { const auto r = responses_to(self); return std::count(r.begin(), r.end(), 482); };
-  auto to_self = forwarded_to(self, "INVITE");
-  layer->receive(parse(to_self.serialize()), self);
+  layer->receive(parse(invite("sip:bob@192.0.2.2", "Route: <sip:192.0.2.10:5060;lr>, <sip:192.0.2.3;lr>\r\n")),
+                 kCaller);
+  auto to_as = forwarded_to(kOther, "INVITE");
+  // the AS sends it back through us toward the callee
+  auto back = to_as.clone();
+  back.remove_all(HeaderId::route);
+  back.append(HeaderId::route, "<sip:192.0.2.10:5060;lr>");
+  back.prepend(HeaderId::via, "SIP/2.0/UDP 192.0.2.3:5060;branch=z9hG4bKas1");
+  layer->receive(parse(back.serialize()), kOther);
   EXPECT_EQ(loops(), 0);
   auto fwd = forwarded_to(kCallee, "INVITE");
-  EXPECT_EQ(fwd.vias().size(), 3u);  // through here twice
-  // what the second pass received, coming back with the second pass's Via: a loop
-  auto again = parse(to_self.serialize());
-  again.remove_first_value(HeaderId::via);
-  again.prepend(HeaderId::via, "SIP/2.0/UDP 192.0.2.10:5060;branch=" + std::string(fwd.vias()[0].branch()));
-  layer->receive(parse(again.serialize()), self);
-  EXPECT_EQ(loops(), 1);
+  EXPECT_EQ(fwd.vias().size(), 4u);  // through here twice
+}
+
+// Two Route values of ours in a row (RFC 5658 double Record-Route): both go.
+TEST_F(ProxyCoreTest, EveryOwnRouteAtTheTopIsRemoved) {
+  layer->receive(parse(invite("sip:bob@192.0.2.2",
+                              "Route: <sip:192.0.2.10:5060;lr>, <sip:192.0.2.10:5060;transport=tcp;lr>, "
+                              "<sip:192.0.2.2;lr>\r\n")),
+                 kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  EXPECT_EQ(fwd.find(HeaderId::route)->value, "<sip:192.0.2.2;lr>");
 }
 
 TEST_F(ProxyCoreTest, UnroutableTargetGets404) {
