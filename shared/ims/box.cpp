@@ -71,6 +71,7 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
     const auto tls = tls_files(c);
     s.transport.tls_certificate_file = tls.certificate;
     s.transport.tls_private_key_file = tls.private_key;
+    s.transport.web_root = web_root(c);
   }
   s.advertised_host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
   s.proxy.own_hosts = {node_host(c, node)};
@@ -93,6 +94,23 @@ TlsFiles tls_files(const runtime::Config& c) {
     runtime::make_self_signed_certificate(std::string(c.domain()), f.certificate, f.private_key);
   }
   return f;
+}
+
+std::filesystem::path web_root(const runtime::Config& c) {
+  if (!c.str("pcscf.web_root").empty()) {
+    auto dir = c.path("pcscf.web_root");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      throw runtime::ConfigError("option 'pcscf.web_root': " + dir.string() + " is not a directory");
+    }
+    return dir;
+  }
+  // The nodes run from <build>/bin and the build bundles the client into
+  // <build>/web-client: `imsbox up` from any build serves that build's client.
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web-client";
+  return (self.parent_path().parent_path() / "web-client").lexically_normal();
 }
 
 diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node) {

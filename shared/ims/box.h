@@ -51,6 +51,13 @@ struct TlsFiles {
 };
 TlsFiles tls_files(const runtime::Config& c);
 
+// The directory of the web client the P-CSCF serves (the WWSF role):
+// pcscf.web_root, relative to the data dir, or, when empty, <build>/web-client
+// beside <build>/bin of the running executable, where the build bundles it.
+// Throws runtime::ConfigError naming the option when a configured directory
+// is not there; the default may be missing (a build without the client).
+std::filesystem::path web_root(const runtime::Config& c);
+
 // The Diameter peer a node reaches the HSS through: <node>.hss_peer
 // ("identity@address:port") or this box's HSS. Throws runtime::ConfigError
 // naming the option when the value is malformed.

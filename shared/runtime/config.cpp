@@ -92,6 +92,9 @@ constexpr OptionSpec kOptions[] = {
     {"pcscf.tls_certificate", OptionType::path, "tls/cert.pem",
      "PEM certificate for TLS and WSS, relative to data_dir; a self-signed one is made when it and the key are missing"},
     {"pcscf.tls_private_key", OptionType::path, "tls/key.pem", "PEM private key for TLS and WSS"},
+    {"pcscf.web_root", OptionType::string, "",
+     "directory of the web client served over HTTP(S) on the WS and WSS ports (WWSF), relative to data_dir; "
+     "empty: the web-client folder of the build the P-CSCF runs from (<build>/web-client)"},
     {"pcscf.icscf_uri", OptionType::string, "",
      "where REGISTERs go: the I-CSCF of the home domain; empty: sip:icscf.<domain>:<icscf.sip_port>"},
     {"scscf.icscf_uri", OptionType::string, "",

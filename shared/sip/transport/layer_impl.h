@@ -55,6 +55,9 @@ class TransportMetrics {
   runtime::Counter& refused(Transport t, RefusedReason r);
   runtime::Counter& keepalives(Transport t);
   runtime::Gauge& open_connections(Transport t);
+  // Answers to plain HTTP requests on the WS/WSS listeners (the web client's
+  // files), by status code: 200, 404, 405 or 426.
+  runtime::Counter& web_responses(Transport t, unsigned status);
 
  private:
   static constexpr std::size_t kTransports = 5;
@@ -67,6 +70,7 @@ class TransportMetrics {
   PerReason<DropReason> dropped_{};
   PerReason<SendFailure> send_failed_{};
   PerReason<RefusedReason> refused_{};
+  std::map<std::pair<Transport, unsigned>, runtime::Counter*> web_responses_;
 };
 
 class Connection;

@@ -83,6 +83,14 @@ struct TransportConfig {
   // Bytes queued for writing on one connection beyond which the connection
   // is dropped (a peer that does not read).
   std::size_t max_write_queue_bytes = 1024 * 1024;
+
+  // The WWSF role (TS 23.228 Annex U, web_files.h): a plain HTTP GET or HEAD
+  // (not a WebSocket upgrade) on a WS or WSS listener gets the file it names
+  // under this directory, so that a browser loads the client from the origin
+  // of its WebSocket. Empty: such requests get 426 Upgrade Required.
+  std::filesystem::path web_root;
+  // Larger files under web_root are not served (404, logged).
+  std::uintmax_t max_web_file_bytes = 16 * 1024 * 1024;
 };
 
 // A bound listener: the actual port after binding port 0.

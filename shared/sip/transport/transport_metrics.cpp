@@ -104,4 +104,12 @@ runtime::Counter& TransportMetrics::refused(Transport t, RefusedReason r) {
   return *c;
 }
 
+runtime::Counter& TransportMetrics::web_responses(Transport t, unsigned status) {
+  auto*& c = web_responses_[{t, status}];
+  if (!c) c = &registry_.counter("web_responses_total",
+                                 "Plain HTTP requests on the WS/WSS listeners (the web client's files), by status",
+                                 {{"transport", transport_label(t)}, {"status", std::to_string(status)}});
+  return *c;
+}
+
 }  // namespace imsbox::sip::transport_detail

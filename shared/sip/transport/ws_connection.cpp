@@ -2,17 +2,25 @@
 // must offer the "sip" subprotocol; then every WebSocket message, text or
 // binary, is one SIP message, and every SIP message we send is one
 // WebSocket message. The only file that sees Beast's WebSocket.
+//
+// Before the upgrade, a plain HTTP GET or HEAD gets the web client's files
+// when TransportConfig::web_root is set (the WWSF role, web_files.h): the
+// browser then loads the page from the origin of its WebSocket. Such a
+// connection stays plain HTTP/1.1 (keep-alive) until it upgrades or closes.
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <type_traits>
 
 #include "sip/text.h"
 #include "sip/transport/layer_impl.h"
+#include "sip/transport/web_files.h"
 
 namespace imsbox::sip::transport_detail {
 
@@ -24,6 +32,10 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 
 constexpr std::size_t kUpgradeHeaderLimit = 8 * 1024;
+// Plain HTTP requests one connection may make before it is closed (a page
+// needs a handful; the cap keeps one client from holding a connection
+// forever with requests alone).
+constexpr unsigned kWebRequestsPerConnection = 100;
 
 // Sec-WebSocket-Protocol: a comma-separated list of tokens; RFC 7118 §4 names "sip".
 bool offers_sip(std::string_view header) {
@@ -121,17 +133,28 @@ class WsConnection final : public Connection {
   }
 
   void read_upgrade() {
+    // every request (after a served file, the next one) gets the whole handshake time
+    beast::get_lowest_layer(ws_).expires_after(layer_->config.handshake_timeout);
     parser_.emplace();
     parser_->header_limit(kUpgradeHeaderLimit);
-    http::async_read(ws_.next_layer(), buffer_, *parser_,
+    // The header only: an upgrade has no body, and a request with one (a
+    // POST) is answered 405 and the connection closed without reading it.
+    http::async_read_header(ws_.next_layer(), buffer_, *parser_,
                      [self = shared()](const boost::system::error_code& ec, std::size_t) { self->on_upgrade(ec); });
   }
 
   void on_upgrade(const boost::system::error_code& ec) {
     if (!is_open()) return;
+    if (ec && web_requests_ > 0 &&
+        (is_peer_gone(ec) || ec == http::error::end_of_stream || ec == beast::error::timeout)) {
+      // a browser's idle keep-alive connection after files it was served: not a refusal
+      return close("web: idle");
+    }
     if (ec) return refused(RefusedReason::handshake, "WebSocket upgrade request: " + ec.message());
     const auto& req = parser_->get();
+    if (!websocket::is_upgrade(req) && !layer_->config.web_root.empty()) return serve_web(req);
     if (!websocket::is_upgrade(req)) {
+      layer_->metrics.web_responses(peer_.transport, 426).inc();
       return reject(req, http::status::upgrade_required, "a WebSocket upgrade (RFC 7118) is expected here\n",
                     RefusedReason::handshake);
     }
@@ -157,22 +180,93 @@ class WsConnection final : public Connection {
 
   void reject(const http::request<http::empty_body>& req, http::status status, std::string body,
               RefusedReason reason) {
-    refusal_.emplace(status, req.version());
-    refusal_->set(http::field::server, "imsbox");
-    refusal_->set(http::field::content_type, "text/plain; charset=utf-8");
+    response_.emplace(status, req.version());
+    response_->set(http::field::server, "imsbox");
+    response_->set(http::field::content_type, "text/plain; charset=utf-8");
     if (status == http::status::upgrade_required) {
-      refusal_->set(http::field::upgrade, "websocket");
-      refusal_->set(http::field::sec_websocket_protocol, "sip");
+      response_->set(http::field::upgrade, "websocket");
+      response_->set(http::field::sec_websocket_protocol, "sip");
     }
-    refusal_->keep_alive(false);
-    refusal_->body() = std::move(body);
-    refusal_->prepare_payload();
-    const std::string why = refusal_->body().substr(0, refusal_->body().size() - 1);
+    response_->keep_alive(false);
+    response_->body() = std::move(body);
+    response_->prepare_payload();
+    const std::string why = response_->body().substr(0, response_->body().size() - 1);
     layer_->metrics.refused(peer_.transport, reason).inc();
     layer_->log.info("refused " + to_string(peer_) + ": " + why);
     // still under the handshake deadline of the tcp_stream
-    http::async_write(ws_.next_layer(), *refusal_,
+    http::async_write(ws_.next_layer(), *response_,
                       [self = shared(), why](const boost::system::error_code&, std::size_t) { self->close(why); });
+  }
+
+  // ---- the WWSF: the web client's files to plain GET and HEAD ----
+  void serve_web(const http::request<http::empty_body>& req) {
+    const bool head = req.method() == http::verb::head;
+    response_.emplace(http::status::ok, req.version());
+    auto& res = *response_;
+    res.set(http::field::server, "imsbox");
+    std::string refusal;
+    if (req.method() != http::verb::get && !head) {
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET, HEAD");
+      refusal = "method " + std::string(req.method_string()) + " not allowed";
+    } else {
+      auto file = find_web_file(layer_->config.web_root, req.target(), layer_->config.max_web_file_bytes);
+      if (file.found) {
+        // A blocking read on the loop: the files are a few small ones on a
+        // local disk, within max_web_file_bytes.
+        std::ifstream in(file.path, std::ios::binary);
+        std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.bad() && body.size() == file.size) {
+          res.set(http::field::content_type, file.content_type);
+          // the client changes with each build: browsers revalidate rather than keep a stale one
+          res.set(http::field::cache_control, "no-cache");
+          res.set("X-Content-Type-Options", "nosniff");
+          res.body() = std::move(body);
+        } else {
+          file.found = false;
+          file.refusal = "unreadable";
+        }
+      }
+      if (!file.found) {
+        res.result(http::status::not_found);
+        refusal = std::move(file.refusal);
+      }
+    }
+    if (!refusal.empty()) {
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.body() = std::string(res.reason()) + "\n";
+      layer_->log.info("web: " + to_string(peer_) + " " + std::string(req.method_string()) + " " +
+                       printable(req.target()) + " -> " + std::to_string(res.result_int()) + ": " + refusal);
+    } else {
+      layer_->log.debug("web: " + to_string(peer_) + " " + std::string(req.method_string()) + " " +
+                        printable(req.target()) + " -> 200");
+    }
+    layer_->metrics.web_responses(peer_.transport, res.result_int()).inc();
+    // a body left unread would be taken for the next request
+    const bool again = req.keep_alive() && parser_->is_done() && ++web_requests_ < kWebRequestsPerConnection;
+    res.keep_alive(again);
+    res.prepare_payload();
+    if (head) res.body().clear();  // HEAD: the Content-Length of the GET, no body
+    http::async_write(ws_.next_layer(), res, [self = shared(), again](const boost::system::error_code& ec, std::size_t) {
+      self->on_web_written(ec, again);
+    });
+  }
+
+  void on_web_written(const boost::system::error_code& ec, bool again) {
+    if (!is_open()) return;
+    if (ec || !again) return close(ec ? "web: write failed: " + ec.message() : std::string("web: done"));
+    response_.reset();
+    read_upgrade();
+  }
+
+  // A request-target as it may appear in a log line: at most 200 bytes, no control characters.
+  static std::string printable(std::string_view target) {
+    std::string out(target.substr(0, 200));
+    for (auto& c : out) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    if (target.size() > 200) out += "...";
+    return out;
   }
 
   void on_accept(const boost::system::error_code& ec) {
@@ -234,7 +328,8 @@ class WsConnection final : public Connection {
   websocket::stream<Next> ws_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
-  std::optional<http::response<http::string_body>> refusal_;
+  std::optional<http::response<http::string_body>> response_;  // or the web response being written
+  unsigned web_requests_ = 0;
 };
 
 }  // namespace

@@ -11,6 +11,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "runtime/tls_cert.h"
 #include "transport_test_support.h"
 #include "unit/test_dir.h"
@@ -216,6 +219,62 @@ TEST(WsTransport, PlainHttpGetIsTurnedAway) {
                    });
   ASSERT_TRUE(run_until(io, [&] { return done; }));
   EXPECT_EQ(reply.rfind("HTTP/1.1 426", 0), 0u) << reply;
+}
+
+// One plain HTTP request on a fresh connection; the whole reply (the server closes).
+std::string http_exchange(asio::io_context& io, std::uint16_t port, const std::string& request) {
+  tcp::socket client(io);
+  client.connect(loopback(port));
+  asio::write(client, asio::buffer(request));
+  bool done = false;
+  auto buffer = std::make_shared<std::string>();
+  asio::async_read(client, asio::dynamic_buffer(*buffer),
+                   [&, buffer](const boost::system::error_code&, std::size_t) { done = true; });
+  EXPECT_TRUE(run_until(io, [&] { return done; }));
+  return *buffer;
+}
+
+TEST(WsTransport, PlainHttpGetsTheWebClientsFilesWhenThereIsAWebRoot) {
+  imsbox::testing::TempDir dir;
+  std::filesystem::create_directories(dir / "www");
+  { std::ofstream(dir / "www/index.html") << "<p>hello</p>"; }
+  { std::ofstream(dir / "secret.txt") << "secret"; }
+  asio::io_context io;
+  auto config = config_with({{Transport::ws, "127.0.0.1", 0}});
+  config.web_root = dir / "www";
+  LayerHarness server(io, config);
+  server.layer().start();
+  const auto port = server.port(Transport::ws);
+
+  auto reply = http_exchange(io, port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << reply;
+  EXPECT_TRUE(reply.ends_with("\r\n\r\n<p>hello</p>")) << reply;
+
+  reply = http_exchange(io, port, "HEAD /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Content-Length: 12"), std::string::npos) << reply;
+  EXPECT_TRUE(reply.ends_with("\r\n\r\n")) << reply;
+
+  reply = http_exchange(io, port, "GET /%2e%2e/secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 404", 0), 0u) << reply;
+  EXPECT_EQ(reply.find("secret\n"), std::string::npos) << reply;
+
+  // a body is not read: the server answers and closes, whatever keep-alive says
+  reply = http_exchange(io, port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 405", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Allow: GET, HEAD"), std::string::npos) << reply;
+
+  // two requests on one keep-alive connection, the second one closing it
+  reply = http_exchange(io, port,
+                        "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+                        "GET /nothing.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("HTTP/1.1 404"), std::string::npos) << reply;
+
+  EXPECT_EQ(server.counter("web_responses_total", {{"transport", "ws"}, {"status", "200"}}), 3u);
+  EXPECT_EQ(server.counter("web_responses_total", {{"transport", "ws"}, {"status", "404"}}), 2u);
+  EXPECT_EQ(server.counter("web_responses_total", {{"transport", "ws"}, {"status", "405"}}), 1u);
 }
 
 class WssTransport : public ::testing::Test {
