@@ -6,16 +6,19 @@
 # (first REGISTER to the 200 OK), and the memory per registered contact once
 # CONTACTS contacts are bound (RSS growth of the P-CSCF and S-CSCF, which
 # keep them). UES sipp processes, one IMPI each with IMPUS public identities
-# (sipp takes one username per process); by default one contact per IMPU, as
-# phones have. Bounded: REGS registrations at RATE/s, then the rest up to
+# (sipp takes one username per process), each IMPU binding CONTACTS/(UES*IMPUS)
+# contacts. Bounded: REGS registrations at RATE/s, then the rest up to
 # CONTACTS at the same rate; sipp gives up on a stuck one after 10 s.
 set -euo pipefail
 BIN="${BIN:?set BIN to the bin directory of a build}"
 export IMSBOX_BUILD_DIR="$(cd "$BIN/.." && pwd)"
 source "$(dirname "$0")/../tests/integration/lib.sh"
 UES="${UES:-10}"             # sipp processes, one IMPI each (sipp takes one username per process)
-CONTACTS="${CONTACTS:-100000}"
-IMPUS="${IMPUS:-$(((CONTACTS + UES - 1) / UES))}"  # public identities per IMPI, each its own implicit registration set
+# 100,000 contacts with one per IMPU (IMPUS=10000) fails today: with 10,000
+# IMPUs on one IMPI registrations take seconds (cause not found yet, see
+# issue 5); 20 contacts per IMPU work.
+CONTACTS="${CONTACTS:-20000}"
+IMPUS="${IMPUS:-100}"        # public identities per IMPI, each its own implicit registration set
 REGS="${REGS:-3000}"
 RATE="${RATE:-300}"
 SCEN="$SOURCE_DIR/bench/sipp/register_aka_load.xml"
