@@ -24,18 +24,10 @@ constexpr std::size_t kMaxKeptKeys = 10000;
 constexpr auto kKeptKeysLifetime = std::chrono::minutes(5);
 
 // The URI of the first Route value, if any.
-std::optional<std::string> top_route(const sip::Message& m) {
-  const auto* h = m.find(HeaderId::route);
-  if (!h) return std::nullopt;
-  const auto list = sip::parse_name_addr_list(h->value);
-  if (!list || list.value.empty()) return std::nullopt;
-  return std::string(list.value.front().uri);
-}
-
 // Takes off the Route values at the top that name this P-CSCF: the core
 // removes one, but a Record-Route across two transports (RFC 5658) put two.
 void drop_own_routes(PcscfService& service, sip::Message& m) {
-  while (auto top = top_route(m)) {
+  while (auto top = sip::proxy::first_uri(m, HeaderId::route)) {
     if (!service.is_own_uri(*top)) return;
     m.remove_first_value(HeaderId::route);
   }
@@ -293,7 +285,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Messag
   const auto t = now();
   // a registered UE is always originating, whatever Route it sends
   if (!cache_.from_source(source, t).empty()) return std::make_unique<OriginatingTsx>(*this);
-  if (auto top = top_route(request); top && is_own_path_route(*top)) return std::make_unique<TowardUeTsx>(*this);
+  if (auto top = sip::proxy::first_uri(request, HeaderId::route); top && is_own_path_route(*top)) return std::make_unique<TowardUeTsx>(*this);
   if (!request.to().tag().empty()) {
     if (cache_.by_contact(request.request_uri(), t) || cache_.departed_source(request.request_uri(), t)) {
       return std::make_unique<TowardUeTsx>(*this);

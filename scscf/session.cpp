@@ -11,14 +11,6 @@ namespace imsbox::scscf {
 
 namespace {
 
-std::optional<std::string> top_route_uri(const sip::Message& m) {
-  const auto* h = m.find(sip::HeaderId::route);
-  if (!h) return std::nullopt;
-  const auto list = sip::parse_name_addr_list(h->value);
-  if (!list || list.value.empty()) return std::nullopt;
-  return std::string(list.value.front().uri);
-}
-
 bool same_host_port(const sip::Uri& a, const sip::Uri& b) {
   return sip::text::iequals(a.host, b.host) && a.port.value_or(5060) == b.port.value_or(5060);
 }
@@ -26,7 +18,7 @@ bool same_host_port(const sip::Uri& a, const sip::Uri& b) {
 }  // namespace
 
 SessionCase session_case(const sip::Message& request, std::string_view own_uri) {
-  const auto top = top_route_uri(request);
+  const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
   if (!top) return SessionCase::terminating;
   const auto route = sip::parse_uri(*top);
   const auto own = sip::parse_uri(own_uri);

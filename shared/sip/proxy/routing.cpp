@@ -5,9 +5,6 @@
 
 namespace imsbox::sip::proxy {
 
-namespace {
-
-// The URI of the first value of the first field `id`, if any.
 std::optional<std::string> first_uri(const Message& m, HeaderId id) {
   const auto* h = m.find(id);
   if (!h) return std::nullopt;
@@ -15,6 +12,8 @@ std::optional<std::string> first_uri(const Message& m, HeaderId id) {
   if (!list || list.value.empty()) return std::nullopt;
   return std::string(list.value.front().uri);
 }
+
+namespace {
 
 std::optional<std::string> last_uri(const Message& m, HeaderId id) {
   const HeaderField* last = nullptr;

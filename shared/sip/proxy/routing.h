@@ -19,6 +19,9 @@ namespace imsbox::sip::proxy {
 // both ends of a dialog). `is_own` tells whether a URI names this proxy.
 void preprocess_route(Message& request, const std::function<bool(std::string_view uri)>& is_own);
 
+// The URI of the first value of the first field `id` (Route: the top one), if any.
+std::optional<std::string> first_uri(const Message& m, HeaderId id);
+
 // One interface of this proxy: what goes into Via and Record-Route.
 struct Interface {
   Transport transport = Transport::udp;
