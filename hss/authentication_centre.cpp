@@ -64,7 +64,7 @@ AuthenticationCentre::Issued AuthenticationCentre::issue(const std::string& impi
     store::SubscriberTable table(db_);
     sim = table.sim(impi);
     if (!sim) {
-      out.outcome = table.find(impi) ? Outcome::no_sim : Outcome::unknown_subscriber;
+      out.outcome = table.exists(impi) ? Outcome::no_sim : Outcome::unknown_subscriber;
       return out;
     }
     std::uint64_t last = sim->sqn;
@@ -105,7 +105,7 @@ AuthenticationCentre::Outcome AuthenticationCentre::resynchronise(const std::str
   store::Database::Transaction tx(db_);
   store::SubscriberTable table(db_);
   const auto sim = table.sim(impi);
-  if (!sim) return table.find(impi) ? Outcome::no_sim : Outcome::unknown_subscriber;
+  if (!sim) return table.exists(impi) ? Outcome::no_sim : Outcome::unknown_subscriber;
   aka::Milenage milenage(to_array<16>(sim->k.reveal()), to_array<16>(sim->opc.reveal()));
   const auto sqn_ms = aka::resync_sqn_ms(milenage, rand, auts);
   if (!sqn_ms) return Outcome::mac_failure;

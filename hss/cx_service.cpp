@@ -134,7 +134,7 @@ LocationInfoAnswer CxService::location_info(const LocationInfoRequest& r) {
 UserAuthorizationAnswer CxService::uar(const UserAuthorizationRequest& r) {
   UserAuthorizationAnswer a;
   const auto set = implicit_set_of(db_, r.public_identity);
-  if (!set || !store::SubscriberTable(db_).find(r.user_name)) {
+  if (!set || !store::SubscriberTable(db_).exists(r.user_name)) {
     a.header.result = experimental(experimental_result::error_user_unknown);
     return a;
   }
@@ -177,7 +177,7 @@ MultimediaAuthAnswer CxService::mar(const MultimediaAuthRequest& r) {
   a.user_name = r.user_name;
   a.public_identity = r.public_identity;
   store::SubscriberTable subscribers(db_);
-  const auto subscriber = subscribers.find(r.user_name);
+  const auto subscriber = subscribers.credentials(r.user_name);
   const auto identity = store::ServiceDataTable(db_).public_identity(r.public_identity);
   if (!subscriber || !identity) {
     a.header.result = experimental(experimental_result::error_user_unknown);
@@ -356,12 +356,7 @@ ServerAssignmentAnswer CxService::sar(const ServerAssignmentRequest& r) {
     // This answer carries the current profile: a change made before it is not
     // to be pushed (PPR) once more to the S-CSCF that just got it, unless
     // another implicit set of the IMPI is registered and holds an older one.
-    bool others = false;
-    for (const auto& row : table.of_impi(set->impi)) {
-      others = others || std::none_of(set->identities.begin(), set->identities.end(),
-                                       [&](const auto& i) { return i.impu == row.impu; });
-    }
-    if (!others) db_.cached("DELETE FROM hss_profile_change WHERE impi = ?")->bind(1, set->impi).run();
+    if (!table.other_set_held(set->impi, set->identities.front().implicit_set)) db_.cached("DELETE FROM hss_profile_change WHERE impi = ?")->bind(1, set->impi).run();
   }
   tx.commit();
   if (send_user_data) a.user_data = ims::to_xml(subscription_of(db_, *set));

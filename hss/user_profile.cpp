@@ -11,8 +11,8 @@ std::optional<ImplicitSet> implicit_set_of(store::Database& db, const std::strin
   const auto asked = table.public_identity(impu);
   if (!asked) return std::nullopt;
   ImplicitSet set{asked->impi, {*asked}};
-  for (auto& row : table.public_identities_of(asked->impi)) {
-    if (row.implicit_set == asked->implicit_set && row.impu != asked->impu) set.identities.push_back(std::move(row));
+  for (auto& row : table.implicit_set(asked->impi, asked->implicit_set)) {
+    if (row.impu != asked->impu) set.identities.push_back(std::move(row));
   }
   return set;
 }

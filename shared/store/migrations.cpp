@@ -182,6 +182,11 @@ CREATE TABLE scscf_call_record (
 ) STRICT;
 CREATE INDEX scscf_call_record_invite_at ON scscf_call_record (invite_at);
 )sql"},
+    {6, "indexes for IMPIs with many public identities", R"sql(
+-- Cx requests read one implicit registration set of an IMPI, not all its
+-- IMPUs (an IMPI may have thousands).
+CREATE INDEX hss_public_identity_by_set ON hss_public_identity(impi, implicit_set, position);
+)sql"},
 };
 
 }  // namespace

@@ -46,6 +46,14 @@ std::vector<RegistrationRow> RegistrationTable::of_impi(const std::string& impi)
   return out;
 }
 
+bool RegistrationTable::other_set_held(const std::string& impi, int implicit_set) {
+  auto st = db_.cached(
+      "SELECT EXISTS (SELECT 1 FROM hss_registration r JOIN hss_public_identity p ON p.impu = r.impu "
+      "WHERE r.impi = ?1 AND p.implicit_set <> ?2)");
+  st->bind(1, impi).bind(2, std::int64_t{implicit_set});
+  return st->step() && st->integer(0) != 0;
+}
+
 void RegistrationTable::put(const RegistrationRow& row) {
   auto st = db_.cached(
       "INSERT OR REPLACE INTO hss_registration (impu, state, impi, scscf_name, origin_host, origin_realm, updated_at) "

@@ -30,6 +30,9 @@ class RegistrationTable {
 
   std::optional<RegistrationRow> find(const std::string& impu);
   std::vector<RegistrationRow> of_impi(const std::string& impi);
+  // Whether the IMPI has a row for an IMPU outside that implicit set (stops
+  // at the first: an IMPI may have thousands).
+  bool other_set_held(const std::string& impi, int implicit_set);
   void put(const RegistrationRow& row);  // insert or replace
   bool erase(const std::string& impu);
 

@@ -146,6 +146,14 @@ std::vector<PublicIdentityRow> ServiceDataTable::public_identities_of(const std:
   return out;
 }
 
+std::vector<PublicIdentityRow> ServiceDataTable::implicit_set(const std::string& impi, int implicit_set) {
+  auto st = db_.cached(std::string(kIdentityColumns) + "WHERE impi = ?1 AND implicit_set = ?2 ORDER BY position");
+  st->bind(1, impi).bind(2, std::int64_t{implicit_set});
+  std::vector<PublicIdentityRow> out;
+  while (st->step()) out.push_back(read_identity(*st));
+  return out;
+}
+
 void ServiceDataTable::update_public_identity(const PublicIdentityRow& row) {
   auto st = db_.cached(
       "UPDATE hss_public_identity SET barred = ?2, implicit_set = ?3, service_profile = ?4, display_name = ?5 "

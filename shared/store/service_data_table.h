@@ -69,6 +69,8 @@ class ServiceDataTable {
 
   std::optional<PublicIdentityRow> public_identity(const std::string& impu);
   std::vector<PublicIdentityRow> public_identities_of(const std::string& impi);  // by position
+  // The IMPUs of one implicit registration set of an IMPI, by position.
+  std::vector<PublicIdentityRow> implicit_set(const std::string& impi, int implicit_set);
   // Replaces the settings of an existing IMPU (impi and position stay).
   void update_public_identity(const PublicIdentityRow& row);
 

@@ -71,12 +71,22 @@ std::vector<std::string> SubscriberTable::impus_of(const std::string& impi) {
 }
 
 std::optional<SubscriberRecord> SubscriberTable::find(const std::string& impi) {
+  auto r = credentials(impi);
+  if (r) r->impus = impus_of(r->impi);
+  return r;
+}
+
+std::optional<SubscriberRecord> SubscriberTable::credentials(const std::string& impi) {
   auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes FROM hss_subscriber WHERE impi = ?1");
   st->bind(1, impi);
   if (!st->step()) return std::nullopt;
-  auto r = read_row(*st);
-  r.impus = impus_of(r.impi);
-  return r;
+  return read_row(*st);
+}
+
+bool SubscriberTable::exists(const std::string& impi) {
+  auto st = db_.cached("SELECT 1 FROM hss_subscriber WHERE impi = ?1");
+  st->bind(1, impi);
+  return st->step();
 }
 
 std::vector<SubscriberRecord> SubscriberTable::list() {

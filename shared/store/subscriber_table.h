@@ -46,6 +46,10 @@ class SubscriberTable {
   explicit SubscriberTable(Database& db) : db_(db) {}
 
   std::optional<SubscriberRecord> find(const std::string& impi);
+  // The credentials alone (impus left empty): what Cx needs of an IMPI that
+  // may have thousands of public identities.
+  std::optional<SubscriberRecord> credentials(const std::string& impi);
+  bool exists(const std::string& impi);
   std::vector<SubscriberRecord> list();
   // The SIM credentials alone (no IMPUs): what authentication needs.
   std::optional<SimCredentials> sim(const std::string& impi);

@@ -105,6 +105,13 @@ TEST_F(UserProfileTest, RegistrationRowsFollowTheirIdentity) {
   reg.put(row);
   EXPECT_EQ(reg.find("sip:alice@ims.test"), row);
   EXPECT_EQ(reg.of_impi("alice@ims.test").size(), 1u);
+  // alice's identities are one set: nothing of another set is held
+  EXPECT_FALSE(reg.other_set_held("alice@ims.test", 1));
+  set("sip:alice.work@ims.test", 2, std::nullopt);
+  EXPECT_EQ(data_.implicit_set("alice@ims.test", 1).size(), 2u);
+  EXPECT_EQ(data_.implicit_set("alice@ims.test", 2).size(), 1u);
+  EXPECT_FALSE(reg.other_set_held("alice@ims.test", 1));
+  EXPECT_TRUE(reg.other_set_held("alice@ims.test", 2));  // the row of set 1
   prov_.remove("alice@ims.test");
   EXPECT_FALSE(reg.find("sip:alice@ims.test"));  // deleting the subscriber deletes its state
 }
