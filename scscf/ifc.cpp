@@ -75,25 +75,48 @@ bool trigger_matches(const ims::TriggerPoint& tp, const TriggerContext& context)
   return std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return all(g.second); });
 }
 
-std::vector<ims::ApplicationServer> register_application_servers(const ims::ImsSubscription& profile,
-                                                                 const std::string& impu,
-                                                                 const TriggerContext& context) {
-  std::vector<ims::ApplicationServer> out;
+namespace {
+
+// The iFCs of the service profile(s) holding `impu`, in priority order.
+std::vector<const ims::InitialFilterCriteria*> ifcs_of(const ims::ImsSubscription& profile, const std::string& impu) {
+  std::vector<const ims::InitialFilterCriteria*> out;
   for (const auto& sp : profile.service_profiles) {
     const bool holds = std::any_of(sp.public_identities.begin(), sp.public_identities.end(),
                                    [&](const auto& p) { return p.identity == impu; });
     if (!holds) continue;
-    auto ifcs = sp.ifcs;
-    std::stable_sort(ifcs.begin(), ifcs.end(), [](const auto& a, const auto& b) { return a.priority < b.priority; });
-    for (const auto& ifc : ifcs) {
-      if (ifc.profile_part_indicator && *ifc.profile_part_indicator != ims::ProfilePartIndicator::registered) continue;
-      if (ifc.application_server.server_name.empty()) continue;
-      if (ifc.trigger_point && !trigger_matches(*ifc.trigger_point, context)) continue;
-      // An iFC without trigger point applies to every request, REGISTER included.
-      out.push_back(ifc.application_server);
-    }
+    for (const auto& ifc : sp.ifcs) out.push_back(&ifc);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->priority < b->priority; });
+  return out;
+}
+
+bool applies(const ims::InitialFilterCriteria& ifc, const TriggerContext& context, ims::ProfilePartIndicator part) {
+  if (ifc.profile_part_indicator && *ifc.profile_part_indicator != part) return false;
+  if (ifc.application_server.server_name.empty()) return false;
+  // An iFC without trigger point applies to every request, REGISTER included.
+  return !ifc.trigger_point || trigger_matches(*ifc.trigger_point, context);
+}
+
+}  // namespace
+
+std::vector<ims::ApplicationServer> register_application_servers(const ims::ImsSubscription& profile,
+                                                                 const std::string& impu,
+                                                                 const TriggerContext& context) {
+  std::vector<ims::ApplicationServer> out;
+  for (const auto* ifc : ifcs_of(profile, impu)) {
+    if (applies(*ifc, context, ims::ProfilePartIndicator::registered)) out.push_back(ifc->application_server);
   }
   return out;
+}
+
+std::optional<IfcMatch> next_application_server(const ims::ImsSubscription& profile, const std::string& impu,
+                                                const TriggerContext& context, std::size_t from,
+                                                ims::ProfilePartIndicator part) {
+  const auto ifcs = ifcs_of(profile, impu);
+  for (std::size_t i = from; i < ifcs.size(); ++i) {
+    if (applies(*ifcs[i], context, part)) return IfcMatch{i, ifcs[i]->application_server};
+  }
+  return std::nullopt;
 }
 
 }  // namespace imsbox::scscf

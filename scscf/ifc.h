@@ -2,8 +2,8 @@
 // Initial filter criteria evaluation (TS 29.228 Annex C and F, TS 23.218
 // §6): whether a trigger point matches a request. Pure.
 //
-// Used here for REGISTER (third-party registration, TS 24.229 §5.4.1.7);
-// the session cases of other requests come with the calls issue.
+// Used for REGISTER (third-party registration, TS 24.229 §5.4.1.7) and for
+// the other initial requests of a served user (§5.4.3.2, §5.4.3.3).
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,5 +29,18 @@ bool trigger_matches(const ims::TriggerPoint& tp, const TriggerContext& context)
 std::vector<ims::ApplicationServer> register_application_servers(const ims::ImsSubscription& profile,
                                                                  const std::string& impu,
                                                                  const TriggerContext& context);
+
+// The next application server for an initial request of a served user: the
+// first iFC at or after `from` in the priority order of the service profile
+// holding `impu` that applies to the `part` of the profile (an iFC without a
+// ProfilePartIndicator applies to both) and whose trigger point matches.
+// `position` + 1 is where the evaluation goes on when the request comes back.
+struct IfcMatch {
+  std::size_t position = 0;
+  ims::ApplicationServer server;
+};
+std::optional<IfcMatch> next_application_server(const ims::ImsSubscription& profile, const std::string& impu,
+                                                const TriggerContext& context, std::size_t from,
+                                                ims::ProfilePartIndicator part);
 
 }  // namespace imsbox::scscf

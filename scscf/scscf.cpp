@@ -35,12 +35,16 @@ void Scscf::start() {
   options.max_expires = std::max(options.min_expires, static_cast<std::uint32_t>(c.integer("scscf.max_expires")));
   options.max_auth_failures = static_cast<unsigned>(std::max<std::int64_t>(1, c.integer("scscf.max_auth_failures")));
   options.auth_block = std::chrono::seconds(c.integer("scscf.auth_block_s"));
+  options.as_timeout = std::chrono::milliseconds(c.integer("scscf.as_timeout_ms"));
 
   auto dc = ims::cx_client_config(c, "scscf");
   hss_identity_ = dc.peers.front().identity;
   diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
 
   auto pc = ims::proxy_stack_config(c, "scscf");
+  // Application servers get the address, as in Record-Route: they need not
+  // know the names of this box.
+  options.isc_uri = "sip:" + pc.advertised_host + ":" + std::to_string(c.port("scscf.sip_port"));
   // The core answers 500 to a service that waits longer than its wait limit:
   // give up on the HSS before that, so that the answer is ours and timely.
   const auto configured = std::chrono::milliseconds(c.integer("scscf.hss_timeout_ms"));

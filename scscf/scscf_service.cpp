@@ -440,40 +440,79 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// An initial request other than REGISTER and the reg event (session.h).
+// An initial request other than REGISTER and the reg event (session.h):
+// first the served user's iFCs (each matching AS in turn, the request coming
+// back with the ODI token of its Route), then the route on.
 class SessionTsx final : public sip::proxy::ProxyTsx {
  public:
-  SessionTsx(ScscfService& service, SessionCase session_case) : service_(service), case_(session_case) {}
+  // `back`: the request returns from an AS with that ODI (else a fresh one).
+  SessionTsx(ScscfService& service, SessionCase session_case, std::optional<OdiState> back)
+      : service_(service), case_(session_case), back_(std::move(back)) {
+    if (back_) case_ = back_->session_case;
+  }
 
   Verdict on_request(ProxyTsxHelper& helper) override {
     auto& request = helper.request();
     const auto& o = service_.options();
-    auto route = case_ == SessionCase::originating
-                     ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route)
-                     : route_terminating(request, service_.registrar(), service_.now());
     const std::string what = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
     invite_ = request.method() == "INVITE";
     if (invite_) {
       call_id_ = std::string(request.call_id());
-      service_.calls().invite(request, service_.wall_now());
-      if (route.status != 0) service_.calls().final_response(call_id_, route.status, service_.wall_now());
-      service_.call_record_changed();
+      service_.calls().invite(request, service_.wall_now());  // once per Call-ID
     }
-    if (route.status != 0) {
-      service_.log().log(runtime::LogLevel::info, what + route.summary + ": " + std::to_string(route.status),
+    // a fresh request: its served user must be one of ours, registered
+    std::string served;
+    std::size_t from = 0;
+    if (back_) {
+      served = back_->served_identity;
+      from = back_->next_ifc;
+    } else {
+      auto check = route(request);
+      if (check.status != 0) return refuse(helper, what, check);
+      served = case_ == SessionCase::originating ? originating_identity(request).value_or("")
+                                                 : ims::public_identity(request.request_uri()).value_or("");
+    }
+    if (auto as = next_application_server_for(request, served, from)) {
+      const auto token = service_.new_tag();
+      service_.odis().put(token, OdiState{case_, served, as->position + 1}, service_.now());
+      odi_ = token;
+      const auto& back_to = o.isc_uri.empty() ? o.own_uri : o.isc_uri;
+      const auto routes = application_server_routes(as->server.server_name, back_to, token);
+      const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
+      sip::proxy::Target to_as;
+      to_as.routes = routes;
+      to_as.first_response_timeout = o.as_timeout;
+      to_as.fallback_only_if_unanswered = continued;
+      helper.add_target(std::move(to_as));
+      if (continued) {
+        // AS silent: on as if it had sent the request back (through ourselves)
+        sip::proxy::Target skip;
+        skip.routes = {routes.back()};
+        helper.add_target(std::move(skip));
+      }
+      service_.log().log(runtime::LogLevel::info,
+                         what + side() + " for " + served + ": iFC " + std::to_string(as->position) + " to " +
+                             as->server.server_name + (continued ? " (session continued without it)" : ""),
                          request.call_id());
-      helper.respond(route.status, route.reason);
-      return Verdict::done;
+      helper.record_route();
+      return Verdict::next;
     }
-    service_.log().log(runtime::LogLevel::info, what + route.summary, request.call_id());
-    for (auto& t : route.targets) helper.add_target(std::move(t));
+    auto next = route(request);
+    if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
+      next = diverted(request, served);  // an AS retargeted the call (e.g. call forwarding)
+    }
+    if (next.status != 0) return refuse(helper, what, next);
+    service_.log().log(runtime::LogLevel::info, what + next.summary, request.call_id());
+    for (auto& t : next.targets) helper.add_target(std::move(t));
     helper.record_route();
     return Verdict::next;
   }
 
-  // The final response from downstream (our own 403/480 are recorded above).
+  // The final response from downstream (our own refusals are recorded in refuse()).
   void on_response(ProxyTsxHelper&, sip::Message& response) override {
-    if (!invite_ || response.status() < 200) return;
+    if (response.status() < 200) return;
+    if (!odi_.empty()) service_.odis().forget(odi_);
+    if (!invite_) return;
     service_.calls().final_response(call_id_, response.status(), service_.wall_now());
     service_.call_record_changed();
   }
@@ -485,10 +524,74 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
   }
 
  private:
+  const char* side() const { return case_ == SessionCase::originating ? "originating" : "terminating"; }
+
+  SessionRoute route(const sip::Message& request) const {
+    const auto& o = service_.options();
+    return case_ == SessionCase::originating
+               ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route)
+               : route_terminating(request, service_.registrar(), service_.now());
+  }
+
+  // A terminating request whose Request-URI an AS changed: routed on like an
+  // originating one (TS 24.229 §5.4.3.3 step 10), home targets by the I-CSCF.
+  SessionRoute diverted(const sip::Message& request, const std::string& served) const {
+    const auto& o = service_.options();
+    SessionRoute out;
+    const std::string target(request.request_uri());
+    out.summary = "terminating for " + served + " diverted to " + target;
+    if (is_home_target(target, o.domain)) {
+      sip::proxy::Target t;
+      t.routes = {o.icscf_route};
+      out.targets.push_back(std::move(t));
+      out.summary += ", to the I-CSCF";
+    }
+    return out;
+  }
+
+  std::optional<IfcMatch> next_application_server_for(const sip::Message& request, const std::string& served,
+                                                      std::size_t from) const {
+    const auto* reg = service_.registrar().find(served);
+    if (!reg) return std::nullopt;
+    TriggerContext context;
+    context.method = std::string(request.method());
+    context.request = &request;
+    context.session_case =
+        case_ == SessionCase::originating ? ims::SessionCase::originating : ims::SessionCase::terminating_registered;
+    return next_application_server(reg->profile, served, context, from, ims::ProfilePartIndicator::registered);
+  }
+
+  Verdict refuse(ProxyTsxHelper& helper, const std::string& what, const SessionRoute& r) {
+    if (invite_) {
+      service_.calls().final_response(call_id_, r.status, service_.wall_now());
+      service_.call_record_changed();
+    }
+    service_.log().log(runtime::LogLevel::info, what + r.summary + ": " + std::to_string(r.status),
+                       helper.request().call_id());
+    helper.respond(r.status, r.reason);
+    return Verdict::done;
+  }
+
   ScscfService& service_;
   SessionCase case_;
+  std::optional<OdiState> back_;
+  std::string odi_;  // the token this transaction handed out, forgotten at its final response
   bool invite_ = false;
   std::string call_id_;
+};
+
+// Answers an initial request at once.
+class RefuseTsx final : public sip::proxy::ProxyTsx {
+ public:
+  RefuseTsx(int status, std::string reason) : status_(status), reason_(std::move(reason)) {}
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    helper.respond(status_, reason_);
+    return Verdict::done;
+  }
+
+ private:
+  int status_;
+  std::string reason_;
 };
 
 // A BYE in a dialog we record-routed: the end of its call record; the core
@@ -535,7 +638,18 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
   }
   // In a dialog: along the route set we record-routed into.
   if (!request.to().tag().empty()) return request.method() == "BYE" ? std::make_unique<ByeTsx>(*this) : nullptr;
-  return std::make_unique<SessionTsx>(*this, session_case(request, options_.own_uri));
+  std::optional<OdiState> back;
+  if (const auto token = odi_of(request, options_.isc_uri.empty() ? options_.own_uri : options_.isc_uri)) {
+    const auto* state = odis_.find(*token, now());
+    if (!state) {
+      // not (or no longer) ours to continue: never a way around the iFCs
+      log_.log(runtime::LogLevel::warning, "unknown or expired ODI " + *token + " in the Route of " +
+                                               std::string(request.method()) + ": 403", request.call_id());
+      return std::make_unique<RefuseTsx>(403, "Forbidden (unknown original dialog identifier)");
+    }
+    back = *state;
+  }
+  return std::make_unique<SessionTsx>(*this, session_case(request, options_.own_uri), std::move(back));
 }
 
 std::size_t ScscfService::restore() {

@@ -31,6 +31,7 @@
 #include "scscf/reg_event.h"
 #include "scscf/registration_store.h"
 #include "scscf/registrar.h"
+#include "scscf/session.h"
 #include "sip/proxy/proxy_core.h"
 
 namespace imsbox::runtime {
@@ -51,11 +52,15 @@ struct ScscfOptions {
   std::string server_name;  // our name at the HSS (Server-Name of MAR/SAR)
   std::string own_uri;      // "sip:scscf.D:PORT": Service-Route (user "orig"), NOTIFY Contact
   std::string icscf_route;  // "<sip:icscf.D:PORT;lr>": where originating requests to home users go
+  std::string isc_uri;      // "sip:ADDRESS:PORT": where application servers send requests back (ODI Route); empty: own_uri
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   unsigned max_auth_failures = 5;
   std::chrono::seconds auth_block{60};
   std::uint32_t max_subscription_expires = 600000;
+  // How long an application server may keep silent (not even 100 Trying)
+  // before its iFC's default handling applies (TS 24.229 §5.4.3.2).
+  std::chrono::milliseconds as_timeout{2000};
 };
 
 class ScscfService final : public sip::proxy::ProxyService {
@@ -89,6 +94,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   Authenticator& auth() { return auth_; }
   Registrar& mutable_registrar() { return registrar_; }
   CallRecorder& calls() { return calls_; }
+  OdiTable& odis() { return odis_; }
   WallTime wall_now() const { return clock_.wall_now(); }
   // After a call record changed: stored with the next flush_store().
   void call_record_changed() { schedule_store_flush(); }
@@ -135,6 +141,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   RegistrationStore* store_ = nullptr;
   CallRecordStore* call_store_ = nullptr;
   CallRecorder calls_;
+  OdiTable odis_;
   runtime::TimerQueue* timers_ = nullptr;
   sip::proxy::RequestOriginator* originator_ = nullptr;
   runtime::TimerQueue::TimerId expiry_timer_ = 0;

@@ -15,6 +15,29 @@ bool same_host_port(const sip::Uri& a, const sip::Uri& b) {
   return sip::text::iequals(a.host, b.host) && a.port.value_or(5060) == b.port.value_or(5060);
 }
 
+// The value of URI parameter `name` in ";a=1;b" form, or nothing.
+std::optional<std::string_view> uri_param(std::string_view params, std::string_view name) {
+  while (!params.empty()) {
+    const auto end = params.find(';');
+    auto p = params.substr(0, end);
+    params = end == std::string_view::npos ? std::string_view() : params.substr(end + 1);
+    const auto eq = p.find('=');
+    if (sip::text::iequals(sip::text::trim(p.substr(0, eq)), name)) {
+      return eq == std::string_view::npos ? std::string_view() : sip::text::trim(p.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+// "<uri;lr>" whatever the URI had of <>, ;lr.
+std::string lr(std::string_view uri) {
+  std::string u(uri);
+  if (u.size() > 2 && u.front() == '<' && u.back() == '>') u = u.substr(1, u.size() - 2);
+  const auto parsed = sip::parse_uri(u);
+  if (!parsed.uri || !uri_param(parsed.uri->params, "lr")) u += ";lr";
+  return "<" + u + ">";
+}
+
 }  // namespace
 
 SessionCase session_case(const sip::Message& request, std::string_view own_uri) {
@@ -44,6 +67,45 @@ bool is_home_target(std::string_view uri, std::string_view home_domain) {
   if (!parsed.uri) return false;
   if (parsed.uri->scheme == sip::Uri::Scheme::tel) return true;
   return sip::text::iequals(parsed.uri->host, home_domain);
+}
+
+void OdiTable::put(std::string token, OdiState state, Time now) {
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    auto it = entries_.find(expiries_.begin()->second);
+    if (it != entries_.end() && it->second.expires_at <= now) entries_.erase(it);
+    expiries_.erase(expiries_.begin());
+  }
+  const auto expires_at = now + std::chrono::duration_cast<Time::duration>(kLifetime);
+  expiries_.emplace(expires_at, token);
+  entries_[std::move(token)] = Entry{std::move(state), expires_at};
+}
+
+const OdiState* OdiTable::find(std::string_view token, Time now) const {
+  const auto it = entries_.find(token);
+  return it == entries_.end() || it->second.expires_at <= now ? nullptr : &it->second.state;
+}
+
+void OdiTable::forget(std::string_view token) {
+  if (auto it = entries_.find(token); it != entries_.end()) entries_.erase(it);
+  // its expiries_ entry goes when its time comes (it finds nothing to erase)
+}
+
+std::optional<std::string> odi_of(const sip::Message& request, std::string_view own_uri) {
+  const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
+  if (!top) return std::nullopt;
+  const auto route = sip::parse_uri(*top);
+  const auto own = sip::parse_uri(own_uri);
+  if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel || !same_host_port(*route.uri, *own.uri)) {
+    return std::nullopt;
+  }
+  const auto odi = uri_param(route.uri->params, "odi");
+  if (!odi || odi->empty()) return std::nullopt;
+  return std::string(*odi);
+}
+
+std::vector<std::string> application_server_routes(std::string_view server_name, std::string_view own_uri,
+                                                   std::string_view odi_token) {
+  return {lr(server_name), lr(std::string(own_uri) + ";odi=" + std::string(odi_token))};
 }
 
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,

@@ -11,6 +11,11 @@
 //   terminating (any other initial request, from the I-CSCF): the served
 //     user is the Request-URI; unregistered -> 480; else one branch per
 //     registered contact, through the Path it registered with.
+//   back from an application server (the top Route is ours with an `odi`
+//     parameter): the session case and served user of the request that went
+//     to the AS, and the iFCs after the one that sent it there (OdiTable).
+#include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +49,43 @@ struct SessionRoute {
   std::string reason;
   std::string summary;                      // for the log line
 };
+
+// The original dialog identifier (TS 24.229 §5.4.3.2 step 3, §5.4.3.3):
+// where a request stood when it went to an application server.
+struct OdiState {
+  SessionCase session_case = SessionCase::originating;
+  std::string served_identity;  // the public identity whose iFCs apply
+  std::size_t next_ifc = 0;     // the position (in priority order) to go on from
+};
+
+// The ODIs handed out, by token. A token is random (nobody can guess one to
+// skip a user's services) and lives until forget() or its lifetime ends; it
+// may be used more than once (an AS may fork).
+class OdiTable {
+ public:
+  static constexpr std::chrono::minutes kLifetime{5};  // longer than an INVITE may wait (timer C)
+  void put(std::string token, OdiState state, Time now);
+  const OdiState* find(std::string_view token, Time now) const;
+  void forget(std::string_view token);
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    OdiState state;
+    Time expires_at;
+  };
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::multimap<Time, std::string> expiries_;
+};
+
+// The odi parameter of the top Route when that Route is ours (the host and
+// port of `own_uri`); nothing otherwise.
+std::optional<std::string> odi_of(const sip::Message& request, std::string_view own_uri);
+
+// The Route set that sends a request to an application server and brings it
+// back to us with that ODI token (TS 24.229 §5.4.3.2 step 4).
+std::vector<std::string> application_server_routes(std::string_view server_name, std::string_view own_uri,
+                                                   std::string_view odi_token);
 
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
                                std::string_view home_domain, std::string_view icscf_route);

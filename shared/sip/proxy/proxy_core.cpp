@@ -86,6 +86,11 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     }
     const int status = response.status();
     if (status < 200) {
+      if (!branch_->provisional && branch_->awaiting_first_response) {
+        branch_->awaiting_first_response = false;
+        disarm(branch_->timer);
+        arm_branch_timer(branch_->final_limit);
+      }
       branch_->provisional = true;
       if (cancel_pending_) send_cancel();
       if (status == 100 || final_sent_) return;
@@ -141,6 +146,8 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     bool cancelled = false;
     bool fallback_only_if_unanswered = false;
     std::optional<runtime::TimerQueue::TimerId> timer;
+    bool awaiting_first_response = false;  // timer is the first-response limit
+    milliseconds final_limit{0};           // the limit for a final response (0: none)
   };
 
   bool is_dialog_creating() const {
@@ -230,21 +237,30 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       finals_.push_back(make_response(request_, 503, "Cannot Send to the Target"));
       return false;
     }
-    branch_ = Branch{*id, *peer, false, false, target.fallback_only_if_unanswered, std::nullopt};
+    branch_ = Branch{*id, *peer, false, false, target.fallback_only_if_unanswered, std::nullopt, false, milliseconds(0)};
     core_.by_client_[*id] = this;
-    const auto limit = target.timeout.count() > 0 ? target.timeout : (is_invite_ ? core_.options_.invite_timeout : milliseconds(0));
-    if (limit.count() > 0) {
-      const auto server = server_;
-      const auto client = *id;
-      auto& core = core_;
-      branch_->timer = core_.timers_.schedule_after(duration_cast<microseconds>(limit), [&core, server, client] {
-        auto it = core.transactions_.find(server);
-        if (it == core.transactions_.end() || !it->second->branch_ || it->second->branch_->id != client) return;
-        it->second->branch_->timer.reset();
-        it->second->on_branch_timeout();
-      });
+    branch_->final_limit = target.timeout.count() > 0 ? target.timeout : (is_invite_ ? core_.options_.invite_timeout : milliseconds(0));
+    if (target.first_response_timeout.count() > 0) {
+      branch_->awaiting_first_response = true;
+      arm_branch_timer(target.first_response_timeout);
+    } else {
+      arm_branch_timer(branch_->final_limit);
     }
     return true;
+  }
+
+  // The current branch's timer: on_branch_timeout() after `limit` (0: none).
+  void arm_branch_timer(milliseconds limit) {
+    if (limit.count() <= 0) return;
+    const auto server = server_;
+    const auto client = branch_->id;
+    auto& core = core_;
+    branch_->timer = core_.timers_.schedule_after(duration_cast<microseconds>(limit), [&core, server, client] {
+      auto it = core.transactions_.find(server);
+      if (it == core.transactions_.end() || !it->second->branch_ || it->second->branch_->id != client) return;
+      it->second->branch_->timer.reset();
+      it->second->on_branch_timeout();
+    });
   }
 
   void end_branch() {

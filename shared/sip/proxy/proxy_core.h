@@ -54,6 +54,11 @@ struct Target {
   std::vector<std::string> routes;  // Route values to put first (e.g. a Path), as written "<sip:..;lr>"
   std::optional<Peer> peer;         // where to send it; none: from the Route / Request-URI
   std::chrono::milliseconds timeout{0};  // per-branch limit for a final response; 0: the transaction's own (timer C-like)
+  // A limit for the first response (100 Trying counts), after which the
+  // branch is given up as unanswered; once something came, `timeout` (or the
+  // transaction's own limit) applies. 0: none. For an application server
+  // that may be down (TS 24.229 §5.4.3.2: its default handling applies).
+  std::chrono::milliseconds first_response_timeout{0};
   // A final response from downstream ends forking here: the targets after
   // this one are tried only when it was never answered (its timeout, or the
   // layer's 408/503). An application server's default handling SESSION_CONTINUED

@@ -7,7 +7,12 @@
 #   * a call the caller cancels while it rings: 200 to the CANCEL, 487;
 #   * a call with a reliable 183 and PRACK (RFC 3262);
 #   * a busy callee: 486 back to the caller;
-#   * an unknown callee: 404; a known but unregistered one: 480.
+#   * an unknown callee: 404; a known but unregistered one: 480;
+#   * iFCs (TS 24.229 §5.4.3.2): dora's INVITEs go to an application server
+#     (sip-test-proxy, record-routing) and come back with their ODI; emil's
+#     go to a silent AS with SESSION_CONTINUED (skipped after
+#     scscf.as_timeout_ms), fred's to a silent one with SESSION_TERMINATED
+#     (408).
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/calls"
@@ -17,6 +22,9 @@ BASE=$(free_port_base)
 PCSCF_PORT=$((BASE + 10))
 CALLER_PORT=$((BASE + 16))
 CALLEE_PORT=$((BASE + 17))
+AS_PORT=$((BASE + 18))
+SILENT_AS_PORT=$((BASE + 19))
+API="http://127.0.0.1:$((BASE + 8))/v1"
 SIPP="$DATA_DIR/sipp"
 mkdir -p "$SIPP"
 command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
@@ -51,9 +59,10 @@ register() {
     fail "registration of $1: $(what_happened "register-$1")"
   grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
 }
-# call NAME CALLEE [UAS_SCENARIO [UAC_SCENARIO]]: the caller calls sip:CALLEE@D
-# (with uac.xml or UAC_SCENARIO); with a UAS scenario, a callee UE answers on
-# CALLEE_PORT with it. Sets FINAL (the caller's final status line).
+# call NAME CALLEE [UAS_SCENARIO [UAC_SCENARIO]]: the caller ($CALLER, anna
+# unless set, on CALLER_PORT) calls sip:CALLEE@D (with uac.xml or
+# UAC_SCENARIO); with a UAS scenario, a callee UE answers on CALLEE_PORT with
+# it. Sets FINAL (the caller's final status line).
 call() {
   local name=$1 callee=$2 uas=${3:-} uac=${4:-uac.xml} uas_pid=""
   if [ -n "$uas" ]; then
@@ -61,7 +70,7 @@ call() {
     uas_pid=$!
     sleep 0.5  # its socket bound
   fi
-  sipp_run "$name-caller" "$CALLER_PORT" "$HERE/$uac" -s "$callee" -key caller anna ||
+  sipp_run "$name-caller" "${CALLER_PORT}" "$HERE/$uac" -s "$callee" -key caller "${CALLER:-anna}" ||
     fail "$name: the caller's sipp failed: $(what_happened "$name-caller" ${uas:+"$name-callee"})"
   if [ -n "$uas_pid" ]; then
     wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
@@ -69,19 +78,35 @@ call() {
   FINAL=$(sed -n 's/^final: //p' "$SIPP/$name-caller.log" | head -1)
 }
 
+# api METHOD PATH JSON: the HSS's provisioning API; fails the test unless 2xx
+api() {
+  local status
+  status=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
+    -H 'Content-Type: application/json' -d "$3" "$API$2") || fail "$1 $2: curl failed"
+  [[ "$status" == 2* ]] || fail "$1 $2: $status $(cat "$DATA_DIR/api.out")"
+}
+# an_as_profile PROFILE AS PORT HANDLING: application server AS at
+# 127.0.0.1:PORT and a service profile whose iFC sends originating INVITEs to it
+an_as_profile() {
+  api PUT "/application-servers/$2" "{\"server_name\": \"sip:127.0.0.1:$3\", \"default_handling\": \"$4\"}"
+  api PUT "/service-profiles/$1" "{\"ifcs\": [{\"priority\": 1, \"application_server\": \"$2\",
+    \"trigger_point\": {\"cnf\": true, \"spt\": [{\"group\": 0, \"method\": \"INVITE\"}, {\"group\": 1, \"session_case\": 0}]}}]}"
+}
+
 # ---- the box ----
 write_config "$BASE"
+sed -i "/^\[scscf\]/a as_timeout_ms = 1000" "$DATA_DIR/imsbox.conf"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 for _ in $(seq 1 100); do
   grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
     grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
   sleep 0.1
 done
-for user in anna bert cora; do  # alice and bob are the demo (password) subscribers of up
+for user in anna bert cora dora emil fred; do  # alice and bob are the demo (password) subscribers of up
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
     --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
 done
-pass "up, with AKA subscribers anna, bert and cora"
+pass "up, with AKA subscribers anna, bert, cora, dora, emil and fred"
 
 register anna "$CALLER_PORT"
 register bert "$CALLEE_PORT"
@@ -129,6 +154,47 @@ pass "unknown callee: 404"
 call unregistered cora
 [[ "$FINAL" == "SIP/2.0 480"* ]] || fail "unregistered callee: the caller got '$FINAL': $(what_happened unregistered-caller)"
 pass "unregistered callee: 480"
+
+# ---- iFCs: application servers on the originating side ----
+"$BIN/sip-test-proxy" --udp "127.0.0.1:$AS_PORT" --record-route > "$DATA_DIR/as.log" 2>&1 &
+AS_PID=$!
+for _ in $(seq 1 50); do grep -q ready "$DATA_DIR/as.log" && break; sleep 0.1; done
+grep -q ready "$DATA_DIR/as.log" || fail "the test AS did not start: $(cat "$DATA_DIR/as.log")"
+an_as_profile via-as proxy-as "$AS_PORT" SESSION_CONTINUED
+an_as_profile silent-continued silent-as "$SILENT_AS_PORT" SESSION_CONTINUED
+an_as_profile silent-terminated silent-as-2 "$SILENT_AS_PORT" SESSION_TERMINATED
+api PUT "/public-identities/sip%3Adora%40$DOMAIN" '{"service_profile": "via-as"}'
+api PUT "/public-identities/sip%3Aemil%40$DOMAIN" '{"service_profile": "silent-continued"}'
+api PUT "/public-identities/sip%3Afred%40$DOMAIN" '{"service_profile": "silent-terminated"}'
+
+register dora "$CALLER_PORT"
+CALLER=dora call via-as bert uas.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "call through an AS: dora got '$FINAL': $(what_happened via-as-caller via-as-callee)"
+grep -q "^record-route: .*127.0.0.1:$AS_PORT" "$SIPP/via-as-caller.log" ||
+  fail "call through an AS: the AS is not in the route set: $(sipp_log via-as-caller)"
+grep -q '^bye: 200' "$SIPP/via-as-caller.log" || fail "call through an AS: no 200 to the BYE: $(what_happened via-as-caller via-as-callee)"
+grep -q "INVITE sip:bert@$DOMAIN: originating for sip:dora@$DOMAIN: iFC 0 to sip:127.0.0.1:$AS_PORT" "$DATA_DIR/log/scscf.log" ||
+  fail "call through an AS: the S-CSCF did not send it there: $(tail -n 20 "$DATA_DIR/log/scscf.log")"
+pass "originating iFC: dora's INVITE to the AS and back (ODI), answered by bert with the AS in the route set, BYE through it"
+
+register emil "$CALLER_PORT"
+sipp_run silent-as "$SILENT_AS_PORT" "$HERE/silent_as.xml" &
+silent_pid=$!
+sleep 0.5
+started=$(date +%s%N)
+CALLER=emil call skipped-as bert uas.xml
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+wait "$silent_pid" || fail "the silent AS did not get the INVITE: $(sipp_log silent-as)"
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "silent AS, SESSION_CONTINUED: emil got '$FINAL': $(what_happened skipped-as-caller skipped-as-callee)"
+[ "$took_ms" -ge 1000 ] || fail "silent AS, SESSION_CONTINUED: the call was not held for the AS's timeout ($took_ms ms)"
+grep -q "^invite: INVITE sip:bert@$DOMAIN" "$SIPP/silent-as.log" || fail "silent AS: $(sipp_log silent-as)"
+pass "silent AS with SESSION_CONTINUED: INVITE sent to it, skipped after scscf.as_timeout_ms, call answered (${took_ms} ms)"
+
+register fred "$CALLER_PORT"
+CALLER=fred call dropped-as bert
+[[ "$FINAL" == "SIP/2.0 408"* ]] || fail "silent AS, SESSION_TERMINATED: fred got '$FINAL': $(what_happened dropped-as-caller)"
+pass "silent AS with SESSION_TERMINATED: 408 back to the caller"
+kill "$AS_PID" 2>/dev/null || true
 
 # ---- call detail records ----
 sleep 0.5  # the S-CSCF stores its records within 100 ms

@@ -1,4 +1,4 @@
-// Trigger point evaluation for REGISTER (scscf/ifc.h).
+// Trigger point evaluation (scscf/ifc.h).
 #include "scscf/ifc.h"
 
 #include <gtest/gtest.h>
@@ -84,6 +84,56 @@ TEST(Ifc, ApplicationServersOfTheRegisteredPart) {
   EXPECT_EQ(as[0].server_name, "sip:as1.ims.test");
   EXPECT_EQ(as[1].server_name, "sip:as2.ims.test");
   EXPECT_TRUE(register_application_servers(s, "sip:bob@ims.test", c).empty());
+}
+
+// Sessions: one AS after the other in priority order, from where the request
+// stood when it came back; the session case and the profile part decide.
+TEST(Ifc, NextApplicationServerOfASession) {
+  ims::ImsSubscription s;
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  p.public_identities.push_back({"tel:+15550001", false, std::nullopt});
+  const auto ifc = [](int priority, std::string as, std::vector<ims::ServicePointTrigger> spts) {
+    ims::InitialFilterCriteria f;
+    f.priority = priority;
+    f.trigger_point = ims::TriggerPoint{true, std::move(spts)};
+    f.application_server.server_name = std::move(as);
+    return f;
+  };
+  const ims::ServicePointTrigger orig{1, false, ims::SessionCase::originating, {}};
+  const ims::ServicePointTrigger term{1, false, ims::SessionCase::terminating_registered, {}};
+  auto unreg = ifc(0, "sip:unreg.ims.test", {method("INVITE")});
+  unreg.profile_part_indicator = ims::ProfilePartIndicator::unregistered;
+  p.ifcs = {ifc(3, "sip:third.ims.test", {method("INVITE"), orig}), ifc(1, "sip:first.ims.test", {method("INVITE"), orig}),
+            ifc(2, "sip:term.ims.test", {method("INVITE"), term}), ifc(4, "sip:msg.ims.test", {method("MESSAGE")}), unreg};
+  s.service_profiles.push_back(p);
+  auto invite = sip::parse_message(
+      "INVITE sip:bob@ims.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+      "From: <sip:alice@ims.test>;tag=f\r\nTo: <sip:bob@ims.test>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n");
+  ASSERT_TRUE(invite.well_formed());
+  TriggerContext c{"INVITE", &*invite.message, ims::SessionCase::originating, std::nullopt};
+  const auto reg = ims::ProfilePartIndicator::registered;
+  // in priority order: unreg(0, other part), first(1), term(2, other case), third(3), msg(4, other method)
+  auto m = next_application_server(s, "sip:alice@ims.test", c, 0, reg);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->server.server_name, "sip:first.ims.test");
+  EXPECT_EQ(m->position, 1u);
+  m = next_application_server(s, "sip:alice@ims.test", c, m->position + 1, reg);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->server.server_name, "sip:third.ims.test");
+  EXPECT_EQ(m->position, 3u);
+  EXPECT_FALSE(next_application_server(s, "sip:alice@ims.test", c, m->position + 1, reg));
+  // the same profile by another identity of it; the terminating case
+  c.session_case = ims::SessionCase::terminating_registered;
+  m = next_application_server(s, "tel:+15550001", c, 0, reg);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->server.server_name, "sip:term.ims.test");
+  // the unregistered part
+  m = next_application_server(s, "sip:alice@ims.test", c, 0, ims::ProfilePartIndicator::unregistered);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->server.server_name, "sip:unreg.ims.test");
+  EXPECT_FALSE(next_application_server(s, "sip:bob@ims.test", c, 0, reg));  // not this profile's
 }
 
 }  // namespace

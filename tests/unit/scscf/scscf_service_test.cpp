@@ -184,6 +184,7 @@ class ScscfServiceTest : public ::testing::Test {
     o.server_name = "sip:scscf.ims.test:6060";
     o.own_uri = "sip:scscf.ims.test:6060";
     o.icscf_route = "<sip:icscf.ims.test:4060;lr>";
+    o.isc_uri = "sip:127.0.0.1:6060";
     o.min_expires = 60;
     o.max_expires = 3600;
     o.max_auth_failures = max_failures;
@@ -939,6 +940,107 @@ TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   EXPECT_EQ(run(invite_text("sip:bob@ims.test", ""), Verdict::done)->status(), 480);
   clock_.advance(601s);
   EXPECT_EQ(run(invite_text("sip:alice@ims.test", ""), Verdict::done)->status(), 480);
+}
+
+// alice's profile with one iFC: `spts` to `as` with that default handling
+void profile_with_ifc(std::vector<ims::ServicePointTrigger> spts, ims::DefaultHandling handling) {
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria ifc;
+  ifc.trigger_point = ims::TriggerPoint{true, std::move(spts)};
+  ifc.application_server.server_name = "sip:as.ims.test:7070";
+  ifc.application_server.default_handling = handling;
+  p.ifcs.push_back(ifc);
+  s.service_profiles.push_back(p);
+  g_user_data = ims::to_xml(s);
+}
+
+const ims::ServicePointTrigger kInvite{0, false, ims::MethodCondition{"INVITE"}, {}};
+const std::string kAlice = "P-Asserted-Identity: <sip:alice@ims.test>\r\n";
+
+// The Route an AS sends a request back with: the second of the ones it got.
+std::string route_back(const sip::proxy::Target& to_as) {
+  return "Route: " + to_as.routes.at(1) + "\r\n";
+}
+
+TEST_F(ScscfServiceTest, OriginatingInviteGoesToTheApplicationServerAndComesBack) {
+  profile_with_ifc({kInvite, {1, false, ims::SessionCase::originating, {}}}, ims::DefaultHandling::session_continued);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(invite_text("sip:bob@ims.test", kOrig + kAlice), Verdict::next);
+  // to the AS, with our Route after its own, and on without it when it keeps silent
+  ASSERT_EQ(h->targets.size(), 2u);
+  const auto& to_as = h->targets[0];
+  ASSERT_EQ(to_as.routes.size(), 2u);
+  EXPECT_EQ(to_as.routes[0], "<sip:as.ims.test:7070;lr>");
+  EXPECT_TRUE(to_as.routes[1].starts_with("<sip:127.0.0.1:6060;odi=")) << to_as.routes[1];
+  EXPECT_TRUE(to_as.routes[1].ends_with(";lr>")) << to_as.routes[1];
+  EXPECT_EQ(to_as.first_response_timeout, 2000ms);
+  EXPECT_TRUE(to_as.fallback_only_if_unanswered);
+  EXPECT_EQ(h->targets[1].routes, std::vector<std::string>{to_as.routes[1]});
+  EXPECT_TRUE(h->record_routed);
+  EXPECT_EQ(service_->odis().size(), 1u);
+  // back from the AS (the ODI in the top Route): no iFC left, to the I-CSCF
+  auto back = run(invite_text("sip:bob@ims.test", route_back(to_as) + kAlice), Verdict::next);
+  ASSERT_EQ(back->targets.size(), 1u);
+  EXPECT_EQ(back->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  // the terminating side of alice has no iFC: straight to her contact
+  auto term = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
+  ASSERT_EQ(term->targets.size(), 1u);
+  EXPECT_EQ(term->targets[0].request_uri, "sip:alice@127.0.0.1:5070");
+  // a MESSAGE is not in the trigger
+  auto message = invite_text("sip:bob@ims.test", kOrig + kAlice);
+  message.replace(0, 6, "MESSAGE");
+  message.replace(message.find("1 INVITE"), 8, "1 MESSAGE");
+  auto m = run(message, Verdict::next);
+  ASSERT_EQ(m->targets.size(), 1u);
+  EXPECT_EQ(m->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+}
+
+TEST_F(ScscfServiceTest, SessionTerminatedHasNoWayAroundTheApplicationServer) {
+  profile_with_ifc({kInvite}, ims::DefaultHandling::session_terminated);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(invite_text("sip:bob@ims.test", kOrig + kAlice), Verdict::next);
+  ASSERT_EQ(h->targets.size(), 1u);
+  EXPECT_FALSE(h->targets[0].fallback_only_if_unanswered);
+  EXPECT_EQ(h->targets[0].first_response_timeout, 2000ms);
+}
+
+TEST_F(ScscfServiceTest, AnOdiThatIsNotOursIsRefused) {
+  profile_with_ifc({kInvite}, ims::DefaultHandling::session_continued);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", "Route: <sip:127.0.0.1:6060;odi=guess;lr>\r\n" + kAlice),
+                Verdict::done)->status(), 403);
+  // a real one expires with its transaction's final response
+  auto h = run(invite_text("sip:bob@ims.test", kOrig + kAlice), Verdict::next);
+  const auto route = route_back(h->targets.at(0));
+  auto ok = sip::make_response(h->request(), 200, "OK", "b");
+  tsx_->on_response(*h, ok);
+  EXPECT_EQ(service_->odis().size(), 0u);
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", route + kAlice), Verdict::done)->status(), 403);
+}
+
+TEST_F(ScscfServiceTest, TerminatingInviteToTheApplicationServerThenTheContactsOrDiverted) {
+  profile_with_ifc({kInvite, {1, false, ims::SessionCase::terminating_registered, {}}},
+                   ims::DefaultHandling::session_continued);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  // alice originating: the iFC is for her terminating side only
+  auto orig = run(invite_text("sip:bob@ims.test", kOrig + kAlice), Verdict::next);
+  ASSERT_EQ(orig->targets.size(), 1u);
+  EXPECT_EQ(orig->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
+  ASSERT_EQ(h->targets.size(), 2u);
+  EXPECT_EQ(h->targets[0].routes.at(0), "<sip:as.ims.test:7070;lr>");
+  // back unchanged: to alice's contact
+  auto back = run(invite_text("sip:alice@ims.test", route_back(h->targets[0])), Verdict::next);
+  ASSERT_EQ(back->targets.size(), 1u);
+  EXPECT_EQ(back->targets[0].request_uri, "sip:alice@127.0.0.1:5070");
+  // back retargeted to carol (call forwarding): to the I-CSCF for her
+  auto fwd = run(invite_text("sip:carol@ims.test", route_back(h->targets[0])), Verdict::next);
+  ASSERT_EQ(fwd->targets.size(), 1u);
+  EXPECT_EQ(fwd->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  EXPECT_NE(log_text().find("diverted to sip:carol@ims.test"), std::string::npos);
 }
 
 TEST_F(ScscfServiceTest, InDialogRequestsFollowTheirRoute) {

@@ -229,6 +229,44 @@ TEST_F(ProxyCoreTest, FallbackOnlyIfUnansweredMovesOnWhenSilent) {
   EXPECT_EQ(responses_to(kCaller).back(), 200);
 }
 
+// The AS's limit is for its first word: once it said 100 Trying, the call
+// may take as long as calls do.
+TEST_F(ProxyCoreTest, FirstResponseTimeoutEndsWithTheFirstResponse) {
+  Target as{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms};
+  as.first_response_timeout = 2s;
+  as.fallback_only_if_unanswered = true;
+  service->targets = {as, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  advance(1s);
+  answer(fwd, 100, kCallee);
+  advance(10s);  // ringing a long time
+  answer(fwd, 180, kCallee);
+  advance(20s);
+  answer(fwd, 200, kCallee);
+  const auto r = responses_to(kCaller);
+  EXPECT_EQ(r.back(), 200);
+  EXPECT_NE(std::find(r.begin(), r.end(), 180), r.end());
+  for (const auto& s : sender.sent) {
+    EXPECT_NE(s.to, kOther);
+    EXPECT_NE(s.bytes.rfind("CANCEL", 0), 0u);
+  }
+}
+
+TEST_F(ProxyCoreTest, FirstResponseTimeoutMovesOnFromASilentBranch) {
+  Target as{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms};
+  as.first_response_timeout = 2s;
+  as.fallback_only_if_unanswered = true;
+  service->targets = {as, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
+  layer->receive(parse(invite("sip:bob@example.com")), kCaller);
+  forwarded_to(kCallee, "INVITE");
+  advance(1s);
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);  // not yet
+  advance(1s);
+  answer(forwarded_to(kOther, "INVITE"), 200, kOther);
+  EXPECT_EQ(responses_to(kCaller).back(), 200);
+}
+
 TEST_F(ProxyCoreTest, PerBranchTimeoutCancelsAndMovesOn) {
   service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 5s}, Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms}};
   layer->receive(parse(invite("sip:bob@example.com")), kCaller);
