@@ -267,17 +267,22 @@ std::optional<Time> Registrar::next_expiry() const {
   return expiries_.begin()->first;
 }
 
-std::size_t Registrar::update_profile(const std::string& impi, const ims::ImsSubscription& profile) {
-  std::size_t n = 0;
+std::vector<std::string> Registrar::update_profile(const std::string& impi, const ims::ImsSubscription& profile) {
+  std::vector<std::string> out;
   for (const auto& key : keys_of_impi(impi)) {
     auto it = registrations_.find(key);
+    const auto listed = [&](const ims::ServiceProfile& sp) {
+      return std::any_of(sp.public_identities.begin(), sp.public_identities.end(),
+                         [&](const auto& p) { return p.identity == it->second.impu; });
+    };
+    if (std::none_of(profile.service_profiles.begin(), profile.service_profiles.end(), listed)) continue;
     unindex(it->second);
     it->second.profile = profile;
     it->second.identities = implicit_set(profile, it->second.impu);
     index(it->second);
-    ++n;
+    out.push_back(key);
   }
-  return n;
+  return out;
 }
 
 std::vector<std::string> Registrar::keys_of_impi(const std::string& impi) const {

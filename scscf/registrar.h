@@ -104,8 +104,10 @@ class Registrar {
   std::vector<Registration> expire(Time now, std::vector<std::string>* changed = nullptr);
   // The earliest expiry of any binding.
   std::optional<Time> next_expiry() const;
-  // Replaces the profile of every registration of an IMPI; how many.
-  std::size_t update_profile(const std::string& impi, const ims::ImsSubscription& profile);
+  // Replaces the profile of the registrations of an IMPI that it describes
+  // (whose registered IMPU it lists: a PPR carries one implicit set, and the
+  // other sets of the IMPI keep theirs); the keys of those replaced.
+  std::vector<std::string> update_profile(const std::string& impi, const ims::ImsSubscription& profile);
   std::vector<std::string> keys_of_impi(const std::string& impi) const;
   std::size_t size() const { return registrations_.size(); }
 

@@ -980,9 +980,9 @@ diameter::PushProfileAnswer ScscfService::push_profile(const diameter::PushProfi
       a.header.result = diameter::Result::base(diameter::result_code::unable_to_comply);
       return a;
     }
-    const auto n = registrar_.update_profile(r.user_name, *profile);
-    log_.info("PPR for " + r.user_name + ": profile of " + std::to_string(n) + " registration(s) replaced");
-    for (const auto& key : registrar_.keys_of_impi(r.user_name)) {
+    const auto keys = registrar_.update_profile(r.user_name, *profile);
+    log_.info("PPR for " + r.user_name + ": profile of " + std::to_string(keys.size()) + " registration(s) replaced");
+    for (const auto& key : keys) {
       persist(key);
       registration_changed(key, "registered");
     }

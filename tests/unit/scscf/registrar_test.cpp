@@ -132,7 +132,9 @@ TEST(Registrar, NextExpiryFollowsEveryRegistration) {
   EXPECT_EQ(changed, std::vector<std::string>{"sip:a@ims.test"});
   EXPECT_EQ(reg.find("sip:a@ims.test")->bindings.size(), 1u);
   EXPECT_EQ(reg.next_expiry(), now + 900s);
-  EXPECT_EQ(reg.update_profile("a@ims.test", profile()), 1u);  // re-filed, expiry kept
+  auto pa = profile();
+  pa.service_profiles[0].public_identities[0].identity = "sip:a@ims.test";
+  EXPECT_EQ(reg.update_profile("a@ims.test", pa).size(), 1u);  // re-filed, expiry kept
   EXPECT_EQ(reg.next_expiry(), now + 900s);
 
   changed.clear();
@@ -151,11 +153,28 @@ TEST(Registrar, RemoveByAnyIdentityAndProfileUpdate) {
   auto p = profile();
   p.service_profiles[0].public_identities.pop_back();
   p.service_profiles[0].public_identities.pop_back();
-  EXPECT_EQ(reg.update_profile("alice@ims.test", p), 1u);
+  EXPECT_EQ(reg.update_profile("alice@ims.test", p).size(), 1u);
   EXPECT_EQ(reg.find("tel:+1555"), nullptr);
   EXPECT_EQ(reg.keys_of_impi("alice@ims.test"), std::vector<std::string>{"sip:alice@ims.test"});
   EXPECT_TRUE(reg.remove("sip:alice@ims.test"));
   EXPECT_EQ(reg.size(), 0u);
+}
+
+// A PPR carries the profile of one implicit set: the IMPI's other sets keep theirs.
+TEST(Registrar, ProfileUpdateTouchesOnlyTheSetItDescribes) {
+  Registrar reg;
+  Time now{};
+  auto work = profile();
+  work.service_profiles[0].public_identities = {{"sip:alice.work@ims.test", false, {}}};
+  reg.apply("sip:alice@ims.test", "alice@ims.test", request("<sip:a@h>"), profile(), now);
+  reg.apply("sip:alice.work@ims.test", "alice@ims.test", request("<sip:w@h>"), work, now);
+  auto pushed = work;
+  pushed.service_profiles[0].public_identities.push_back({"sip:alice.desk@ims.test", false, {}});
+  EXPECT_EQ(reg.update_profile("alice@ims.test", pushed), std::vector<std::string>{"sip:alice.work@ims.test"});
+  ASSERT_NE(reg.find("tel:+1555"), nullptr);  // the first set is as it was
+  EXPECT_EQ(reg.find("tel:+1555")->impu, "sip:alice@ims.test");
+  ASSERT_NE(reg.find("sip:alice.desk@ims.test"), nullptr);
+  EXPECT_EQ(reg.find("sip:alice.desk@ims.test")->impu, "sip:alice.work@ims.test");
 }
 
 }  // namespace
