@@ -8,6 +8,9 @@
 #   * a call with a reliable 183 and PRACK (RFC 3262);
 #   * a busy callee: 486 back to the caller;
 #   * an unknown callee: 404; a known but unregistered one: 480;
+#   * inside a dialog: a session timer (RFC 4028) negotiated end to end, a
+#     re-INVITE (hold), an UPDATE (resume), a BYE from the callee;
+#   * out of dialog: pager-mode MESSAGE (RFC 3428) and OPTIONS to a user;
 #   * iFCs (TS 24.229 §5.4.3.2): dora's INVITEs go to an application server
 #     (sip-test-proxy, record-routing) and come back with their ODI; emil's
 #     go to a silent AS with SESSION_CONTINUED (skipped after
@@ -155,6 +158,28 @@ call unregistered cora
 [[ "$FINAL" == "SIP/2.0 480"* ]] || fail "unregistered callee: the caller got '$FINAL': $(what_happened unregistered-caller)"
 pass "unregistered callee: 480"
 
+# ---- inside a dialog: session timer, re-INVITE (hold), UPDATE (resume), BYE from the callee ----
+call dialog bert uas_dialog.xml uac_dialog.xml
+[[ "$FINAL" == "SIP/2.0 200 OK | Session-Expires: 1800;refresher=uac" ]] ||
+  fail "dialog: the caller got '$FINAL': $(what_happened dialog-caller dialog-callee)"
+grep -q '^invite: .*| Session-Expires: 1800$' "$SIPP/dialog-callee.log" || fail "dialog: no session timer at bert: $(sipp_log dialog-callee)"
+grep -q '^reinvite: a=sendonly' "$SIPP/dialog-callee.log" && grep -q '^reinvite: 200 a=recvonly' "$SIPP/dialog-caller.log" ||
+  fail "dialog: re-INVITE (hold): $(what_happened dialog-caller dialog-callee)"
+grep -q '^update: a=sendrecv' "$SIPP/dialog-callee.log" && grep -q '^update: 200 a=sendrecv' "$SIPP/dialog-caller.log" ||
+  fail "dialog: UPDATE (resume): $(what_happened dialog-caller dialog-callee)"
+grep -q '^bye$' "$SIPP/dialog-caller.log" && grep -q '^bye: 200' "$SIPP/dialog-callee.log" ||
+  fail "dialog: BYE from the callee: $(what_happened dialog-caller dialog-callee)"
+pass "in a dialog: Session-Expires both ways, re-INVITE with a=sendonly (hold) answered recvonly, UPDATE back to sendrecv, BYE from the callee"
+
+# ---- out of any dialog: MESSAGE and OPTIONS ----
+call pager bert uas_pager.xml uac_pager.xml
+grep -q '^message: SIP/2.0 200' "$SIPP/pager-caller.log" && grep -q '^options: SIP/2.0 200 OK | Allow: INVITE' "$SIPP/pager-caller.log" ||
+  fail "MESSAGE/OPTIONS: $(what_happened pager-caller pager-callee)"
+grep -q "^message: MESSAGE sip:bert@127.0.0.1:$CALLEE_PORT .*| Hello through the IMS core | P-Asserted-Identity: *<sip:anna@$DOMAIN>" \
+  "$SIPP/pager-callee.log" || fail "MESSAGE at bert: $(sipp_log pager-callee)"
+grep -q "^options: OPTIONS sip:bert@127.0.0.1:$CALLEE_PORT " "$SIPP/pager-callee.log" || fail "OPTIONS at bert: $(sipp_log pager-callee)"
+pass "pager-mode MESSAGE (text, anna asserted) and OPTIONS reach bert's contact and are answered 200"
+
 # ---- iFCs: application servers on the originating side ----
 "$BIN/sip-test-proxy" --udp "127.0.0.1:$AS_PORT" --record-route > "$DATA_DIR/as.log" 2>&1 &
 AS_PID=$!
@@ -211,4 +236,5 @@ cdr cancelled bert "487, ended \(cancelled, by the caller\)"
 cdr busy bert "486, ended \(rejected, by the callee\)"
 cdr unknown nobody "404, ended \(failed, by the network\)"
 cdr unregistered cora "480, ended \(failed, by the network\)"
+cdr dialog bert "answered after [0-9.]+ s, [0-9.]+ s talk, ended \(normal, by the callee\)"
 pass "imsbox calls: a record per attempt with its outcome, who hung up and the icid"
