@@ -4,12 +4,18 @@
 // over WSS with SIP digest, and call each other. Run by webclient_test.sh:
 //
 //   node browser_call.cjs --url https://127.0.0.1:PORT/ --domain D \
-//     --a USER:PASSWORD --b USER:PASSWORD --shots DIR --node-modules DIR
+//     --a USER:PASSWORD --b USER:PASSWORD --shots DIR --node-modules DIR \
+//     [--sipp-user USER --sipp-calls COMMAND]
 //
+// With --sipp-user, A then calls that (sipp) UE, which answers and hangs up
+// (WS -> UDP in one dialog), and, once COMMAND (run with bash) has the sipp
+// UE call A, A answers and the sipp UE hangs up (UDP -> WS); COMMAND must
+// exit 0.
 // Prints one "ok: ..." line per step; exits 1 with "FAIL: ..." on the first
 // failure (after a screenshot of both pages).
 'use strict';
 const path = require('node:path');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 
@@ -17,6 +23,7 @@ const { values: args } = parseArgs({
   options: {
     url: { type: 'string' }, domain: { type: 'string' }, a: { type: 'string' }, b: { type: 'string' },
     shots: { type: 'string' }, 'node-modules': { type: 'string' },
+    'sipp-user': { type: 'string' }, 'sipp-calls': { type: 'string' },
   },
 });
 const { chromium } = require(path.join(args['node-modules'], 'playwright-core'));
@@ -181,6 +188,33 @@ async function main() {
   ok('A hung up; both are idle; the call log holds the answered and the rejected call');
   if (!bConfirmed) throw new Error("B never got the ACK of its 200 (its dialog stayed unconfirmed, data-confirmed='false')");
   ok('the ACK of the 200 reached B');
+  if (args['sipp-user']) await withSipp(a);
+}
+
+// A browser and a SIP UE (sipp over UDP) call each other; signalling only:
+// the sipp UE's SDP has ICE and DTLS attributes but no media behind them
+// (a phone's media goes through the AGW).
+async function withSipp(a) {
+  const user = args['sipp-user'];
+  await a.fill('#target', user);
+  await a.click('#btn-call');
+  await waitFor(a, 'A', `connected to ${user}`, (v) => v.call === 'connected');
+  await shot('A-connected-to-sipp', a);
+  await waitFor(a, 'A', `idle after ${user} hung up`, (v) => v.call === 'idle');
+  ok(`A called the sipp UE ${user} (WS -> UDP): answered, then hung up from the sipp side`);
+
+  const child = spawn('bash', ['-c', args['sipp-calls']], { stdio: 'inherit' });
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(a, 'A', `the call from ${user}`, (v) => v.call === 'ringing');
+  await shot('A-ringing-from-sipp', a);
+  await a.click('#btn-answer');
+  await waitFor(a, 'A', `connected with ${user}`, (v) => v.call === 'connected');
+  await waitFor(a, 'A', `idle after ${user} hung up`, (v) => v.call === 'idle');
+  const code = await exited;
+  if (code !== 0) throw new Error(`the sipp UE's call ended with exit status ${code}`);
+  const log = await a.evaluate(() => [...document.querySelectorAll('#call-log li')].map((li) => li.dataset.result));
+  if (log[0] !== 'answered' || log[1] !== 'answered') throw new Error(`A's call log: ${JSON.stringify(log)}`);
+  ok(`the sipp UE ${user} called A (UDP -> WS): A answered, the sipp UE hung up`);
 }
 
 main().then(async () => {

@@ -3,8 +3,10 @@
 # serves the bundled web client over HTTP(S) on its WS and WSS ports (the
 # WWSF role), safely; then two headless Chromium instances load it over
 # HTTPS, register two password subscribers over WSS and call each other
-# (browser_call.cjs). Screenshots of each state go to
-# $IMSBOX_BUILD_DIR/screenshots/webclient/.
+# (browser_call.cjs); then one of them and a SIP UE (sipp over UDP,
+# registered with IMS-AKA) call each other, each side once the caller, the
+# sipp UE hanging up both times (WS <-> UDP within one dialog, signalling
+# only). Screenshots of each state go to $IMSBOX_BUILD_DIR/screenshots/webclient/.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webclient"
@@ -12,6 +14,8 @@ DOMAIN=it.example.org
 BASE=$(free_port_base)
 WS_PORT=$((BASE + 12))
 WSS_PORT=$((BASE + 13))
+PCSCF_UDP="127.0.0.1:$((BASE + 10))"
+SIPP_PORT=$((BASE + 16))
 NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
 SHOTS="$IMSBOX_BUILD_DIR/screenshots/webclient"
 command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
@@ -54,16 +58,59 @@ grep -q 'web: .* GET /%2e%2e/%2e%2e/etc/passwd -> 404: a '"'"'..'"'"' segment' "
   fail "no log line for the refused traversal: $(grep 'web:' "$DATA_DIR/log/pcscf.log")"
 pass "the P-CSCF serves the web client over HTTPS and HTTP, refuses traversal (404) and POST (405)"
 
-# ---- two browsers: register, reject (busy), call, media, DTMF, hang up ----
+# ---- a SIP UE: sipp over UDP with IMS-AKA (K, OP, AMF as the raw bytes sipp takes) ----
+command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "sipue@$DOMAIN" --impu "sip:sipue@$DOMAIN" \
+  --k "$(hex imsbox-test-K-01)" --op "$(hex imsbox-test-OP-1)" --amf "$(hex AM)"
+# sipp NAME SCENARIO ARGS...: one sipp call from 127.0.0.1:SIPP_PORT; its log lines in $DATA_DIR/sipp-NAME.log
+sipp_run() {
+  local name=$1 scenario=$2
+  shift 2
+  (cd "$DATA_DIR" && sipp -sf "$scenario" "$PCSCF_UDP" -i 127.0.0.1 -p "$SIPP_PORT" -t u1 -m 1 -key domain "$DOMAIN" \
+    -timeout_error -nostdin "$@" -trace_msg -message_file "sipp-$name.msg" -trace_logs -log_file "sipp-$name.log" \
+    > "sipp-$name.out" 2>&1)
+}
+sipp_run register "$SOURCE_DIR/tests/integration/registration/register_aka.xml" -s sipue -au "sipue@$DOMAIN" \
+  -auth_uri "$DOMAIN" -key expires 600 -timeout 20s || fail "the sipp UE did not register: $(cat "$DATA_DIR/sipp-register.log")"
+grep -q '^final: SIP/2.0 200' "$DATA_DIR/sipp-register.log" || fail "the sipp UE: $(cat "$DATA_DIR/sipp-register.log")"
+# it takes A's call and hangs up; then (started by browser_call.cjs once A is
+# ready) calls A and hangs up, from the same port (its registered contact)
+sipp_run answers "$HERE/sipp_answers.xml" -s sipue -timeout 200s &
+answers_pid=$!
+CALLS_CMD="while kill -0 $answers_pid 2>/dev/null; do sleep 0.1; done
+cd '$DATA_DIR' && timeout 60 sipp -sf '$HERE/sipp_calls.xml' '$PCSCF_UDP' -i 127.0.0.1 -p $SIPP_PORT -t u1 -m 1 \
+  -s webA -key caller sipue -key domain '$DOMAIN' -timeout 50s -timeout_error -nostdin -trace_msg \
+  -message_file sipp-calls.msg -trace_logs -log_file sipp-calls.log > sipp-calls.out 2>&1"
+pass "a sipp UE registered over UDP with IMS-AKA"
+
+# ---- two browsers: register, reject (busy), call, media, DTMF, hang up; then the sipp UE ----
 rm -rf "$SHOTS"
 set +e
-timeout 240 node "$HERE/browser_call.cjs" --url "$HTTPS/" --domain "$DOMAIN" --a "webA:webA-secret" \
-  --b "webB:webB-secret" --shots "$SHOTS" --node-modules "$NODE_MODULES" > "$DATA_DIR/browser_call.out" 2>&1
+timeout 300 node "$HERE/browser_call.cjs" --url "$HTTPS/" --domain "$DOMAIN" --a "webA:webA-secret" \
+  --b "webB:webB-secret" --shots "$SHOTS" --node-modules "$NODE_MODULES" \
+  --sipp-user sipue --sipp-calls "$CALLS_CMD" > "$DATA_DIR/browser_call.out" 2>&1
 rc=$?
 set -e
 cat "$DATA_DIR/browser_call.out"
+sipp_lines() {
+  local n
+  for n in answers calls; do
+    echo "--- sipp $n: $(cat "$DATA_DIR/sipp-$n.log" 2>/dev/null)"
+    grep -E '^(UDP message|[A-Z]+ sip:|SIP/2.0 [0-9])' "$DATA_DIR/sipp-$n.msg" 2>/dev/null | tr -d '\r' | tail -n 20
+  done
+}
 if [ $rc != 0 ]; then
   grep -E 'web:|refused|INVITE|ACK|BYE' "$DATA_DIR/log/pcscf.log" | tail -n 30
-  fail "browser <-> browser (exit $rc); screenshots in $SHOTS"
+  sipp_lines
+  fail "browser calls (exit $rc); screenshots in $SHOTS"
 fi
 pass "browser <-> browser: register, busy, call, audio both ways, DTMF, hang up; screenshots in $SHOTS"
+wait "$answers_pid" || fail "the sipp UE that answers: $(sipp_lines)"
+grep -q "^invite: INVITE sip:sipue@127.0.0.1:$SIPP_PORT .*m=audio [0-9]* UDP/TLS/RTP/SAVPF" "$DATA_DIR/sipp-answers.log" ||
+  fail "the browser's INVITE at the sipp UE: $(sipp_lines)"
+grep -q '^ack' "$DATA_DIR/sipp-answers.log" && grep -q '^bye: 200' "$DATA_DIR/sipp-answers.log" ||
+  fail "ACK and BYE of the browser's call at the sipp UE: $(sipp_lines)"
+grep -q '^final: SIP/2.0 200 OK .*m=audio [0-9]* UDP/TLS/RTP/SAVPF' "$DATA_DIR/sipp-calls.log" &&
+  grep -q '^bye: 200' "$DATA_DIR/sipp-calls.log" || fail "the sipp UE's call to the browser: $(sipp_lines)"
+pass "browser <-> sipp UE over UDP: each calls the other, the sipp UE answers or is answered and hangs up (BYE 200 both ways)"
