@@ -284,7 +284,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Messag
   }
   const auto t = now();
   // a registered UE is always originating, whatever Route it sends
-  if (!cache_.from_source(source, t).empty()) return std::make_unique<OriginatingTsx>(*this);
+  if (cache_.has_source(source, t)) return std::make_unique<OriginatingTsx>(*this);
   if (auto top = sip::proxy::first_uri(request, HeaderId::route); top && is_own_path_route(*top)) return std::make_unique<TowardUeTsx>(*this);
   if (!request.to().tag().empty()) {
     if (cache_.by_contact(request.request_uri(), t) || cache_.departed_source(request.request_uri(), t)) {

@@ -1,6 +1,7 @@
 #include "pcscf/registrations.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "sip/text.h"
 #include "sip/uri.h"
@@ -172,23 +173,35 @@ const Registration* RegistrationCache::find(std::string_view impu, Time now) con
   return nullptr;
 }
 
+namespace {
+
+bool live_from(const Registration& reg, const sip::Peer& source, Time now) {
+  return std::any_of(reg.bindings.begin(), reg.bindings.end(),
+                     [&](const Binding& b) { return b.expires_at > now && same_source(b.source, source); });
+}
+
+}  // namespace
+
 std::vector<const Registration*> RegistrationCache::from_source(const sip::Peer& source, Time now) const {
   std::vector<const Registration*> out;
+  std::unordered_set<const Registration*> seen;  // by_source_ has one entry per binding
   auto [first, last] = by_source_.equal_range(source_key(source));
   for (auto it = first; it != last; ++it) {
     const auto r = registrations_.find(it->second);
-    if (r == registrations_.end()) continue;
-    const auto& reg = r->second;
-    if (std::find(out.begin(), out.end(), &reg) != out.end()) continue;
-    for (const auto& b : reg.bindings) {
-      if (b.expires_at > now && same_source(b.source, source)) {
-        out.push_back(&reg);
-        break;
-      }
-    }
+    if (r == registrations_.end() || !seen.insert(&r->second).second) continue;
+    if (live_from(r->second, source, now)) out.push_back(&r->second);
   }
   std::sort(out.begin(), out.end(), [](const Registration* a, const Registration* b) { return a->impu < b->impu; });
   return out;
+}
+
+bool RegistrationCache::has_source(const sip::Peer& source, Time now) const {
+  auto [first, last] = by_source_.equal_range(source_key(source));
+  for (auto it = first; it != last; ++it) {
+    const auto r = registrations_.find(it->second);
+    if (r != registrations_.end() && live_from(r->second, source, now)) return true;
+  }
+  return false;
 }
 
 std::optional<RegistrationCache::Found> RegistrationCache::by_contact(std::string_view contact, Time now) const {

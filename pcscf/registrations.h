@@ -93,6 +93,8 @@ class RegistrationCache {
   // The live registrations with a binding from `source` (same_source), in
   // IMPU order.
   std::vector<const Registration*> from_source(const sip::Peer& source, Time now) const;
+  // Whether any live registration has a binding from `source` (stops at the first).
+  bool has_source(const sip::Peer& source, Time now) const;
   // The live binding for a contact URI (contact_key), and its registration.
   struct Found {
     const Registration* registration = nullptr;

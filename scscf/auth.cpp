@@ -184,8 +184,9 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
   auto& state = states_[impi];
   forget_old(state, now);
   // A client that keeps asking for challenges it never answers must not grow
-  // the state without bound: keep the newest few.
-  constexpr std::size_t kMaxPending = 8;
+  // the state without bound: keep the newest few (enough for the
+  // registrations of one IMPI's implicit sets at once).
+  constexpr std::size_t kMaxPending = 32;
   std::vector<std::pair<Scheme, std::string>> made;  // scheme, header value
   bool aka_made = false;
   for (const auto& item : items) {

@@ -771,8 +771,9 @@ void ScscfService::on_expiry() {
 void ScscfService::registration_changed(const std::string& key, std::string_view contact_event) {
   const auto* r = registrar_.find(key);
   if (r) {
-    for (auto& [id, s] : subscriptions_) {
-      if (s.key == r->impu) send_notify(s, r, false, {}, contact_event);
+    auto [first, last] = subscription_ids_.equal_range(r->impu);
+    for (auto it = first; it != last; ++it) {
+      if (auto s = subscriptions_.find(it->second); s != subscriptions_.end()) send_notify(s->second, r, false, {}, contact_event);
     }
   }
   rearm_expiry();
@@ -780,14 +781,15 @@ void ScscfService::registration_changed(const std::string& key, std::string_view
 
 void ScscfService::registration_ended(const Registration& r, std::string_view contact_event) {
   std::vector<RegSubscription> by_user, others;
-  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
-    if (it->second.key != r.impu) {
-      ++it;
-      continue;
-    }
+  std::vector<std::string> ids;
+  auto [first, last] = subscription_ids_.equal_range(r.impu);
+  for (auto it = first; it != last; ++it) ids.push_back(it->second);
+  for (const auto& id : ids) {
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) continue;
     if (timers_ && it->second.timer != 0) timers_->cancel(it->second.timer);
     (it->second.by_user ? by_user : others).push_back(std::move(it->second));
-    it = subscriptions_.erase(it);
+    erase_subscription(it);
   }
   // The UE's own subscriptions first, the P-CSCF's once those are through:
   // the P-CSCF drops the registration (and with it the way to the UE, a
@@ -807,8 +809,21 @@ void ScscfService::registration_ended(const Registration& r, std::string_view co
 
 std::string ScscfService::add_subscription(RegSubscription s) {
   const auto id = s.call_id + ";" + s.local_tag;
+  if (auto it = subscriptions_.find(id); it != subscriptions_.end()) erase_subscription(it);
+  subscription_ids_.emplace(s.key, id);
   subscriptions_[id] = std::move(s);
   return id;
+}
+
+void ScscfService::erase_subscription(std::map<std::string, RegSubscription>::iterator it) {
+  auto [first, last] = subscription_ids_.equal_range(it->second.key);
+  for (auto i = first; i != last; ++i) {
+    if (i->second == it->first) {
+      subscription_ids_.erase(i);
+      break;
+    }
+  }
+  subscriptions_.erase(it);
 }
 
 RegSubscription* ScscfService::find_subscription(const std::string& call_id, const std::string& local_tag) {
@@ -824,7 +839,7 @@ void ScscfService::notify(const std::string& id, bool terminate, std::string_vie
   if (terminate || !r) {
     send_notify(s, r, true, r ? reason : "noresource", r ? "registered" : "unregistered");
     if (timers_ && s.timer != 0) timers_->cancel(s.timer);
-    subscriptions_.erase(it);
+    erase_subscription(it);
     return;
   }
   send_notify(s, r, false, {}, "registered");
@@ -882,7 +897,7 @@ void ScscfService::send_notify(RegSubscription& s, const Registration* r, bool t
       const auto it = subscriptions_.find(id);
       if (it != subscriptions_.end()) {
         if (timers_ && it->second.timer != 0) timers_->cancel(it->second.timer);
-        subscriptions_.erase(it);
+        erase_subscription(it);
       }
     }
   });

@@ -127,6 +127,8 @@ class ScscfService final : public sip::proxy::ProxyService {
  private:
   void on_expiry();
   void on_subscription_expiry(const std::string& id);
+  // Every subscription leaves subscriptions_ through here (the index follows).
+  void erase_subscription(std::map<std::string, RegSubscription>::iterator it);
   // `after` runs once the NOTIFY got its final response (or could not be sent).
   void send_notify(RegSubscription& s, const Registration* r, bool terminated, std::string_view reason,
                    std::string_view contact_event, std::function<void()> after = {});
@@ -149,6 +151,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   std::set<std::string> unsaved_;  // registration keys persist() collected
   runtime::TimerQueue::TimerId store_timer_ = 0;
   std::map<std::string, RegSubscription> subscriptions_;  // by call_id + ";" + local_tag
+  std::multimap<std::string, std::string> subscription_ids_;  // the keys of subscriptions_ by the IMPU watched
   // Callbacks (Cx answers, NOTIFY results) hold a weak_ptr to this.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
