@@ -124,6 +124,7 @@ class OriginatingTsx final : public PcscfTsx {
     }
     if (!request.to().tag().empty()) {
       // in a dialog: along the route set the dialog has
+      service_.dialogs().in_dialog(request, true);
       request.remove_all(HeaderId::p_asserted_identity);
       request.remove_all(HeaderId::p_preferred_identity);
       drop_own_routes(service_, request);
@@ -176,8 +177,18 @@ class OriginatingTsx final : public PcscfTsx {
     for (const auto& r : reg->service_route) routes += (routes.empty() ? "" : ", ") + r;
     log(helper, what + " from " + reg->impu + " (" + sip::to_string(helper.source()) + "): asserted " + asserted +
                     ", routed by Service-Route " + (routes.empty() ? "(none)" : routes));
+    invite_ = request.method() == "INVITE";
     return Verdict::next;
   }
+
+  void on_response(ProxyTsxHelper& helper, sip::Message& response) override {
+    if (invite_ && response.status() >= 200 && response.status() < 300) {
+      service_.dialogs().confirmed(helper.request(), response, true, helper.source());
+    }
+  }
+
+ private:
+  bool invite_ = false;  // an initial INVITE of the UE
 };
 
 // A request toward a UE: to the source its contact registered from.
@@ -191,6 +202,7 @@ class TowardUeTsx final : public PcscfTsx {
     const std::string what = std::string(request.method()) + " " + std::string(request.request_uri());
     drop_own_routes(service_, request);
     if (initial) helper.record_route();
+    if (!initial) service_.dialogs().in_dialog(request, false);
     const auto found = service_.registrations().by_contact(request.request_uri(), service_.now());
     if (!found) {
       if (auto departed = service_.registrations().departed_source(request.request_uri(), service_.now())) {
@@ -210,8 +222,18 @@ class TowardUeTsx final : public PcscfTsx {
     helper.add_target(std::move(target));
     log(helper, what + (initial ? "" : " in dialog") + ": to " + found->registration->impu + " via " +
                     sip::to_string(found->binding->source));
+    if (initial && request.method() == "INVITE") ue_flow_ = found->binding->source;
     return Verdict::next;
   }
+
+  void on_response(ProxyTsxHelper& helper, sip::Message& response) override {
+    if (ue_flow_ && response.status() >= 200 && response.status() < 300) {
+      service_.dialogs().confirmed(helper.request(), response, false, *ue_flow_);
+    }
+  }
+
+ private:
+  std::optional<sip::Peer> ue_flow_;  // an initial INVITE to a registered UE: its flow
 };
 
 class AnswerTsx final : public PcscfTsx {
@@ -235,7 +257,11 @@ class AnswerTsx final : public PcscfTsx {
 
 PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const runtime::Clock& clock,
                            runtime::Metrics* metrics)
-    : options_(std::move(options)), log_(log), clock_(clock), random_(std::random_device{}()) {
+    : options_(std::move(options)),
+      log_(log),
+      clock_(clock),
+      random_(std::random_device{}()),
+      dialogs_([this](std::string_view uri) { return is_own_uri(uri); }) {
   if (!metrics) return;
   registrations_total_ = &metrics->counter("pcscf_register_ok_total", "200 OKs to REGISTER applied to the cache");
   bad_requests_total_ = &metrics->counter("pcscf_bad_requests_total", "malformed requests from UEs answered 400");
@@ -245,6 +271,30 @@ PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const run
   impus_gauge_ = &metrics->gauge("pcscf_registered_impus", "public identities registered through this P-CSCF");
   contacts_gauge_ = &metrics->gauge("pcscf_registered_contacts", "contacts registered through this P-CSCF");
   subscriptions_gauge_ = &metrics->gauge("pcscf_reg_subscriptions", "reg-event subscriptions of this P-CSCF");
+}
+
+void PcscfService::contact_ended(const std::string& contact, std::string_view why) {
+  if (cache_.by_contact(contact, now())) return;  // another IMPU still has it
+  for (const auto& d : dialogs_.release(contact_key(contact))) {
+    const std::string what = "dialog of " + contact + " released (" + std::string(why) + "): BYE";
+    if (!originator_) {
+      log_.log(runtime::LogLevel::warning, what + "s not sent: the SIP stack is not attached", d.call_id);
+      continue;
+    }
+    std::weak_ptr<int> alive = alive_;
+    const auto done = [this, alive, what, call_id = d.call_id](std::string side) {
+      return [this, alive, what, call_id, side](const sip::Message& response) {
+        if (alive.expired()) return;
+        log_.log(runtime::LogLevel::info, what + " to " + side + ": " + std::to_string(response.status()), call_id);
+      };
+    };
+    const bool to_ue = originator_->originate(bye_to_ue(d, why), d.ue_flow, done("the UE"));
+    const bool to_network = originator_->originate(bye_to_network(d, why), std::nullopt, done("the network"));
+    log_.log(to_ue && to_network ? runtime::LogLevel::info : runtime::LogLevel::warning,
+             what + " to the UE " + (to_ue ? "sent" : "not sent") + ", toward the network " +
+                 (to_network ? "sent" : "not sent"),
+             d.call_id);
+  }
 }
 
 void PcscfService::refused(int status) {
@@ -379,6 +429,7 @@ RegisterChange PcscfService::registered(const RegisterOk& ok, std::string_view c
   }
   for (const auto& c : change.unbound) {
     log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, deregistered " + c, call_id);
+    contact_ended(c, "Deregistered");
   }
   if (change.bound.empty() && change.unbound.empty()) {
     log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, no binding changed", call_id);
@@ -433,6 +484,7 @@ int PcscfService::notified(const sip::Message& notify) {
     }
     const auto effect = apply_reginfo(cache_, *info, now());
     for (const auto& [aor, contact] : effect.removed_contacts) summary += "; removed " + contact + " of " + aor;
+    for (const auto& [aor, contact] : effect.removed_contacts) contact_ended(contact, "Registration ended");
     for (const auto& aor : effect.removed_impus) summary += "; registration of " + aor + " removed";
   } else {
     summary = "no body";
@@ -561,6 +613,7 @@ void PcscfService::arm_expiry() {
 void PcscfService::on_expiry() {
   for (const auto& [impu, contact] : cache_.expire(now())) {
     log_.info("registration " + impu + ": " + contact + " expired");
+    contact_ended(contact, "Registration expired");
   }
   arm_expiry();
   update_gauges();

@@ -20,6 +20,9 @@
 //    TCP/TLS/WS/WSS); for a contact removed in the last minute too, so that
 //    the final NOTIFY of the UE's own reg-event subscription reaches it.
 //  * OPTIONS to the P-CSCF's own URI: 200.
+//  * The UE's confirmed INVITE dialogs (dialogs.h): when the last binding of
+//    a contact ends (deregistration, a reg-event NOTIFY, expiry), each of its
+//    dialogs is released with a BYE to the UE and one toward the network.
 //
 // The direction is told from the request as received (the core passes the
 // service the original, before it takes its own Route off): the source
@@ -38,6 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pcscf/dialogs.h"
 #include "pcscf/reg_event.h"
 #include "pcscf/registration.h"
 #include "pcscf/registrations.h"
@@ -88,6 +92,7 @@ class PcscfService final : public sip::proxy::ProxyService {
 
   const PcscfOptions& options() const { return options_; }
   const RegistrationCache& registrations() const { return cache_; }
+  DialogTable& dialogs() { return dialogs_; }
   // The reg-event subscription of an IMPU, or null.
   const RegSubscription* subscription(std::string_view impu) const;
   std::size_t subscriptions() const { return subscriptions_.size(); }
@@ -106,6 +111,9 @@ class PcscfService final : public sip::proxy::ProxyService {
   RegisterChange registered(const RegisterOk& ok, std::string_view call_id);
   // A NOTIFY to one of our subscriptions (or to us): its response status.
   int notified(const sip::Message& notify);
+  // A contact's binding ended (`why`, for the log and the Reason header):
+  // when no live binding of it is left, its dialogs are released with BYEs.
+  void contact_ended(const std::string& contact, std::string_view why);
   // A request answered with 400 / 403 (metrics).
   void refused(int status);
   bool is_reg_notify(const sip::Message& request) const;
@@ -133,6 +141,7 @@ class PcscfService final : public sip::proxy::ProxyService {
   runtime::TimerQueue* timers_ = nullptr;
   std::mt19937_64 random_;
   RegistrationCache cache_;
+  DialogTable dialogs_;
   std::unordered_map<std::string, Subscription> subscriptions_;  // by Call-ID
   std::unordered_map<std::string, std::string> subscription_of_;  // IMPU -> Call-ID
   struct KeptKeys {

@@ -52,7 +52,12 @@ RegInfoEffect apply_reginfo(RegistrationCache& cache, const ims::RegInfo& info, 
   RegInfoEffect effect;
   for (const auto& r : info.registrations) {
     if (r.state == "terminated") {
+      std::vector<std::string> contacts;
+      if (const auto* reg = cache.find(r.aor, Time::min())) {
+        for (const auto& b : reg->bindings) contacts.push_back(b.contact);
+      }
       if (cache.remove(r.aor, now)) {
+        for (auto& c : contacts) effect.removed_contacts.emplace_back(r.aor, std::move(c));
         effect.removed_impus.push_back(r.aor);
       } else {
         cache.forget_associated(r.aor);

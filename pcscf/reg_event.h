@@ -45,7 +45,7 @@ std::uint32_t refresh_after(std::uint32_t expires);
 // What a NOTIFY did to the cache.
 struct RegInfoEffect {
   std::vector<std::string> removed_impus;                         // registrations dropped
-  std::vector<std::pair<std::string, std::string>> removed_contacts;  // (IMPU, contact) unbound
+  std::vector<std::pair<std::string, std::string>> removed_contacts;  // (IMPU, contact) unbound, those of removed IMPUs too
 };
 
 // Applies a reginfo document: a registration in state "terminated" drops

@@ -15,7 +15,9 @@
 #     (sip-test-proxy, record-routing) and come back with their ODI; emil's
 #     go to a silent AS with SESSION_CONTINUED (skipped after
 #     scscf.as_timeout_ms), fred's to a silent one with SESSION_TERMINATED
-#     (408).
+#     (408);
+#   * the callee deregistered by the HSS mid-call: its P-CSCF releases the
+#     dialog with a BYE to it and one toward the caller (TS 24.229 §5.2.8.1.2).
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/calls"
@@ -220,6 +222,28 @@ CALLER=fred call dropped-as bert
 [[ "$FINAL" == "SIP/2.0 408"* ]] || fail "silent AS, SESSION_TERMINATED: fred got '$FINAL': $(what_happened dropped-as-caller)"
 pass "silent AS with SESSION_TERMINATED: 408 back to the caller"
 kill "$AS_PID" 2>/dev/null || true
+
+# ---- a registration ending mid-call: the P-CSCF releases the dialog ----
+answered_before=$(grep -c "INVITE sip:bert@$DOMAIN: terminating for sip:bert@$DOMAIN: to 1 contact" "$DATA_DIR/log/scscf.log" || true)
+(
+  for _ in $(seq 1 100); do  # once the call reached bert, the HSS deregisters him (RTR)
+    now=$(grep -c "INVITE sip:bert@$DOMAIN: terminating for sip:bert@$DOMAIN: to 1 contact" "$DATA_DIR/log/scscf.log" || true)
+    [ "$now" -gt "$answered_before" ] && break
+    sleep 0.1
+  done
+  sleep 1
+  "$IMSBOX" subscriber deregister --data-dir "$DATA_DIR" "bert@$DOMAIN" --reason "mid-call test" > "$DATA_DIR/deregister.out" 2>&1
+) &
+deregister_pid=$!
+call released bert uas.xml uac_released.xml
+wait "$deregister_pid" || true
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "released call: the caller got '$FINAL': $(what_happened released-caller released-callee)"
+grep -q '^bye: Reason: SIP;cause=480;text="Registration ended"' "$SIPP/released-caller.log" ||
+  fail "released call: no BYE with a Reason at the caller: $(what_happened released-caller released-callee) $(cat "$DATA_DIR/deregister.out")"
+grep -q '^bye' "$SIPP/released-callee.log" || fail "released call: no BYE at bert: $(what_happened released-caller released-callee)"
+grep -q "dialog of sip:bert@127.0.0.1:$CALLEE_PORT released (Registration ended): BYE to the UE sent, toward the network sent" \
+  "$DATA_DIR/log/pcscf.log" || fail "released call: $(grep -i 'released\|BYE' "$DATA_DIR/log/pcscf.log" | tail -n 5)"
+pass "bert deregistered by the HSS mid-call: his P-CSCF sent BYE to him and toward anna (Reason: SIP;cause=480), both answered"
 
 # ---- call detail records ----
 sleep 0.5  # the S-CSCF stores its records within 100 ms

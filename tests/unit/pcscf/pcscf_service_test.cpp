@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ims/reginfo.h"
+#include "pcscf/registration.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
@@ -556,6 +557,96 @@ TEST_F(PcscfServiceTest, InDialogRequestsOfTheNetworkAndFromUesFollowTheirRoute)
   // in a dialog from nobody registered, toward nobody registered: passed on
   auto stranger = run(request_text("BYE", "sip:bob@10.0.0.9:5060", "<sip:bob@ims.test>;tag=b1", ""), udp(5099));
   EXPECT_FALSE(stranger.tsx);
+}
+
+// ---- 4. dialogs released with the registration (TS 24.229 §5.2.8.1.2) ------------------
+
+// The BYEs the service originated since `from`.
+std::vector<const FakeOriginator::Sent*> byes(const FakeOriginator& o, std::size_t from) {
+  std::vector<const FakeOriginator::Sent*> out;
+  for (std::size_t i = from; i < o.sent.size(); ++i) {
+    if (o.sent[i].request.method() == "BYE") out.push_back(&o.sent[i]);
+  }
+  return out;
+}
+
+TEST_F(PcscfServiceTest, DeregistrationReleasesTheUesDialogsWithAByeEachWay) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  // alice calls; the 200 brings the route set (the callee's P-CSCF, the S-CSCF, us)
+  auto r = run(invite_from_ue("Contact: <sip:alice@127.0.0.1:5070>\r\n"), kUe);
+  ASSERT_EQ(r.verdict, Verdict::next);
+  auto ok = response_to(*r.helper, "SIP/2.0 200 OK",
+                        "Contact: <sip:bob@192.0.2.7:5080>\r\nRecord-Route: <sip:10.0.0.5:5060;lr>, "
+                        "<sip:scscf.ims.test:6060;lr>, <sip:127.0.0.1:5060;lr>\r\n");
+  r.tsx->on_response(*r.helper, ok);
+  EXPECT_EQ(service_->dialogs().size(), 1u);
+  // a re-INVITE of hers (CSeq 5) passes through
+  auto reinvite = request_text("INVITE", "sip:bob@192.0.2.7:5080", "<sip:bob@ims.test>;tag=s1",
+                               "Route: <sip:127.0.0.1:5060;lr>, <sip:scscf.ims.test:6060;lr>\r\n");
+  reinvite.replace(reinvite.find("CSeq: 1 INVITE"), 14, "CSeq: 5 INVITE");
+  EXPECT_EQ(run(reinvite, kUe).verdict, Verdict::next);
+
+  const auto before = originator_.sent.size();
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe, 0);  // she deregisters
+  const auto sent = byes(originator_, before);
+  ASSERT_EQ(sent.size(), 2u);
+  const auto& to_ue = *sent[0];
+  EXPECT_EQ(to_ue.request.request_uri(), "sip:alice@127.0.0.1:5070");
+  EXPECT_EQ(to_ue.to, kUe);
+  EXPECT_EQ(to_ue.request.count(HeaderId::route), 0u);
+  EXPECT_EQ(value(to_ue.request, HeaderId::from), "<sip:bob@ims.test>;tag=s1");
+  EXPECT_EQ(value(to_ue.request, HeaderId::to), "<sip:alice@ims.test>;tag=f1");
+  EXPECT_EQ(value(to_ue.request, HeaderId::cseq), "1 BYE");
+  const auto& to_network = *sent[1];
+  EXPECT_EQ(to_network.request.request_uri(), "sip:bob@192.0.2.7:5080");
+  EXPECT_FALSE(to_network.to);  // along its Route
+  EXPECT_EQ(header_values(to_network.request, HeaderId::route),
+            (std::vector<std::string>{"<sip:scscf.ims.test:6060;lr>", "<sip:10.0.0.5:5060;lr>"}));
+  EXPECT_EQ(value(to_network.request, HeaderId::from), "<sip:alice@ims.test>;tag=f1");
+  EXPECT_EQ(value(to_network.request, HeaderId::to), "<sip:bob@ims.test>;tag=s1");
+  EXPECT_EQ(value(to_network.request, HeaderId::cseq), "6 BYE");
+  EXPECT_EQ(value(to_network.request, HeaderId::call_id), "call-1@127.0.0.1");
+  EXPECT_NE(value(to_network.request, HeaderId::reason).find("cause=480"), std::string::npos);
+  EXPECT_EQ(service_->dialogs().size(), 0u);
+  EXPECT_NE(log_text().find("dialog of sip:alice@127.0.0.1:5070 released (Deregistered): BYE to the UE sent, "
+                            "toward the network sent"),
+            std::string::npos);
+}
+
+TEST_F(PcscfServiceTest, AnEndedDialogIsNotReleasedAgainAndExpiryReleasesTheCallees) {
+  register_ue("sip:bob@ims.test", "sip:bob@df7jal23ls0d.invalid;transport=ws", ws(7), 60, "<sip:bob@ims.test>");
+  // two calls to bob from the network; he answers both
+  for (const char* call_id : {"call-1@127.0.0.1", "call-2@127.0.0.1"}) {
+    auto r = run(request_text("INVITE", "sip:bob@df7jal23ls0d.invalid;transport=ws", "<sip:bob@ims.test>",
+                              "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n"
+                              "Record-Route: <sip:scscf.ims.test:6060;lr>, <sip:10.0.0.5:5060;lr>\r\n"
+                              "Contact: <sip:alice@10.0.0.9:5070>\r\n",
+                              call_id),
+                 kScscf);
+    ASSERT_EQ(r.verdict, Verdict::next);
+    auto ok = response_to(*r.helper, "SIP/2.0 200 OK", "Contact: <sip:bob@df7jal23ls0d.invalid;transport=ws>\r\n");
+    r.tsx->on_response(*r.helper, ok);
+  }
+  EXPECT_EQ(service_->dialogs().size(), 2u);
+  // the caller of the first hangs up
+  auto bye = run(request_text("BYE", "sip:bob@df7jal23ls0d.invalid;transport=ws", "<sip:bob@ims.test>;tag=s1",
+                              "Route: <sip:127.0.0.1:5060;lr>\r\n"),
+                 kScscf);
+  EXPECT_EQ(bye.verdict, Verdict::next);
+  EXPECT_EQ(service_->dialogs().size(), 1u);
+  // the registration expires: the second call is released
+  const auto before = originator_.sent.size();
+  advance(60s);
+  const auto sent = byes(originator_, before);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0]->request.call_id(), "call-2@127.0.0.1");
+  EXPECT_EQ(sent[0]->to, ws(7));
+  EXPECT_EQ(value(sent[0]->request, HeaderId::cseq), "2 BYE");  // after the caller's INVITE (CSeq 1)
+  EXPECT_EQ(sent[1]->request.request_uri(), "sip:alice@10.0.0.9:5070");
+  EXPECT_EQ(header_values(sent[1]->request, HeaderId::route),
+            (std::vector<std::string>{"<sip:scscf.ims.test:6060;lr>", "<sip:10.0.0.5:5060;lr>"}));
+  EXPECT_EQ(value(sent[1]->request, HeaderId::cseq), "1 BYE");
+  EXPECT_EQ(service_->dialogs().size(), 0u);
 }
 
 TEST_F(PcscfServiceTest, OptionsToThePcscfItselfIsAnswered) {

@@ -119,8 +119,9 @@ TEST(PcscfRegEvent, ReginfoDropsTerminatedRegistrationsAndContacts) {
   info.registrations.push_back({"tel:+15550100", "r3", "terminated", {}});
   const auto effect = apply_reginfo(cache, info, Time{});
   EXPECT_EQ(effect.removed_impus, std::vector<std::string>{"sip:bob@ims.test"});
-  ASSERT_EQ(effect.removed_contacts.size(), 1u);
+  ASSERT_EQ(effect.removed_contacts.size(), 2u);  // bob's went with his registration
   EXPECT_EQ(effect.removed_contacts[0].second, "sip:alice@127.0.0.1:5071");
+  EXPECT_EQ(effect.removed_contacts[1], (std::pair<std::string, std::string>{"sip:bob@ims.test", "sip:bob@127.0.0.1:5080"}));
   const auto* alice = cache.find("sip:alice@ims.test", Time{});
   ASSERT_TRUE(alice);
   EXPECT_EQ(alice->bindings.size(), 1u);

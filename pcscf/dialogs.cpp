@@ -1,0 +1,137 @@
+#include "pcscf/dialogs.h"
+
+#include <algorithm>
+
+#include "pcscf/registration.h"
+#include "pcscf/registrations.h"
+#include "sip/header_values.h"
+
+namespace imsbox::pcscf {
+
+using sip::HeaderId;
+
+namespace {
+
+std::string first_header(const sip::Message& m, HeaderId id) {
+  const auto* h = m.find(id);
+  return h ? std::string(h->value) : std::string();
+}
+
+std::string first_uri(const sip::Message& m, HeaderId id) {
+  const auto uris = header_uris(m, id);
+  return uris.empty() ? std::string() : uris.front();
+}
+
+// The URI of a Route / Record-Route value "<uri;lr>".
+std::string route_uri(std::string_view value) {
+  const auto na = sip::parse_name_addr(value);
+  return na ? std::string(na.value.uri) : std::string(value);
+}
+
+}  // namespace
+
+std::string DialogTable::key(std::string_view call_id, std::string_view ue_tag) {
+  return std::string(call_id) + ";" + std::string(ue_tag);
+}
+
+void DialogTable::confirmed(const sip::Message& invite, const sip::Message& ok, bool ue_is_caller,
+                            const sip::Peer& ue_flow) {
+  UeDialog d;
+  d.call_id = std::string(invite.call_id());
+  // The route set as the UE has it (RFC 3261 §12.1): the Record-Route of the
+  // 2xx reversed for the caller, of the INVITE as it is for the callee.
+  auto rr = header_values(ue_is_caller ? ok : invite, HeaderId::record_route);
+  if (ue_is_caller) std::reverse(rr.begin(), rr.end());
+  for (auto& r : rr) {
+    if (!is_own_(route_uri(r))) d.network_route.push_back(std::move(r));
+  }
+  const std::string caller = first_header(invite, HeaderId::from);
+  const std::string callee = first_header(ok, HeaderId::to);  // with the callee's tag
+  const std::string caller_contact = first_uri(invite, HeaderId::contact);
+  const std::string callee_contact = first_uri(ok, HeaderId::contact);
+  const auto cseq = invite.cseq().number;
+  if (ue_is_caller) {
+    d.ue_party = caller;
+    d.peer_party = callee;
+    d.ue_tag = std::string(invite.from().tag());
+    d.ue_target = caller_contact;
+    d.peer_target = callee_contact;
+    d.ue_cseq = cseq;
+  } else {
+    d.ue_party = callee;
+    d.peer_party = caller;
+    d.ue_tag = std::string(ok.to().tag());
+    d.ue_target = callee_contact;
+    d.peer_target = caller_contact;
+    d.peer_cseq = cseq;
+  }
+  if (d.ue_tag.empty() || d.ue_target.empty() || d.peer_target.empty()) return;  // not a dialog we could end
+  d.ue_contact_key = contact_key(d.ue_target);
+  d.ue_flow = ue_flow;
+  auto k = key(d.call_id, d.ue_tag);
+  if (dialogs_.contains(k)) return;
+  by_contact_.emplace(d.ue_contact_key, k);
+  dialogs_.emplace(std::move(k), std::move(d));
+}
+
+void DialogTable::in_dialog(const sip::Message& request, bool from_ue) {
+  // the UE's tag: its From tag when it sends, its To tag when it receives
+  const auto ue_tag = from_ue ? request.from().tag() : request.to().tag();
+  const auto it = dialogs_.find(key(request.call_id(), ue_tag));
+  if (it == dialogs_.end()) return;
+  if (request.method() == "BYE") {
+    auto [first, last] = by_contact_.equal_range(it->second.ue_contact_key);
+    for (auto i = first; i != last; ++i) {
+      if (i->second == it->first) {
+        by_contact_.erase(i);
+        break;
+      }
+    }
+    dialogs_.erase(it);
+    return;
+  }
+  if (request.method() == "ACK" || request.method() == "CANCEL") return;  // CSeq of the INVITE
+  auto& cseq = from_ue ? it->second.ue_cseq : it->second.peer_cseq;
+  cseq = std::max(cseq, request.cseq().number);
+}
+
+std::vector<UeDialog> DialogTable::release(const std::string& contact_key) {
+  std::vector<UeDialog> out;
+  auto [first, last] = by_contact_.equal_range(contact_key);
+  for (auto i = first; i != last; ++i) {
+    if (auto d = dialogs_.find(i->second); d != dialogs_.end()) {
+      out.push_back(std::move(d->second));
+      dialogs_.erase(d);
+    }
+  }
+  by_contact_.erase(contact_key);
+  return out;
+}
+
+namespace {
+
+sip::Message bye(std::string target, const std::vector<std::string>& route, const std::string& from,
+                 const std::string& to, const UeDialog& d, std::uint32_t cseq, std::string_view reason) {
+  auto m = sip::Message::request("BYE", std::move(target));
+  for (const auto& r : route) m.append(HeaderId::route, r);
+  m.append(HeaderId::max_forwards, "70");
+  m.append(HeaderId::from, from);
+  m.append(HeaderId::to, to);
+  m.append(HeaderId::call_id, d.call_id);
+  m.append(HeaderId::cseq, std::to_string(cseq) + " BYE");
+  m.append(HeaderId::reason, "SIP;cause=480;text=\"" + std::string(reason) + "\"");
+  return m;
+}
+
+}  // namespace
+
+sip::Message bye_to_ue(const UeDialog& d, std::string_view reason) {
+  // on behalf of the other side: its CSeq space
+  return bye(d.ue_target, {}, d.peer_party, d.ue_party, d, d.peer_cseq + 1, reason);
+}
+
+sip::Message bye_to_network(const UeDialog& d, std::string_view reason) {
+  return bye(d.peer_target, d.network_route, d.ue_party, d.peer_party, d, d.ue_cseq + 1, reason);
+}
+
+}  // namespace imsbox::pcscf
