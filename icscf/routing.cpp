@@ -248,9 +248,11 @@ std::optional<std::string> terminating_identity(std::string_view request_uri, st
   const auto& u = *parsed.uri;
   if (u.scheme == sip::Uri::Scheme::tel) {
     if (u.number.empty()) return std::nullopt;
-    return "tel:" + std::string(u.number);
+    return ims::public_identity(request_uri);
   }
   if (u.user.empty() || !boost::algorithm::iequals(u.host, home_domain)) return std::nullopt;
+  // a number of the home network written as a SIP URI (user=phone): its tel: IMPU
+  if (auto id = ims::public_identity(request_uri); id && id->starts_with("tel:")) return id;
   return "sip:" + std::string(u.user) + "@" + std::string(home_domain);
 }
 

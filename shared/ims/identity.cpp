@@ -3,6 +3,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 
 #include "sip/header_values.h"
+#include "sip/text.h"
 #include "sip/uri.h"
 
 namespace imsbox::ims {
@@ -30,11 +31,37 @@ std::optional<std::string> digest_username(const sip::Message& request, std::str
 
 }  // namespace
 
+namespace {
+
+// "tel:" and the number without visual separators
+std::string tel_identity(std::string_view number) {
+  std::string out = "tel:";
+  for (const char c : number) {
+    if (c != '-' && c != '.' && c != '(' && c != ')') out += c;
+  }
+  return out;
+}
+
+bool has_user_phone(std::string_view params) {
+  while (!params.empty()) {
+    const auto end = params.find(';');
+    if (sip::text::iequals(sip::text::trim(params.substr(0, end)), "user=phone")) return true;
+    if (end == std::string_view::npos) break;
+    params.remove_prefix(end + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<std::string> public_identity(std::string_view uri) {
   const auto parsed = sip::parse_uri(uri);
   if (!parsed.uri) return std::nullopt;
   const auto& u = *parsed.uri;
-  if (u.scheme == sip::Uri::Scheme::tel) return "tel:" + std::string(u.number);
+  if (u.scheme == sip::Uri::Scheme::tel) return tel_identity(u.number);
+  if (has_user_phone(u.params) && u.user.starts_with('+')) {
+    return tel_identity(u.user.substr(0, u.user.find(';')));  // a telephone-subscriber's own ;params go
+  }
   std::string out = u.scheme == sip::Uri::Scheme::sips ? "sips:" : "sip:";
   if (!u.user.empty()) out += std::string(u.user) + "@";
   out += std::string(u.host);

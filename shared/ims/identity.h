@@ -10,7 +10,10 @@ namespace imsbox::ims {
 
 // A public identity as the CSCFs key it: the URI without its parameters and
 // headers ("sip:alice@ims.example", "tel:+15550100"); nothing when `uri` is
-// not a sip:, sips: or tel: URI.
+// not a sip:, sips: or tel: URI. A telephone number is a tel: URI without
+// visual separators (RFC 3966 §5.1.1: "tel:+1-555-0100" is tel:+15550100),
+// also when written as a SIP URI with user=phone (RFC 3261 §19.1.6:
+// "sip:+15550100@ims.example;user=phone" is tel:+15550100).
 std::optional<std::string> public_identity(std::string_view uri);
 
 // The public identity being registered: the URI of To, without parameters

@@ -66,8 +66,9 @@ register() {
 }
 # call NAME CALLEE [UAS_SCENARIO [UAC_SCENARIO]]: the caller ($CALLER, anna
 # unless set, on CALLER_PORT) calls sip:CALLEE@D (with uac.xml or
-# UAC_SCENARIO); with a UAS scenario, a callee UE answers on CALLEE_PORT with
-# it. Sets FINAL (the caller's final status line).
+# UAC_SCENARIO; uac.xml calls $RURI instead when set); with a UAS scenario, a
+# callee UE answers on CALLEE_PORT with it. Sets FINAL (the caller's final
+# status line).
 call() {
   local name=$1 callee=$2 uas=${3:-} uac=${4:-uac.xml} uas_pid=""
   if [ -n "$uas" ]; then
@@ -75,7 +76,8 @@ call() {
     uas_pid=$!
     sleep 0.5  # its socket bound
   fi
-  sipp_run "$name-caller" "${CALLER_PORT}" "$HERE/$uac" -s "$callee" -key caller "${CALLER:-anna}" ||
+  sipp_run "$name-caller" "${CALLER_PORT}" "$HERE/$uac" -s "$callee" -key caller "${CALLER:-anna}" \
+    -key ruri "${RURI:-sip:$callee@$DOMAIN}" ||
     fail "$name: the caller's sipp failed: $(what_happened "$name-caller" ${uas:+"$name-callee"})"
   if [ -n "$uas_pid" ]; then
     wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
@@ -111,7 +113,8 @@ for user in anna bert cora dora emil fred; do  # alice and bob are the demo (pas
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
     --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
 done
-pass "up, with AKA subscribers anna, bert, cora, dora, emil and fred"
+expect_exit 0 "$IMSBOX" subscriber set --data-dir "$DATA_DIR" "bert@$DOMAIN" --add-impu tel:+15550077
+pass "up, with AKA subscribers anna, bert (also tel:+15550077), cora, dora, emil and fred"
 
 register anna "$CALLER_PORT"
 register bert "$CALLEE_PORT"
@@ -159,6 +162,18 @@ pass "unknown callee: 404"
 call unregistered cora
 [[ "$FINAL" == "SIP/2.0 480"* ]] || fail "unregistered callee: the caller got '$FINAL': $(what_happened unregistered-caller)"
 pass "unregistered callee: 480"
+
+# ---- telephone numbers: tel: and sip:...;user=phone reach the IMPU's registration ----
+RURI="tel:+1-555-0077" call tel bert uas.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "call to tel:+1-555-0077: the caller got '$FINAL': $(what_happened tel-caller tel-callee)"
+grep -q "^invite: INVITE sip:bert@127.0.0.1:$CALLEE_PORT " "$SIPP/tel-callee.log" || fail "tel: call not at bert: $(sipp_log tel-callee)"
+grep -q "LIR tel:+15550077" "$DATA_DIR/log/hss.log" || fail "no LIR for tel:+15550077 at the HSS"
+RURI="sip:+15550077@$DOMAIN;user=phone" call user-phone bert uas.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "call to sip:+15550077@$DOMAIN;user=phone: the caller got '$FINAL': $(what_happened user-phone-caller user-phone-callee)"
+grep -q "^invite: INVITE sip:bert@127.0.0.1:$CALLEE_PORT " "$SIPP/user-phone-callee.log" || fail "user=phone call not at bert: $(sipp_log user-phone-callee)"
+RURI="tel:+15550078" call unknown-number nobody
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "call to an unknown number: the caller got '$FINAL': $(what_happened unknown-number-caller)"
+pass "bert's number: tel:+1-555-0077 and sip:+15550077@$DOMAIN;user=phone both reach his contact (LIR tel:+15550077); an unknown number 404"
 
 # ---- inside a dialog: session timer, re-INVITE (hold), UPDATE (resume), BYE from the callee ----
 call dialog bert uas_dialog.xml uac_dialog.xml

@@ -252,7 +252,7 @@ TEST_F(IcscfServiceTest, TerminatingErrors) {
     FakeHelper h(request("INVITE", "sip:+15550100@ims.test;user=phone", "<sip:bob@ims.test>"));
     auto tsx = tsx_for(h);
     ASSERT_EQ(tsx->on_request(h), Verdict::wait);
-    EXPECT_EQ(cx_.lirs.back().public_identity, "sip:+15550100@ims.test");
+    EXPECT_EQ(cx_.lirs.back().public_identity, "tel:+15550100");  // user=phone: the number
     cx_.lia_done.back()(answer);
     EXPECT_EQ(h.statuses, std::vector<int>{status});
     EXPECT_EQ(h.resumed, std::vector<Verdict>{Verdict::done});

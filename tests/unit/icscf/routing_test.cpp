@@ -191,9 +191,9 @@ TEST(IcscfTerminating, IdentityOfTheRequestUri) {
   EXPECT_EQ(terminating_identity("sip:bob@ims.test", "ims.test"), "sip:bob@ims.test");
   EXPECT_EQ(terminating_identity("sip:bob@IMS.test:5060;transport=udp", "ims.test"), "sip:bob@ims.test");
   EXPECT_EQ(terminating_identity("sips:bob@ims.test", "ims.test"), "sip:bob@ims.test");
-  EXPECT_EQ(terminating_identity("sip:+15550100@ims.test;user=phone", "ims.test"), "sip:+15550100@ims.test");
+  EXPECT_EQ(terminating_identity("sip:+15550100@ims.test;user=phone", "ims.test"), "tel:+15550100");  // a number (RFC 3261 §19.1.6)
   EXPECT_EQ(terminating_identity("tel:+15550100", "ims.test"), "tel:+15550100");
-  EXPECT_EQ(terminating_identity("tel:+1-555-0100;phone-context=x", "ims.test"), "tel:+1-555-0100");
+  EXPECT_EQ(terminating_identity("tel:+1-555-0100;phone-context=x", "ims.test"), "tel:+15550100");  // without visual separators
   EXPECT_FALSE(terminating_identity("sip:bob@other.test", "ims.test"));
   EXPECT_FALSE(terminating_identity("sip:ims.test", "ims.test"));
   EXPECT_FALSE(terminating_identity("sip:bob@127.0.0.1", "ims.test"));

@@ -27,6 +27,15 @@ TEST(Identity, PublicIdentityDropsParametersAndHeaders) {
   EXPECT_EQ(public_identity("mailto:alice@ims.test"), std::nullopt);
 }
 
+TEST(Identity, TelephoneNumbersAreTelUrisWithoutVisualSeparators) {
+  EXPECT_EQ(public_identity("tel:+1-555-0100"), "tel:+15550100");
+  EXPECT_EQ(public_identity("tel:+1.555.(0100)"), "tel:+15550100");
+  EXPECT_EQ(public_identity("sip:+1-555-0100@ims.test;user=phone"), "tel:+15550100");
+  EXPECT_EQ(public_identity("sip:+15550100;isub=12@ims.test;user=phone"), "tel:+15550100");
+  EXPECT_EQ(public_identity("sip:+15550100@ims.test"), "sip:+15550100@ims.test");  // no user=phone: a SIP user
+  EXPECT_EQ(public_identity("sip:5550100@ims.test;user=phone"), "sip:5550100@ims.test");  // not a global number
+}
+
 TEST(Identity, ImpuIsTheToUriWithoutParameters) {
   EXPECT_EQ(register_impu(register_("<sip:alice@ims.test;user=phone>")), "sip:alice@ims.test");
   EXPECT_EQ(register_impu(register_("\"Alice\" <sips:alice@ims.test:5061>")), "sips:alice@ims.test:5061");
