@@ -5,12 +5,14 @@
 //
 //   node browser_call.cjs --url https://127.0.0.1:PORT/ --domain D \
 //     --a USER:PASSWORD --b USER:PASSWORD --shots DIR --node-modules DIR \
-//     [--sipp-user USER --sipp-calls COMMAND]
+//     [--sipp-user USER --sipp-calls COMMAND] [--restart-pcscf COMMAND]
 //
 // With --sipp-user, A then calls that (sipp) UE, which answers and hangs up
 // (WS -> UDP in one dialog), and, once COMMAND (run with bash) has the sipp
 // UE call A, A answers and the sipp UE hangs up (UDP -> WS); COMMAND must
-// exit 0.
+// exit 0. With --restart-pcscf, COMMAND (bash) then kills the P-CSCF (its
+// supervisor restarts it): both clients show the network down, reconnect and
+// register again by themselves, and A calls B once more.
 // Prints one "ok: ..." line per step; exits 1 with "FAIL: ..." on the first
 // failure (after a screenshot of both pages).
 'use strict';
@@ -23,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     url: { type: 'string' }, domain: { type: 'string' }, a: { type: 'string' }, b: { type: 'string' },
     shots: { type: 'string' }, 'node-modules': { type: 'string' },
-    'sipp-user': { type: 'string' }, 'sipp-calls': { type: 'string' },
+    'sipp-user': { type: 'string' }, 'sipp-calls': { type: 'string' }, 'restart-pcscf': { type: 'string' },
   },
 });
 const { chromium } = require(path.join(args['node-modules'], 'playwright-core'));
@@ -189,6 +191,34 @@ async function main() {
   if (!bConfirmed) throw new Error("B never got the ACK of its 200 (its dialog stayed unconfirmed, data-confirmed='false')");
   ok('the ACK of the 200 reached B');
   if (args['sipp-user']) await withSipp(a);
+  if (args['restart-pcscf']) await afterRestart(a, b);
+}
+
+// Run a bash command; resolves to its exit status.
+function run(command) {
+  const child = spawn('bash', ['-c', command], { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+// The P-CSCF goes away and comes back: the clients reconnect on their own.
+async function afterRestart(a, b) {
+  const code = await run(args['restart-pcscf']);
+  if (code !== 0) throw new Error(`--restart-pcscf exited ${code}`);
+  const s = await waitFor(a, 'A', 'the network-down error', (v) => v.error === 'network-down' && v.reg !== 'registered');
+  await shot('A-network-down', a);
+  ok(`the P-CSCF went away: A shows "${s.errorText}"`);
+  await waitFor(a, 'A', 'registered again', (v) => v.reg === 'registered' && v.error !== 'network-down', 45000);
+  await waitFor(b, 'B', 'registered again', (v) => v.reg === 'registered' && v.error !== 'network-down', 45000);
+  await shot('A-registered-again', a);
+  ok('A and B reconnected and registered again by themselves');
+  await a.fill('#target', bUser);
+  await a.click('#btn-call');
+  await waitFor(b, 'B', 'an incoming call after the restart', (v) => v.call === 'ringing');
+  await b.click('#btn-answer');
+  await waitFor(a, 'A', 'connected after the restart', (v) => v.call === 'connected');
+  await a.click('#btn-hangup');
+  await waitFor(b, 'B', 'idle after the call after the restart', (v) => v.call === 'idle');
+  ok('A called B again after the restart: answered and hung up');
 }
 
 // A browser and a SIP UE (sipp over UDP) call each other; signalling only:
@@ -203,8 +233,7 @@ async function withSipp(a) {
   await waitFor(a, 'A', `idle after ${user} hung up`, (v) => v.call === 'idle');
   ok(`A called the sipp UE ${user} (WS -> UDP): answered, then hung up from the sipp side`);
 
-  const child = spawn('bash', ['-c', args['sipp-calls']], { stdio: 'inherit' });
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = run(args['sipp-calls']);
   await waitFor(a, 'A', `the call from ${user}`, (v) => v.call === 'ringing');
   await shot('A-ringing-from-sipp', a);
   await a.click('#btn-answer');

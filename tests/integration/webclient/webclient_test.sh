@@ -6,7 +6,8 @@
 # (browser_call.cjs); then one of them and a SIP UE (sipp over UDP,
 # registered with IMS-AKA) call each other, each side once the caller, the
 # sipp UE hanging up both times (WS <-> UDP within one dialog, signalling
-# only). Screenshots of each state go to $IMSBOX_BUILD_DIR/screenshots/webclient/.
+# only); last, the P-CSCF is killed (the supervisor restarts it) and the
+# clients reconnect and register by themselves and call once more. Screenshots of each state go to $IMSBOX_BUILD_DIR/screenshots/webclient/.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webclient"
@@ -89,7 +90,8 @@ rm -rf "$SHOTS"
 set +e
 timeout 300 node "$HERE/browser_call.cjs" --url "$HTTPS/" --domain "$DOMAIN" --a "webA:webA-secret" \
   --b "webB:webB-secret" --shots "$SHOTS" --node-modules "$NODE_MODULES" \
-  --sipp-user sipue --sipp-calls "$CALLS_CMD" > "$DATA_DIR/browser_call.out" 2>&1
+  --sipp-user sipue --sipp-calls "$CALLS_CMD" \
+  --restart-pcscf "pkill -KILL -f -- 'ims-[p]cscf .*--data-dir $DATA_DIR'" > "$DATA_DIR/browser_call.out" 2>&1
 rc=$?
 set -e
 cat "$DATA_DIR/browser_call.out"
@@ -114,3 +116,6 @@ grep -q '^ack' "$DATA_DIR/sipp-answers.log" && grep -q '^bye: 200' "$DATA_DIR/si
 grep -q '^final: SIP/2.0 200 OK .*m=audio [0-9]* UDP/TLS/RTP/SAVPF' "$DATA_DIR/sipp-calls.log" &&
   grep -q '^bye: 200' "$DATA_DIR/sipp-calls.log" || fail "the sipp UE's call to the browser: $(sipp_lines)"
 pass "browser <-> sipp UE over UDP: each calls the other, the sipp UE answers or is answered and hangs up (BYE 200 both ways)"
+[ "$(grep -c 'started pcscf' "$DATA_DIR/log/supervisor.log")" -ge 2 ] ||
+  fail "the P-CSCF was not restarted: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
+pass "P-CSCF killed and restarted by the supervisor: the clients showed the network down, reconnected, registered and called again"
