@@ -81,7 +81,35 @@ bool may_subscribe(const sip::Message& request, const Registration& reg) {
   return false;
 }
 
-class ScscfTsx final : public sip::proxy::ProxyTsx {
+// A transaction that asks the HSS: the answer may come within the call (a
+// test's fake) or later, when the verdict goes to the core by resume().
+class AskingTsx : public sip::proxy::ProxyTsx {
+ protected:
+  // `send_request(conclude)` sends the request; its answer calls
+  // conclude(act), act() giving the verdict.
+  template <class Send>
+  Verdict ask(ProxyTsxHelper& helper, Send send_request) {
+    in_request_ = true;
+    sync_verdict_.reset();
+    send_request([this, &helper](auto act) {
+      const auto verdict = act();
+      if (in_request_) {
+        sync_verdict_ = verdict;
+      } else {
+        helper.resume(verdict);
+      }
+    });
+    in_request_ = false;
+    if (sync_verdict_) return *sync_verdict_;
+    return Verdict::wait;
+  }
+
+ private:
+  bool in_request_ = false;
+  std::optional<Verdict> sync_verdict_;
+};
+
+class ScscfTsx final : public AskingTsx {
  public:
   explicit ScscfTsx(ScscfService& service) : service_(service) {}
 
@@ -178,7 +206,7 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
     mar.number_auth_items = scheme == "SIP Digest" || scheme == "Unknown" ? 2 : 1;
     note_ = std::move(note);
     std::weak_ptr<int> alive = alive_;
-    return ask([&](auto conclude) {
+    return ask(*helper_, [&](auto conclude) {
       service_.cx().multimedia_auth(std::move(mar), [this, alive, conclude](auto answer) {
         if (alive.expired()) return;
         conclude([this, answer = std::move(answer)]() { return on_maa(answer); });
@@ -235,7 +263,7 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
         break;
     }
     std::weak_ptr<int> alive = alive_;
-    return ask([&](auto conclude) {
+    return ask(*helper_, [&](auto conclude) {
       service_.cx().server_assignment(std::move(sar), [this, alive, conclude](auto answer) {
         if (alive.expired()) return;
         conclude([this, answer = std::move(answer)]() { return on_saa(answer); });
@@ -393,22 +421,6 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
   }
 
   // ---------------- helpers ----------------
-  template <class Send>
-  Verdict ask(Send send_request) {
-    in_request_ = true;
-    send_request([this](auto act) {
-      const auto verdict = act();
-      if (in_request_) {
-        sync_verdict_ = verdict;
-      } else {
-        helper_->resume(verdict);
-      }
-    });
-    in_request_ = false;
-    if (sync_verdict_) return *sync_verdict_;
-    return Verdict::wait;
-  }
-
   sip::Message response(int status, std::string_view reason) {
     if (to_tag_.empty()) to_tag_ = service_.new_tag();
     return sip::make_response(helper_->request(), status, reason, to_tag_);
@@ -435,77 +447,42 @@ class ScscfTsx final : public sip::proxy::ProxyTsx {
   RegisterRequest register_;
   std::optional<DigestCredentials> credentials_;
   Registrar::Kind kind_ = Registrar::Kind::initial;
-  bool in_request_ = false;
-  std::optional<Verdict> sync_verdict_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // An initial request other than REGISTER and the reg event (session.h):
 // first the served user's iFCs (each matching AS in turn, the request coming
-// back with the ODI token of its Route), then the route on.
-class SessionTsx final : public sip::proxy::ProxyTsx {
+// back with the ODI token of its Route), then the route on. An unregistered
+// callee's profile comes from the HSS first (SAR UNREGISTERED_USER), for the
+// iFCs of its unregistered part (TS 24.229 §5.4.3.3, TS 29.228 §6.1.2).
+class SessionTsx final : public AskingTsx {
  public:
   // `back`: the request returns from an AS with that ODI (else a fresh one).
   SessionTsx(ScscfService& service, SessionCase session_case, std::optional<OdiState> back)
       : service_(service), case_(session_case), back_(std::move(back)) {
-    if (back_) case_ = back_->session_case;
+    if (back_) {
+      case_ = back_->session_case;
+      unregistered_profile_ = back_->unregistered_profile;
+    }
   }
 
   Verdict on_request(ProxyTsxHelper& helper) override {
     auto& request = helper.request();
-    const auto& o = service_.options();
-    const std::string what = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
+    what_ = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
     invite_ = request.method() == "INVITE";
     if (invite_) {
       call_id_ = std::string(request.call_id());
       service_.calls().invite(request, service_.wall_now());  // once per Call-ID
     }
-    // a fresh request: its served user must be one of ours, registered
-    std::string served;
-    std::size_t from = 0;
-    if (back_) {
-      served = back_->served_identity;
-      from = back_->next_ifc;
-    } else {
-      auto check = route(request);
-      if (check.status != 0) return refuse(helper, what, check);
-      served = case_ == SessionCase::originating ? originating_identity(request).value_or("")
-                                                 : ims::public_identity(request.request_uri()).value_or("");
-    }
-    if (auto as = next_application_server_for(request, served, from)) {
-      const auto token = service_.new_tag();
-      service_.odis().put(token, OdiState{case_, served, as->position + 1}, service_.now());
-      odi_ = token;
-      const auto& back_to = o.isc_uri.empty() ? o.own_uri : o.isc_uri;
-      const auto routes = application_server_routes(as->server.server_name, back_to, token);
-      const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
-      sip::proxy::Target to_as;
-      to_as.routes = routes;
-      to_as.first_response_timeout = o.as_timeout;
-      to_as.fallback_only_if_unanswered = continued;
-      helper.add_target(std::move(to_as));
-      if (continued) {
-        // AS silent: on as if it had sent the request back (through ourselves)
-        sip::proxy::Target skip;
-        skip.routes = {routes.back()};
-        helper.add_target(std::move(skip));
-      }
-      service_.log().log(runtime::LogLevel::info,
-                         what + side() + " for " + served + ": iFC " + std::to_string(as->position) + " to " +
-                             as->server.server_name + (continued ? " (session continued without it)" : ""),
-                         request.call_id());
-      helper.record_route();
-      return Verdict::next;
-    }
-    auto next = route(request);
-    if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
-      next = diverted(request, served);  // an AS retargeted the call (e.g. call forwarding)
-    }
-    if (next.status != 0) return refuse(helper, what, next);
-    service_.log().log(runtime::LogLevel::info, what + next.summary, request.call_id());
-    for (auto& t : next.targets) helper.add_target(std::move(t));
-    helper.record_route();
-    return Verdict::next;
+    if (back_) return onward(helper, back_->served_identity, back_->next_ifc);
+    // a fresh request: its served user must be one of ours, registered, or
+    // a callee with services while unregistered
+    auto check = route(request);
+    const auto served = case_ == SessionCase::originating ? originating_identity(request).value_or("")
+                                                          : ims::public_identity(request.request_uri()).value_or("");
+    if (check.status == 480 && case_ == SessionCase::terminating && !served.empty()) return unregistered(helper, served);
+    if (check.status != 0) return refuse(helper, check);
+    return onward(helper, served, 0);
   }
 
   // The final response from downstream (our own refusals are recorded in refuse()).
@@ -525,6 +502,83 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
 
  private:
   const char* side() const { return case_ == SessionCase::originating ? "originating" : "terminating"; }
+
+  // To the next matching AS from iFC position `from`, else on.
+  Verdict onward(ProxyTsxHelper& helper, const std::string& served, std::size_t from) {
+    auto& request = helper.request();
+    const auto& o = service_.options();
+    if (auto as = next_application_server_for(request, served, from)) {
+      const auto token = service_.new_tag();
+      service_.odis().put(token, OdiState{case_, served, as->position + 1, unregistered_profile_}, service_.now());
+      odi_ = token;
+      const auto& back_to = o.isc_uri.empty() ? o.own_uri : o.isc_uri;
+      const auto routes = application_server_routes(as->server.server_name, back_to, token);
+      const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
+      sip::proxy::Target to_as;
+      to_as.routes = routes;
+      to_as.first_response_timeout = o.as_timeout;
+      to_as.fallback_only_if_unanswered = continued;
+      helper.add_target(std::move(to_as));
+      if (continued) {
+        // AS silent: on as if it had sent the request back (through ourselves)
+        sip::proxy::Target skip;
+        skip.routes = {routes.back()};
+        helper.add_target(std::move(skip));
+      }
+      service_.log().log(runtime::LogLevel::info,
+                         what_ + side() + (unregistered_profile_ ? " (unregistered)" : "") + " for " + served +
+                             ": iFC " + std::to_string(as->position) + " to " + as->server.server_name +
+                             (continued ? " (session continued without it)" : ""),
+                         request.call_id());
+      helper.record_route();
+      return Verdict::next;
+    }
+    auto next = route(request);
+    if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
+      next = diverted(request, served);  // an AS retargeted the call (e.g. call forwarding)
+    }
+    if (next.status != 0) return refuse(helper, next);
+    service_.log().log(runtime::LogLevel::info, what_ + next.summary, request.call_id());
+    for (auto& t : next.targets) helper.add_target(std::move(t));
+    helper.record_route();
+    return Verdict::next;
+  }
+
+  // A callee not registered here: its profile for unregistered services.
+  Verdict unregistered(ProxyTsxHelper& helper, const std::string& served) {
+    diameter::ServerAssignmentRequest sar;
+    sar.public_identities = {served};
+    sar.server_name = service_.options().server_name;
+    sar.server_assignment_type = diameter::ServerAssignmentType::unregistered_user;
+    std::weak_ptr<int> alive = alive_;
+    return ask(helper, [&](auto conclude) {
+      service_.cx().server_assignment(std::move(sar), [this, alive, conclude, &helper, served](auto answer) {
+        if (alive.expired()) return;
+        conclude([this, &helper, served, answer = std::move(answer)]() { return on_unregistered(helper, served, answer); });
+      });
+    });
+  }
+
+  Verdict on_unregistered(ProxyTsxHelper& helper, const std::string& served,
+                          const diameter::AnswerOrError<diameter::ServerAssignmentAnswer>& answer) {
+    SessionRoute r;
+    r.summary = "terminating for " + served + ": not registered";
+    if (const auto* e = std::get_if<CxError>(&answer)) {
+      std::tie(r.status, r.reason) = hss_failure(*e);
+      r.summary += ", SAR UNREGISTERED_USER failed: " + cx_error_text(*e);
+      return refuse(helper, r);
+    }
+    const auto& saa = std::get<diameter::ServerAssignmentAnswer>(answer);
+    auto profile = saa.header.result.is_success() ? ims::parse_ims_subscription(saa.user_data) : std::nullopt;
+    if (!profile) {
+      r.status = 480;
+      r.reason = "Temporarily Unavailable";
+      r.summary += ", no profile (SAA " + result_text(saa.header.result) + ")";
+      return refuse(helper, r);
+    }
+    unregistered_profile_ = std::make_shared<const ims::ImsSubscription>(std::move(*profile));
+    return onward(helper, served, 0);
+  }
 
   SessionRoute route(const sip::Message& request) const {
     const auto& o = service_.options();
@@ -551,22 +605,27 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
 
   std::optional<IfcMatch> next_application_server_for(const sip::Message& request, const std::string& served,
                                                       std::size_t from) const {
-    const auto* reg = service_.registrar().find(served);
-    if (!reg) return std::nullopt;
     TriggerContext context;
     context.method = std::string(request.method());
     context.request = &request;
+    if (unregistered_profile_) {
+      context.session_case = ims::SessionCase::terminating_unregistered;
+      return next_application_server(*unregistered_profile_, served, context, from,
+                                     ims::ProfilePartIndicator::unregistered);
+    }
+    const auto* reg = service_.registrar().find(served);
+    if (!reg) return std::nullopt;
     context.session_case =
         case_ == SessionCase::originating ? ims::SessionCase::originating : ims::SessionCase::terminating_registered;
     return next_application_server(reg->profile, served, context, from, ims::ProfilePartIndicator::registered);
   }
 
-  Verdict refuse(ProxyTsxHelper& helper, const std::string& what, const SessionRoute& r) {
+  Verdict refuse(ProxyTsxHelper& helper, const SessionRoute& r) {
     if (invite_) {
       service_.calls().final_response(call_id_, r.status, service_.wall_now());
       service_.call_record_changed();
     }
-    service_.log().log(runtime::LogLevel::info, what + r.summary + ": " + std::to_string(r.status),
+    service_.log().log(runtime::LogLevel::info, what_ + r.summary + ": " + std::to_string(r.status),
                        helper.request().call_id());
     helper.respond(r.status, r.reason);
     return Verdict::done;
@@ -575,9 +634,12 @@ class SessionTsx final : public sip::proxy::ProxyTsx {
   ScscfService& service_;
   SessionCase case_;
   std::optional<OdiState> back_;
+  std::shared_ptr<const ims::ImsSubscription> unregistered_profile_;
+  std::string what_;  // "METHOD Request-URI: " for the log
   std::string odi_;  // the token this transaction handed out, forgotten at its final response
   bool invite_ = false;
   std::string call_id_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // SAR callbacks hold a weak_ptr
 };
 
 // Answers an initial request at once.

@@ -9,18 +9,21 @@
 //     domain, any tel: URI) goes to the I-CSCF for its LIR; any other
 //     Request-URI is routed as it stands.
 //   terminating (any other initial request, from the I-CSCF): the served
-//     user is the Request-URI; unregistered -> 480; else one branch per
-//     registered contact, through the Path it registered with.
+//     user is the Request-URI; unregistered -> 480 (after the iFCs of the
+//     unregistered part, fetched by SAR UNREGISTERED_USER); else one branch
+//     per registered contact, through the Path it registered with.
 //   back from an application server (the top Route is ours with an `odi`
 //     parameter): the session case and served user of the request that went
 //     to the AS, and the iFCs after the one that sent it there (OdiTable).
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "ims/subscription.h"
 #include "scscf/registrar.h"
 #include "sip/message.h"
 #include "sip/proxy/proxy_core.h"
@@ -56,6 +59,9 @@ struct OdiState {
   SessionCase session_case = SessionCase::originating;
   std::string served_identity;  // the public identity whose iFCs apply
   std::size_t next_ifc = 0;     // the position (in priority order) to go on from
+  // An unregistered callee's profile (SAR UNREGISTERED_USER): its iFCs of the
+  // unregistered part apply; null for a registered served user.
+  std::shared_ptr<const ims::ImsSubscription> unregistered_profile;
 };
 
 // The ODIs handed out, by token. A token is random (nobody can guess one to

@@ -15,7 +15,9 @@
 #     (sip-test-proxy, record-routing) and come back with their ODI; emil's
 #     go to a silent AS with SESSION_CONTINUED (skipped after
 #     scscf.as_timeout_ms), fred's to a silent one with SESSION_TERMINATED
-#     (408);
+#     (408); gina, never registered, has a terminating-unregistered iFC
+#     (a voicemail AS, a sipp UAS that answers): her calls reach it (LIR
+#     2003, SAR UNREGISTERED_USER);
 #   * the callee deregistered by the HSS mid-call: its P-CSCF releases the
 #     dialog with a BYE to it and one toward the caller (TS 24.229 §5.2.8.1.2).
 source "$(dirname "$0")/../lib.sh"
@@ -29,6 +31,7 @@ CALLER_PORT=$((BASE + 16))
 CALLEE_PORT=$((BASE + 17))
 AS_PORT=$((BASE + 18))
 SILENT_AS_PORT=$((BASE + 19))
+VOICEMAIL_PORT=$((BASE + 20))
 API="http://127.0.0.1:$((BASE + 8))/v1"
 SIPP="$DATA_DIR/sipp"
 mkdir -p "$SIPP"
@@ -104,17 +107,13 @@ an_as_profile() {
 write_config "$BASE"
 sed -i "/^\[scscf\]/a as_timeout_ms = 1000" "$DATA_DIR/imsbox.conf"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
-for _ in $(seq 1 100); do
-  grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
-    grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
-  sleep 0.1
-done
-for user in anna bert cora dora emil fred; do  # alice and bob are the demo (password) subscribers of up
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
+for user in anna bert cora dora emil fred gina; do  # alice and bob are the demo (password) subscribers of up
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
     --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
 done
 expect_exit 0 "$IMSBOX" subscriber set --data-dir "$DATA_DIR" "bert@$DOMAIN" --add-impu tel:+15550077
-pass "up, with AKA subscribers anna, bert (also tel:+15550077), cora, dora, emil and fred"
+pass "up, with AKA subscribers anna, bert (also tel:+15550077), cora, dora, emil, fred and gina"
 
 register anna "$CALLER_PORT"
 register bert "$CALLEE_PORT"
@@ -236,6 +235,22 @@ register fred "$CALLER_PORT"
 CALLER=fred call dropped-as bert
 [[ "$FINAL" == "SIP/2.0 408"* ]] || fail "silent AS, SESSION_TERMINATED: fred got '$FINAL': $(what_happened dropped-as-caller)"
 pass "silent AS with SESSION_TERMINATED: 408 back to the caller"
+
+# gina is not registered; her profile sends terminating calls to a voicemail AS while she is not
+api PUT "/application-servers/voicemail" "{\"server_name\": \"sip:127.0.0.1:$VOICEMAIL_PORT\", \"default_handling\": \"SESSION_CONTINUED\"}"
+api PUT "/service-profiles/with-voicemail" '{"ifcs": [{"priority": 1, "application_server": "voicemail",
+  "profile_part_indicator": "UNREGISTERED",
+  "trigger_point": {"cnf": true, "spt": [{"group": 0, "method": "INVITE"}, {"group": 1, "session_case": 2}]}}]}'
+api PUT "/public-identities/sip%3Agina%40$DOMAIN" '{"service_profile": "with-voicemail"}'
+CALLEE_PORT=$VOICEMAIL_PORT call voicemail gina uas.xml
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "call to unregistered gina: the caller got '$FINAL': $(what_happened voicemail-caller voicemail-callee)"
+grep -q "^invite: INVITE sip:gina@$DOMAIN " "$SIPP/voicemail-callee.log" || fail "the voicemail AS did not get the INVITE: $(sipp_log voicemail-callee)"
+grep -q '^bye' "$SIPP/voicemail-callee.log" || fail "no BYE at the voicemail AS: $(what_happened voicemail-caller voicemail-callee)"
+grep -q "SAR sip:gina@$DOMAIN () type 3" "$DATA_DIR/log/hss.log" ||
+  fail "no SAR UNREGISTERED_USER (type 3) for gina at the HSS: $(grep gina "$DATA_DIR/log/hss.log")"
+grep -q "INVITE sip:gina@$DOMAIN: terminating (unregistered) for sip:gina@$DOMAIN: iFC 0 to sip:127.0.0.1:$VOICEMAIL_PORT" "$DATA_DIR/log/scscf.log" ||
+  fail "the S-CSCF did not apply gina's unregistered iFC: $(grep gina "$DATA_DIR/log/scscf.log" | tail -n 5)"
+pass "unregistered gina: LIR 2003, SAR UNREGISTERED_USER, her terminating-unregistered iFC sends the call to the voicemail AS, which answers"
 kill "$AS_PID" 2>/dev/null || true
 
 # ---- a registration ending mid-call: the P-CSCF releases the dialog ----

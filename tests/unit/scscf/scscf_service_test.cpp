@@ -662,7 +662,11 @@ TEST_F(ScscfServiceTest, SubscribeToUnregisteredOrOtherEventRefused) {
   EXPECT_EQ(h->status(), 403);
   std::string presence = subscribe_text("sip:alice@ims.test", "600");
   presence.replace(presence.find("Event: reg"), 10, "Event: presence");
-  h = run(presence, Verdict::done);  // not the reg event: a request to its (unregistered) user
+  h = run(presence, Verdict::wait);  // not the reg event: a request to its (unregistered) user
+  ASSERT_FALSE(cx_.saa_done.empty());
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
+  cx_.saa_done.back()(saa("alice"));  // no services while unregistered
+  EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::done});
   EXPECT_EQ(h->status(), 480);
   EXPECT_TRUE(originator_.sent.empty());
 }
@@ -936,10 +940,50 @@ TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   EXPECT_EQ(h->targets[0].request_uri, "sip:alice@127.0.0.1:5070");
   EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
   EXPECT_TRUE(h->record_routed);
-  // not registered (any more): 480
-  EXPECT_EQ(run(invite_text("sip:bob@ims.test", ""), Verdict::done)->status(), 480);
+  // not registered (any more): the HSS is asked for services of the
+  // unregistered user (SAR UNREGISTERED_USER); none: 480
+  auto bob = run(invite_text("sip:bob@ims.test", ""), Verdict::wait);
+  ASSERT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:bob@ims.test"});
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
+  cx_.saa_done.back()(saa("bob", Result::experimental_code(5001)));
+  EXPECT_EQ(bob->status(), 480);
   clock_.advance(601s);
-  EXPECT_EQ(run(invite_text("sip:alice@ims.test", ""), Verdict::done)->status(), 480);
+  auto alice = run(invite_text("sip:alice@ims.test", ""), Verdict::wait);
+  cx_.saa_done.back()(CxError{CxError::Kind::timeout, ""});
+  EXPECT_EQ(alice->status(), 504);  // the HSS did not answer
+}
+
+// TS 24.229 §5.4.3.3: an unregistered callee's iFCs of the unregistered part
+// (e.g. voicemail) take the call.
+TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServer) {
+  ims::ImsSubscription s;
+  s.private_id = "carol@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:carol@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria registered_only;
+  registered_only.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"INVITE"}, {}}}};
+  registered_only.application_server.server_name = "sip:tas.ims.test:7070";
+  registered_only.profile_part_indicator = ims::ProfilePartIndicator::registered;
+  ims::InitialFilterCriteria voicemail = registered_only;
+  voicemail.priority = 1;
+  voicemail.trigger_point->spts.push_back({1, false, ims::SessionCase::terminating_unregistered, {}});
+  voicemail.application_server.server_name = "sip:voicemail.ims.test:7080";
+  voicemail.profile_part_indicator = ims::ProfilePartIndicator::unregistered;
+  p.ifcs = {registered_only, voicemail};
+  s.service_profiles.push_back(p);
+  auto h = run(invite_text("sip:carol@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::wait);
+  diameter::ServerAssignmentAnswer a;
+  a.header.result = Result::base(2001);
+  a.user_data = ims::to_xml(s);
+  cx_.saa_done.back()(a);
+  EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
+  ASSERT_EQ(h->targets.size(), 2u);
+  EXPECT_EQ(h->targets[0].routes.at(0), "<sip:voicemail.ims.test:7080;lr>");
+  // the AS sends it back (it did not answer itself): no iFC left, not registered: 480
+  auto back = run(invite_text("sip:carol@ims.test", "Route: " + h->targets[0].routes.at(1) + "\r\n"), Verdict::done);
+  EXPECT_EQ(back->status(), 480);
+  EXPECT_NE(log_text().find("terminating (unregistered) for sip:carol@ims.test: iFC 1 to sip:voicemail.ims.test:7080"),
+            std::string::npos);
 }
 
 // alice's profile with one iFC: `spts` to `as` with that default handling
