@@ -30,11 +30,7 @@ callee_port() { echo $((BASE + 23 + $1)); }
 write_config "$BASE"
 sed -i -e "s/^\[global\]/[global]\nlog_level = ${LOG_LEVEL:-warning}/" "$DATA_DIR/imsbox.conf"
 "$IMSBOX" up --data-dir "$DATA_DIR" >/dev/null
-for _ in $(seq 1 100); do
-  grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
-    grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
-  sleep 0.1
-done
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 
 echo "calls_load: provisioning and registering $PAIRS caller/callee pairs" >&2
 # register USER PORT: one IMS-AKA registration of sip:USER@D from 127.0.0.1:PORT

@@ -30,11 +30,7 @@ BASE=$(free_port_base)
 write_config "$BASE"
 sed -i -e "s/^\[global\]/[global]\nlog_level = ${LOG_LEVEL:-warning}/" "$DATA_DIR/imsbox.conf"
 "$IMSBOX" up --data-dir "$DATA_DIR" >/dev/null
-for _ in $(seq 1 100); do
-  grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" &&
-    grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
-  sleep 0.1
-done
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 
 echo "register_load: provisioning $UES AKA subscribers with $IMPUS public identities each" >&2
 API="http://127.0.0.1:$((BASE + 8))/v1"

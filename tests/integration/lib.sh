@@ -103,6 +103,18 @@ disable_nodes() {
   for n in "$@"; do sed -i "/^\[$n\]/a enabled = false" "$DATA_DIR/imsbox.conf"; done
 }
 
+# wait_for_cx [DOMAIN]: until the box's HSS has its Diameter connections with
+# the I-CSCF and the S-CSCF (at most 10 s); 1 when it has not by then.
+wait_for_cx() {
+  local domain=${1:-it.example.org} log="$DATA_DIR/log/hss.log" _
+  for _ in $(seq 1 100); do
+    grep -q "connection with icscf.$domain open" "$log" 2>/dev/null &&
+      grep -q "connection with scscf.$domain open" "$log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # Runs a command expecting exit code $1; its stdout+stderr end up in $OUT.
 expect_exit() {
   local want=$1; shift

@@ -27,11 +27,7 @@ command -v node >/dev/null || fail "node is not installed (installer/imsbox inst
 write_config "$BASE"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 pass "up"
-for _ in $(seq 1 100); do
-  grep -q "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log" 2>/dev/null &&
-    grep -q "connection with icscf.$DOMAIN open" "$DATA_DIR/log/hss.log" && break
-  sleep 0.1
-done
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 grep -q "Pcscf serves the web client from $IMSBOX_BUILD_DIR/web-client" "$DATA_DIR/log/pcscf.log" ||
   fail "the P-CSCF does not serve $IMSBOX_BUILD_DIR/web-client: $(grep -i 'web' "$DATA_DIR/log/pcscf.log")"
 
