@@ -2,6 +2,7 @@
 
 #include "ims/identity.h"
 #include "sip/header_values.h"
+#include "sip/text.h"
 #include "store/database.h"
 
 namespace imsbox::scscf {
@@ -85,6 +86,12 @@ void CallRecorder::cancelled(std::string_view call_id, WallTime now) {
 void CallRecorder::bye(const sip::Message& request, WallTime now) {
   auto* r = find(request.call_id());
   if (!r || r->ended_at) return;
+  // A BYE with a SIP Reason (RFC 3326) is a release by the network (the
+  // P-CSCF's when a registration ended), not a party hanging up.
+  if (const auto* reason = request.find(sip::HeaderId::reason)) {
+    const auto protocol = sip::text::trim(reason->value.substr(0, reason->value.find(';')));
+    if (sip::text::iequals(protocol, "SIP")) return end(*r, now, "released", "network");
+  }
   end(*r, now, "normal", request.from().tag() == r->caller_tag ? "caller" : "callee");
 }
 

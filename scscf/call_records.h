@@ -38,7 +38,7 @@ struct CallRecord {
   std::optional<WallTime> answered_at;
   std::optional<WallTime> ended_at;
   int status = 0;      // the INVITE's final status; 0: none yet
-  std::string cause;   // why it ended: "normal", "cancelled", "rejected", "failed"
+  std::string cause;   // why it ended: "normal", "cancelled", "rejected", "failed", "released" (by the network)
   std::string ended_by;  // "caller", "callee", "network"; empty while going on
 };
 
@@ -50,7 +50,8 @@ class CallRecorder {
   void final_response(std::string_view call_id, int status, WallTime now);
   // The caller cancelled the INVITE.
   void cancelled(std::string_view call_id, WallTime now);
-  // A BYE in the dialog: the call ends, hung up by the side it comes from.
+  // A BYE in the dialog: the call ends, hung up by the side it comes from,
+  // or released by the network when it carries a SIP Reason (RFC 3326).
   void bye(const sip::Message& request, WallTime now);
   // The records changed since the last call; ended ones are forgotten here.
   std::vector<CallRecord> take_changed();

@@ -49,6 +49,19 @@ TEST(CallRecorder, AnsweredCallHungUpByTheCallee) {
   EXPECT_TRUE(calls.take_changed().empty());
 }
 
+TEST(CallRecorder, ByeWithASipReasonIsAReleaseByTheNetwork) {
+  CallRecorder calls;
+  calls.invite(request("INVITE", "a"), kT0);
+  calls.final_response("c1", 200, kT0 + 1s);
+  auto bye = request("BYE", "b", "a");
+  bye.append(sip::HeaderId::reason, "SIP ;cause=480;text=\"Registration ended\"");
+  calls.bye(bye, kT0 + 5s);
+  const auto changed = calls.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].cause, "released");
+  EXPECT_EQ(changed[0].ended_by, "network");
+}
+
 TEST(CallRecorder, CancelledRejectedAndFailedAttempts) {
   CallRecorder calls;
   calls.invite(request("INVITE", "a"), kT0);
