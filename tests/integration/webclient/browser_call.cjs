@@ -179,6 +179,21 @@ async function main() {
   await a.waitForSelector('#btn-mute[aria-pressed="false"]', { timeout: 5000 });
   ok('DTMF 1 and 2 sent through the RTCRtpSender; mute and unmute');
 
+  // ---- hold and resume: re-INVITEs through the core; B hears of both ----
+  const bStatus = (prefix) => b.waitForFunction((p) => document.getElementById('call-status').textContent.startsWith(p),
+    prefix, { timeout: STEP_MS });
+  await a.click('#btn-hold');
+  await a.waitForSelector('#btn-hold[aria-pressed="true"]', { timeout: STEP_MS });
+  await bStatus('On hold');
+  await shot('B-held', b);
+  await a.click('#btn-hold');
+  await a.waitForSelector('#btn-hold[aria-pressed="false"]', { timeout: STEP_MS });
+  await bStatus('In call');
+  if ((await state(a)).call !== 'connected' || (await state(b)).call !== 'connected') {
+    throw new Error('the call did not survive hold and resume');
+  }
+  ok('hold and resume: B saw both re-INVITEs ("On hold", then "In call" again)');
+
   // ---- A hangs up ----
   await a.click('#btn-hangup');
   await waitFor(a, 'A', 'idle after hanging up', (v) => v.call === 'idle');
