@@ -45,26 +45,20 @@ void DialogTable::confirmed(const sip::Message& invite, const sip::Message& ok, 
   for (auto& r : rr) {
     if (!is_own_(route_uri(r))) d.network_route.push_back(std::move(r));
   }
-  const std::string caller = first_header(invite, HeaderId::from);
-  const std::string callee = first_header(ok, HeaderId::to);  // with the callee's tag
-  const std::string caller_contact = first_uri(invite, HeaderId::contact);
-  const std::string callee_contact = first_uri(ok, HeaderId::contact);
-  const auto cseq = invite.cseq().number;
-  if (ue_is_caller) {
-    d.ue_party = caller;
-    d.peer_party = callee;
-    d.ue_tag = std::string(invite.from().tag());
-    d.ue_target = caller_contact;
-    d.peer_target = callee_contact;
-    d.ue_cseq = cseq;
-  } else {
-    d.ue_party = callee;
-    d.peer_party = caller;
-    d.ue_tag = std::string(ok.to().tag());
-    d.ue_target = callee_contact;
-    d.peer_target = caller_contact;
-    d.peer_cseq = cseq;
-  }
+  struct Side {
+    std::string party, tag, contact;
+  };
+  const Side caller{first_header(invite, HeaderId::from), std::string(invite.from().tag()),
+                    first_uri(invite, HeaderId::contact)};
+  const Side callee{first_header(ok, HeaderId::to), std::string(ok.to().tag()), first_uri(ok, HeaderId::contact)};
+  const auto& ue = ue_is_caller ? caller : callee;
+  const auto& peer = ue_is_caller ? callee : caller;
+  d.ue_party = ue.party;
+  d.peer_party = peer.party;
+  d.ue_tag = ue.tag;
+  d.ue_target = ue.contact;
+  d.peer_target = peer.contact;
+  (ue_is_caller ? d.ue_cseq : d.peer_cseq) = invite.cseq().number;
   if (d.ue_tag.empty() || d.ue_target.empty() || d.peer_target.empty()) return;  // not a dialog we could end
   d.ue_contact_key = contact_key(d.ue_target);
   d.ue_flow = ue_flow;
