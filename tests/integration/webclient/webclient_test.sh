@@ -7,7 +7,9 @@
 # registered with IMS-AKA) call each other, each side once the caller, the
 # sipp UE hanging up both times (WS <-> UDP within one dialog, signalling
 # only); last, the P-CSCF is killed (the supervisor restarts it) and the
-# clients reconnect and register by themselves and call once more. Screenshots of each state go to $IMSBOX_BUILD_DIR/screenshots/webclient/.
+# clients reconnect and register by themselves and call once more. Then
+# the same client in two headless Firefox instances (firefox_call.cjs):
+# register, call with audio both ways, hang up. Screenshots of each state go to $IMSBOX_BUILD_DIR/screenshots/webclient/.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webclient"
@@ -23,6 +25,8 @@ command -v node >/dev/null || fail "node is not installed (installer/imsbox inst
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
 [ -f "$IMSBOX_BUILD_DIR/web-client/app.js" ] || fail "no bundled web client in $IMSBOX_BUILD_DIR/web-client (target web_client)"
 [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+[ -x /usr/bin/firefox-esr ] || fail "/usr/bin/firefox-esr is not installed (Debian package firefox-esr)"
+[ -d "$NODE_MODULES/puppeteer-core" ] || fail "no puppeteer-core in $NODE_MODULES (target web_client runs npm ci)"
 
 write_config "$BASE"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
@@ -115,3 +119,16 @@ pass "browser <-> sipp UE over UDP: each calls the other, the sipp UE answers or
 [ "$(grep -c 'started pcscf' "$DATA_DIR/log/supervisor.log")" -ge 2 ] ||
   fail "the P-CSCF was not restarted: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
 pass "P-CSCF killed and restarted by the supervisor: the clients showed the network down, reconnected, registered and called again"
+
+# ---- the client in Firefox: two headless firefox-esr over WebDriver BiDi ----
+for u in ffA ffB; do
+  expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$u@$DOMAIN" --impu "sip:$u@$DOMAIN" --password "$u-secret"
+done
+set +e
+timeout 180 node "$HERE/firefox_call.cjs" --url "$HTTPS/" --domain "$DOMAIN" --a "ffA:ffA-secret" --b "ffB:ffB-secret" \
+  --shots "$SHOTS" --node-modules "$NODE_MODULES" > "$DATA_DIR/firefox_call.out" 2>&1
+rc=$?
+set -e
+cat "$DATA_DIR/firefox_call.out"
+[ $rc = 0 ] || fail "Firefox <-> Firefox (exit $rc); screenshots in $SHOTS"
+pass "Firefox <-> Firefox: register, call, audio both ways, hang up; screenshots in $SHOTS"
