@@ -31,6 +31,35 @@ std::pair<int, std::string> hss_failure(const CxError& e) {
   return {500, "Server Internal Error (HSS unreachable)"};
 }
 
+// The body of a third-party REGISTER (TS 24.229 §5.4.1.7): the AS's
+// service information (application/3gpp-ims+xml), the UE's REGISTER and our
+// 200 OK (message/sip) as its iFC asks; several in a multipart/mixed (RFC
+// 2046). Body and Content-Type, or nothing.
+std::optional<std::pair<std::string, std::string>> third_party_body(const ims::ApplicationServer& as,
+                                                                    const sip::Message* request,
+                                                                    const sip::Message* response) {
+  std::vector<std::pair<std::string, std::string>> parts;  // (body, type)
+  if (as.service_info) {
+    std::string info;
+    for (const char ch : *as.service_info) {
+      info += ch == '&' ? std::string("&amp;") : ch == '<' ? std::string("&lt;") : ch == '>' ? std::string("&gt;") : std::string(1, ch);
+    }
+    parts.emplace_back("<ims-3gpp version=\"1\"><service-info>" + info + "</service-info></ims-3gpp>",
+                       "application/3gpp-ims+xml");
+  }
+  if (as.include_register_request && request) parts.emplace_back(request->serialize(), "message/sip");
+  if (as.include_register_response && response) parts.emplace_back(response->serialize(), "message/sip");
+  if (parts.empty()) return std::nullopt;
+  if (parts.size() == 1) return parts.front();
+  constexpr std::string_view kBoundary = "imsbox-third-party-register";
+  std::string body;
+  for (const auto& [text, type] : parts) {
+    body += "--" + std::string(kBoundary) + "\r\nContent-Type: " + type + "\r\n\r\n" + text + "\r\n";
+  }
+  body += "--" + std::string(kBoundary) + "--\r\n";
+  return std::pair{std::move(body), "multipart/mixed;boundary=" + std::string(kBoundary)};
+}
+
 std::string result_text(const diameter::Result& r) {
   return (r.experimental ? "experimental result " : "result ") + std::to_string(r.code);
 }
@@ -303,7 +332,8 @@ class ScscfTsx final : public AskingTsx {
       service_.rearm_expiry();
       const auto verdict = ok(nullptr);
       if (before) {
-        service_.third_party_register(*before, ims::RegistrationType::de_registration, &helper_->request(), 0);
+        service_.third_party_register(*before, ims::RegistrationType::de_registration, &helper_->request(),
+                                      ok_ ? &*ok_ : nullptr, 0);
       }
       return verdict;
     }
@@ -322,7 +352,7 @@ class ScscfTsx final : public AskingTsx {
       service_.third_party_register(*now_reg,
                                     kind_ == Registrar::Kind::initial ? ims::RegistrationType::initial
                                                                       : ims::RegistrationType::re_registration,
-                                    &helper_->request(), expires);
+                                    &helper_->request(), ok_ ? &*ok_ : nullptr, expires);
     }
     return verdict;
   }
@@ -345,6 +375,7 @@ class ScscfTsx final : public AskingTsx {
       for (const auto& i : reg->identities) pau += (pau.empty() ? "<" : ", <") + i + ">";
       if (!pau.empty()) r.append(sip::HeaderId::p_associated_uri, pau);
     }
+    ok_ = r.clone();  // for the third-party REGISTERs that include it
     return send(std::move(r), "200 OK, " + std::to_string(n) + " contact(s)" +
                                   (scheme_.empty() ? std::string() : " (" + scheme_ + ")"));
   }
@@ -446,6 +477,7 @@ class ScscfTsx final : public AskingTsx {
   std::string impu_, impi_, to_tag_, note_, scheme_;
   RegisterRequest register_;
   std::optional<DigestCredentials> credentials_;
+  std::optional<sip::Message> ok_;  // the 200 OK sent
   Registrar::Kind kind_ = Registrar::Kind::initial;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
@@ -825,7 +857,7 @@ void ScscfService::on_expiry() {
     });
     forget(r.impu);
     registration_ended(r, "expired");
-    third_party_register(r, ims::RegistrationType::de_registration, nullptr, 0);
+    third_party_register(r, ims::RegistrationType::de_registration, nullptr, nullptr, 0);
   }
   rearm_expiry();
 }
@@ -970,7 +1002,8 @@ void ScscfService::send_notify(RegSubscription& s, const Registration* r, bool t
 }
 
 void ScscfService::third_party_register(const Registration& r, ims::RegistrationType type,
-                                        const sip::Message* request, std::uint32_t expires) {
+                                        const sip::Message* request, const sip::Message* response,
+                                        std::uint32_t expires) {
   if (!originator_) return;
   TriggerContext context;
   context.method = "REGISTER";
@@ -986,30 +1019,49 @@ void ScscfService::third_party_register(const Registration& r, ims::Registration
     m.append(sip::HeaderId::cseq, "1 REGISTER");
     m.append(sip::HeaderId::contact, "<" + options_.own_uri + ">");
     m.append(sip::HeaderId::expires, std::to_string(expires));
-    if (as.service_info) {
-      std::string info;
-      for (const char ch : *as.service_info) {
-        info += ch == '&' ? std::string("&amp;") : ch == '<' ? std::string("&lt;") : ch == '>' ? std::string("&gt;") : std::string(1, ch);
-      }
-      m.set_body("<ims-3gpp version=\"1\"><service-info>" + info + "</service-info></ims-3gpp>",
-                 "application/3gpp-ims+xml");
-    } else if (as.include_register_request && request) {
-      m.set_body(request->serialize(), "message/sip");
-    }
+    if (auto body = third_party_body(as, request, response)) m.set_body(std::move(body->first), body->second);
     const std::string what = "third-party REGISTER " + r.impu + " to " + as.server_name + " (expires " +
                              std::to_string(expires) + ")";
     std::weak_ptr<int> alive = alive_;
-    const bool terminate = as.default_handling == ims::DefaultHandling::session_terminated;
-    const bool sent = originator_->originate(std::move(m), std::nullopt, [this, alive, what, call_id, terminate](const sip::Message& resp) {
+    // SESSION_TERMINATED: an AS that fails the registration ends it
+    // (TS 24.229 §5.4.1.7: network-initiated deregistration, §5.4.1.5)
+    const bool terminate = as.default_handling == ims::DefaultHandling::session_terminated &&
+                           type != ims::RegistrationType::de_registration;
+    const std::string impu = r.impu;
+    const bool sent = originator_->originate(std::move(m), std::nullopt, [this, alive, what, call_id, terminate, impu](const sip::Message& resp) {
       if (alive.expired()) return;
       const bool failed = resp.status() >= 300;
       log_.log(failed ? runtime::LogLevel::warning : runtime::LogLevel::info,
                what + ": " + std::to_string(resp.status()) +
-                   (failed && terminate ? " (default handling SESSION_TERMINATED: not enforced)" : ""),
+                   (failed && terminate ? " (default handling SESSION_TERMINATED: deregistered)" : ""),
                call_id);
+      if (failed && terminate) network_deregistration(impu);
     });
     if (!sent) log_.log(runtime::LogLevel::warning, what + ": could not be sent", call_id);
   }
+}
+
+void ScscfService::network_deregistration(const std::string& impu) {
+  auto reg = registrar_.remove(impu);
+  if (!reg) return;
+  forget(reg->impu);
+  registration_ended(*reg, "deactivated");
+  diameter::ServerAssignmentRequest sar;
+  sar.user_name = reg->impi;
+  sar.public_identities = {reg->impu};
+  sar.server_name = options_.server_name;
+  sar.server_assignment_type = diameter::ServerAssignmentType::administrative_deregistration;
+  sar.user_data_already_available = diameter::UserDataAlreadyAvailable::user_data_already_available;
+  std::weak_ptr<int> alive = alive_;
+  cx_.server_assignment(std::move(sar), [this, alive, impu](auto answer) {
+    if (alive.expired()) return;
+    if (const auto* e = std::get_if<CxError>(&answer)) {
+      log_.warning("SAR ADMINISTRATIVE_DEREGISTRATION of " + impu + " failed: " + cx_error_text(*e));
+    }
+  });
+  third_party_register(*reg, ims::RegistrationType::de_registration, nullptr, nullptr, 0);
+  rearm_expiry();
+  log_.info("registration " + impu + " ended by the network");
 }
 
 diameter::RegistrationTerminationAnswer ScscfService::registration_termination(
@@ -1033,7 +1085,7 @@ diameter::RegistrationTerminationAnswer ScscfService::registration_termination(
     if (auto reg = registrar_.remove(key)) {
       forget(reg->impu);
       registration_ended(*reg, "deactivated");
-      third_party_register(*reg, ims::RegistrationType::de_registration, nullptr, 0);
+      third_party_register(*reg, ims::RegistrationType::de_registration, nullptr, nullptr, 0);
     }
   }
   log_.info("RTR for " + r.user_name + " (reason " + std::to_string(static_cast<int>(r.deregistration_reason.reason_code)) +

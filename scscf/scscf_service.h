@@ -105,9 +105,14 @@ class ScscfService final : public sip::proxy::ProxyService {
   void registration_ended(const Registration& r, std::string_view contact_event);
   void rearm_expiry();
   // Third-party REGISTER (TS 24.229 §5.4.1.7) to every application server
-  // whose iFCs match this REGISTER (`request`: null for an expiry or an RTR).
+  // whose iFCs match this REGISTER (`request` and its 200 OK `response`: null
+  // for an expiry or an RTR), with the bodies the iFC asks for.
   void third_party_register(const Registration& r, ims::RegistrationType type, const sip::Message* request,
-                            std::uint32_t expires);
+                            const sip::Message* response, std::uint32_t expires);
+  // Network-initiated deregistration (TS 24.229 §5.4.1.5): the registration
+  // is removed, its subscribers notified, the HSS told (SAR
+  // ADMINISTRATIVE_DEREGISTRATION), its application servers too.
+  void network_deregistration(const std::string& impu);
   // Writes the registration with that key to the store (or erases it when
   // gone from the registrar): within kStoreDelay, together with the other
   // changes of that time, in one transaction. The store is shared with the

@@ -902,6 +902,69 @@ TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
   EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::expires), "0");
 }
 
+// IncludeRegisterRequest / IncludeRegisterResponse with service info: all
+// three in one multipart/mixed body (TS 24.229 §5.4.1.7).
+TEST_F(ScscfServiceTest, ThirdPartyRegisterCarriesTheRegisterAndItsResponse) {
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria ifc;
+  ifc.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"REGISTER"}, {}}}};
+  ifc.application_server.server_name = "sip:as.ims.test:7070";
+  ifc.application_server.service_info = "mmtel";
+  ifc.application_server.include_register_request = true;
+  ifc.application_server.include_register_response = true;
+  p.ifcs.push_back(ifc);
+  s.service_profiles.push_back(p);
+  g_user_data = ims::to_xml(s);
+
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 1u);
+  const auto& m = originator_.sent[0];
+  EXPECT_EQ(header(m, sip::HeaderId::content_type), "multipart/mixed;boundary=imsbox-third-party-register");
+  const std::string body(m.body());
+  const auto request_at = body.find("Content-Type: message/sip\r\n\r\nREGISTER sip:ims.test SIP/2.0\r\n");
+  const auto response_at = body.find("Content-Type: message/sip\r\n\r\nSIP/2.0 200 OK\r\n");
+  EXPECT_NE(body.find("Content-Type: application/3gpp-ims+xml\r\n\r\n<ims-3gpp version=\"1\"><service-info>mmtel"),
+            std::string::npos);
+  EXPECT_NE(request_at, std::string::npos) << body;
+  EXPECT_NE(response_at, std::string::npos) << body;
+  EXPECT_LT(request_at, response_at);
+  EXPECT_NE(body.find("Service-Route: "), std::string::npos);  // the 200 OK as the UE got it
+  EXPECT_TRUE(body.ends_with("--imsbox-third-party-register--\r\n"));
+}
+
+// SESSION_TERMINATED: an AS that refuses the third-party REGISTER ends the
+// registration (TS 24.229 §5.4.1.7, network-initiated deregistration).
+TEST_F(ScscfServiceTest, FailedThirdPartyRegisterWithSessionTerminatedDeregisters) {
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria ifc;
+  ifc.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"REGISTER"}, {}}}};
+  ifc.application_server.server_name = "sip:as.ims.test:7070";
+  ifc.application_server.default_handling = ims::DefaultHandling::session_terminated;
+  p.ifcs.push_back(ifc);
+  s.service_profiles.push_back(p);
+  g_user_data = ims::to_xml(s);
+
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  ASSERT_EQ(originator_.sent.size(), 1u);
+  const auto sars = cx_.sars.size();
+  originator_.done[0](sip::make_response(originator_.sent[0], 500, "Server Internal Error", "as"));
+  EXPECT_EQ(service_->registrar().size(), 0u);
+  ASSERT_EQ(cx_.sars.size(), sars + 1);
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::administrative_deregistration);
+  // the AS hears of the deregistration too (Expires 0); its failure changes nothing more
+  ASSERT_EQ(originator_.sent.size(), 2u);
+  EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::expires), "0");
+  originator_.done[1](sip::make_response(originator_.sent[1], 500, "Server Internal Error", "as"));
+  EXPECT_EQ(cx_.sars.size(), sars + 1);
+  EXPECT_NE(log_text().find("registration sip:alice@ims.test ended by the network"), std::string::npos);
+}
+
 std::string invite_text(const std::string& to, const std::string& extra, const std::string& to_tag = "") {
   return "INVITE " + to + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKi\r\nMax-Forwards: 70\r\n" + extra +
          "From: <sip:alice@ims.test>;tag=a\r\nTo: <" + to + ">" + (to_tag.empty() ? "" : ";tag=" + to_tag) +
