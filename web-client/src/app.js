@@ -254,6 +254,7 @@ function onNewSession(s, originator) {
   s.on('ended', (e) => endCall(`Call ended (${e.originator === 'local' ? 'you hung up' : 'remote hung up'})`));
   s.on('failed', (e) => {
     if (originator === 'remote' && e.cause === JsSIP.C.causes.CANCELED) entry.result = 'missed';
+    if (originator === 'local' && e.cause === JsSIP.C.causes.BUSY) entry.result = 'busy';
     const [code, text] = callFailure(e);
     if (code && !(originator === 'remote' && e.originator === 'local')) showError(code, text);
     endCall(text);

@@ -201,8 +201,8 @@ async function main() {
   await shot('A-idle-after-call', a);
   await shot('B-idle-after-call', b);
   const log = await a.evaluate(() => [...document.querySelectorAll('#call-log li')].map((li) => li.dataset.result));
-  if (log[0] !== 'answered' || log.length !== 2) throw new Error(`A's call log: ${JSON.stringify(log)}`);
-  ok('A hung up; both are idle; the call log holds the answered and the rejected call');
+  if (log[0] !== 'answered' || log[1] !== 'busy' || log.length !== 2) throw new Error(`A's call log: ${JSON.stringify(log)}`);
+  ok('A hung up; both are idle; the call log holds the answered and the busy call');
   if (!bConfirmed) throw new Error("B never got the ACK of its 200 (its dialog stayed unconfirmed, data-confirmed='false')");
   ok('the ACK of the 200 reached B');
   if (args['sipp-user']) await withSipp(a);
