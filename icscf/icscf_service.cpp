@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "icscf/routing.h"
+#include "sip/proxy/asking_tsx.h"
 #include "runtime/log.h"
 
 namespace imsbox::icscf {
@@ -12,7 +13,7 @@ namespace {
 using sip::proxy::ProxyTsxHelper;
 using sip::proxy::Verdict;
 
-class IcscfTsx final : public sip::proxy::ProxyTsx {
+class IcscfTsx final : public sip::proxy::AskingTsx {
  public:
   explicit IcscfTsx(IcscfService& service) : service_(service) {}
 
@@ -33,10 +34,11 @@ class IcscfTsx final : public sip::proxy::ProxyTsx {
              (query.uar.authorization_type == diameter::UserAuthorizationType::de_registration ? ", de-registration)"
                                                                                               : ")");
     std::weak_ptr<int> alive = alive_;
-    return ask([&](auto conclude) {
+    return ask(*helper_, [&](auto conclude) {
       service_.cx().user_authorization(std::move(query.uar), [this, alive, conclude](auto answer) {
         if (alive.expired()) return;  // the transaction ended without us
-        conclude(register_outcome(answer, service_.options().scscf_uris));
+        const auto outcome = register_outcome(answer, service_.options().scscf_uris);
+        conclude([this, outcome] { return apply(outcome); });
       });
     });
   }
@@ -59,31 +61,13 @@ class IcscfTsx final : public sip::proxy::ProxyTsx {
     diameter::LocationInfoRequest lir;
     lir.public_identity = std::move(*identity);
     std::weak_ptr<int> alive = alive_;
-    return ask([&](auto conclude) {
+    return ask(*helper_, [&](auto conclude) {
       service_.cx().location_info(std::move(lir), [this, alive, conclude](auto answer) {
         if (alive.expired()) return;
-        conclude(terminating_outcome(answer, service_.options().scscf_uris));
+        const auto outcome = terminating_outcome(answer, service_.options().scscf_uris);
+        conclude([this, outcome] { return apply(outcome); });
       });
     });
-  }
-
-  // Sends a Cx request through `send`, which gets the function that acts on
-  // the outcome. The answer may come at once (a fake, or a local failure):
-  // then the verdict is returned now rather than resumed.
-  template <class Send>
-  Verdict ask(Send send) {
-    in_request_ = true;
-    send([this](Outcome outcome) {
-      const auto verdict = apply(outcome);
-      if (in_request_) {
-        sync_verdict_ = verdict;
-      } else {
-        helper_->resume(verdict);
-      }
-    });
-    in_request_ = false;
-    if (sync_verdict_) return *sync_verdict_;
-    return Verdict::wait;
   }
 
   Verdict apply(const Outcome& outcome) {
@@ -106,8 +90,6 @@ class IcscfTsx final : public sip::proxy::ProxyTsx {
   IcscfService& service_;
   ProxyTsxHelper* helper_ = nullptr;
   std::string what_;
-  bool in_request_ = false;
-  std::optional<Verdict> sync_verdict_;
   // Cx callbacks hold a weak_ptr to this: expired once the transaction is gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -11,6 +11,7 @@
 #include "scscf/ifc.h"
 #include "scscf/session.h"
 #include "sip/header_values.h"
+#include "sip/proxy/asking_tsx.h"
 #include "sip/response.h"
 #include "sip/uri.h"
 
@@ -110,33 +111,7 @@ bool may_subscribe(const sip::Message& request, const Registration& reg) {
   return false;
 }
 
-// A transaction that asks the HSS: the answer may come within the call (a
-// test's fake) or later, when the verdict goes to the core by resume().
-class AskingTsx : public sip::proxy::ProxyTsx {
- protected:
-  // `send_request(conclude)` sends the request; its answer calls
-  // conclude(act), act() giving the verdict.
-  template <class Send>
-  Verdict ask(ProxyTsxHelper& helper, Send send_request) {
-    in_request_ = true;
-    sync_verdict_.reset();
-    send_request([this, &helper](auto act) {
-      const auto verdict = act();
-      if (in_request_) {
-        sync_verdict_ = verdict;
-      } else {
-        helper.resume(verdict);
-      }
-    });
-    in_request_ = false;
-    if (sync_verdict_) return *sync_verdict_;
-    return Verdict::wait;
-  }
-
- private:
-  bool in_request_ = false;
-  std::optional<Verdict> sync_verdict_;
-};
+using sip::proxy::AskingTsx;
 
 class ScscfTsx final : public AskingTsx {
  public:
