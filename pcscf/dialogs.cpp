@@ -64,7 +64,7 @@ void DialogTable::confirmed(const sip::Message& invite, const sip::Message& ok, 
   d.ue_flow = ue_flow;
   auto k = key(d.call_id, d.ue_tag);
   if (dialogs_.contains(k)) return;
-  by_contact_.emplace(d.ue_contact_key, k);
+  by_contact_[d.ue_contact_key].insert(k);
   dialogs_.emplace(std::move(k), std::move(d));
 }
 
@@ -74,12 +74,9 @@ void DialogTable::in_dialog(const sip::Message& request, bool from_ue) {
   const auto it = dialogs_.find(key(request.call_id(), ue_tag));
   if (it == dialogs_.end()) return;
   if (request.method() == "BYE") {
-    auto [first, last] = by_contact_.equal_range(it->second.ue_contact_key);
-    for (auto i = first; i != last; ++i) {
-      if (i->second == it->first) {
-        by_contact_.erase(i);
-        break;
-      }
+    if (auto c = by_contact_.find(it->second.ue_contact_key); c != by_contact_.end()) {
+      c->second.erase(it->first);
+      if (c->second.empty()) by_contact_.erase(c);
     }
     dialogs_.erase(it);
     return;
@@ -91,14 +88,15 @@ void DialogTable::in_dialog(const sip::Message& request, bool from_ue) {
 
 std::vector<UeDialog> DialogTable::release(const std::string& contact_key) {
   std::vector<UeDialog> out;
-  auto [first, last] = by_contact_.equal_range(contact_key);
-  for (auto i = first; i != last; ++i) {
-    if (auto d = dialogs_.find(i->second); d != dialogs_.end()) {
+  const auto c = by_contact_.find(contact_key);
+  if (c == by_contact_.end()) return out;
+  for (const auto& k : c->second) {
+    if (auto d = dialogs_.find(k); d != dialogs_.end()) {
       out.push_back(std::move(d->second));
       dialogs_.erase(d);
     }
   }
-  by_contact_.erase(contact_key);
+  by_contact_.erase(c);
   return out;
 }
 

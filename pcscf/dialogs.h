@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,7 +59,7 @@ class DialogTable {
   static std::string key(std::string_view call_id, std::string_view ue_tag);
   IsOwn is_own_;
   std::map<std::string, UeDialog> dialogs_;                         // by Call-ID + UE tag
-  std::unordered_multimap<std::string, std::string> by_contact_;    // contact key -> key
+  std::unordered_map<std::string, std::set<std::string>> by_contact_;  // contact key -> keys
 };
 
 // The BYE that releases a dialog toward the UE (send it over ue_flow) and
