@@ -33,21 +33,12 @@ void Icscf::start() {
   diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
 
   auto pc = ims::proxy_stack_config(c, "icscf");
-  // The core answers 500 to a service that waits longer than its wait limit:
-  // give up on the HSS before that, so that the answer is ours (TS 24.229
-  // §5.3.1.3) and comes in time.
-  const auto configured = std::chrono::milliseconds(c.integer("icscf.hss_timeout_ms"));
-  const auto timeout = std::clamp(configured, std::chrono::milliseconds(100),
-                                  std::max(std::chrono::milliseconds(100), pc.proxy.wait_limit - 1s));
+  // the answer to a UE when the HSS is slow or down is ours (TS 24.229 §5.3.1.3), in time
+  const auto timeout = ims::hss_timeout(c, "icscf", pc.proxy.wait_limit);
   const diameter::Destination hss{dc.realm, hss_identity_};
   CxClient cx;
-  auto* stack = diameter_.get();
-  cx.user_authorization = [stack, hss, timeout](diameter::UserAuthorizationRequest r, CxClient::UaaDone done) {
-    stack->send<diameter::UserAuthorizationRequest>(std::move(r), hss, timeout, std::move(done));
-  };
-  cx.location_info = [stack, hss, timeout](diameter::LocationInfoRequest r, CxClient::LiaDone done) {
-    stack->send<diameter::LocationInfoRequest>(std::move(r), hss, timeout, std::move(done));
-  };
+  cx.user_authorization = diameter_->sender<diameter::UserAuthorizationRequest>(hss, timeout);
+  cx.location_info = diameter_->sender<diameter::LocationInfoRequest>(hss, timeout);
 
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
   services.push_back(std::make_unique<IcscfService>(options, std::move(cx), ctx_.log));

@@ -45,20 +45,11 @@ void Scscf::start() {
   // Application servers get the address, as in Record-Route: they need not
   // know the names of this box.
   options.isc_uri = "sip:" + pc.advertised_host + ":" + std::to_string(c.port("scscf.sip_port"));
-  // The core answers 500 to a service that waits longer than its wait limit:
-  // give up on the HSS before that, so that the answer is ours and timely.
-  const auto configured = std::chrono::milliseconds(c.integer("scscf.hss_timeout_ms"));
-  const auto timeout = std::clamp(configured, std::chrono::milliseconds(100),
-                                  std::max(std::chrono::milliseconds(100), pc.proxy.wait_limit - 1s));
+  const auto timeout = ims::hss_timeout(c, "scscf", pc.proxy.wait_limit);
   const diameter::Destination hss{dc.realm, hss_identity_};
   CxClient cx;
-  auto* stack = diameter_.get();
-  cx.multimedia_auth = [stack, hss, timeout](diameter::MultimediaAuthRequest r, CxClient::MaaDone done) {
-    stack->send<diameter::MultimediaAuthRequest>(std::move(r), hss, timeout, std::move(done));
-  };
-  cx.server_assignment = [stack, hss, timeout](diameter::ServerAssignmentRequest r, CxClient::SaaDone done) {
-    stack->send<diameter::ServerAssignmentRequest>(std::move(r), hss, timeout, std::move(done));
-  };
+  cx.multimedia_auth = diameter_->sender<diameter::MultimediaAuthRequest>(hss, timeout);
+  cx.server_assignment = diameter_->sender<diameter::ServerAssignmentRequest>(hss, timeout);
   auto random = [](std::uint8_t* out, std::size_t n) {
     if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
   };

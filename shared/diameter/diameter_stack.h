@@ -147,6 +147,17 @@ class DiameterStack {
   // non-2xx result or an 'E'-bit answer) is an answer. Session-Id is created
   // when the header has none; Origin-* are this node's; the destination comes
   // from `to`.
+  // A function that sends `Request`s to `to` with that timeout: what a Cx
+  // client (the I-CSCF's, the S-CSCF's) is given to reach the HSS. The stack
+  // must outlive it.
+  template <class Request>
+  std::function<void(Request, std::function<void(AnswerOrError<AnswerFor<Request>>)>)> sender(
+      Destination to, std::chrono::milliseconds timeout) {
+    return [this, to = std::move(to), timeout](Request r, std::function<void(AnswerOrError<AnswerFor<Request>>)> done) {
+      send<Request>(std::move(r), to, timeout, std::move(done));
+    };
+  }
+
   template <class Request>
   void send(Request request, Destination to, std::chrono::milliseconds timeout,
             std::function<void(AnswerOrError<AnswerFor<Request>>)> callback) {

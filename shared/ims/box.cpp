@@ -1,5 +1,6 @@
 #include "ims/box.h"
 
+#include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
 #include <charconv>
 #include <filesystem>
@@ -37,6 +38,13 @@ std::string node_sip_uri(const runtime::Config& c, std::string_view node) {
 std::string scscf_name(const runtime::Config& c) {
   const auto& configured = c.str("scscf.name");
   return configured.empty() ? node_sip_uri(c, "scscf") : configured;
+}
+
+std::chrono::milliseconds hss_timeout(const runtime::Config& c, std::string_view node,
+                                      std::chrono::milliseconds wait_limit) {
+  using std::chrono::milliseconds;
+  const auto configured = milliseconds(c.integer(std::string(node) + ".hss_timeout_ms"));
+  return std::clamp(configured, milliseconds(100), std::max(milliseconds(100), wait_limit - milliseconds(1000)));
 }
 
 std::string loose_route(std::string uri) {

@@ -10,6 +10,7 @@
 // Pure functions of the configuration, except tls_files(), which writes a
 // self-signed certificate when none exists.
 #include <boost/asio/ip/address.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ std::string scscf_name(const runtime::Config& c);
 // The I-CSCF a CSCF sends to (<node>.icscf_uri: the P-CSCF's REGISTERs, the
 // S-CSCF's originating requests to home users), or this box's.
 std::string icscf_uri(const runtime::Config& c, std::string_view node);
+// How long a CSCF waits for a Cx answer: <node>.hss_timeout_ms, between
+// 100 ms and a second below the proxy core's wait limit, so that the CSCF's
+// own answer to a HSS that is slow or down (a 5xx) is the one sent, in time.
+std::chrono::milliseconds hss_timeout(const runtime::Config& c, std::string_view node,
+                                      std::chrono::milliseconds wait_limit);
 // "<uri;lr>" (a Route value) for a SIP URI given with or without ;lr and <>.
 std::string loose_route(std::string uri);
 

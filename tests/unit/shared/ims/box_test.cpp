@@ -35,6 +35,15 @@ TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {
   EXPECT_FALSE(resolve_box_host(c, "scscf.example.org"));
 }
 
+// Below the proxy core's wait limit, so that the CSCF's own 5xx is the answer.
+TEST(Box, HssTimeoutStaysBelowTheWaitLimit) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(hss_timeout(config(), "scscf", milliseconds(10000)), milliseconds(3000));  // the default
+  EXPECT_EQ(hss_timeout(config("[icscf]\nhss_timeout_ms = 9500\n"), "icscf", milliseconds(10000)), milliseconds(9000));
+  EXPECT_EQ(hss_timeout(config("[icscf]\nhss_timeout_ms = 10\n"), "icscf", milliseconds(10000)), milliseconds(100));
+  EXPECT_EQ(hss_timeout(config(), "scscf", milliseconds(500)), milliseconds(100));
+}
+
 TEST(Box, HssPeerIsThisBoxsOrTheConfiguredOne) {
   const auto c = config("[hss]\ndiameter_port = 13868\n[icscf]\nhss_peer = hss1.ims.test@192.0.2.9:3870\n");
   const auto own = hss_peer(c, "scscf");
