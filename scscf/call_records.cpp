@@ -95,6 +95,18 @@ void CallRecorder::bye(const sip::Message& request, WallTime now) {
   end(*r, now, "normal", request.from().tag() == r->caller_tag ? "caller" : "callee");
 }
 
+std::size_t CallRecorder::expire(WallTime now, std::chrono::seconds max_call, std::chrono::seconds max_attempt) {
+  std::size_t n = 0;
+  for (auto& [id, r] : records_) {
+    if (r.ended_at) continue;
+    const bool lost = r.answered_at ? now - *r.answered_at > max_call : now - r.invite_at > max_attempt;
+    if (!lost) continue;
+    end(r, now, "lost", "network");
+    ++n;
+  }
+  return n;
+}
+
 std::vector<CallRecord> CallRecorder::take_changed() {
   std::vector<CallRecord> out;
   for (const auto& id : changed_) {

@@ -38,7 +38,7 @@ struct CallRecord {
   std::optional<WallTime> answered_at;
   std::optional<WallTime> ended_at;
   int status = 0;      // the INVITE's final status; 0: none yet
-  std::string cause;   // why it ended: "normal", "cancelled", "rejected", "failed", "released" (by the network)
+  std::string cause;   // why it ended: "normal", "cancelled", "rejected", "failed", "released" (by the network), "lost" (no end seen)
   std::string ended_by;  // "caller", "callee", "network"; empty while going on
 };
 
@@ -53,6 +53,10 @@ class CallRecorder {
   // A BYE in the dialog: the call ends, hung up by the side it comes from,
   // or released by the network when it carries a SIP Reason (RFC 3326).
   void bye(const sip::Message& request, WallTime now);
+  // Records whose end was never seen (no BYE through us: a UE that vanished,
+  // a lost message) end as "lost" by the network: answered ones after
+  // `max_call`, unanswered ones after `max_attempt`. How many.
+  std::size_t expire(WallTime now, std::chrono::seconds max_call, std::chrono::seconds max_attempt);
   // The records changed since the last call; ended ones are forgotten here.
   std::vector<CallRecord> take_changed();
   std::size_t open() const { return records_.size(); }

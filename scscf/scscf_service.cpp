@@ -694,6 +694,18 @@ ScscfService::ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& l
 void ScscfService::attach(runtime::TimerQueue& timers, sip::proxy::RequestOriginator& originator) {
   timers_ = &timers;
   originator_ = &originator;
+  schedule_call_sweep();
+}
+
+void ScscfService::schedule_call_sweep() {
+  timers_->schedule_after(std::chrono::duration_cast<std::chrono::microseconds>(kCallSweep), [this] {
+    // answered calls after a day, attempts after 10 minutes (an INVITE has 3)
+    if (const auto n = calls_.expire(wall_now(), std::chrono::hours(24), std::chrono::minutes(10))) {
+      log_.warning(std::to_string(n) + " call record(s) ended as lost: no end seen");
+      call_record_changed();
+    }
+    schedule_call_sweep();
+  });
 }
 
 std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Message& request, const sip::Peer&) {

@@ -131,6 +131,9 @@ class ScscfService final : public sip::proxy::ProxyService {
 
  private:
   void on_expiry();
+  // Every kCallSweep: call records whose end never came end as lost.
+  void schedule_call_sweep();
+  static constexpr std::chrono::minutes kCallSweep{10};
   void on_subscription_expiry(const std::string& id);
   // Every subscription leaves subscriptions_ through here (the index follows).
   void erase_subscription(std::map<std::string, RegSubscription>::iterator it);

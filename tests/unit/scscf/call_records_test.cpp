@@ -62,6 +62,21 @@ TEST(CallRecorder, ByeWithASipReasonIsAReleaseByTheNetwork) {
   EXPECT_EQ(changed[0].ended_by, "network");
 }
 
+// Records whose end never shows end by themselves, not to pile up in memory.
+TEST(CallRecorder, CallsWhoseEndIsNeverSeenEndAsLost) {
+  CallRecorder calls;
+  calls.invite(request("INVITE", "a"), kT0);
+  calls.final_response("c1", 200, kT0 + 1s);
+  EXPECT_EQ(calls.expire(kT0 + 3600s, 86400s, 600s), 0u);  // an hour's call goes on
+  calls.take_changed();
+  EXPECT_EQ(calls.expire(kT0 + 86402s, 86400s, 600s), 1u);
+  const auto changed = calls.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].cause, "lost");
+  EXPECT_EQ(changed[0].ended_by, "network");
+  EXPECT_EQ(calls.open(), 0u);
+}
+
 TEST(CallRecorder, CancelledRejectedAndFailedAttempts) {
   CallRecorder calls;
   calls.invite(request("INVITE", "a"), kT0);
