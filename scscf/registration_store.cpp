@@ -114,4 +114,57 @@ std::vector<Registration> SqlRegistrationStore::load(Time now, runtime::Clock::W
   return out;
 }
 
+void SqlSubscriptionStore::write(const std::vector<RegSubscription>& saved, const std::vector<std::string>& erased,
+                                 Time now, runtime::Clock::WallTime wall_now) {
+  store::Database::Transaction tx(db_);
+  for (const auto& id : erased) db_.cached("DELETE FROM scscf_reg_subscription WHERE id = ?1")->bind(1, id).run();
+  const auto wall = unix_seconds(wall_now);
+  for (const auto& s : saved) {
+    std::string routes;
+    for (const auto& r : s.route_set) routes += (routes.empty() ? "" : "\n") + r;
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(s.expires_at - now).count();
+    auto st = db_.cached(
+        "INSERT OR REPLACE INTO scscf_reg_subscription (id, impu, call_id, local_tag, local_uri, remote, remote_target, "
+        "route_set, subscriber, by_user, cseq, version, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13)");
+    st->bind(1, s.call_id + ";" + s.local_tag).bind(2, s.key).bind(3, s.call_id).bind(4, s.local_tag);
+    st->bind(5, s.local_uri).bind(6, s.remote).bind(7, s.remote_target).bind(8, routes).bind(9, s.subscriber);
+    st->bind(10, std::int64_t{s.by_user}).bind(11, std::int64_t{s.cseq}).bind(12, std::int64_t{s.version});
+    st->bind(13, wall + left);
+    st->run();
+  }
+  tx.commit();
+}
+
+std::vector<RegSubscription> SqlSubscriptionStore::load(Time now, runtime::Clock::WallTime wall_now) {
+  const auto wall = unix_seconds(wall_now);
+  db_.cached("DELETE FROM scscf_reg_subscription WHERE expires_at <= ?1")->bind(1, wall).run();
+  auto st = db_.cached(
+      "SELECT impu, call_id, local_tag, local_uri, remote, remote_target, route_set, subscriber, by_user, cseq, "
+      "version, expires_at FROM scscf_reg_subscription ORDER BY id");
+  std::vector<RegSubscription> out;
+  while (st->step()) {
+    RegSubscription s;
+    s.key = st->text(0);
+    s.call_id = st->text(1);
+    s.local_tag = st->text(2);
+    s.local_uri = st->text(3);
+    s.remote = st->text(4);
+    s.remote_target = st->text(5);
+    const auto routes = st->text(6);
+    for (std::size_t pos = 0; pos < routes.size();) {
+      const auto end = std::min(routes.find('\n', pos), routes.size());
+      s.route_set.push_back(routes.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    s.subscriber = st->text(7);
+    s.by_user = st->integer(8) != 0;
+    s.cseq = static_cast<std::uint32_t>(st->integer(9));
+    s.version = static_cast<std::uint32_t>(st->integer(10));
+    s.expires_at = now + std::chrono::seconds(st->integer(11) - wall);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace imsbox::scscf

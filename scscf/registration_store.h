@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/clock.h"
+#include "scscf/reg_event.h"
 #include "scscf/registrar.h"
 
 namespace imsbox::store {
@@ -47,6 +48,29 @@ class SqlRegistrationStore final : public RegistrationStore {
  private:
   void save_rows(const Registration& r, Time now, std::int64_t wall);
   void erase_rows(const std::string& impu);
+  store::Database& db_;
+};
+
+// The reg-event subscriptions, likewise (table scscf_reg_subscription,
+// migration 7). The timer ids are not kept: the service arms new ones.
+class SubscriptionStore {
+ public:
+  virtual ~SubscriptionStore() = default;
+  // Saves (by Call-ID and our tag) and erases (by that id) all at once.
+  virtual void write(const std::vector<RegSubscription>& saved, const std::vector<std::string>& erased, Time now,
+                     runtime::Clock::WallTime wall_now) = 0;
+  // The subscriptions not yet expired (expired ones are dropped).
+  virtual std::vector<RegSubscription> load(Time now, runtime::Clock::WallTime wall_now) = 0;
+};
+
+class SqlSubscriptionStore final : public SubscriptionStore {
+ public:
+  explicit SqlSubscriptionStore(store::Database& db) : db_(db) {}
+  void write(const std::vector<RegSubscription>& saved, const std::vector<std::string>& erased, Time now,
+             runtime::Clock::WallTime wall_now) override;
+  std::vector<RegSubscription> load(Time now, runtime::Clock::WallTime wall_now) override;
+
+ private:
   store::Database& db_;
 };
 

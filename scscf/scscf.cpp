@@ -79,6 +79,8 @@ void Scscf::start() {
   service_->attach(proxy_->timers(), proxy_->originator());
   store_ = std::make_unique<SqlRegistrationStore>(ctx_.store);
   service_->set_store(store_.get());
+  subscription_store_ = std::make_unique<SqlSubscriptionStore>(ctx_.store);
+  service_->set_subscription_store(subscription_store_.get());
   call_store_ = std::make_unique<SqlCallRecordStore>(ctx_.store);
   service_->set_call_store(call_store_.get());
   const auto restored = service_->restore();

@@ -26,6 +26,7 @@ namespace imsbox::scscf {
 
 class ScscfService;
 class RegistrationStore;
+class SubscriptionStore;
 class CallRecordStore;
 
 class Scscf final : public runtime::Node {
@@ -40,6 +41,7 @@ class Scscf final : public runtime::Node {
   runtime::NodeContext& ctx_;
   std::string hss_identity_;
   std::unique_ptr<RegistrationStore> store_;
+  std::unique_ptr<SubscriptionStore> subscription_store_;
   std::unique_ptr<CallRecordStore> call_store_;
   std::unique_ptr<diameter::DiameterStack> diameter_;
   // after the Diameter stack: destroyed first, so no transaction (and no Cx

@@ -745,7 +745,31 @@ std::size_t ScscfService::restore() {
     log_.error(std::string("reading the registrations from the store failed: ") + e.what());
   }
   rearm_expiry();
+  if (!subscription_store_) return n;
+  try {
+    std::size_t subs = 0;
+    for (auto& s : subscription_store_->load(clock_.now(), clock_.wall_now())) {
+      if (!registrar_.find(s.key)) continue;  // its registration is gone: so is the subscription
+      const auto id = add_subscription(std::move(s));
+      auto& restored = subscriptions_[id];
+      if (timers_) {
+        const auto delay = std::max(std::chrono::microseconds(0), std::chrono::duration_cast<std::chrono::microseconds>(
+                                                                       restored.expires_at - clock_.now()));
+        restored.timer = timers_->schedule_after(delay, [this, id] { on_subscription_expiry(id); });
+      }
+      ++subs;
+    }
+    if (subs > 0) log_.info(std::to_string(subs) + " reg-event subscription(s) restored");
+  } catch (const std::exception& e) {
+    log_.error(std::string("reading the reg-event subscriptions from the store failed: ") + e.what());
+  }
   return n;
+}
+
+void ScscfService::persist_subscription(const std::string& id) {
+  if (!subscription_store_) return;
+  unsaved_subscriptions_.insert(id);
+  schedule_store_flush();
 }
 
 void ScscfService::persist(const std::string& key) {
@@ -770,6 +794,24 @@ void ScscfService::flush_store() {
       call_store_->write(records);
     } catch (const std::exception& e) {
       log_.error("storing " + std::to_string(records.size()) + " call record change(s) failed: " + e.what());
+    }
+  }
+  if (subscription_store_ && !unsaved_subscriptions_.empty()) {
+    const auto ids = std::move(unsaved_subscriptions_);
+    unsaved_subscriptions_.clear();
+    std::vector<RegSubscription> saved;
+    std::vector<std::string> erased;
+    for (const auto& id : ids) {
+      if (const auto it = subscriptions_.find(id); it != subscriptions_.end()) {
+        saved.push_back(it->second);
+      } else {
+        erased.push_back(id);
+      }
+    }
+    try {
+      subscription_store_->write(saved, erased, clock_.now(), clock_.wall_now());
+    } catch (const std::exception& e) {
+      log_.error("storing " + std::to_string(ids.size()) + " subscription change(s) failed: " + e.what());
     }
   }
   if (!store_ || unsaved_.empty()) return;
@@ -893,6 +935,7 @@ std::string ScscfService::add_subscription(RegSubscription s) {
   if (auto it = subscriptions_.find(id); it != subscriptions_.end()) erase_subscription(it);
   subscription_ids_.emplace(s.key, id);
   subscriptions_[id] = std::move(s);
+  persist_subscription(id);
   return id;
 }
 
@@ -904,6 +947,7 @@ void ScscfService::erase_subscription(std::map<std::string, RegSubscription>::it
       break;
     }
   }
+  persist_subscription(it->first);
   subscriptions_.erase(it);
 }
 
@@ -951,6 +995,7 @@ void ScscfService::send_notify(RegSubscription& s, const Registration* r, bool t
   }
   ++s.version;
   ++s.cseq;
+  persist_subscription(s.call_id + ";" + s.local_tag);
   std::string state;
   if (terminated) {
     state = "terminated;reason=" + std::string(reason.empty() ? "noresource" : reason);

@@ -72,6 +72,9 @@ class ScscfService final : public sip::proxy::ProxyService {
   // Persistence (optional; none: memory only). restore() reads the store
   // back into the registrar and arms the expiry timer: call it after attach().
   void set_store(RegistrationStore* store) { store_ = store; }
+  // Where the reg-event subscriptions are kept (optional; none: memory only).
+  // Read back by restore() too.
+  void set_subscription_store(SubscriptionStore* store) { subscription_store_ = store; }
   // Where call detail records go (optional; none: kept in memory until they end).
   void set_call_store(CallRecordStore* store) { call_store_ = store; }
   std::size_t restore();
@@ -135,6 +138,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   void schedule_call_sweep();
   static constexpr std::chrono::minutes kCallSweep{10};
   void on_subscription_expiry(const std::string& id);
+  // A subscription changed (or is gone): stored with the next flush_store().
+  void persist_subscription(const std::string& id);
   // Every subscription leaves subscriptions_ through here (the index follows).
   void erase_subscription(std::map<std::string, RegSubscription>::iterator it);
   // `after` runs once the NOTIFY got its final response (or could not be sent).
@@ -149,6 +154,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   Authenticator auth_;
   Registrar registrar_;
   RegistrationStore* store_ = nullptr;
+  SubscriptionStore* subscription_store_ = nullptr;
+  std::set<std::string> unsaved_subscriptions_;  // subscription ids changed since the last flush
   CallRecordStore* call_store_ = nullptr;
   CallRecorder calls_;
   OdiTable odis_;

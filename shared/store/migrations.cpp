@@ -187,6 +187,25 @@ CREATE INDEX scscf_call_record_invite_at ON scscf_call_record (invite_at);
 -- IMPUs (an IMPI may have thousands).
 CREATE INDEX hss_public_identity_by_set ON hss_public_identity(impi, implicit_set, position);
 )sql"},
+    {7, "S-CSCF reg-event subscriptions", R"sql(
+-- The S-CSCF's reg-event subscriptions (RFC 3680), so that the P-CSCFs and
+-- UEs watching a registration still hear of it after an S-CSCF restart.
+CREATE TABLE scscf_reg_subscription (
+  id            TEXT PRIMARY KEY NOT NULL,  -- Call-ID;our tag
+  impu          TEXT NOT NULL,              -- the registration watched
+  call_id       TEXT NOT NULL,
+  local_tag     TEXT NOT NULL,
+  local_uri     TEXT NOT NULL,
+  remote        TEXT NOT NULL,              -- the subscriber's From, tag included
+  remote_target TEXT NOT NULL,
+  route_set     TEXT NOT NULL,              -- Route values, one per line
+  subscriber    TEXT NOT NULL,
+  by_user       INTEGER NOT NULL,
+  cseq          INTEGER NOT NULL,
+  version       INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL            -- unix seconds
+) STRICT;
+)sql"},
 };
 
 }  // namespace

@@ -19,7 +19,9 @@
 #     (a voicemail AS, a sipp UAS that answers): her calls reach it (LIR
 #     2003, SAR UNREGISTERED_USER);
 #   * the callee deregistered by the HSS mid-call: its P-CSCF releases the
-#     dialog with a BYE to it and one toward the caller (TS 24.229 §5.2.8.1.2).
+#     dialog with a BYE to it and one toward the caller (TS 24.229 §5.2.8.1.2);
+#   * the S-CSCF killed: restarted, its reg-event subscriptions come back from
+#     the store, so anna's deregistration still NOTIFYs the P-CSCF.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/calls"
@@ -293,3 +295,21 @@ cdr unregistered cora "480, ended \(failed, by the network\)"
 cdr dialog bert "answered after [0-9.]+ s, [0-9.]+ s talk, ended \(normal, by the callee\)"
 cdr released bert "answered after [0-9.]+ s, [0-9.]+ s talk, ended \(released, by the network\)"
 pass "imsbox calls: a record per attempt with its outcome, who hung up and the icid"
+
+# ---- an S-CSCF restart keeps the reg-event subscriptions (the store) ----
+kill -KILL "$(pgrep -f -- "ims-[s]cscf .*--data-dir $DATA_DIR")"
+for _ in $(seq 1 100); do
+  [ "$(grep -c "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log")" -ge 2 ] && break
+  sleep 0.1
+done
+[ "$(grep -c "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log")" -ge 2 ] ||
+  fail "the S-CSCF did not come back: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
+grep -q "reg-event subscription(s) restored" "$DATA_DIR/log/scscf.log" ||
+  fail "no subscription restored: $(grep -i 'restor' "$DATA_DIR/log/scscf.log")"
+notifies=$(grep -c "reg event: NOTIFY sip:anna@$DOMAIN" "$DATA_DIR/log/pcscf.log")
+sipp_run deregister-anna "$CALLER_PORT" "$REGISTER" -s anna -au "anna@$DOMAIN" -key expires 0 ||
+  fail "anna's deregistration: $(what_happened deregister-anna)"
+grep -q '^final: SIP/2.0 200' "$SIPP/deregister-anna.log" || fail "anna's deregistration: $(sipp_log deregister-anna)"
+[ "$(grep -c "reg event: NOTIFY sip:anna@$DOMAIN" "$DATA_DIR/log/pcscf.log")" -gt "$notifies" ] ||
+  fail "the P-CSCF heard nothing of anna's deregistration after the S-CSCF restart"
+pass "S-CSCF killed and restarted: registrations and reg-event subscriptions restored; anna's deregistration NOTIFYs the P-CSCF"

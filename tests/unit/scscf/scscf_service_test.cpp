@@ -809,6 +809,56 @@ TEST_F(ScscfServiceTest, RegistrationsSurviveARestartInTheStore) {
   EXPECT_EQ(service_->restore(), 0u);
 }
 
+// The P-CSCF's subscription outlives an S-CSCF restart: the deregistration
+// after it still reaches the P-CSCF, in the same dialog, the versions going on.
+TEST_F(ScscfServiceTest, SubscriptionsSurviveARestartInTheStore) {
+  testing::TempDir dir;
+  auto db = store::Database::open(dir / "box.db", "scscf");
+  SqlRegistrationStore store(db);
+  SqlSubscriptionStore subscriptions(db);
+  service_->set_store(&store);
+  service_->set_subscription_store(&subscriptions);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(subscribe_text("sip:alice@ims.test", "600000"), Verdict::done);
+  ASSERT_EQ(h->status(), 200);
+  const auto tag = std::string(h->responses.back().to().tag());
+  ASSERT_EQ(originator_.sent.size(), 1u);
+  const auto first_cseq = originator_.sent[0].cseq().number;
+  clock_.advance(1s);
+  timers_->fire_due();  // written within kStoreDelay
+
+  make_service();
+  service_->set_store(&store);
+  service_->set_subscription_store(&subscriptions);
+  EXPECT_EQ(service_->restore(), 1u);
+  EXPECT_EQ(service_->subscriptions(), 1u);
+  // alice deregisters: the restored subscription gets the final NOTIFY
+  Reg bye;
+  bye.call_id = "call-2@ue";
+  bye.expires = "0";
+  ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
+  ASSERT_FALSE(originator_.sent.empty());
+  const auto& n = originator_.sent.back();
+  EXPECT_EQ(n.method(), "NOTIFY");
+  EXPECT_EQ(n.request_uri(), "sip:pcscf.ims.test:5060");
+  EXPECT_EQ(n.call_id(), "sub-1@pcscf");
+  EXPECT_EQ(n.from().tag(), tag);
+  EXPECT_EQ(n.cseq().number, first_cseq + 1);
+  EXPECT_EQ(header(n, sip::HeaderId::subscription_state), "terminated;reason=noresource");
+  const auto info = notify_body(n);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->version, 1u);
+  EXPECT_EQ(service_->subscriptions(), 0u);
+  // and the ended one is gone from the store too
+  clock_.advance(1s);
+  timers_->fire_due();
+  make_service();
+  service_->set_store(&store);
+  service_->set_subscription_store(&subscriptions);
+  service_->restore();
+  EXPECT_EQ(service_->subscriptions(), 0u);
+}
+
 // Counts what reaches the store, and how.
 struct CountingStore : RegistrationStore {
   void save(const Registration&, Time, runtime::Clock::WallTime) override { ADD_FAILURE() << "save one by one"; }
