@@ -167,11 +167,14 @@ pass "a handler that never answers (or drops its responder) gets 5012 from the l
 
 start_server server3 hss3.ims.test $PORT3
 set +e
-"$BIN/cx-client" --peer "hss3.ims.test@127.0.0.1:$PORT3" --run-dir "$RUN" --timeout-ms 20000 \
+"$BIN/cx-client" --peer "hss3.ims.test@127.0.0.1:$PORT3" --run-dir "$RUN" --timeout-ms 30000 \
   uar --impi silent@ims.test --impu sip:silent@ims.test --visited-network ims.test > gone.out 2>&1 &
 client_pid=$!
 set -e
-for _ in $(seq 1 50); do grep -q 'keeping the request' server3.log && break; sleep 0.1; done
+# The kill must come while the server holds the request: on a busy machine the client's
+# connection (CER/CEA) can take seconds, and a kill before it measures something else.
+for _ in $(seq 1 200); do grep -q 'keeping the request' server3.log && break; sleep 0.1; done
+grep -q 'keeping the request' server3.log || fail "the request never reached the server: $(tail server3.log)"
 start=$(date +%s%N)
 kill -KILL "$server3_PID"; wait "$server3_PID" 2>/dev/null || true
 set +e; wait "$client_pid"; RC=$?; set -e
