@@ -398,6 +398,16 @@ void TransportLayer::start() {
         if (address.is_v6()) socket.set_option(asio::ip::v6_only(true));
         socket.bind(ep);
         socket.non_blocking(true);
+        // a smaller buffer than asked is no reason not to start, but worth a word
+        boost::system::error_code ec;
+        socket.set_option(udp::socket::receive_buffer_size(static_cast<int>(config.udp_receive_buffer_bytes)), ec);
+        udp::socket::receive_buffer_size granted;
+        if (!ec) socket.get_option(granted, ec);
+        // Linux reports twice what it grants (the doubled value includes its bookkeeping)
+        if (!ec && static_cast<std::size_t>(granted.value() / 2) < config.udp_receive_buffer_bytes)
+          impl.log.warning("UDP " + where + ": receive buffer " + std::to_string(granted.value() / 2) + " bytes, not " +
+                           std::to_string(config.udp_receive_buffer_bytes) +
+                           " (raise net.core.rmem_max): bursts of requests will be dropped");
         endpoints.push_back({l.transport, address, socket.local_endpoint().port()});
         udp_sockets.push_back(std::make_shared<UdpSocket>(impl_, std::move(socket)));
       } else {

@@ -70,6 +70,11 @@ struct TransportConfig {
 
   // Largest SIP message accepted (and the largest WebSocket message).
   std::size_t max_message_bytes = 65535;
+  // Receive buffer asked for each UDP listener (SO_RCVBUF; the kernel caps it
+  // at net.core.rmem_max). Bursts beyond it are dropped by the kernel, and
+  // every dropped request comes back as a retransmission 500 ms later: at a
+  // few hundred calls/s the default (~200 KB) overflows.
+  std::size_t udp_receive_buffer_bytes = 4 * 1024 * 1024;
   // Open connections (TCP, TLS, WS, WSS), inbound and outbound together.
   std::size_t max_connections = 4096;
   // Inbound connections from one source address.
