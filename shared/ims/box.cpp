@@ -83,6 +83,7 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
   }
   s.advertised_host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
   s.proxy.own_hosts = {node_host(c, node)};
+  s.proxy.overload_delay = std::chrono::milliseconds(c.integer("global.sip_overload_delay_ms"));
   // The config outlives the stack (NodeContext); copy what the lookup needs.
   s.proxy.resolve = [&c](std::string_view host) { return resolve_box_host(c, host); };
   return s;

@@ -446,6 +446,12 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
     if (auto it = transactions_.find(*context.invite); it != transactions_.end()) it->second->on_cancel();
     return;
   }
+  if (refuse_for_overload(request)) {
+    auto response = make_response(request, 503, {}, "pover");
+    response.append(HeaderId::retry_after, std::to_string(options_.overload_retry_after.count()));
+    layer_->respond(id, std::move(response));
+    return;
+  }
   const std::vector<std::string_view> supported(options_.supported_options.begin(), options_.supported_options.end());
   if (auto rejection = check_request(request, supported)) {
     auto response = make_response(request, rejection->status, rejection->reason, "prej");
@@ -467,6 +473,19 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
   auto* raw = tx.get();
   transactions_[id] = std::move(tx);
   raw->start();
+}
+
+bool ProxyCore::refuse_for_overload(const Message& request) {
+  if (options_.overload_delay.count() <= 0 || !options_.queue_delay) return false;
+  // only new work: a request within a dialog (To tag) finishes work already taken on
+  if (!request.to().tag().empty()) return false;
+  const auto delay = options_.queue_delay();
+  const bool refuse = delay > options_.overload_delay;
+  if (refuse != refusing_) {
+    refusing_ = refuse;
+    if (options_.overload_changed) options_.overload_changed(refuse, delay);
+  }
+  return refuse;
 }
 
 void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {

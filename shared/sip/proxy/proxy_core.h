@@ -137,6 +137,19 @@ struct ProxyOptions {
   std::chrono::milliseconds cancel_timeout{32'000};   // a cancelled branch's 487 must come within this (64*T1)
   // Host names of next hops; IP literals need none.
   std::function<std::optional<boost::asio::ip::address>(std::string_view host)> resolve;
+
+  // Overload control. While queue_delay() (how long the messages being read
+  // waited to be read; ProxyStack wires the transport's) exceeds
+  // overload_delay, a new request outside a dialog gets 503 with
+  // Retry-After: overload_retry_after (RFC 3261 §21.5.4) instead of adding to
+  // the backlog, whose every late request comes back as retransmissions.
+  // Requests within dialogs, ACK, CANCEL and responses still pass: they
+  // finish work already taken on. overload_delay 0: off.
+  std::chrono::milliseconds overload_delay{0};
+  std::chrono::seconds overload_retry_after{2};
+  std::function<std::chrono::microseconds()> queue_delay;
+  // Told when the proxy starts and stops refusing (for a log line).
+  std::function<void(bool refusing, std::chrono::microseconds queue_delay)> overload_changed;
 };
 
 class ProxyCore final : public transaction::TransactionUser, public RequestOriginator {
@@ -171,6 +184,9 @@ class ProxyCore final : public transaction::TransactionUser, public RequestOrigi
   void retire(transaction::ServerTransactionId id);
   bool is_own_uri(std::string_view uri) const;
   const Interface& interface_for(Transport t) const;
+  // Overload control (ProxyOptions::overload_delay): true when `request`
+  // is to be refused now.
+  bool refuse_for_overload(const Message& request);
   std::optional<Peer> response_peer(const Message& response) const;
 
   runtime::TimerQueue& timers_;
@@ -180,6 +196,7 @@ class ProxyCore final : public transaction::TransactionUser, public RequestOrigi
   transaction::TransactionLayer* layer_ = nullptr;
   transaction::Sender* sender_ = nullptr;
   std::uint64_t next_branch_ = 1;
+  bool refusing_ = false;  // overload control's state, for overload_changed
   std::unordered_map<transaction::ServerTransactionId, std::unique_ptr<Transaction>> transactions_;
   std::unordered_map<transaction::ClientTransactionId, Transaction*> by_client_;
   std::unordered_map<transaction::ClientTransactionId, Done> originated_;

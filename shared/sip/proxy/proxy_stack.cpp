@@ -41,6 +41,17 @@ void ProxyStack::start() {
   }
   auto options = config_.proxy;
   options.interfaces = interfaces_;
+  if (!options.queue_delay) options.queue_delay = [t = transport_.get()] { return t->receive_delay(); };
+  if (!options.overload_changed) {
+    options.overload_changed = [this, limit = options.overload_delay](bool refusing, std::chrono::microseconds delay) {
+      const auto waited = std::to_string(delay.count() / 1000) + " ms";
+      if (refusing)
+        log_.warning("overloaded: requests wait " + waited + " to be read (limit " + std::to_string(limit.count()) +
+                     " ms); new requests get 503 until the backlog is gone");
+      else
+        log_.info("overload over: requests wait " + waited + " to be read; taking new requests again");
+    };
+  }
   core_.emplace(*timers_, std::move(options), std::move(services_));
   transactions_.emplace(*sender_, *core_, *timers_, config_.transactions);
   core_->attach(*transactions_, *sender_);

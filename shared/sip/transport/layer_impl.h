@@ -118,6 +118,7 @@ struct TransportLayer::Impl : std::enable_shared_from_this<TransportLayer::Impl>
   ClosedHandler on_closed;
   bool started = false;
   bool stopped = false;
+  std::chrono::microseconds receive_delay{0};  // see TransportLayer::receive_delay()
 
   std::unique_ptr<boost::asio::ssl::context> tls_server;  // set when a TLS or WSS listener is configured
   std::unique_ptr<boost::asio::ssl::context> tls_client;  // outgoing TLS

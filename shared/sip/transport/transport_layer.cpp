@@ -3,7 +3,12 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <stdexcept>
+
+#include <sys/socket.h>
 
 #include "sip/response.h"
 #include "sip/transport/layer_impl.h"
@@ -30,52 +35,96 @@ namespace transport_detail {
 
 // A UDP listener: receives datagrams (one message each) and sends from the
 // listener's address, so that responses leave from the port requests came to.
+// Reads with recvmsg() for the kernel's receive time of each datagram
+// (SO_TIMESTAMPNS): how long it waited in the queue is the layer's
+// receive_delay(), the measure of overload.
 class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
  public:
   UdpSocket(std::shared_ptr<TransportLayer::Impl> layer, udp::socket socket)
       : layer_(std::move(layer)), socket_(std::move(socket)), is_v4_(socket_.local_endpoint().address().is_v4()),
-        buffer_(layer_->config.max_message_bytes + 1) {}
+        buffer_(layer_->config.max_message_bytes + 1) {
+    const int on = 1;
+    if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+      layer_->log.warning("UDP: no receive timestamps (" + std::string(std::strerror(errno)) +
+                          "): overload is not detected");
+  }
 
   udp::socket& socket() { return socket_; }
   // The address family, known at bind time (no getsockname per datagram).
   bool is_v4() const { return is_v4_; }
 
   void receive() {
-    socket_.async_receive_from(asio::buffer(buffer_), from_,
-                               [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                 self->on_receive(ec, n);
-                               });
+    socket_.async_wait(udp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
   }
 
  private:
-  void on_receive(const boost::system::error_code& ec, std::size_t n) {
+  // Datagrams read per wake-up at most, so that the other sockets and the
+  // timers get their turn under load.
+  static constexpr int kBatch = 32;
+
+  void on_readable(const boost::system::error_code& ec) {
     if (layer_->stopped || !socket_.is_open()) return;
     if (ec) {
-      // ICMP errors and the like: nothing to do with the next datagram
       if (ec != asio::error::operation_aborted) layer_->log.debug("UDP receive: " + ec.message());
       receive();
       return;
     }
-    const Peer source{Transport::udp, from_.address(), from_.port(), 0};
-    const std::string_view bytes(buffer_.data(), n);
+    for (int i = 0; i < kBatch && read_one(); ++i) {
+      if (layer_->stopped) return;
+    }
+    if (!layer_->stopped) receive();
+  }
+
+  // Reads and hands up one datagram; false when none is queued.
+  bool read_one() {
+    udp::endpoint from;
+    iovec iov{buffer_.data(), buffer_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr msg{};
+    msg.msg_name = from.data();
+    msg.msg_namelen = static_cast<socklen_t>(from.capacity());
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t got = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      // ICMP errors of earlier sends and the like: nothing to do with the next datagram
+      layer_->log.debug("UDP receive: " + std::string(std::strerror(errno)));
+      return true;
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec at{};
+      std::memcpy(&at, CMSG_DATA(c), sizeof at);
+      timespec now{};
+      clock_gettime(CLOCK_REALTIME, &now);
+      const auto waited = std::chrono::seconds(now.tv_sec - at.tv_sec) + std::chrono::nanoseconds(now.tv_nsec - at.tv_nsec);
+      layer_->receive_delay = std::max(std::chrono::microseconds{0},
+                                       std::chrono::duration_cast<std::chrono::microseconds>(waited));
+    }
+    from.resize(msg.msg_namelen);
+    const std::size_t n = static_cast<std::size_t>(got);
+    const Peer source{Transport::udp, from.address(), from.port(), 0};
     if (n > layer_->config.max_message_bytes) {
       // the buffer is one byte larger than the limit: a full buffer means a longer datagram
       layer_->metrics.dropped(Transport::udp, DropReason::too_large).inc();
       layer_->log.debug("dropped a datagram larger than " + std::to_string(layer_->config.max_message_bytes) +
                         " bytes from " + to_string(source));
-    } else if (only_line_ends(bytes)) {
-      // a NAT keep-alive some UAs send over UDP; nothing to answer
-    } else {
-      layer_->deliver(std::string(bytes), Framing::datagram, source);
+      return true;
     }
-    if (!layer_->stopped) receive();
+    const std::string_view bytes(buffer_.data(), n);
+    // a bare CRLF is a NAT keep-alive some UAs send over UDP; nothing to answer
+    if (!only_line_ends(bytes)) layer_->deliver(std::string(bytes), Framing::datagram, source);
+    return true;
   }
 
   std::shared_ptr<TransportLayer::Impl> layer_;
   udp::socket socket_;
   bool is_v4_;
   std::vector<char> buffer_;
-  udp::endpoint from_;
 };
 
 // A TCP listening socket for TCP, TLS, WS or WSS.
@@ -467,6 +516,8 @@ bool TransportLayer::is_open(ConnectionId id) const { return impl_->find(id) != 
 std::size_t TransportLayer::connection_count() const { return impl_->connection_count(); }
 
 std::vector<LocalEndpoint> TransportLayer::local_endpoints() const { return impl_->endpoints; }
+
+std::chrono::microseconds TransportLayer::receive_delay() const { return impl_->receive_delay; }
 
 std::optional<LocalEndpoint> TransportLayer::local_endpoint(Transport transport) const {
   for (const auto& e : impl_->endpoints) {

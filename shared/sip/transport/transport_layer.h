@@ -165,6 +165,10 @@ class TransportLayer {
   std::vector<LocalEndpoint> local_endpoints() const;
   // The first listener of that transport, if any.
   std::optional<LocalEndpoint> local_endpoint(Transport transport) const;
+  // How long the last UDP datagram read waited in its socket's receive queue
+  // (kernel receive time to the read): near 0 while the loop keeps up, and
+  // growing with the backlog when the process is overloaded.
+  std::chrono::microseconds receive_delay() const;
 
   struct Impl;  // opaque; public only so that the .cpp files' sessions can share it
 

@@ -105,6 +105,7 @@ class ProxyCoreTest : public ::testing::Test {
     ProxyOptions o;
     o.interfaces = {Interface{Transport::udp, "192.0.2.10", 5060}};
     o.wait_limit = 2s;
+    if (tweak) tweak(o);
     core.emplace(timers, std::move(o), std::move(services));
     tx::TransactionLayer::Options lo;
     lo.branch_seed = 7;
@@ -147,6 +148,7 @@ class ProxyCoreTest : public ::testing::Test {
     layer->receive(parse(make_response(request, status, {}, status > 100 ? tag : "").serialize()), from);
   }
 
+  std::function<void(ProxyOptions&)> tweak;  // applied by make()
   runtime::ManualClock clock;
   runtime::TimerQueue timers{clock};
   FakeSender sender;
@@ -421,6 +423,44 @@ TEST_F(ProxyCoreTest, RecordRouteAndAckOfTwoHundredFollowsTheRouteSet) {
   again.replace(again.find("z9hG4bKack1"), 11, "z9hG4bKack2");
   layer->receive(parse(again), kCaller);
   EXPECT_EQ(forwarded_to(flow, "ACK").vias().size(), 2u);
+}
+
+TEST_F(ProxyCoreTest, OverloadRefusesNewRequestsWith503AndFinishesDialogs) {
+  auto delay = 300ms;
+  std::vector<bool> changes;
+  tweak = [&](ProxyOptions& o) {
+    o.overload_delay = 200ms;
+    o.overload_retry_after = 3s;
+    o.queue_delay = [&] { return std::chrono::microseconds(delay); };
+    o.overload_changed = [&](bool refusing, std::chrono::microseconds) { changes.push_back(refusing); };
+  };
+  make();
+  service->targets = {Target{"sip:bob@192.0.2.2"}};
+  layer->receive(parse(invite()), kCaller);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{503}));
+  const auto refused = sender.last([](const Message& m) { return !m.is_request() && m.status() == 503; });
+  ASSERT_TRUE(refused);
+  ASSERT_TRUE(refused->find(HeaderId::retry_after));
+  EXPECT_EQ(refused->find(HeaderId::retry_after)->value, "3");
+  EXPECT_FALSE(refused->to().tag().empty());
+  EXPECT_EQ(sender.sent.size(), 1u);  // nothing went downstream
+  // within a dialog: passes, whatever the backlog
+  std::string bye = invite();
+  bye.replace(bye.find("INVITE sip"), 6, "BYE");
+  bye.replace(bye.find("CSeq: 1 INVITE"), 14, "CSeq: 2 BYE");
+  bye.replace(bye.find("z9hG4bKcaller1"), 14, "z9hG4bKcallerB");
+  bye.replace(bye.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=b1");
+  layer->receive(parse(bye), kCaller);
+  EXPECT_EQ(forwarded_to(kCallee, "BYE").call_id(), "call-1@192.0.2.1");
+  EXPECT_EQ(changes, (std::vector<bool>{true}));
+  // the backlog gone: new requests are taken again
+  delay = 5ms;
+  std::string again = invite();
+  again.replace(again.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller2");
+  again.replace(again.find("Call-ID: call-1"), 15, "Call-ID: call-2");
+  layer->receive(parse(again), kCaller);
+  EXPECT_EQ(forwarded_to(kCallee, "INVITE").call_id(), "call-2@192.0.2.1");
+  EXPECT_EQ(changes, (std::vector<bool>{true, false}));
 }
 
 TEST_F(ProxyCoreTest, StateEndsOnceTheFinalResponseWentUpstream) {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/udp.hpp>
 #include <fstream>
+#include <thread>
 
 #include "sip/parser.h"
 #include "transport_test_support.h"
@@ -72,6 +73,19 @@ TEST_F(UdpTransport, ABurstWaitsInTheReceiveBufferInsteadOfBeingDropped) {
                               "burst-" + std::to_string(i), "MESSAGE", padding));
   EXPECT_TRUE(run_until(io, [&] { return server.received.size() == burst; }, 10s))
       << server.received.size() << " of " << burst << " received";
+}
+
+// The overload measure: how long the datagram read last waited in the queue.
+TEST_F(UdpTransport, ReceiveDelayIsTheTimeADatagramWaitedToBeRead) {
+  send_datagram(sip_request("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-d1", "delay-1"));
+  std::this_thread::sleep_for(300ms);  // the loop is not running: the datagram waits
+  ASSERT_TRUE(run_until(io, [&] { return server.received.size() == 1; }));
+  const auto waited = server.layer().receive_delay();
+  EXPECT_GE(waited, 300ms);
+  EXPECT_LT(waited, 10s);
+  send_datagram(sip_request("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-d2", "delay-2"));
+  ASSERT_TRUE(run_until(io, [&] { return server.received.size() == 2; }));
+  EXPECT_LT(server.layer().receive_delay(), waited);  // read as soon as it came
 }
 
 TEST_F(UdpTransport, RequestGetsReceivedAndRportThenResponseGoesBack) {
