@@ -29,7 +29,7 @@ constexpr OptionSpec kOptions[] = {
     {"global.log_level", OptionType::log_level, "info", "debug, info, warning or error"},
     {"global.bind_address", OptionType::address, "127.0.0.1",
      "address the nodes' network listeners bind to (0.0.0.0 to reach phones on the LAN)"},
-    {"global.sip_overload_delay_ms", OptionType::milliseconds, "200",
+    {"global.sip_overload_delay_ms", OptionType::count, "200",
      "a CSCF answers new requests 503 while the SIP datagrams it reads have waited longer than this (0: never)"},
     {"global.health_address", OptionType::loopback_address, "127.0.0.1",
      "loopback address of every node's /health and /metrics endpoint"},

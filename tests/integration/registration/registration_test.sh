@@ -253,3 +253,19 @@ expect_log '^final: SIP/2.0 (480|5[0-9][0-9]) ' "HSS down"
 aka_ue hss_back sim1 600
 expect_log '^final: SIP/2.0 200 OK' "HSS back"
 pass "the HSS frozen: $(sed -n 's/^final: SIP\/2.0 \([0-9]*\).*/\1/p' "$SIPP/hss_down.log") in $ELAPSED_MS ms; back: the next registration succeeds"
+
+# ---- overload: requests that waited too long in the P-CSCF's queue get 503 ----
+PCSCF_PID=$(pgrep -f -- "ims-pcscf .*--data-dir $DATA_DIR" | head -1)
+[ -n "$PCSCF_PID" ] || fail "no P-CSCF process"
+kill -STOP "$PCSCF_PID"
+# the REGISTER (and sipp's retransmission of it) wait a second in the queue: > sip_overload_delay_ms
+(sleep 1; kill -CONT "$PCSCF_PID") &
+ue overloaded register_challenge.xml sim1 -key expires 600
+wait
+expect_log '^final: SIP/2.0 503 ' "a REGISTER that waited 1 s"
+grep -q '^Retry-After: 2' "$SIPP/overloaded.msg" || fail "no Retry-After in the 503: $(sip_flow overloaded)"
+grep -q 'overloaded: requests wait' "$DATA_DIR/log/pcscf.log" || fail "the P-CSCF did not log its overload"
+ue after_overload register_challenge.xml sim1 -key expires 600
+expect_log '^challenge: ' "a REGISTER once the backlog is gone"
+grep -q 'overload over' "$DATA_DIR/log/pcscf.log" || fail "the P-CSCF did not log the end of its overload"
+pass "overload: a REGISTER that waited 1 s in the P-CSCF's queue gets 503 with Retry-After; the next is challenged"
