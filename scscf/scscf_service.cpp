@@ -4,6 +4,9 @@
 #include <cctype>
 #include <boost/algorithm/string/predicate.hpp>
 #include <optional>
+#include <set>
+#include <type_traits>
+#include <utility>
 
 #include "ims/identity.h"
 #include "ims/subscription.h"
@@ -22,6 +25,28 @@ namespace {
 using diameter::CxError;
 using sip::proxy::ProxyTsxHelper;
 using sip::proxy::Verdict;
+
+// One batch of a store's changes: the records `find` still has (by key) are
+// saved, the others erased, in one write; a failure is logged.
+template <typename Store, typename Find>
+void write_changes(Store& store, const std::set<std::string>& keys, const runtime::Clock& clock, runtime::Logger& log,
+                   std::string_view what, Find find) {
+  if (keys.empty()) return;
+  std::vector<std::remove_cvref_t<decltype(*find(*keys.begin()))>> saved;
+  std::vector<std::string> erased;
+  for (const auto& key : keys) {
+    if (const auto* record = find(key)) {
+      saved.push_back(*record);
+    } else {
+      erased.push_back(key);
+    }
+  }
+  try {
+    store.write(saved, erased, clock.now(), clock.wall_now());
+  } catch (const std::exception& e) {
+    log.error("storing " + std::to_string(keys.size()) + " " + std::string(what) + " change(s) failed: " + e.what());
+  }
+}
 
 std::string cx_error_text(const CxError& e) { return std::string(diameter::to_string(e.kind)); }
 
@@ -796,40 +821,19 @@ void ScscfService::flush_store() {
       log_.error("storing " + std::to_string(records.size()) + " call record change(s) failed: " + e.what());
     }
   }
-  if (subscription_store_ && !unsaved_subscriptions_.empty()) {
-    const auto ids = std::move(unsaved_subscriptions_);
-    unsaved_subscriptions_.clear();
-    std::vector<RegSubscription> saved;
-    std::vector<std::string> erased;
-    for (const auto& id : ids) {
-      if (const auto it = subscriptions_.find(id); it != subscriptions_.end()) {
-        saved.push_back(it->second);
-      } else {
-        erased.push_back(id);
-      }
-    }
-    try {
-      subscription_store_->write(saved, erased, clock_.now(), clock_.wall_now());
-    } catch (const std::exception& e) {
-      log_.error("storing " + std::to_string(ids.size()) + " subscription change(s) failed: " + e.what());
-    }
+  if (subscription_store_) {
+    write_changes(*subscription_store_, std::exchange(unsaved_subscriptions_, {}), clock_, log_, "subscription",
+                  [this](const std::string& id) -> const RegSubscription* {
+                    const auto it = subscriptions_.find(id);
+                    return it == subscriptions_.end() ? nullptr : &it->second;
+                  });
   }
-  if (!store_ || unsaved_.empty()) return;
-  const auto keys = std::move(unsaved_);
-  unsaved_.clear();
-  std::vector<Registration> saved;
-  std::vector<std::string> erased;
-  for (const auto& key : keys) {
-    if (const auto* r = registrar_.find(key); r && r->impu == key) {
-      saved.push_back(*r);
-    } else {
-      erased.push_back(key);
-    }
-  }
-  try {
-    store_->write(saved, erased, clock_.now(), clock_.wall_now());
-  } catch (const std::exception& e) {
-    log_.error("storing " + std::to_string(keys.size()) + " registration change(s) failed: " + e.what());
+  if (store_) {
+    write_changes(*store_, std::exchange(unsaved_, {}), clock_, log_, "registration",
+                  [this](const std::string& key) -> const Registration* {
+                    const auto* r = registrar_.find(key);
+                    return r && r->impu == key ? r : nullptr;
+                  });
   }
 }
 
