@@ -5,6 +5,11 @@
 #include <charconv>
 #include <filesystem>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "runtime/tls_cert.h"
 
 namespace imsbox::ims {
@@ -25,7 +30,69 @@ std::optional<boost::asio::ip::address> ip_literal(std::string_view host) {
   return a;
 }
 
+// bind_address, as the other nodes of the box reach a listener on it.
+boost::asio::ip::address box_address(const runtime::Config& c) {
+  auto a = boost::asio::ip::make_address(c.str("global.bind_address"));
+  if (!a.is_unspecified()) return a;
+  if (a.is_v6()) return boost::asio::ip::address_v6::loopback();
+  return boost::asio::ip::address_v4::loopback();
+}
+
 }  // namespace
+
+std::optional<boost::asio::ip::address> default_route_source(bool ipv6) {
+  // A connected UDP socket gets the source address of the route to its
+  // peer; connecting sends nothing. The peer is a documentation address
+  // (RFC 5737, RFC 3849), so only a default route leads there.
+  sockaddr_storage peer{};
+  socklen_t length = 0;
+  if (ipv6) {
+    auto& a = reinterpret_cast<sockaddr_in6&>(peer);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(9);
+    inet_pton(AF_INET6, "2001:db8::1", &a.sin6_addr);
+    length = sizeof a;
+  } else {
+    auto& a = reinterpret_cast<sockaddr_in&>(peer);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(9);
+    inet_pton(AF_INET, "192.0.2.1", &a.sin_addr);
+    length = sizeof a;
+  }
+  const int fd = ::socket(peer.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_storage local{};
+  socklen_t local_length = sizeof local;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&peer), length) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) == 0;
+  ::close(fd);
+  if (!ok) return std::nullopt;
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* bytes = ipv6 ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(local).sin6_addr)
+                           : static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(local).sin_addr);
+  if (!inet_ntop(local.ss_family, bytes, text, sizeof text)) return std::nullopt;
+  auto address = ip_literal(text);
+  if (!address || address->is_unspecified()) return std::nullopt;
+  return address;
+}
+
+std::string advertised_host(const runtime::Config& c, RouteSource route_source) {
+  std::string host = c.str("global.advertised_address");
+  if (host.empty()) {
+    auto address = boost::asio::ip::make_address(c.str("global.bind_address"));
+    if (address.is_unspecified()) {
+      const auto source = route_source(address.is_v6());
+      if (!source) {
+        throw runtime::ConfigError("option 'global.advertised_address': global.bind_address is " + address.to_string() +
+                                   " and this host has no default route to take its address from; set the address "
+                                   "phones reach the box at");
+      }
+      address = *source;
+    }
+    host = address.to_string();
+  }
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
 
 std::string node_host(const runtime::Config& c, std::string_view node) {
   return std::string(node) + "." + std::string(c.domain());
@@ -61,7 +128,7 @@ std::string icscf_uri(const runtime::Config& c, std::string_view node) {
 std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host) {
   if (auto a = ip_literal(host)) return a;
   for (const auto node : kBoxNodes) {
-    if (boost::algorithm::iequals(host, node_host(c, node))) return ip_literal(c.str("global.bind_address"));
+    if (boost::algorithm::iequals(host, node_host(c, node))) return box_address(c);
   }
   return std::nullopt;
 }
@@ -81,7 +148,7 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
     s.transport.tls_private_key_file = tls.private_key;
     s.transport.web_root = web_root(c);
   }
-  s.advertised_host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  s.advertised_host = advertised_host(c);
   s.proxy.own_hosts = {node_host(c, node)};
   s.proxy.overload_delay = std::chrono::milliseconds(c.integer("global.sip_overload_delay_ms"));
   // The config outlives the stack (NodeContext); copy what the lookup needs.
@@ -125,7 +192,7 @@ std::filesystem::path web_root(const runtime::Config& c) {
 diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node) {
   const auto key = option(node, "hss_peer");
   const auto& v = c.str(key);
-  if (v.empty()) return {"hss." + std::string(c.domain()), c.str("global.bind_address"), c.port("hss.diameter_port")};
+  if (v.empty()) return {"hss." + std::string(c.domain()), box_address(c).to_string(), c.port("hss.diameter_port")};
   const auto at = v.find('@');
   const auto colon = v.rfind(':');
   std::uint16_t port = 0;

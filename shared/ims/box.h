@@ -38,13 +38,28 @@ std::chrono::milliseconds hss_timeout(const runtime::Config& c, std::string_view
 // "<uri;lr>" (a Route value) for a SIP URI given with or without ;lr and <>.
 std::string loose_route(std::string uri);
 
-// The address a host name of this box stands for (bind_address), an IP
-// literal as it is (brackets allowed), or nothing for any other name.
+// The address a host name of this box stands for (bind_address; loopback
+// when that is the wildcard 0.0.0.0 or ::), an IP literal as it is (brackets
+// allowed), or nothing for any other name.
 std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host);
+
+// The source address this host would send from toward other networks (its
+// default route, IPv4 or IPv6), or nothing without such a route. Sends nothing.
+using RouteSource = std::optional<boost::asio::ip::address> (*)(bool ipv6);
+std::optional<boost::asio::ip::address> default_route_source(bool ipv6);
+
+// The host phones and other nodes reach the box's SIP listeners at, as Via,
+// Record-Route and the S-CSCF's ISC URI carry it: global.advertised_address
+// when set, else bind_address, and for a wildcard bind address (0.0.0.0, ::)
+// the source address of the default route, since a wildcard in a
+// Record-Route would send a phone's in-dialog requests to itself. IPv6 in
+// brackets. Throws runtime::ConfigError for a wildcard on a host without a
+// default route, naming global.advertised_address.
+std::string advertised_host(const runtime::Config& c, RouteSource route_source = default_route_source);
 
 // A CSCF's SIP stack on global.bind_address: UDP and TCP on <node>.sip_port;
 // for the P-CSCF also TLS, WS and WSS (certificate from tls_files()). Via and
-// Record-Route carry the bind address; <node>.<domain> counts as the node's
+// Record-Route carry advertised_host(); <node>.<domain> counts as the node's
 // own host; names of this box resolve with resolve_box_host().
 sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::string_view node);
 

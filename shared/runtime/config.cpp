@@ -29,6 +29,9 @@ constexpr OptionSpec kOptions[] = {
     {"global.log_level", OptionType::log_level, "info", "debug, info, warning or error"},
     {"global.bind_address", OptionType::address, "127.0.0.1",
      "address the nodes' network listeners bind to (0.0.0.0 to reach phones on the LAN)"},
+    {"global.advertised_address", OptionType::host, "",
+     "address or name the nodes put in Via, Record-Route and Path for phones to reach them; "
+     "empty: bind_address, or with 0.0.0.0 / :: the source address of this host's default route"},
     {"global.sip_overload_delay_ms", OptionType::count, "200",
      "a CSCF answers new requests 503 while the SIP datagrams it reads have waited longer than this (0: never)"},
     {"global.health_address", OptionType::loopback_address, "127.0.0.1",
@@ -191,6 +194,9 @@ std::optional<std::string> check_value(OptionType type, std::string_view v) {
       }
       return "'" + s + "' is not an IPv4 or IPv6 address";
     }
+    case OptionType::host:
+      if (v.empty() || !check_value(OptionType::address, v) || is_domain_name(v)) return std::nullopt;
+      return "'" + std::string(v) + "' is neither an IP address nor a domain name";
     case OptionType::port: {
       const auto n = to_int(v);
       if (n && *n >= 1 && *n <= 65535) return std::nullopt;

@@ -25,6 +25,7 @@ enum class OptionType {
   path,              // absolute, or relative to global.data_dir; "~/" is $HOME
   address,           // an IPv4 or IPv6 literal
   loopback_address,  // an address in 127.0.0.0/8 or ::1
+  host,              // empty, an IPv4 or IPv6 literal, or a DNS name
   port,              // 1-65535
   milliseconds,      // a positive integer count
   count,             // a whole number from 0 to 1,000,000

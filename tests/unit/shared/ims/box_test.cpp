@@ -35,6 +35,39 @@ TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {
   EXPECT_FALSE(resolve_box_host(c, "scscf.example.org"));
 }
 
+std::optional<boost::asio::ip::address> lan_route(bool ipv6) {
+  return boost::asio::ip::make_address(ipv6 ? "2001:db8:5::7" : "192.0.2.77");
+}
+std::optional<boost::asio::ip::address> no_route(bool) { return std::nullopt; }
+
+TEST(Box, AWildcardBindAddressIsAdvertisedAsTheDefaultRoutesSource) {
+  EXPECT_EQ(advertised_host(config(), lan_route), "127.0.0.5");  // a specific bind address as it is
+  const auto any4 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
+  EXPECT_EQ(advertised_host(any4, lan_route), "192.0.2.77");
+  const auto any6 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = ::\n", "test.conf");
+  EXPECT_EQ(advertised_host(any6, lan_route), "[2001:db8:5::7]");
+  try {
+    advertised_host(any4, no_route);
+    ADD_FAILURE() << "no error without a route";
+  } catch (const runtime::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("global.advertised_address"), std::string::npos) << e.what();
+  }
+  // the option wins, an address or a name
+  const auto named = runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = box.example.net\n", "test.conf");
+  EXPECT_EQ(advertised_host(named, no_route), "box.example.net");
+  EXPECT_EQ(advertised_host(config("advertised_address = 2001:db8::9\n"), no_route), "[2001:db8::9]");
+  EXPECT_THROW(config("advertised_address = not a host\n"), runtime::ConfigError);
+  // the nodes of the box reach each other over loopback
+  EXPECT_EQ(resolve_box_host(any4, "scscf.ims.test")->to_string(), "127.0.0.1");
+  EXPECT_EQ(resolve_box_host(any6, "scscf.ims.test")->to_string(), "::1");
+  EXPECT_EQ(hss_peer(any4, "icscf").address, "127.0.0.1");
+  // and the real lookup of this machine gives a specific address or nothing
+  if (const auto source = default_route_source(false)) {
+    EXPECT_FALSE(source->is_unspecified());
+  }
+}
+
 // Below the proxy core's wait limit, so that the CSCF's own 5xx is the answer.
 TEST(Box, HssTimeoutStaysBelowTheWaitLimit) {
   using std::chrono::milliseconds;
@@ -75,6 +108,9 @@ TEST(Box, PcscfListensOnEveryTransportWithACertificateMadeOnce) {
   EXPECT_EQ(s.transport.listeners[2].transport, sip::Transport::tls);
   EXPECT_EQ(s.transport.listeners[4].port, 8443);
   EXPECT_EQ(s.advertised_host, "127.0.0.5");
+  EXPECT_EQ(proxy_stack_config(config("data_dir = " + dir.path().string() + "\nadvertised_address = 192.0.2.8\n"), "pcscf")
+                .advertised_host,
+            "192.0.2.8");
   EXPECT_EQ(s.proxy.own_hosts, std::vector<std::string>{"pcscf.ims.test"});
   ASSERT_TRUE(std::filesystem::exists(s.transport.tls_certificate_file));
   const auto written = std::filesystem::last_write_time(s.transport.tls_certificate_file);
