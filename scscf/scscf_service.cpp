@@ -533,12 +533,27 @@ class SessionTsx final : public AskingTsx {
   }
 
  private:
-  const char* side() const { return case_ == SessionCase::originating ? "originating" : "terminating"; }
+  const char* side() const {
+    switch (case_) {
+      case SessionCase::originating: return "originating";
+      case SessionCase::terminating: return "terminating";
+      case SessionCase::originating_cdiv: return "originating after diversion";
+    }
+    return "";
+  }
 
   // To the next matching AS from iFC position `from`, else on.
   Verdict onward(ProxyTsxHelper& helper, const std::string& served, std::size_t from) {
     auto& request = helper.request();
     const auto& o = service_.options();
+    if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
+      // an AS retargeted the call (e.g. call forwarding): no more terminating
+      // services; the diverting user's originating-after-diversion ones
+      service_.log().log(runtime::LogLevel::info,
+                         what_ + "terminating for " + served + " retargeted by an application server", request.call_id());
+      case_ = SessionCase::originating_cdiv;
+      from = 0;
+    }
     if (auto as = next_application_server_for(request, served, from)) {
       const auto token = service_.new_tag();
       service_.odis().put(token, OdiState{case_, served, as->position + 1, unregistered_profile_}, service_.now());
@@ -565,10 +580,7 @@ class SessionTsx final : public AskingTsx {
       helper.record_route();
       return Verdict::next;
     }
-    auto next = route(request);
-    if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
-      next = diverted(request, served);  // an AS retargeted the call (e.g. call forwarding)
-    }
+    auto next = case_ == SessionCase::originating_cdiv ? diverted(request, served) : route(request);
     if (next.status != 0) return refuse(helper, next);
     service_.log().log(runtime::LogLevel::info, what_ + next.summary, request.call_id());
     for (auto& t : next.targets) helper.add_target(std::move(t));
@@ -612,6 +624,7 @@ class SessionTsx final : public AskingTsx {
     return onward(helper, served, 0);
   }
 
+  // Originating or terminating (a diverted request goes by diverted()).
   SessionRoute route(const sip::Message& request) const {
     const auto& o = service_.options();
     return case_ == SessionCase::originating
@@ -619,8 +632,9 @@ class SessionTsx final : public AskingTsx {
                : route_terminating(request, service_.registrar(), service_.now());
   }
 
-  // A terminating request whose Request-URI an AS changed: routed on like an
-  // originating one (TS 24.229 §5.4.3.3 step 10), home targets by the I-CSCF.
+  // A terminating request whose Request-URI an AS changed, after the
+  // originating-after-diversion iFCs: routed on like an originating one
+  // (TS 24.229 §5.4.3.3 step 10), home targets by the I-CSCF.
   SessionRoute diverted(const sip::Message& request, const std::string& served) const {
     const auto& o = service_.options();
     SessionRoute out;
@@ -641,14 +655,18 @@ class SessionTsx final : public AskingTsx {
     context.method = std::string(request.method());
     context.request = &request;
     if (unregistered_profile_) {
-      context.session_case = ims::SessionCase::terminating_unregistered;
+      context.session_case = case_ == SessionCase::originating_cdiv ? ims::SessionCase::originating_cdiv
+                                                                    : ims::SessionCase::terminating_unregistered;
       return next_application_server(*unregistered_profile_, served, context, from,
                                      ims::ProfilePartIndicator::unregistered);
     }
     const auto* reg = service_.registrar().find(served);
     if (!reg) return std::nullopt;
-    context.session_case =
-        case_ == SessionCase::originating ? ims::SessionCase::originating : ims::SessionCase::terminating_registered;
+    switch (case_) {
+      case SessionCase::originating: context.session_case = ims::SessionCase::originating; break;
+      case SessionCase::terminating: context.session_case = ims::SessionCase::terminating_registered; break;
+      case SessionCase::originating_cdiv: context.session_case = ims::SessionCase::originating_cdiv; break;
+    }
     return next_application_server(reg->profile, served, context, from, ims::ProfilePartIndicator::registered);
   }
 

@@ -15,6 +15,11 @@
 //   back from an application server (the top Route is ours with an `odi`
 //     parameter): the session case and served user of the request that went
 //     to the AS, and the iFCs after the one that sent it there (OdiTable).
+//   originating after diversion: a terminating request an AS sent back with
+//     another Request-URI (call forwarding, TS 23.218 §6.4, TS 24.229
+//     §5.4.3.3): the terminating iFCs end there; the served (diverting)
+//     user's iFCs of session case ORIGINATING_CDIV apply, then the request
+//     goes to its new target, home users through the I-CSCF.
 #include <chrono>
 #include <map>
 #include <memory>
@@ -30,7 +35,7 @@
 
 namespace imsbox::scscf {
 
-enum class SessionCase { originating, terminating };
+enum class SessionCase { originating, terminating, originating_cdiv };
 
 // The session case of an initial request, from its Route as received:
 // originating when the top Route is `own_uri` (host and port) with the

@@ -1200,6 +1200,47 @@ TEST_F(ScscfServiceTest, TerminatingInviteToTheApplicationServerThenTheContactsO
   EXPECT_NE(log_text().find("diverted to sip:carol@ims.test"), std::string::npos);
 }
 
+// TS 24.229 §5.4.3.3, TS 23.218 §6.4: once an AS retargets a terminating
+// request, alice's terminating iFCs end and her ORIGINATING_CDIV ones apply.
+TEST_F(ScscfServiceTest, ARetargetedRequestGetsTheOriginatingAfterDiversionServices) {
+  ims::ImsSubscription s;
+  s.private_id = "alice@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
+  const auto ifc = [](int priority, ims::SessionCase session_case, const std::string& as) {
+    ims::InitialFilterCriteria f;
+    f.priority = priority;
+    f.trigger_point = ims::TriggerPoint{true, {kInvite, {1, false, session_case, {}}}};
+    f.application_server.server_name = as;
+    f.application_server.default_handling = ims::DefaultHandling::session_continued;
+    return f;
+  };
+  p.ifcs = {ifc(0, ims::SessionCase::terminating_registered, "sip:forwarding.ims.test"),
+            ifc(1, ims::SessionCase::terminating_registered, "sip:voicemail.ims.test"),
+            ifc(2, ims::SessionCase::originating_cdiv, "sip:cdiv.ims.test"),
+            ifc(3, ims::SessionCase::originating, "sip:orig.ims.test")};
+  s.service_profiles.push_back(p);
+  g_user_data = ims::to_xml(s);
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
+  EXPECT_EQ(h->targets.at(0).routes.at(0), "<sip:forwarding.ims.test;lr>");
+  // back unchanged: her next terminating service
+  auto same = run(invite_text("sip:alice@ims.test", route_back(h->targets[0])), Verdict::next);
+  EXPECT_EQ(same->targets.at(0).routes.at(0), "<sip:voicemail.ims.test;lr>");
+  // back forwarded to carol: no voicemail; the ORIGINATING_CDIV service, then the I-CSCF
+  auto fwd = run(invite_text("sip:carol@ims.test", route_back(h->targets[0])), Verdict::next);
+  ASSERT_EQ(fwd->targets.size(), 2u);
+  EXPECT_EQ(fwd->targets[0].routes.at(0), "<sip:cdiv.ims.test;lr>");
+  EXPECT_NE(log_text().find("retargeted by an application server"), std::string::npos);
+  EXPECT_NE(log_text().find("originating after diversion for sip:alice@ims.test: iFC 2 to sip:cdiv.ims.test"),
+            std::string::npos)
+      << log_text();
+  auto on = run(invite_text("sip:carol@ims.test", route_back(fwd->targets[0])), Verdict::next);
+  ASSERT_EQ(on->targets.size(), 1u);
+  EXPECT_EQ(on->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  EXPECT_NE(log_text().find("terminating for sip:alice@ims.test diverted to sip:carol@ims.test"), std::string::npos);
+}
+
 TEST_F(ScscfServiceTest, InDialogRequestsFollowTheirRoute) {
   FakeHelper h(invite_text("sip:bob@ims.test", kOrig, "b"));
   EXPECT_FALSE(service_->on_request(h.request(), h.source()));
