@@ -490,8 +490,9 @@ class ScscfTsx final : public AskingTsx {
 class SessionTsx final : public AskingTsx {
  public:
   // `back`: the request returns from an AS with that ODI (else a fresh one).
-  SessionTsx(ScscfService& service, SessionCase session_case, std::optional<OdiState> back)
-      : service_(service), case_(session_case), back_(std::move(back)) {
+  // `on_behalf`: an AS originates for a user (originating_on_behalf()).
+  SessionTsx(ScscfService& service, SessionCase session_case, bool on_behalf, std::optional<OdiState> back)
+      : service_(service), case_(session_case), on_behalf_(on_behalf), back_(std::move(back)) {
     if (back_) {
       case_ = back_->session_case;
       unregistered_profile_ = back_->unregistered_profile;
@@ -513,6 +514,7 @@ class SessionTsx final : public AskingTsx {
     const auto served = case_ == SessionCase::originating ? originating_identity(request).value_or("")
                                                           : ims::public_identity(request.request_uri()).value_or("");
     if (check.status == 480 && case_ == SessionCase::terminating && !served.empty()) return unregistered(helper, served);
+    if (check.status == 403 && on_behalf_ && !served.empty()) return unregistered(helper, served);
     if (check.status != 0) return refuse(helper, check);
     return onward(helper, served, 0);
   }
@@ -606,7 +608,7 @@ class SessionTsx final : public AskingTsx {
   Verdict on_unregistered(ProxyTsxHelper& helper, const std::string& served,
                           const diameter::AnswerOrError<diameter::ServerAssignmentAnswer>& answer) {
     SessionRoute r;
-    r.summary = "terminating for " + served + ": not registered";
+    r.summary = std::string(side()) + " for " + served + ": not registered";
     if (const auto* e = std::get_if<CxError>(&answer)) {
       std::tie(r.status, r.reason) = hss_failure(*e);
       r.summary += ", SAR UNREGISTERED_USER failed: " + cx_error_text(*e);
@@ -615,8 +617,10 @@ class SessionTsx final : public AskingTsx {
     const auto& saa = std::get<diameter::ServerAssignmentAnswer>(answer);
     auto profile = saa.header.result.is_success() ? ims::parse_ims_subscription(saa.user_data) : std::nullopt;
     if (!profile) {
-      r.status = 480;
-      r.reason = "Temporarily Unavailable";
+      // nobody to originate for; a callee to be reached later perhaps
+      std::tie(r.status, r.reason) = case_ == SessionCase::originating
+                                         ? std::pair<int, std::string>{403, "Forbidden (no services for this user)"}
+                                         : std::pair<int, std::string>{480, "Temporarily Unavailable"};
       r.summary += ", no profile (SAA " + result_text(saa.header.result) + ")";
       return refuse(helper, r);
     }
@@ -628,7 +632,8 @@ class SessionTsx final : public AskingTsx {
   SessionRoute route(const sip::Message& request) const {
     const auto& o = service_.options();
     return case_ == SessionCase::originating
-               ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route)
+               ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route,
+                                   unregistered_profile_ != nullptr)
                : route_terminating(request, service_.registrar(), service_.now());
   }
 
@@ -655,8 +660,11 @@ class SessionTsx final : public AskingTsx {
     context.method = std::string(request.method());
     context.request = &request;
     if (unregistered_profile_) {
-      context.session_case = case_ == SessionCase::originating_cdiv ? ims::SessionCase::originating_cdiv
-                                                                    : ims::SessionCase::terminating_unregistered;
+      switch (case_) {
+        case SessionCase::originating: context.session_case = ims::SessionCase::originating_unregistered; break;
+        case SessionCase::terminating: context.session_case = ims::SessionCase::terminating_unregistered; break;
+        case SessionCase::originating_cdiv: context.session_case = ims::SessionCase::originating_cdiv; break;
+      }
       return next_application_server(*unregistered_profile_, served, context, from,
                                      ims::ProfilePartIndicator::unregistered);
     }
@@ -683,6 +691,7 @@ class SessionTsx final : public AskingTsx {
 
   ScscfService& service_;
   SessionCase case_;
+  bool on_behalf_ = false;
   std::optional<OdiState> back_;
   std::shared_ptr<const ims::ImsSubscription> unregistered_profile_;
   std::string what_;  // "METHOD Request-URI: " for the log
@@ -773,7 +782,10 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
     }
     back = *state;
   }
-  return std::make_unique<SessionTsx>(*this, session_case(request, options_.own_uri), std::move(back));
+  const bool on_behalf =
+      !back && originating_on_behalf(request, {options_.own_uri, options_.isc_uri.empty() ? options_.own_uri : options_.isc_uri});
+  return std::make_unique<SessionTsx>(*this, on_behalf ? SessionCase::originating : session_case(request, options_.own_uri),
+                                      on_behalf, std::move(back));
 }
 
 std::size_t ScscfService::restore() {

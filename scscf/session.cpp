@@ -47,7 +47,19 @@ SessionCase session_case(const sip::Message& request, std::string_view own_uri) 
   const auto own = sip::parse_uri(own_uri);
   if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel) return SessionCase::terminating;
   if (route.uri->user == "orig" && same_host_port(*route.uri, *own.uri)) return SessionCase::originating;
+  if (originating_on_behalf(request, {own_uri})) return SessionCase::originating;
   return SessionCase::terminating;
+}
+
+bool originating_on_behalf(const sip::Message& request, std::initializer_list<std::string_view> own_uris) {
+  const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
+  if (!top) return false;
+  const auto route = sip::parse_uri(*top);
+  if (!route.uri || route.uri->scheme == sip::Uri::Scheme::tel || !uri_param(route.uri->params, "orig")) return false;
+  return std::any_of(own_uris.begin(), own_uris.end(), [&](std::string_view own_uri) {
+    const auto own = sip::parse_uri(own_uri);
+    return own.uri && same_host_port(*route.uri, *own.uri);
+  });
 }
 
 std::optional<std::string> originating_identity(const sip::Message& request) {
@@ -109,13 +121,13 @@ std::vector<std::string> application_server_routes(std::string_view server_name,
 }
 
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
-                               std::string_view home_domain, std::string_view icscf_route) {
+                               std::string_view home_domain, std::string_view icscf_route, bool unregistered_services) {
   SessionRoute out;
   const auto identity = originating_identity(request);
   const Registration* reg = identity ? registrar.find(*identity) : nullptr;
   const bool registered =
       reg && std::any_of(reg->bindings.begin(), reg->bindings.end(), [now](const Binding& b) { return b.expires_at > now; });
-  if (!registered) {
+  if (!registered && !(unregistered_services && identity)) {
     // TS 24.229 §5.4.3.2: only served users originate here; a barred
     // identity is not in any implicit set we keep, so it ends here too.
     out.status = 403;

@@ -5,7 +5,12 @@
 //
 //   originating (the top Route is our Service-Route, user "orig"): the served
 //     user is the P-Asserted-Identity the P-CSCF set; it must be registered
-//     here (else 403). A target of the home network (a sip: URI of the home
+//     here (else 403).
+//   originating on behalf of a user (the top Route is ours with the `orig`
+//     parameter, TS 24.229 §5.4.3.2, §5.7.3: an AS originating for the
+//     P-Asserted-Identity): as above, but a served user who is not
+//     registered gets the iFCs of the unregistered part with session case
+//     ORIGINATING_UNREGISTERED (profile by SAR UNREGISTERED_USER). A target of the home network (a sip: URI of the home
 //     domain, any tel: URI) goes to the I-CSCF for its LIR; any other
 //     Request-URI is routed as it stands.
 //   terminating (any other initial request, from the I-CSCF): the served
@@ -21,6 +26,7 @@
 //     user's iFCs of session case ORIGINATING_CDIV apply, then the request
 //     goes to its new target, home users through the I-CSCF.
 #include <chrono>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +47,10 @@ enum class SessionCase { originating, terminating, originating_cdiv };
 // originating when the top Route is `own_uri` (host and port) with the
 // user part "orig" (the Service-Route we gave at registration).
 SessionCase session_case(const sip::Message& request, std::string_view own_uri);
+
+// Whether the top Route is one of `own_uris` (host and port) with the `orig`
+// parameter: an AS originating on behalf of a user (also originating).
+bool originating_on_behalf(const sip::Message& request, std::initializer_list<std::string_view> own_uris);
 
 // The served user of an originating request: the first P-Asserted-Identity
 // as a public identity (the P-CSCF asserted it); nothing when none.
@@ -98,8 +108,11 @@ std::optional<std::string> odi_of(const sip::Message& request, std::string_view 
 std::vector<std::string> application_server_routes(std::string_view server_name, std::string_view own_uri,
                                                    std::string_view odi_token);
 
+// `unregistered_services`: the served user's unregistered services were
+// applied (on behalf of an unregistered user), so no registration is needed.
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
-                               std::string_view home_domain, std::string_view icscf_route);
+                               std::string_view home_domain, std::string_view icscf_route,
+                               bool unregistered_services = false);
 SessionRoute route_terminating(const sip::Message& request, const Registrar& registrar, Time now);
 
 }  // namespace imsbox::scscf

@@ -1046,6 +1046,49 @@ TEST_F(ScscfServiceTest, OriginatingRequestOfAnUnservedUserIsRefused) {
   EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig), Verdict::done)->status(), 403);  // nobody asserted
 }
 
+// TS 24.229 §5.4.3.2: an AS originating for an unregistered user (the `orig`
+// parameter in our Route) gets that user's ORIGINATING_UNREGISTERED services;
+// a request along the Service-Route still needs a registration.
+TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
+  ims::ImsSubscription s;
+  s.private_id = "carol@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:carol@ims.test", false, std::nullopt});
+  ims::InitialFilterCriteria orig_unreg;
+  orig_unreg.trigger_point = ims::TriggerPoint{
+      true, {{0, false, ims::MethodCondition{"INVITE"}, {}}, {1, false, ims::SessionCase::originating_unregistered, {}}}};
+  orig_unreg.application_server.server_name = "sip:barring.ims.test:7090";
+  orig_unreg.application_server.default_handling = ims::DefaultHandling::session_terminated;
+  p.ifcs = {orig_unreg};
+  s.service_profiles.push_back(p);
+  const std::string carol = "P-Asserted-Identity: <sip:carol@ims.test>\r\n";
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + carol), Verdict::done)->status(), 403);
+  EXPECT_TRUE(cx_.sars.empty());
+  auto h = run(invite_text("sip:bob@ims.test", "Route: <sip:scscf.ims.test:6060;lr;orig>\r\n" + carol), Verdict::wait);
+  ASSERT_EQ(cx_.sars.size(), 1u);
+  EXPECT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:carol@ims.test"});
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
+  diameter::ServerAssignmentAnswer a;
+  a.header.result = Result::base(2001);
+  a.user_data = ims::to_xml(s);
+  cx_.saa_done.back()(a);
+  EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
+  ASSERT_EQ(h->targets.size(), 1u);
+  EXPECT_EQ(h->targets[0].routes.at(0), "<sip:barring.ims.test:7090;lr>");
+  EXPECT_NE(log_text().find("originating (unregistered) for sip:carol@ims.test: iFC 0 to sip:barring.ims.test:7090"),
+            std::string::npos)
+      << log_text();
+  // back from the AS: on to the I-CSCF for bob, no registration needed
+  auto back = run(invite_text("sip:bob@ims.test", "Route: " + h->targets[0].routes.at(1) + "\r\n" + carol), Verdict::next);
+  ASSERT_EQ(back->targets.size(), 1u);
+  EXPECT_EQ(back->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  // a user the HSS does not know: refused
+  auto mallory = run(invite_text("sip:bob@ims.test", "Route: <sip:127.0.0.1:6060;orig;lr>\r\n"
+                                 "P-Asserted-Identity: <sip:mallory@ims.test>\r\n"), Verdict::wait);
+  cx_.saa_done.back()(saa("mallory", Result::experimental_code(5001)));
+  EXPECT_EQ(mallory->status(), 403);
+}
+
 TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
   auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
