@@ -183,10 +183,6 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
   if (++challenges_made_ % 256 == 0) sweep(now);
   auto& state = states_[impi];
   forget_old(state, now);
-  // A client that keeps asking for challenges it never answers must not grow
-  // the state without bound: keep the newest few (enough for the
-  // registrations of one IMPI's implicit sets at once).
-  constexpr std::size_t kMaxPending = 32;
   std::vector<std::pair<Scheme, std::string>> made;  // scheme, header value
   bool aka_made = false;
   for (const auto& item : items) {
@@ -230,9 +226,9 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
     made.emplace_back(c.scheme, std::move(value));
     state.challenges.push_back(std::move(c));
   }
-  if (state.challenges.size() > kMaxPending) {
-    state.challenges.erase(state.challenges.begin(),
-                           state.challenges.begin() + static_cast<std::ptrdiff_t>(state.challenges.size() - kMaxPending));
+  if (state.challenges.size() > options_.max_pending) {
+    state.challenges.erase(state.challenges.begin(), state.challenges.begin() + static_cast<std::ptrdiff_t>(
+                                                                                 state.challenges.size() - options_.max_pending));
   }
   // MD5 ahead of SHA-256, although RFC 7616 §3.7 would put the preferred
   // one first: clients that answer the first challenge whatever its

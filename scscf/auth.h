@@ -64,6 +64,12 @@ class Authenticator {
     std::chrono::seconds block_for{60};            // how long it then stays blocked
     std::chrono::seconds challenge_lifetime{60};   // a nonce not answered by then is forgotten
     std::size_t server_data_bytes = 8;             // random bytes after RAND||AUTN in an AKA nonce
+    // Unanswered challenges kept per IMPI, the oldest forgotten first: a
+    // client that never answers cannot grow the state without bound. Many,
+    // because an IMPI may register many implicit sets at once and, under
+    // load, answers take long; memory is bounded anyway by the MAR rate
+    // times challenge_lifetime.
+    std::size_t max_pending = 256;
   };
   // Fills a buffer with random bytes (OpenSSL's RAND_bytes in the node).
   using Random = std::function<void(std::uint8_t* out, std::size_t n)>;

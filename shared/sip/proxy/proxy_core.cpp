@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "sip/header_values.h"
 #include "sip/proxy/request_checks.h"
 #include "sip/response.h"
 #include "sip/text.h"
@@ -475,11 +476,32 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
   raw->start();
 }
 
+namespace {
+
+// Whether a request answers a challenge: an Authorization or
+// Proxy-Authorization with a response (a VoLTE UE's first REGISTER carries
+// one with an empty response, only to name its IMPI).
+bool answers_challenge(const Message& request) {
+  for (const auto& f : request.headers()) {
+    if (f.id != HeaderId::authorization && f.id != HeaderId::proxy_authorization) continue;
+    const auto auth = parse_auth(f.value);
+    if (!auth) continue;
+    const auto* response = find_param(auth.value.params, "response");
+    if (response && !unquote(response->value).empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool ProxyCore::refuse_for_overload(const Message& request) {
   if (options_.overload_delay.count() <= 0 || !options_.queue_delay) return false;
-  // only new work: a request within a dialog (To tag) finishes work already taken on
-  if (!request.to().tag().empty()) return false;
   const auto delay = options_.queue_delay();
+  if (delay <= options_.overload_delay && !refusing_) return false;
+  // only new work: a request within a dialog (To tag), or one that answers
+  // a challenge (its first round went through the whole chain), finishes
+  // work already taken on
+  if (!request.to().tag().empty() || answers_challenge(request)) return false;
   const bool refuse = delay > options_.overload_delay;
   if (refuse != refusing_) {
     refusing_ = refuse;

@@ -143,8 +143,10 @@ struct ProxyOptions {
   // overload_delay, a new request outside a dialog gets 503 with
   // Retry-After: overload_retry_after (RFC 3261 §21.5.4) instead of adding to
   // the backlog, whose every late request comes back as retransmissions.
-  // Requests within dialogs, ACK, CANCEL and responses still pass: they
-  // finish work already taken on. overload_delay 0: off.
+  // Requests within dialogs, requests that answer a challenge (an
+  // Authorization with a response: the REGISTER after a 401), ACK, CANCEL
+  // and responses still pass: they finish work already taken on.
+  // overload_delay 0: off.
   std::chrono::milliseconds overload_delay{0};
   std::chrono::seconds overload_retry_after{2};
   std::function<std::chrono::microseconds()> queue_delay;

@@ -126,6 +126,23 @@ TEST_F(AuthenticatorTest, AkaV1RightResponseOnceOnly) {
   EXPECT_EQ(a.verify("alice@ims.test", creds, "REGISTER", now_).verdict, Authenticator::Verdict::stale);
 }
 
+TEST_F(AuthenticatorTest, UnansweredChallengesAreKeptUpToTheLimitOldestForgottenFirst) {
+  Authenticator a(Authenticator::Options{"ims.test", 3, 60s, 30s, 8, 4},
+                  [this](std::uint8_t* out, std::size_t n) {
+                    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(counter_++);
+                  });
+  std::vector<std::string> challenges;
+  for (int i = 0; i < 5; ++i) challenges.push_back(a.challenge("alice@ims.test", "sip:alice@ims.test", {aka_item()}, now_)[0]);
+  EXPECT_EQ(a.pending("alice@ims.test"), 4u);
+  const auto xres = bytes(0x60, 8);
+  const std::string res(xres.begin(), xres.end());
+  EXPECT_EQ(a.verify("alice@ims.test", answer(challenges[0], res), "REGISTER", now_).verdict,
+            Authenticator::Verdict::stale);  // the oldest went
+  EXPECT_EQ(a.verify("alice@ims.test", answer(challenges[1], res), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+  EXPECT_EQ(a.verify("alice@ims.test", answer(challenges[4], res), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+  EXPECT_EQ(Authenticator::Options{}.max_pending, 256u);
+}
+
 TEST_F(AuthenticatorTest, AkaV2UsesTheDerivedPassword) {
   auto a = make();
   const auto c = a.challenge("alice@ims.test", "sip:alice@ims.test", {aka_item("Digest-AKAv2-MD5")}, now_);

@@ -453,6 +453,19 @@ TEST_F(ProxyCoreTest, OverloadRefusesNewRequestsWith503AndFinishesDialogs) {
   layer->receive(parse(bye), kCaller);
   EXPECT_EQ(forwarded_to(kCallee, "BYE").call_id(), "call-1@192.0.2.1");
   EXPECT_EQ(changes, (std::vector<bool>{true}));
+  // the answer to a challenge passes (its first round went all the way); a
+  // first REGISTER naming its IMPI in an empty Authorization does not
+  const auto reg = [](std::string_view branch, std::string_view response) {
+    return "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=" + std::string(branch) +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=r1\r\nTo: <sip:alice@example.com>\r\n"
+           "Call-ID: reg-" + std::string(branch) + "\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@192.0.2.1>\r\n"
+           "Authorization: Digest username=\"alice@example.com\", realm=\"example.com\", nonce=\"n\", "
+           "uri=\"sip:example.com\", response=\"" + std::string(response) + "\"\r\nContent-Length: 0\r\n\r\n";
+  };
+  layer->receive(parse(reg("z9hG4bKreg1", "")), kCaller);
+  EXPECT_EQ(responses_to(kCaller).back(), 503);
+  layer->receive(parse(reg("z9hG4bKreg2", "6629fae49393a05397450978507c4ef1")), kCaller);
+  EXPECT_EQ(forwarded_to(kCallee, "REGISTER").call_id(), "reg-z9hG4bKreg2");
   // the backlog gone: new requests are taken again
   delay = 5ms;
   std::string again = invite();
