@@ -102,6 +102,7 @@ class Bridge {
   static int validate_cb(peer_info* info, int* auth, int (**cb2)(peer_info*));
   static int answer_code_cb(void* data, msg** answer);
   static void hook_cb(fd_hook_type type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata* pmd, void* data);
+  static void quiet_hook_cb(fd_hook_type type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata* pmd, void* data);
   void post_log(FdLogLevel level, std::string line);
   static void log_cb(int level, const char* format, va_list args);
 
