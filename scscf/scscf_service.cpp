@@ -544,6 +544,20 @@ class SessionTsx final : public AskingTsx {
     return "";
   }
 
+  // The session case of the iFCs (TS 29.228 Annex B) that apply now.
+  ims::SessionCase ifc_session_case() const {
+    switch (case_) {
+      case SessionCase::originating:
+        return unregistered_profile_ ? ims::SessionCase::originating_unregistered : ims::SessionCase::originating;
+      case SessionCase::terminating:
+        return unregistered_profile_ ? ims::SessionCase::terminating_unregistered
+                                     : ims::SessionCase::terminating_registered;
+      case SessionCase::originating_cdiv:
+        break;
+    }
+    return ims::SessionCase::originating_cdiv;
+  }
+
   // To the next matching AS from iFC position `from`, else on.
   Verdict onward(ProxyTsxHelper& helper, const std::string& served, std::size_t from) {
     auto& request = helper.request();
@@ -659,22 +673,13 @@ class SessionTsx final : public AskingTsx {
     TriggerContext context;
     context.method = std::string(request.method());
     context.request = &request;
+    context.session_case = ifc_session_case();
     if (unregistered_profile_) {
-      switch (case_) {
-        case SessionCase::originating: context.session_case = ims::SessionCase::originating_unregistered; break;
-        case SessionCase::terminating: context.session_case = ims::SessionCase::terminating_unregistered; break;
-        case SessionCase::originating_cdiv: context.session_case = ims::SessionCase::originating_cdiv; break;
-      }
       return next_application_server(*unregistered_profile_, served, context, from,
                                      ims::ProfilePartIndicator::unregistered);
     }
     const auto* reg = service_.registrar().find(served);
     if (!reg) return std::nullopt;
-    switch (case_) {
-      case SessionCase::originating: context.session_case = ims::SessionCase::originating; break;
-      case SessionCase::terminating: context.session_case = ims::SessionCase::terminating_registered; break;
-      case SessionCase::originating_cdiv: context.session_case = ims::SessionCase::originating_cdiv; break;
-    }
     return next_application_server(reg->profile, served, context, from, ims::ProfilePartIndicator::registered);
   }
 

@@ -47,7 +47,6 @@ SessionCase session_case(const sip::Message& request, std::string_view own_uri) 
   const auto own = sip::parse_uri(own_uri);
   if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel) return SessionCase::terminating;
   if (route.uri->user == "orig" && same_host_port(*route.uri, *own.uri)) return SessionCase::originating;
-  if (originating_on_behalf(request, {own_uri})) return SessionCase::originating;
   return SessionCase::terminating;
 }
 

@@ -49,7 +49,8 @@ enum class SessionCase { originating, terminating, originating_cdiv };
 SessionCase session_case(const sip::Message& request, std::string_view own_uri);
 
 // Whether the top Route is one of `own_uris` (host and port) with the `orig`
-// parameter: an AS originating on behalf of a user (also originating).
+// parameter: an AS originating on behalf of a user, which is originating
+// too, whatever session_case() says.
 bool originating_on_behalf(const sip::Message& request, std::initializer_list<std::string_view> own_uris);
 
 // The served user of an originating request: the first P-Asserted-Identity
