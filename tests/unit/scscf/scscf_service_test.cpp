@@ -137,6 +137,17 @@ std::string user_data(const std::string& user) {
 
 std::string g_user_data;  // when set: the User-Data of every SAA
 
+// <user>@ims.test with the one public identity sip:<user>@ims.test and these iFCs.
+ims::ImsSubscription subscription_of(const std::string& user, std::vector<ims::InitialFilterCriteria> ifcs) {
+  ims::ImsSubscription s;
+  s.private_id = user + "@ims.test";
+  ims::ServiceProfile p;
+  p.public_identities.push_back({"sip:" + user + "@ims.test", false, std::nullopt});
+  p.ifcs = std::move(ifcs);
+  s.service_profiles.push_back(std::move(p));
+  return s;
+}
+
 diameter::ServerAssignmentAnswer saa(const std::string& user, Result r = Result::base(2001)) {
   diameter::ServerAssignmentAnswer a;
   a.header.result = r;
@@ -913,17 +924,12 @@ TEST_F(ScscfServiceTest, DeregistrationLeavesNothingInTheStore) {
 }
 
 TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
-  ims::ImsSubscription s;
-  s.private_id = "alice@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria ifc;
   ifc.trigger_point = ims::TriggerPoint{
       true, {{0, false, ims::MethodCondition{"REGISTER"}, {ims::RegistrationType::initial, ims::RegistrationType::de_registration}}}};
   ifc.application_server.server_name = "sip:as.ims.test:7070";
   ifc.application_server.service_info = "x<y";
-  p.ifcs.push_back(ifc);
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("alice", {ifc});
   g_user_data = ims::to_xml(s);
 
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
@@ -955,18 +961,13 @@ TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
 // IncludeRegisterRequest / IncludeRegisterResponse with service info: all
 // three in one multipart/mixed body (TS 24.229 §5.4.1.7).
 TEST_F(ScscfServiceTest, ThirdPartyRegisterCarriesTheRegisterAndItsResponse) {
-  ims::ImsSubscription s;
-  s.private_id = "alice@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria ifc;
   ifc.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"REGISTER"}, {}}}};
   ifc.application_server.server_name = "sip:as.ims.test:7070";
   ifc.application_server.service_info = "mmtel";
   ifc.application_server.include_register_request = true;
   ifc.application_server.include_register_response = true;
-  p.ifcs.push_back(ifc);
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("alice", {ifc});
   g_user_data = ims::to_xml(s);
 
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
@@ -988,16 +989,11 @@ TEST_F(ScscfServiceTest, ThirdPartyRegisterCarriesTheRegisterAndItsResponse) {
 // SESSION_TERMINATED: an AS that refuses the third-party REGISTER ends the
 // registration (TS 24.229 §5.4.1.7, network-initiated deregistration).
 TEST_F(ScscfServiceTest, FailedThirdPartyRegisterWithSessionTerminatedDeregisters) {
-  ims::ImsSubscription s;
-  s.private_id = "alice@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria ifc;
   ifc.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"REGISTER"}, {}}}};
   ifc.application_server.server_name = "sip:as.ims.test:7070";
   ifc.application_server.default_handling = ims::DefaultHandling::session_terminated;
-  p.ifcs.push_back(ifc);
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("alice", {ifc});
   g_user_data = ims::to_xml(s);
 
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
@@ -1050,17 +1046,12 @@ TEST_F(ScscfServiceTest, OriginatingRequestOfAnUnservedUserIsRefused) {
 // parameter in our Route) gets that user's ORIGINATING_UNREGISTERED services;
 // a request along the Service-Route still needs a registration.
 TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
-  ims::ImsSubscription s;
-  s.private_id = "carol@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:carol@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria orig_unreg;
   orig_unreg.trigger_point = ims::TriggerPoint{
       true, {{0, false, ims::MethodCondition{"INVITE"}, {}}, {1, false, ims::SessionCase::originating_unregistered, {}}}};
   orig_unreg.application_server.server_name = "sip:barring.ims.test:7090";
   orig_unreg.application_server.default_handling = ims::DefaultHandling::session_terminated;
-  p.ifcs = {orig_unreg};
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("carol", {orig_unreg});
   const std::string carol = "P-Asserted-Identity: <sip:carol@ims.test>\r\n";
   EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + carol), Verdict::done)->status(), 403);
   EXPECT_TRUE(cx_.sars.empty());
@@ -1112,10 +1103,6 @@ TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
 // TS 24.229 §5.4.3.3: an unregistered callee's iFCs of the unregistered part
 // (e.g. voicemail) take the call.
 TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServer) {
-  ims::ImsSubscription s;
-  s.private_id = "carol@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:carol@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria registered_only;
   registered_only.trigger_point = ims::TriggerPoint{true, {{0, false, ims::MethodCondition{"INVITE"}, {}}}};
   registered_only.application_server.server_name = "sip:tas.ims.test:7070";
@@ -1125,8 +1112,7 @@ TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServe
   voicemail.trigger_point->spts.push_back({1, false, ims::SessionCase::terminating_unregistered, {}});
   voicemail.application_server.server_name = "sip:voicemail.ims.test:7080";
   voicemail.profile_part_indicator = ims::ProfilePartIndicator::unregistered;
-  p.ifcs = {registered_only, voicemail};
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("carol", {registered_only, voicemail});
   auto h = run(invite_text("sip:carol@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::wait);
   diameter::ServerAssignmentAnswer a;
   a.header.result = Result::base(2001);
@@ -1144,16 +1130,11 @@ TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServe
 
 // alice's profile with one iFC: `spts` to `as` with that default handling
 void profile_with_ifc(std::vector<ims::ServicePointTrigger> spts, ims::DefaultHandling handling) {
-  ims::ImsSubscription s;
-  s.private_id = "alice@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
   ims::InitialFilterCriteria ifc;
   ifc.trigger_point = ims::TriggerPoint{true, std::move(spts)};
   ifc.application_server.server_name = "sip:as.ims.test:7070";
   ifc.application_server.default_handling = handling;
-  p.ifcs.push_back(ifc);
-  s.service_profiles.push_back(p);
+  const auto s = subscription_of("alice", {ifc});
   g_user_data = ims::to_xml(s);
 }
 
@@ -1246,10 +1227,6 @@ TEST_F(ScscfServiceTest, TerminatingInviteToTheApplicationServerThenTheContactsO
 // TS 24.229 §5.4.3.3, TS 23.218 §6.4: once an AS retargets a terminating
 // request, alice's terminating iFCs end and her ORIGINATING_CDIV ones apply.
 TEST_F(ScscfServiceTest, ARetargetedRequestGetsTheOriginatingAfterDiversionServices) {
-  ims::ImsSubscription s;
-  s.private_id = "alice@ims.test";
-  ims::ServiceProfile p;
-  p.public_identities.push_back({"sip:alice@ims.test", false, std::nullopt});
   const auto ifc = [](int priority, ims::SessionCase session_case, const std::string& as) {
     ims::InitialFilterCriteria f;
     f.priority = priority;
@@ -1258,11 +1235,10 @@ TEST_F(ScscfServiceTest, ARetargetedRequestGetsTheOriginatingAfterDiversionServi
     f.application_server.default_handling = ims::DefaultHandling::session_continued;
     return f;
   };
-  p.ifcs = {ifc(0, ims::SessionCase::terminating_registered, "sip:forwarding.ims.test"),
+  const auto s = subscription_of("alice", {ifc(0, ims::SessionCase::terminating_registered, "sip:forwarding.ims.test"),
             ifc(1, ims::SessionCase::terminating_registered, "sip:voicemail.ims.test"),
             ifc(2, ims::SessionCase::originating_cdiv, "sip:cdiv.ims.test"),
-            ifc(3, ims::SessionCase::originating, "sip:orig.ims.test")};
-  s.service_profiles.push_back(p);
+            ifc(3, ims::SessionCase::originating, "sip:orig.ims.test")});
   g_user_data = ims::to_xml(s);
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
   auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
