@@ -137,6 +137,14 @@ std::string user_data(const std::string& user) {
 
 std::string g_user_data;  // when set: the User-Data of every SAA
 
+// A successful SAA carrying this profile.
+diameter::ServerAssignmentAnswer saa_with(const ims::ImsSubscription& s) {
+  diameter::ServerAssignmentAnswer a;
+  a.header.result = Result::base(2001);
+  a.user_data = ims::to_xml(s);
+  return a;
+}
+
 // <user>@ims.test with the one public identity sip:<user>@ims.test and these iFCs.
 ims::ImsSubscription subscription_of(const std::string& user, std::vector<ims::InitialFilterCriteria> ifcs) {
   ims::ImsSubscription s;
@@ -1059,10 +1067,7 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   ASSERT_EQ(cx_.sars.size(), 1u);
   EXPECT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:carol@ims.test"});
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
-  diameter::ServerAssignmentAnswer a;
-  a.header.result = Result::base(2001);
-  a.user_data = ims::to_xml(s);
-  cx_.saa_done.back()(a);
+  cx_.saa_done.back()(saa_with(s));
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 1u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:barring.ims.test:7090;lr>");
@@ -1114,10 +1119,7 @@ TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServe
   voicemail.profile_part_indicator = ims::ProfilePartIndicator::unregistered;
   const auto s = subscription_of("carol", {registered_only, voicemail});
   auto h = run(invite_text("sip:carol@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::wait);
-  diameter::ServerAssignmentAnswer a;
-  a.header.result = Result::base(2001);
-  a.user_data = ims::to_xml(s);
-  cx_.saa_done.back()(a);
+  cx_.saa_done.back()(saa_with(s));
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 2u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:voicemail.ims.test:7080;lr>");
