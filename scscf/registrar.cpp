@@ -156,6 +156,13 @@ std::vector<std::string> implicit_set(const ims::ImsSubscription& profile, const
   return out;
 }
 
+bool is_barred(const ims::ImsSubscription& profile, std::string_view identity) {
+  return std::any_of(profile.service_profiles.begin(), profile.service_profiles.end(), [&](const auto& sp) {
+    return std::any_of(sp.public_identities.begin(), sp.public_identities.end(),
+                       [&](const auto& p) { return p.barred && p.identity == identity; });
+  });
+}
+
 Registrar::Check Registrar::check(const std::string& impu, const RegisterRequest& r, Time now) const {
   Check out;
   const auto* existing = find(impu);
@@ -304,9 +311,21 @@ std::optional<Time> earliest_expiry(const Registration& r) {
 
 }  // namespace
 
+const Registration* Registrar::find_barred(std::string_view identity) const {
+  const auto k = barred_.find(identity);
+  if (k == barred_.end()) return nullptr;
+  const auto it = registrations_.find(k->second);
+  return it == registrations_.end() ? nullptr : &it->second;
+}
+
 void Registrar::index(const Registration& r) {
   by_identity_[r.impu] = r.impu;
   for (const auto& i : r.identities) by_identity_[i] = r.impu;
+  for (const auto& sp : r.profile.service_profiles) {
+    for (const auto& p : sp.public_identities) {
+      if (p.barred) barred_[p.identity] = r.impu;
+    }
+  }
   if (const auto at = earliest_expiry(r)) expiries_.emplace(*at, r.impu);
 }
 
@@ -317,6 +336,12 @@ void Registrar::unindex(const Registration& r) {
   }
   const auto it = by_identity_.find(r.impu);
   if (it != by_identity_.end() && it->second == r.impu) by_identity_.erase(it);
+  for (const auto& sp : r.profile.service_profiles) {
+    for (const auto& p : sp.public_identities) {
+      const auto b = barred_.find(p.identity);
+      if (b != barred_.end() && b->second == r.impu) barred_.erase(b);
+    }
+  }
   if (const auto at = earliest_expiry(r)) expiries_.erase({*at, r.impu});
 }
 

@@ -109,6 +109,8 @@ class Registrar {
   // other sets of the IMPI keep theirs); the keys of those replaced.
   std::vector<std::string> update_profile(const std::string& impi, const ims::ImsSubscription& profile);
   std::vector<std::string> keys_of_impi(const std::string& impi) const;
+  // The registration whose profile lists `identity` as barred, if any.
+  const Registration* find_barred(std::string_view identity) const;
   std::size_t size() const { return registrations_.size(); }
 
  private:
@@ -119,11 +121,16 @@ class Registrar {
 
   std::map<std::string, Registration, std::less<>> registrations_;  // by registered IMPU
   std::map<std::string, std::string, std::less<>> by_identity_;     // every identity -> key
+  std::map<std::string, std::string, std::less<>> barred_;          // every barred identity -> key
   std::set<std::pair<Time, std::string>> expiries_;  // each registration's earliest binding expiry, with its key
 };
 
 // The implicit set of `impu` in a User-Data: impu first, then every other
 // identity of the subscription that is not barred.
 std::vector<std::string> implicit_set(const ims::ImsSubscription& profile, const std::string& impu);
+
+// Whether a User-Data lists `identity` as barred (TS 29.228 Annex B
+// IdentityBarring: it may not originate, nor be reached).
+bool is_barred(const ims::ImsSubscription& profile, std::string_view identity);
 
 }  // namespace imsbox::scscf

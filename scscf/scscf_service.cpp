@@ -638,6 +638,14 @@ class SessionTsx final : public AskingTsx {
       r.summary += ", no profile (SAA " + result_text(saa.header.result) + ")";
       return refuse(helper, r);
     }
+    if (is_barred(*profile, served)) {
+      // TS 24.229 §5.4.3.2 / §5.4.3.3 step 1
+      std::tie(r.status, r.reason) = case_ == SessionCase::originating
+                                         ? std::pair<int, std::string>{403, "Forbidden (barred identity)"}
+                                         : std::pair<int, std::string>{404, "Not Found"};
+      r.summary += ", a barred identity";
+      return refuse(helper, r);
+    }
     unregistered_profile_ = std::make_shared<const ims::ImsSubscription>(std::move(*profile));
     return onward(helper, served, 0);
   }

@@ -126,9 +126,15 @@ SessionRoute route_originating(const sip::Message& request, const Registrar& reg
   const Registration* reg = identity ? registrar.find(*identity) : nullptr;
   const bool registered =
       reg && std::any_of(reg->bindings.begin(), reg->bindings.end(), [now](const Binding& b) { return b.expires_at > now; });
+  if (identity && !reg && registrar.find_barred(*identity)) {
+    // TS 24.229 §5.4.3.2 step 1
+    out.status = 403;
+    out.reason = "Forbidden (barred identity)";
+    out.summary = "originating for " + *identity + ": a barred identity";
+    return out;
+  }
   if (!registered && !(unregistered_services && identity)) {
-    // TS 24.229 §5.4.3.2: only served users originate here; a barred
-    // identity is not in any implicit set we keep, so it ends here too.
+    // TS 24.229 §5.4.3.2: only served users originate here
     out.status = 403;
     out.reason = "Forbidden (not a registered user of this S-CSCF)";
     out.summary = "originating for " + identity.value_or("no P-Asserted-Identity") + ": not registered here";
@@ -152,6 +158,13 @@ SessionRoute route_terminating(const sip::Message& request, const Registrar& reg
   const std::string target(request.request_uri());
   const auto identity = ims::public_identity(target);
   const Registration* reg = identity ? registrar.find(*identity) : nullptr;
+  if (identity && !reg && registrar.find_barred(*identity)) {
+    // TS 24.229 §5.4.3.3 step 1: nobody can be reached at a barred identity
+    out.status = 404;
+    out.reason = "Not Found";
+    out.summary = "terminating for " + *identity + ": a barred identity";
+    return out;
+  }
   if (reg) {
     for (const auto& b : reg->bindings) {
       if (b.expires_at <= now) continue;

@@ -5,7 +5,7 @@
 //
 //   originating (the top Route is our Service-Route, user "orig"): the served
 //     user is the P-Asserted-Identity the P-CSCF set; it must be registered
-//     here (else 403).
+//     here and not barred (else 403).
 //   originating on behalf of a user (the top Route is ours with the `orig`
 //     parameter, TS 24.229 §5.4.3.2, §5.7.3: an AS originating for the
 //     P-Asserted-Identity): as above, but a served user who is not
@@ -14,7 +14,7 @@
 //     domain, any tel: URI) goes to the I-CSCF for its LIR; any other
 //     Request-URI is routed as it stands.
 //   terminating (any other initial request, from the I-CSCF): the served
-//     user is the Request-URI; unregistered -> 480 (after the iFCs of the
+//     user is the Request-URI; a barred identity -> 404; unregistered -> 480 (after the iFCs of the
 //     unregistered part, fetched by SAR UNREGISTERED_USER); else one branch
 //     per registered contact, through the Path it registered with.
 //   back from an application server (the top Route is ours with an `odi`

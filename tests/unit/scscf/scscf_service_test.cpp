@@ -1085,6 +1085,29 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   EXPECT_EQ(mallory->status(), 403);
 }
 
+// TS 24.229 §5.4.3.2 / §5.4.3.3 step 1: a barred identity neither
+// originates (403) nor is reached (404), registered set or not.
+TEST_F(ScscfServiceTest, ABarredIdentityNeitherCallsNorIsCalled) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);  // alice's set lists sip:alice-barred@ims.test, barred
+  auto to_barred = run(invite_text("sip:alice-barred@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::done);
+  EXPECT_EQ(to_barred->status(), 404);
+  auto from_barred =
+      run(invite_text("sip:bob@ims.test", kOrig + "P-Asserted-Identity: <sip:alice-barred@ims.test>\r\n"), Verdict::done);
+  EXPECT_EQ(from_barred->status(), 403);
+  EXPECT_NE(log_text().find("terminating for sip:alice-barred@ims.test: a barred identity: 404"), std::string::npos)
+      << log_text();
+  EXPECT_NE(log_text().find("originating for sip:alice-barred@ims.test: a barred identity: 403"), std::string::npos);
+  // carol is not registered: her profile (SAR UNREGISTERED_USER) says the identity is barred
+  const auto sars = cx_.sars.size();
+  auto unregistered = run(invite_text("sip:carol-barred@ims.test", ""), Verdict::wait);
+  ASSERT_EQ(cx_.sars.size(), sars + 1);
+  cx_.saa_done.back()(saa("carol"));
+  EXPECT_EQ(unregistered->status(), 404);
+  // alice herself is reached as before
+  EXPECT_EQ(run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next)->targets.size(),
+            1u);
+}
+
 TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
   auto h = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
