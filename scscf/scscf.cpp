@@ -36,6 +36,7 @@ void Scscf::start() {
   options.max_auth_failures = static_cast<unsigned>(std::max<std::int64_t>(1, c.integer("scscf.max_auth_failures")));
   options.auth_block = std::chrono::seconds(c.integer("scscf.auth_block_s"));
   options.as_timeout = std::chrono::milliseconds(c.integer("scscf.as_timeout_ms"));
+  options.trusted_sources = ims::trusted_peers(c, "scscf");
 
   auto dc = ims::cx_client_config(c, "scscf");
   hss_identity_ = dc.peers.front().identity;

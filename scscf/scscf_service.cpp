@@ -773,7 +773,7 @@ void ScscfService::schedule_call_sweep() {
   });
 }
 
-std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Message& request, const sip::Peer&) {
+std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Message& request, const sip::Peer& source) {
   if (request.method() == "REGISTER") return std::make_unique<ScscfTsx>(*this);
   if (request.method() == "SUBSCRIBE") {
     // The reg event is ours (refreshes too); other packages are sessions of their users.
@@ -797,8 +797,26 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
   }
   const bool on_behalf =
       !back && originating_on_behalf(request, {options_.own_uri, options_.isc_uri.empty() ? options_.own_uri : options_.isc_uri});
-  return std::make_unique<SessionTsx>(*this, on_behalf ? SessionCase::originating : session_case(request, options_.own_uri),
-                                      on_behalf, std::move(back));
+  const auto session = on_behalf ? SessionCase::originating : session_case(request, options_.own_uri);
+  if (!back && session == SessionCase::originating && !trusted(source)) {
+    // its P-Asserted-Identity would make us act for a user it may not be
+    log_.log(runtime::LogLevel::warning, std::string(request.method()) + " " + std::string(request.request_uri()) +
+                                             ": originating request from " + sip::to_string(source) +
+                                             ", not a trusted node (scscf.trusted_peers): 403",
+             request.call_id());
+    return std::make_unique<RefuseTsx>(403, "Forbidden (not from a trusted node)");
+  }
+  return std::make_unique<SessionTsx>(*this, session, on_behalf, std::move(back));
+}
+
+bool ScscfService::trusted(const sip::Peer& source) const {
+  auto address = source.address;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  }
+  if (address.is_loopback()) return true;
+  return std::find(options_.trusted_sources.begin(), options_.trusted_sources.end(), address) !=
+         options_.trusted_sources.end();
 }
 
 std::size_t ScscfService::restore() {

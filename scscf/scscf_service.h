@@ -21,6 +21,9 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
 
 #include "diameter/diameter_stack.h"
 #include "runtime/clock.h"
@@ -61,6 +64,11 @@ struct ScscfOptions {
   // How long an application server may keep silent (not even 100 Trying)
   // before its iFC's default handling applies (TS 24.229 §5.4.3.2).
   std::chrono::milliseconds as_timeout{2000};
+  // Who may send originating requests (along our Service-Route, or with the
+  // `orig` parameter), whose P-Asserted-Identity we then act on: the trust
+  // domain of TS 24.229 §4.4. Loopback always; these addresses besides (the
+  // box's bind address, remote P-CSCFs and application servers).
+  std::vector<boost::asio::ip::address> trusted_sources;
 };
 
 class ScscfService final : public sip::proxy::ProxyService {
@@ -133,6 +141,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   void notify(const std::string& id, bool terminate, std::string_view reason);
 
  private:
+  // Loopback or one of options_.trusted_sources.
+  bool trusted(const sip::Peer& source) const;
   void on_expiry();
   // Every kCallSweep: call records whose end never came end as lost.
   void schedule_call_sweep();

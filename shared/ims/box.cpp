@@ -94,6 +94,24 @@ std::string advertised_host(const runtime::Config& c, RouteSource route_source) 
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node) {
+  std::vector<boost::asio::ip::address> out;
+  const auto bind = boost::asio::ip::make_address(c.str("global.bind_address"));
+  if (!bind.is_unspecified()) out.push_back(bind);
+  const auto key = option(node, "trusted_peers");
+  std::string_view list = c.str(key);
+  while (!list.empty()) {
+    const auto end = list.find_first_of(", ");
+    const auto item = list.substr(0, end);
+    list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
+    if (item.empty()) continue;
+    const auto address = ip_literal(item);
+    if (!address) throw runtime::ConfigError("option '" + key + "': '" + std::string(item) + "' is not an IP address");
+    out.push_back(*address);
+  }
+  return out;
+}
+
 std::string node_host(const runtime::Config& c, std::string_view node) {
   return std::string(node) + "." + std::string(c.domain());
 }

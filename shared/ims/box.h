@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "diameter/stack_config.h"
 #include "runtime/config.h"
@@ -56,6 +57,13 @@ std::optional<boost::asio::ip::address> default_route_source(bool ipv6);
 // brackets. Throws runtime::ConfigError for a wildcard on a host without a
 // default route, naming global.advertised_address.
 std::string advertised_host(const runtime::Config& c, RouteSource route_source = default_route_source);
+
+// The addresses a node takes as its trust domain (TS 24.229 §4.4) besides
+// loopback: global.bind_address (the box's other nodes send from it) unless
+// it is a wildcard, and the IP addresses listed in <node>.trusted_peers
+// (comma- or space-separated). Throws runtime::ConfigError naming the option
+// for an entry that is not an IP address.
+std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node);
 
 // A CSCF's SIP stack on global.bind_address: UDP and TCP on <node>.sip_port;
 // for the P-CSCF also TLS, WS and WSS (certificate from tls_files()). Via and

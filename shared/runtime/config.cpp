@@ -81,6 +81,9 @@ constexpr OptionSpec kOptions[] = {
     {"scscf.auth_block_s", OptionType::seconds, "60", "how long an IMPI is refused after scscf.max_auth_failures"},
     {"scscf.as_timeout_ms", OptionType::milliseconds, "2000",
      "how long an application server may stay silent (not even 100 Trying) before its iFC's default handling applies"},
+    {"scscf.trusted_peers", OptionType::string, "",
+     "addresses besides this box's (global.bind_address, loopback) whose originating requests the S-CSCF takes: "
+     "P-CSCFs and application servers elsewhere, comma-separated"},
     {"icscf.enabled", OptionType::boolean, "true", "run the I-CSCF"},
     {"icscf.health_port", OptionType::port, "9062", "I-CSCF /health and /metrics port"},
     {"icscf.sip_port", OptionType::port, "4060", "I-CSCF SIP (UDP and TCP) on global.bind_address"},

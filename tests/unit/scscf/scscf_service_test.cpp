@@ -208,6 +208,7 @@ class ScscfServiceTest : public ::testing::Test {
     o.max_expires = 3600;
     o.max_auth_failures = max_failures;
     o.auth_block = 60s;
+    o.trusted_sources = {boost::asio::ip::make_address("192.0.2.10")};  // a P-CSCF elsewhere
     service_ = std::make_unique<ScscfService>(o, cx_.client(), *log_, clock_, [this](std::uint8_t* out, std::size_t n) {
       for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(counter_++);
     });
@@ -215,8 +216,10 @@ class ScscfServiceTest : public ::testing::Test {
   }
 
   // Runs one request through a fresh transaction; returns the helper.
-  std::unique_ptr<FakeHelper> run(const std::string& text, Verdict expected) {
-    auto h = std::make_unique<FakeHelper>(text);
+  // Requests come from the box's own nodes (loopback) unless told otherwise.
+  std::unique_ptr<FakeHelper> run(const std::string& text, Verdict expected,
+                                  sip::Peer source = {sip::Transport::udp, boost::asio::ip::make_address("127.0.0.1"), 5060}) {
+    auto h = std::make_unique<FakeHelper>(text, source);
     tsx_ = service_->on_request(h->request(), h->source());
     EXPECT_TRUE(tsx_);
     if (!tsx_) return h;
@@ -1041,6 +1044,32 @@ TEST_F(ScscfServiceTest, OriginatingRequestOfAServedUserGoesToTheIcscf) {
   h = run(invite_text("sip:carol@other.test", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
   EXPECT_TRUE(h->targets.empty());
   EXPECT_TRUE(h->record_routed);
+}
+
+// TS 24.229 §4.4: only the trust domain may have us act for the user its
+// P-Asserted-Identity names.
+TEST_F(ScscfServiceTest, OriginatingRequestsComeOnlyFromTrustedNodes) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  const auto from = [](const char* address) {
+    return sip::Peer{sip::Transport::udp, boost::asio::ip::make_address(address), 5060};
+  };
+  const std::string alice = "P-Asserted-Identity: <sip:alice@ims.test>\r\n";
+  auto forged = run(invite_text("sip:bob@ims.test", kOrig + alice), Verdict::done, from("198.51.100.7"));
+  EXPECT_EQ(forged->status(), 403);
+  EXPECT_NE(log_text().find("originating request from UDP 198.51.100.7:5060, not a trusted node"), std::string::npos)
+      << log_text();
+  auto on_behalf = run(invite_text("sip:bob@ims.test", "Route: <sip:scscf.ims.test:6060;lr;orig>\r\n" + alice),
+                       Verdict::done, from("198.51.100.7"));
+  EXPECT_EQ(on_behalf->status(), 403);
+  EXPECT_TRUE(cx_.sars.size() == 1u);  // the registration's SAR only: nothing asked for the forged one
+  // a configured peer, loopback (v4-mapped too) and terminating requests from anywhere pass
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + alice), Verdict::next, from("192.0.2.10"))->targets.size(), 1u);
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + alice), Verdict::next, from("::ffff:127.0.0.1"))->targets.size(),
+            1u);
+  EXPECT_EQ(run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next,
+                from("198.51.100.7"))
+                ->targets.size(),
+            1u);
 }
 
 TEST_F(ScscfServiceTest, OriginatingRequestOfAnUnservedUserIsRefused) {

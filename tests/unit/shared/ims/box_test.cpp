@@ -68,6 +68,24 @@ TEST(Box, AWildcardBindAddressIsAdvertisedAsTheDefaultRoutesSource) {
   }
 }
 
+TEST(Box, TrustedPeersAreTheBindAddressAndTheListed) {
+  const auto listed = config("[scscf]\ntrusted_peers = 192.0.2.20, 2001:db8::20 192.0.2.21\n");
+  const auto peers = trusted_peers(listed, "scscf");
+  ASSERT_EQ(peers.size(), 4u);
+  EXPECT_EQ(peers[0].to_string(), "127.0.0.5");
+  EXPECT_EQ(peers[1].to_string(), "192.0.2.20");
+  EXPECT_EQ(peers[2].to_string(), "2001:db8::20");
+  EXPECT_EQ(peers[3].to_string(), "192.0.2.21");
+  const auto any = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
+  EXPECT_TRUE(trusted_peers(any, "scscf").empty());  // loopback is trusted anyway
+  try {
+    trusted_peers(config("[scscf]\ntrusted_peers = 192.0.2.20, pcscf.example.net\n"), "scscf");
+    ADD_FAILURE() << "a name was taken";
+  } catch (const runtime::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("scscf.trusted_peers"), std::string::npos) << e.what();
+  }
+}
+
 // Below the proxy core's wait limit, so that the CSCF's own 5xx is the answer.
 TEST(Box, HssTimeoutStaysBelowTheWaitLimit) {
   using std::chrono::milliseconds;
