@@ -544,6 +544,17 @@ class SessionTsx final : public AskingTsx {
     return "";
   }
 
+  // RFC 5502 (RFC 8498 for orig-cdiv): whom the AS serves, in which case.
+  std::string p_served_user(const std::string& served) const {
+    std::string value = "<" + served + ">";
+    switch (case_) {
+      case SessionCase::originating: value += ";sescase=orig"; break;
+      case SessionCase::terminating: value += ";sescase=term"; break;
+      case SessionCase::originating_cdiv: value += ";orig-cdiv"; break;
+    }
+    return value + (unregistered_profile_ ? ";regstate=unreg" : ";regstate=reg");
+  }
+
   // The session case of the iFCs (TS 29.228 Annex B) that apply now.
   ims::SessionCase ifc_session_case() const {
     switch (case_) {
@@ -562,6 +573,8 @@ class SessionTsx final : public AskingTsx {
   Verdict onward(ProxyTsxHelper& helper, const std::string& served, std::size_t from) {
     auto& request = helper.request();
     const auto& o = service_.options();
+    // ours to set for an AS, never to pass on (TS 24.229 §5.4.3.2, §5.4.3.3)
+    request.remove_all(sip::HeaderId::p_served_user);
     if (back_ && case_ == SessionCase::terminating && ims::public_identity(request.request_uri()) != served) {
       // an AS retargeted the call (e.g. call forwarding): no more terminating
       // services; the diverting user's originating-after-diversion ones
@@ -576,6 +589,7 @@ class SessionTsx final : public AskingTsx {
       odi_ = token;
       const auto& back_to = o.isc_uri.empty() ? o.own_uri : o.isc_uri;
       const auto routes = application_server_routes(as->server.server_name, back_to, token);
+      request.append(sip::HeaderId::p_served_user, p_served_user(served));
       const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
       sip::proxy::Target to_as;
       to_as.routes = routes;

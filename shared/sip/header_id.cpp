@@ -36,6 +36,7 @@ constexpr Entry kHeaders[] = {
     {HeaderId::p_access_network_info, "P-Access-Network-Info", 0},
     {HeaderId::p_charging_vector, "P-Charging-Vector", 0},
     {HeaderId::p_charging_function_addresses, "P-Charging-Function-Addresses", 0},
+    {HeaderId::p_served_user, "P-Served-User", 0},
     {HeaderId::security_client, "Security-Client", 0},
     {HeaderId::security_server, "Security-Server", 0},
     {HeaderId::security_verify, "Security-Verify", 0},

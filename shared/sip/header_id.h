@@ -12,7 +12,7 @@ enum class HeaderId : std::uint8_t {
   other,
   via, from, to, call_id, cseq, contact, expires, route, record_route, path, service_route, max_forwards,
   p_asserted_identity, p_preferred_identity, p_associated_uri, p_visited_network_id, p_access_network_info,
-  p_charging_vector, p_charging_function_addresses,
+  p_charging_vector, p_charging_function_addresses, p_served_user,
   security_client, security_server, security_verify,
   authorization, www_authenticate, proxy_authorization, proxy_authenticate, authentication_info,
   supported, require, proxy_require, unsupported,

@@ -1100,6 +1100,7 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 1u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:barring.ims.test:7090;lr>");
+  EXPECT_EQ(header(h->request(), sip::HeaderId::p_served_user), "<sip:carol@ims.test>;sescase=orig;regstate=unreg");
   EXPECT_NE(log_text().find("originating (unregistered) for sip:carol@ims.test: iFC 0 to sip:barring.ims.test:7090"),
             std::string::npos)
       << log_text();
@@ -1107,6 +1108,7 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   auto back = run(invite_text("sip:bob@ims.test", "Route: " + h->targets[0].routes.at(1) + "\r\n" + carol), Verdict::next);
   ASSERT_EQ(back->targets.size(), 1u);
   EXPECT_EQ(back->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  EXPECT_EQ(back->request().find(sip::HeaderId::p_served_user), nullptr);
   // a user the HSS does not know: refused
   auto mallory = run(invite_text("sip:bob@ims.test", "Route: <sip:127.0.0.1:6060;orig;lr>\r\n"
                                  "P-Asserted-Identity: <sip:mallory@ims.test>\r\n"), Verdict::wait);
@@ -1175,6 +1177,7 @@ TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServe
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 2u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:voicemail.ims.test:7080;lr>");
+  EXPECT_EQ(header(h->request(), sip::HeaderId::p_served_user), "<sip:carol@ims.test>;sescase=term;regstate=unreg");
   // the AS sends it back (it did not answer itself): no iFC left, not registered: 480
   auto back = run(invite_text("sip:carol@ims.test", "Route: " + h->targets[0].routes.at(1) + "\r\n"), Verdict::done);
   EXPECT_EQ(back->status(), 480);
@@ -1216,10 +1219,12 @@ TEST_F(ScscfServiceTest, OriginatingInviteGoesToTheApplicationServerAndComesBack
   EXPECT_EQ(h->targets[1].routes, std::vector<std::string>{to_as.routes[1]});
   EXPECT_TRUE(h->record_routed);
   EXPECT_EQ(service_->odis().size(), 1u);
+  EXPECT_EQ(header(h->request(), sip::HeaderId::p_served_user), "<sip:alice@ims.test>;sescase=orig;regstate=reg");
   // back from the AS (the ODI in the top Route): no iFC left, to the I-CSCF
   auto back = run(invite_text("sip:bob@ims.test", route_back(to_as) + kAlice), Verdict::next);
   ASSERT_EQ(back->targets.size(), 1u);
   EXPECT_EQ(back->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
+  EXPECT_EQ(back->request().find(sip::HeaderId::p_served_user), nullptr);  // for ASs only
   // the terminating side of alice has no iFC: straight to her contact
   auto term = run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next);
   ASSERT_EQ(term->targets.size(), 1u);
@@ -1304,6 +1309,7 @@ TEST_F(ScscfServiceTest, ARetargetedRequestGetsTheOriginatingAfterDiversionServi
   auto fwd = run(invite_text("sip:carol@ims.test", route_back(h->targets[0])), Verdict::next);
   ASSERT_EQ(fwd->targets.size(), 2u);
   EXPECT_EQ(fwd->targets[0].routes.at(0), "<sip:cdiv.ims.test;lr>");
+  EXPECT_EQ(header(fwd->request(), sip::HeaderId::p_served_user), "<sip:alice@ims.test>;orig-cdiv;regstate=reg");
   EXPECT_NE(log_text().find("retargeted by an application server"), std::string::npos);
   EXPECT_NE(log_text().find("originating after diversion for sip:alice@ims.test: iFC 2 to sip:cdiv.ims.test"),
             std::string::npos)

@@ -435,7 +435,7 @@ TEST_F(ProxyCoreTest, OverloadRefusesNewRequestsWith503AndFinishesDialogs) {
     o.overload_changed = [&](bool refusing, std::chrono::microseconds) { changes.push_back(refusing); };
   };
   make();
-  service->targets = {Target{"sip:bob@192.0.2.2"}};
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
   layer->receive(parse(invite()), kCaller);
   EXPECT_EQ(responses_to(kCaller), (std::vector<int>{503}));
   const auto refused = sender.last([](const Message& m) { return !m.is_request() && m.status() == 503; });
