@@ -587,7 +587,7 @@ class SessionTsx final : public AskingTsx {
       const auto token = service_.new_tag();
       service_.odis().put(token, OdiState{case_, served, as->position + 1, unregistered_profile_}, service_.now());
       odi_ = token;
-      const auto& back_to = o.isc_uri.empty() ? o.own_uri : o.isc_uri;
+      const auto& back_to = o.isc_or_own_uri();
       const auto routes = application_server_routes(as->server.server_name, back_to, token);
       request.append(sip::HeaderId::p_served_user, p_served_user(served));
       const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
@@ -798,8 +798,9 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
   }
   // In a dialog: along the route set we record-routed into.
   if (!request.to().tag().empty()) return request.method() == "BYE" ? std::make_unique<ByeTsx>(*this) : nullptr;
+  const auto& isc_uri = options_.isc_or_own_uri();
   std::optional<OdiState> back;
-  if (const auto token = odi_of(request, options_.isc_uri.empty() ? options_.own_uri : options_.isc_uri)) {
+  if (const auto token = odi_of(request, isc_uri)) {
     const auto* state = odis_.find(*token, now());
     if (!state) {
       // not (or no longer) ours to continue: never a way around the iFCs
@@ -809,8 +810,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
     }
     back = *state;
   }
-  const bool on_behalf =
-      !back && originating_on_behalf(request, {options_.own_uri, options_.isc_uri.empty() ? options_.own_uri : options_.isc_uri});
+  const bool on_behalf = !back && originating_on_behalf(request, {options_.own_uri, isc_uri});
   const auto session = on_behalf ? SessionCase::originating : session_case(request, options_.own_uri);
   if (!back && session == SessionCase::originating && !trusted(source)) {
     // its P-Asserted-Identity would make us act for a user it may not be

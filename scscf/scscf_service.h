@@ -56,6 +56,7 @@ struct ScscfOptions {
   std::string own_uri;      // "sip:scscf.D:PORT": Service-Route (user "orig"), NOTIFY Contact
   std::string icscf_route;  // "<sip:icscf.D:PORT;lr>": where originating requests to home users go
   std::string isc_uri;      // "sip:ADDRESS:PORT": where application servers send requests back (ODI Route); empty: own_uri
+  const std::string& isc_or_own_uri() const { return isc_uri.empty() ? own_uri : isc_uri; }
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   unsigned max_auth_failures = 5;

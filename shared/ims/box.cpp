@@ -30,9 +30,13 @@ std::optional<boost::asio::ip::address> ip_literal(std::string_view host) {
   return a;
 }
 
+boost::asio::ip::address bind_address(const runtime::Config& c) {
+  return boost::asio::ip::make_address(c.str("global.bind_address"));  // the option is checked to be one
+}
+
 // bind_address, as the other nodes of the box reach a listener on it.
 boost::asio::ip::address box_address(const runtime::Config& c) {
-  auto a = boost::asio::ip::make_address(c.str("global.bind_address"));
+  const auto a = bind_address(c);
   if (!a.is_unspecified()) return a;
   if (a.is_v6()) return boost::asio::ip::address_v6::loopback();
   return boost::asio::ip::address_v4::loopback();
@@ -79,7 +83,7 @@ std::optional<boost::asio::ip::address> default_route_source(bool ipv6) {
 std::string advertised_host(const runtime::Config& c, RouteSource route_source) {
   std::string host = c.str("global.advertised_address");
   if (host.empty()) {
-    auto address = boost::asio::ip::make_address(c.str("global.bind_address"));
+    auto address = bind_address(c);
     if (address.is_unspecified()) {
       const auto source = route_source(address.is_v6());
       if (!source) {
@@ -96,8 +100,7 @@ std::string advertised_host(const runtime::Config& c, RouteSource route_source) 
 
 std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node) {
   std::vector<boost::asio::ip::address> out;
-  const auto bind = boost::asio::ip::make_address(c.str("global.bind_address"));
-  if (!bind.is_unspecified()) out.push_back(bind);
+  if (const auto bind = bind_address(c); !bind.is_unspecified()) out.push_back(bind);
   const auto key = option(node, "trusted_peers");
   std::string_view list = c.str(key);
   while (!list.empty()) {
