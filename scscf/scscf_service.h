@@ -5,6 +5,15 @@
 // HSS-initiated changes (RTR, PPR). The state lives in pure cores
 // (auth.h's Authenticator, registrar.h's Registrar, reg_event.h); this is
 // the glue to the proxy core, the Cx client, the timers and the originator.
+// Where each part is:
+//  * scscf_service.cpp: construction, which transaction a request gets, the
+//    trust domain;
+//  * transactions.h: the transactions (register_tsx.cpp, reg_subscribe_tsx.cpp,
+//    session_tsx.cpp);
+//  * reg_event_notify.cpp: the reg-event subscriptions and their NOTIFYs;
+//  * third_party_register.cpp: third-party REGISTERs to application servers;
+//  * deregistration.cpp: expiry, network-initiated deregistration, RTR, PPR;
+//  * persistence.cpp: the store (restore at start, batched writes).
 //
 // The Cx client is two injected functions (the node wires them to its
 // DiameterStack; tests to fakes). Each must call its callback exactly once;
@@ -98,7 +107,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   const Authenticator& authenticator() const { return auth_; }
   std::size_t subscriptions() const { return subscriptions_.size(); }
 
-  // ---- for the transactions (scscf_service.cpp) ----
+  // ---- for the transactions (transactions.h) ----
   const ScscfOptions& options() const { return options_; }
   const CxClient& cx() const { return cx_; }
   runtime::Logger& log() { return log_; }
