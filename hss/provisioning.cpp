@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <set>
 
 #include "aka/digest.h"
@@ -77,9 +78,20 @@ store::DigestCredentials digest_from(const std::string& impi, const std::string&
   for (unsigned char c : password) {
     if (c < 0x20 || c == 0x7f) throw ProvisioningError("--password must not contain control characters");
   }
-  return store::DigestCredentials{
+  store::DigestCredentials d{
       realm, runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::md5, impi, realm, password)),
-      runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::sha256, impi, realm, password))};
+      runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::sha256, impi, realm, password)), {}, {}};
+  // A client that sends the bare user name ("alice") digests with it; the
+  // S-CSCF takes "alice@<realm>" for the IMPI (TS 23.003 §13.3), so only an
+  // IMPI of the digest realm can be reached that way.
+  const auto at = impi.rfind('@');
+  if (at != std::string::npos && boost::algorithm::iequals(std::string_view(impi).substr(at + 1), realm)) {
+    const std::string_view user(impi.data(), at);
+    d.username_ha1_md5 = runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::md5, user, realm, password));
+    d.username_ha1_sha256 =
+        runtime::SecretString(aka::digest_ha1(aka::DigestAlgorithm::sha256, user, realm, password));
+  }
+  return d;
 }
 
 // The allowed schemes, checked against the credentials they need.

@@ -381,6 +381,8 @@ sbi::Response SbiApi::generate_sip_auth_data(const sbi::Request& request) const 
     json::array vectors;
     json::array digests;
     for (const auto& item : a.auth_data_items) {
+      // HA1s for the bare user name are a Cx extension for our S-CSCF
+      if (item.digest && !item.digest->digest_username.empty()) continue;
       if (item.digest) {
         digests.emplace_back(digest_json(*item.digest));
         continue;

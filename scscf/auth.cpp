@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/algorithm/string/predicate.hpp>
 
@@ -113,6 +114,33 @@ std::string_view algorithm_name(Scheme s) {
   return "MD5";
 }
 
+std::vector<Scheme> parse_digest_algorithms(std::string_view list) {
+  std::vector<Scheme> out;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    Scheme s;
+    if (boost::algorithm::iequals(name, "MD5")) {
+      s = Scheme::digest_md5;
+    } else if (boost::algorithm::iequals(name, "SHA-256")) {
+      s = Scheme::digest_sha256;
+    } else if (name.empty()) {
+      throw std::invalid_argument("an empty algorithm name (a list such as SHA-256,MD5)");
+    } else {
+      throw std::invalid_argument("unknown digest algorithm '" + std::string(name) + "' (MD5, SHA-256)");
+    }
+    if (std::find(out.begin(), out.end(), s) != out.end()) {
+      throw std::invalid_argument("'" + std::string(name) + "' is named twice");
+    }
+    out.push_back(s);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 std::string cx_scheme_for(std::string_view algorithm) {
   if (boost::algorithm::iequals(algorithm, "AKAv1-MD5")) return "Digest-AKAv1-MD5";
   if (boost::algorithm::iequals(algorithm, "AKAv2-MD5")) return "Digest-AKAv2-MD5";
@@ -184,12 +212,18 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
   auto& state = states_[impi];
   forget_old(state, now);
   std::vector<std::pair<Scheme, std::string>> made;  // scheme, header value
+  const auto remember = [&](Challenge c, std::string value) {
+    made.emplace_back(c.scheme, std::move(value));
+    state.challenges.push_back(std::move(c));
+  };
+  // The digest items per algorithm: the IMPI's HA1 and the bare user name's.
+  struct DigestHa1s {
+    const diameter::SipDigestAuthenticate* impi = nullptr;
+    const diameter::SipDigestAuthenticate* bare = nullptr;
+  };
+  std::map<Scheme, DigestHa1s> digests;
   bool aka_made = false;
   for (const auto& item : items) {
-    Challenge c;
-    c.expires_at = now + options_.challenge_lifetime;
-    c.realm = options_.realm;
-    std::string value;
     if (item.authentication_scheme == "Digest-AKAv1-MD5" || item.authentication_scheme == "Digest-AKAv2-MD5") {
       // One AKA challenge at a time: a UE answers one, and each vector
       // offered is a vector spent.
@@ -197,6 +231,9 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
           item.confidentiality_key.empty() || item.integrity_key.empty()) {
         continue;
       }
+      Challenge c;
+      c.expires_at = now + options_.challenge_lifetime;
+      c.realm = options_.realm;
       c.scheme = item.authentication_scheme == "Digest-AKAv1-MD5" ? Scheme::akav1_md5 : Scheme::akav2_md5;
       std::vector<std::uint8_t> nonce_bytes(item.sip_authenticate);
       std::vector<std::uint8_t> server(options_.server_data_bytes);
@@ -208,35 +245,46 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
       c.ck = item.confidentiality_key;
       c.ik = item.integrity_key;
       aka_made = true;
-      value = "Digest realm=\"" + c.realm + "\", nonce=\"" + c.nonce + "\", algorithm=" +
-              std::string(algorithm_name(c.scheme)) + ", qop=\"auth\", ck=\"" + to_hex(c.ck.reveal()) +
-              "\", ik=\"" + to_hex(c.ik.reveal()) + "\"";
+      std::string value = "Digest realm=\"" + c.realm + "\", nonce=\"" + c.nonce + "\", algorithm=" +
+                          std::string(algorithm_name(c.scheme)) + ", qop=\"auth\", ck=\"" + to_hex(c.ck.reveal()) +
+                          "\", ik=\"" + to_hex(c.ik.reveal()) + "\"";
+      remember(std::move(c), std::move(value));
     } else if (item.authentication_scheme == "SIP Digest" && item.digest && !item.digest->digest_ha1.empty()) {
       const auto& d = *item.digest;
-      c.scheme = boost::algorithm::iequals(d.digest_algorithm, "SHA-256") ? Scheme::digest_sha256 : Scheme::digest_md5;
-      if (!d.digest_realm.empty()) c.realm = d.digest_realm;
-      c.ha1 = d.digest_ha1;
-      c.nonce = random_hex(16);
-      c.opaque = random_hex(8);
-      value = "Digest realm=\"" + c.realm + "\", nonce=\"" + c.nonce + "\", opaque=\"" + c.opaque +
-              "\", algorithm=" + std::string(algorithm_name(c.scheme)) + ", qop=\"auth\"";
-    } else {
-      continue;
+      const Scheme s = boost::algorithm::iequals(d.digest_algorithm, "SHA-256") ? Scheme::digest_sha256
+                                                                                : Scheme::digest_md5;
+      auto& slot = digests[s];
+      auto& which = d.digest_username.empty() ? slot.impi : slot.bare;
+      if (!which) which = &d;  // the first of each
     }
-    made.emplace_back(c.scheme, std::move(value));
-    state.challenges.push_back(std::move(c));
+  }
+  // Digest: in the order the options prefer (RFC 7616 §3.7: a client takes
+  // the first it supports; JsSIP takes the last, which is then MD5 anyway).
+  for (const Scheme s : options_.digest_algorithms) {
+    const auto found = digests.find(s);
+    if (found == digests.end() || !found->second.impi) continue;
+    const auto& d = *found->second.impi;
+    Challenge c;
+    c.expires_at = now + options_.challenge_lifetime;
+    c.scheme = s;
+    c.realm = d.digest_realm.empty() ? options_.realm : d.digest_realm;
+    c.ha1 = d.digest_ha1;
+    if (const auto* bare = found->second.bare;
+        bare && bare->digest_username.find('@') == std::string::npos &&
+        boost::algorithm::iequals(bare->digest_realm.empty() ? options_.realm : bare->digest_realm, c.realm)) {
+      c.bare_username = bare->digest_username;
+      c.bare_ha1 = bare->digest_ha1;
+    }
+    c.nonce = random_hex(16);
+    c.opaque = random_hex(8);
+    std::string value = "Digest realm=\"" + c.realm + "\", nonce=\"" + c.nonce + "\", opaque=\"" + c.opaque +
+                        "\", algorithm=" + std::string(algorithm_name(c.scheme)) + ", qop=\"auth\"";
+    remember(std::move(c), std::move(value));
   }
   if (state.challenges.size() > options_.max_pending) {
     state.challenges.erase(state.challenges.begin(), state.challenges.begin() + static_cast<std::ptrdiff_t>(
                                                                                  state.challenges.size() - options_.max_pending));
   }
-  // MD5 ahead of SHA-256, although RFC 7616 §3.7 would put the preferred
-  // one first: clients that answer the first challenge whatever its
-  // algorithm (SIPp: "authentication must use MD5") fail otherwise, while
-  // SHA-256-capable clients pick their algorithm from the list.
-  std::stable_sort(made.begin(), made.end(), [](const auto& a, const auto& b) {
-    return a.first == Scheme::digest_md5 && b.first == Scheme::digest_sha256;
-  });
   std::vector<std::string> out;
   std::string text;
   for (auto& [scheme, value] : made) {
@@ -245,6 +293,12 @@ std::vector<std::string> Authenticator::challenge(const std::string& impi, const
   }
   if (scheme_text) *scheme_text = text;
   return out;
+}
+
+std::uint32_t Authenticator::digest_items_to_ask() const {
+  const auto& algorithms = options_.digest_algorithms;
+  const bool sha256 = std::find(algorithms.begin(), algorithms.end(), Scheme::digest_sha256) != algorithms.end();
+  return sha256 ? 4 : 3;
 }
 
 Authenticator::Outcome Authenticator::verify(const std::string& impi, const DigestCredentials& cr,
@@ -267,7 +321,11 @@ Authenticator::Outcome Authenticator::verify(const std::string& impi, const Dige
   const bool nc_ok = cr.qop.empty() || (!cr.nc.empty() && !cr.cnonce.empty() &&
                                         cr.nc.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos &&
                                         cr.nc.find_first_not_of('0') != std::string::npos);
-  if (!boost::algorithm::iequals(algorithm, algorithm_name(c.scheme)) || cr.username != impi ||
+  // The IMPI itself, or its user part alone (impi = username@realm).
+  const bool bare = cr.username.find('@') == std::string::npos && cr.username + "@" + cr.realm == impi;
+  const bool digest = c.scheme == Scheme::digest_md5 || c.scheme == Scheme::digest_sha256;
+  const bool name_ok = cr.username == impi || (bare && (!digest || cr.username == c.bare_username));
+  if (!boost::algorithm::iequals(algorithm, algorithm_name(c.scheme)) || !name_ok ||
       !boost::algorithm::iequals(cr.realm, c.realm) || !qop_ok || !nc_ok || cr.uri.empty() ||
       (!c.opaque.empty() && !cr.opaque.empty() && cr.opaque != c.opaque)) {
     fail(state, now);
@@ -283,10 +341,10 @@ Authenticator::Outcome Authenticator::verify(const std::string& impi, const Dige
       ha1 = aka::digest_ha1(alg, cr.username, cr.realm,
                             akav2_password(c.xres.reveal(), c.ik.reveal(), c.ck.reveal()));
       break;
-    case Scheme::digest_md5: ha1 = c.ha1.reveal(); break;
+    case Scheme::digest_md5: ha1 = (cr.username == impi ? c.ha1 : c.bare_ha1).reveal(); break;
     case Scheme::digest_sha256:
       alg = aka::DigestAlgorithm::sha256;
-      ha1 = c.ha1.reveal();
+      ha1 = (cr.username == impi ? c.ha1 : c.bare_ha1).reveal();
       break;
   }
   const std::string qop = cr.qop.empty() ? std::string() : std::string("auth");

@@ -8,7 +8,13 @@
 //             base64(HMAC-MD5(RES||IK||CK, "http-digest-akav2-password"));
 //             nonce = base64(RAND || AUTN || server data).
 //   SIP digest (RFC 2617 / RFC 7616, qop=auth, MD5 or SHA-256) from the
-//             HSS's H(A1).
+//             HSS's H(A1): one challenge per algorithm of
+//             Options::digest_algorithms, most preferred first (RFC 7616
+//             §3.7); MD5 alone by default, since many clients (JsSIP, libre)
+//             fail on a challenge whose algorithm they do not know.
+//             The digest username is the IMPI ("alice@realm") or the bare
+//             user name ("alice", TS 23.003 §13.3 NAI username), for which
+//             the HSS gives HA1s of their own (Digest-Username).
 //
 // Pure: time comes in as arguments, randomness from an injected source.
 // Each challenge (vector, nonce) is used once: accepted or not, a response to
@@ -45,6 +51,11 @@ enum class Scheme { akav1_md5, akav2_md5, digest_md5, digest_sha256 };
 // "AKAv1-MD5", "MD5", ... as in the algorithm parameter.
 std::string_view algorithm_name(Scheme s);
 
+// The digest algorithms of a comma-separated list ("SHA-256,MD5": MD5 and
+// SHA-256, case-insensitive), in its order. Throws std::invalid_argument
+// naming what is wrong: an unknown algorithm, one named twice, none at all.
+std::vector<Scheme> parse_digest_algorithms(std::string_view list);
+
 // The Cx Authentication-Scheme a REGISTER's Authorization asks for
 // ("Digest-AKAv1-MD5", "SIP Digest", ... or "Unknown").
 std::string cx_scheme_for(std::string_view algorithm);
@@ -70,6 +81,9 @@ class Authenticator {
     // load, answers take long; memory is bounded anyway by the MAR rate
     // times challenge_lifetime.
     std::size_t max_pending = 256;
+    // The SIP digest algorithms challenged with (digest_md5, digest_sha256),
+    // most preferred first: the WWW-Authenticate headers come in this order.
+    std::vector<Scheme> digest_algorithms{Scheme::digest_md5};
   };
   // Fills a buffer with random bytes (OpenSSL's RAND_bytes in the node).
   using Random = std::function<void(std::uint8_t* out, std::size_t n)>;
@@ -77,8 +91,11 @@ class Authenticator {
   Authenticator(Options options, Random random);
 
   // The WWW-Authenticate values for the items of an MAA (one AKA challenge
-  // at most; a digest one per item, MD5 ahead of SHA-256), remembered as pending challenges of `impi`.
-  // Empty when no item is usable. `scheme_text` gets what was offered, for logs.
+  // at most; a digest one per algorithm of Options::digest_algorithms that an
+  // item gives the IMPI's HA1 for, in that order, with the bare user name's
+  // HA1 of the same algorithm when an item has it), remembered as pending
+  // challenges of `impi`. Empty when no item is usable. `scheme_text` gets
+  // what was offered, for logs.
   std::vector<std::string> challenge(const std::string& impi, const std::string& impu,
                                      const std::vector<diameter::SipAuthDataItem>& items,
                                      runtime::Clock::MonotonicTime now, std::string* scheme_text = nullptr);
@@ -93,8 +110,17 @@ class Authenticator {
     Verdict verdict;
     std::optional<Scheme> scheme;  // of the challenge answered, when there was one
   };
+  // `credentials.username` is `impi` or, without '@', its user part with
+  // `impi` = username@realm (the NAI form ims::register_impi gives).
   Outcome verify(const std::string& impi, const DigestCredentials& credentials, std::string_view method,
                  runtime::Clock::MonotonicTime now);
+
+  // SIP-Number-Auth-Items to ask the HSS for when the scheme is SIP Digest
+  // or not known yet: our HSS answers MD5, SHA-256 (the IMPI's HA1s), then
+  // MD5 and SHA-256 for the bare user name, so 3 without SHA-256 and 4 with.
+  // (A SIM subscriber asked with "Unknown" gets that many AKA vectors, of
+  // which one is used.)
+  std::uint32_t digest_items_to_ask() const;
 
   // The RAND of the pending AKA challenge with that nonce, for a
   // resynchronisation (MAR with RAND||AUTS); the challenge is used up.
@@ -115,7 +141,9 @@ class Authenticator {
     std::string opaque;
     Scheme scheme;
     std::string realm;
-    runtime::SecretString ha1;  // digest: H(A1) from the HSS
+    runtime::SecretString ha1;  // digest: H(A1) from the HSS, for the IMPI as username
+    std::string bare_username;          // digest: the IMPI's user part, when the HSS gave its H(A1)
+    runtime::SecretString bare_ha1;
     runtime::SecretBytes xres, ck, ik;
     std::vector<std::uint8_t> rand;
     runtime::Clock::MonotonicTime expires_at;

@@ -115,11 +115,12 @@ class RegisterTsx final : public AnsweringTsx {
       mar.auth_data_item.authentication_scheme = "Digest-AKAv1-MD5";
     }
     mar.auth_data_item.sip_authorization = std::move(resync);
-    // Password subscribers get MD5 and, from a second item, SHA-256 (RFC
-    // 8760): ask for two unless the client named an AKA scheme. For a SIM
-    // subscriber asked with "Unknown" the second vector is left unused.
+    // Password subscribers get an item per algorithm and user name form
+    // (Authenticator::digest_items_to_ask): ask for them unless the client
+    // named an AKA scheme.
     const auto& scheme = mar.auth_data_item.authentication_scheme;
-    mar.number_auth_items = scheme == "SIP Digest" || scheme == "Unknown" ? 2 : 1;
+    mar.number_auth_items =
+        scheme == "SIP Digest" || scheme == "Unknown" ? service_.auth().digest_items_to_ask() : 1;
     note_ = std::move(note);
     std::weak_ptr<int> alive = alive_;
     return ask(*helper_, [&](auto conclude) {

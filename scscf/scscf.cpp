@@ -37,6 +37,11 @@ void Scscf::start() {
   options.auth_block = std::chrono::seconds(c.integer("scscf.auth_block_s"));
   options.as_timeout = std::chrono::milliseconds(c.integer("scscf.as_timeout_ms"));
   options.trusted_sources = ims::trusted_peers(c, "scscf");
+  try {
+    options.digest_algorithms = parse_digest_algorithms(c.str("scscf.digest_algorithms"));
+  } catch (const std::invalid_argument& e) {
+    throw runtime::ConfigError("option 'scscf.digest_algorithms': " + std::string(e.what()));
+  }
 
   auto dc = ims::cx_client_config(c, "scscf");
   hss_identity_ = dc.peers.front().identity;
@@ -85,11 +90,15 @@ void Scscf::start() {
   call_store_ = std::make_unique<SqlCallRecordStore>(ctx_.store);
   service_->set_call_store(call_store_.get());
   const auto restored = service_->restore();
+  std::string digest_text;
+  for (const auto s : options.digest_algorithms) {
+    digest_text += (digest_text.empty() ? "" : ",") + std::string(algorithm_name(s));
+  }
   ctx_.log.info("Scscf ready for domain " + domain + " as " + options.server_name + ": SIP on " +
                 c.str("global.bind_address") + ":" + std::to_string(c.port("scscf.sip_port")) +
                 " (UDP, TCP), Cx as " + dc.identity + " to " + hss_identity_ + " (timeout " +
                 std::to_string(timeout.count()) + " ms), expires " + std::to_string(options.min_expires) + ".." +
-                std::to_string(options.max_expires) + " s, " + std::to_string(restored) +
+                std::to_string(options.max_expires) + " s, digest " + digest_text + ", " + std::to_string(restored) +
                 " registration(s) restored from the store");
 }
 

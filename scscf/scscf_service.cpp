@@ -17,8 +17,11 @@ ScscfService::ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& l
       log_(log),
       clock_(clock),
       random_(random),
-      auth_(Authenticator::Options{options_.domain, options_.max_auth_failures, options_.auth_block,
-                                   std::chrono::seconds(60)},
+      auth_(Authenticator::Options{.realm = options_.domain,
+                                   .max_failures = options_.max_auth_failures,
+                                   .block_for = options_.auth_block,
+                                   .challenge_lifetime = std::chrono::seconds(60),
+                                   .digest_algorithms = options_.digest_algorithms},
             std::move(random)) {}
 
 void ScscfService::attach(runtime::TimerQueue& timers, sip::proxy::RequestOriginator& originator) {

@@ -79,6 +79,9 @@ struct ScscfOptions {
   // domain of TS 24.229 §4.4. Loopback always; these addresses besides (the
   // box's bind address, remote P-CSCFs and application servers).
   std::vector<boost::asio::ip::address> trusted_sources;
+  // The SIP digest algorithms challenged with, most preferred first
+  // (scscf.digest_algorithms).
+  std::vector<Scheme> digest_algorithms{Scheme::digest_md5};
 };
 
 class ScscfService final : public sip::proxy::ProxyService {

@@ -34,6 +34,10 @@ constexpr std::array<AvpInfo, kAvpCount> kTable{{
     {Avp::digest_qop, {110, kIetf}, "Digest-QoP", T::utf8_string, true},
     {Avp::digest_algorithm, {111, kIetf}, "Digest-Algorithm", T::utf8_string, true},
     {Avp::digest_ha1, {121, kIetf}, "Digest-HA1", T::utf8_string, true},
+    // Our extension inside SIP-Digest-Authenticate (its *[AVP]): the user
+    // name an HA1 was made for, when it is not the IMPI. Without the M bit,
+    // so that an S-CSCF that does not know it may ignore it (RFC 6733 §4.1).
+    {Avp::digest_username, {115, kIetf}, "Digest-Username", T::utf8_string, false},
     {Avp::visited_network_identifier, {600, k3gpp}, "Visited-Network-Identifier", T::octet_string, true},
     {Avp::public_identity, {601, k3gpp}, "Public-Identity", T::utf8_string, true},
     {Avp::server_name, {602, k3gpp}, "Server-Name", T::utf8_string, true},

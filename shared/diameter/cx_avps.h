@@ -36,6 +36,7 @@ enum class Avp {
   digest_qop,
   digest_algorithm,
   digest_ha1,
+  digest_username,
   // TS 29.229 (Vendor-Id 10415)
   visited_network_identifier,
   public_identity,

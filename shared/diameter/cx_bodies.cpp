@@ -47,6 +47,7 @@ void write_auth_item(AvpWriter& w, const SipAuthDataItem& item) {
     d.str_if(Avp::digest_algorithm, item.digest->digest_algorithm);
     d.str_if(Avp::digest_qop, item.digest->digest_qop);
     d.str_if(Avp::digest_ha1, item.digest->digest_ha1.reveal());
+    d.str_if(Avp::digest_username, item.digest->digest_username);
   }
 }
 
@@ -66,6 +67,7 @@ SipAuthDataItem read_auth_item(AvpReader& g, bool strict) {
     da.digest_algorithm = d->str(Avp::digest_algorithm, opt);
     da.digest_qop = d->str(Avp::digest_qop, n);
     da.digest_ha1 = runtime::SecretString(d->str(Avp::digest_ha1, n));
+    da.digest_username = d->str(Avp::digest_username, opt);
     item.digest = std::move(da);
   }
   return item;

@@ -43,6 +43,11 @@ struct SipDigestAuthenticate {
   std::string digest_algorithm;  // optional
   std::string digest_qop;
   runtime::SecretString digest_ha1;
+  // Empty: the HA1 is H(IMPI:realm:password), as TS 29.229 has it. Else
+  // (our extension, RFC 4740's Digest-Username AVP) the user name it was
+  // made for instead: the IMPI's user part alone, which clients that send
+  // a bare user name ("alice", not "alice@realm") digest with.
+  std::string digest_username{};
   friend bool operator==(const SipDigestAuthenticate&, const SipDigestAuthenticate&) = default;
 };
 

@@ -10,6 +10,14 @@ namespace imsbox::ims {
 
 namespace {
 
+// A digest username as the IMPI it names: a NAI as it is, a bare user name
+// ("alice", as most softphones and JsSIP without authorization_user send
+// it) completed with the realm to "alice@realm" (TS 23.003 §13.3).
+std::string nai(std::string_view username, std::string_view realm) {
+  if (username.find('@') != std::string_view::npos) return std::string(username);
+  return std::string(username) + "@" + std::string(realm);
+}
+
 std::optional<std::string> digest_username(const sip::Message& request, std::string_view home_domain) {
   std::optional<std::string> only;
   int digests = 0;
@@ -19,9 +27,10 @@ std::optional<std::string> digest_username(const sip::Message& request, std::str
     if (!auth || !boost::algorithm::iequals(auth.value.scheme, "Digest")) continue;
     const auto* user = sip::find_param(auth.value.params, "username");
     if (!user || sip::unquote(user->value).empty()) continue;
-    std::string name(sip::unquote(user->value));
     const auto* realm = sip::find_param(auth.value.params, "realm");
-    if (realm && boost::algorithm::iequals(sip::unquote(realm->value), home_domain)) return name;
+    const std::string_view realm_value = realm ? sip::unquote(realm->value) : std::string_view();
+    auto name = nai(sip::unquote(user->value), realm_value.empty() ? home_domain : realm_value);
+    if (realm && boost::algorithm::iequals(realm_value, home_domain)) return name;
     ++digests;
     only = std::move(name);
   }

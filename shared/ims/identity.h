@@ -22,11 +22,16 @@ std::optional<std::string> public_identity(std::string_view uri);
 std::optional<std::string> register_impu(const sip::Message& request);
 
 // The private identity a REGISTER is for: the username of its Digest
-// Authorization for realm `home_domain` (or of its only Digest Authorization);
-// when it carries none (a first REGISTER of a browser client such as JsSIP,
-// or of a UE without ISIM) it is derived from the public identity as TS
-// 23.003 §13.3 does from an IMSI: sip:user@host gives "user@host",
-// tel:+15550100 gives "+15550100@<home_domain>". Nothing when neither works.
+// Authorization for realm `home_domain` (or of its only Digest Authorization),
+// completed to the NAI form username@realm (TS 23.003 §13.3) with the
+// Authorization's realm (or `home_domain` when it has none) when the username
+// has no '@' ("alice" -> "alice@ims.example": softphones, and JsSIP without
+// authorization_user, send the bare user name); when it carries none (a
+// first REGISTER of a browser client such as JsSIP, or of a UE without
+// ISIM) it is derived from the public identity as TS 23.003 §13.3 does from
+// an IMSI: sip:user@host gives "user@host", tel:+15550100 gives
+// "+15550100@<home_domain>". Nothing when neither works. The P-CSCF, the
+// I-CSCF (UAR) and the S-CSCF all take the IMPI from here.
 std::optional<std::string> register_impi(const sip::Message& request, std::string_view home_domain);
 
 }  // namespace imsbox::ims

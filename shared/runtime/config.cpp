@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -84,6 +86,10 @@ constexpr OptionSpec kOptions[] = {
     {"scscf.trusted_peers", OptionType::string, "",
      "addresses besides this box's (global.bind_address, loopback) whose originating requests the S-CSCF takes: "
      "P-CSCFs and application servers elsewhere, comma-separated"},
+    {"scscf.digest_algorithms", OptionType::string, "MD5",
+     "SIP digest algorithms a password subscriber is challenged with, most preferred first (one WWW-Authenticate "
+     "each): MD5, SHA-256 (RFC 8760) or both, e.g. SHA-256,MD5; clients that know only MD5 may fail when SHA-256 "
+     "is offered too (baresip always, JsSIP unless MD5 comes last, sipp unless it comes first)"},
     {"icscf.enabled", OptionType::boolean, "true", "run the I-CSCF"},
     {"icscf.health_port", OptionType::port, "9062", "I-CSCF /health and /metrics port"},
     {"icscf.sip_port", OptionType::port, "4060", "I-CSCF SIP (UDP and TCP) on global.bind_address"},
@@ -142,6 +148,23 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   const auto e = s.find_last_not_of(" \t");
   return std::string(s.substr(b, e - b + 1));
+}
+
+// scscf.digest_algorithms: MD5 and SHA-256 (any case), comma-separated, each
+// once, at least one (the S-CSCF reads it with scscf::parse_digest_algorithms).
+std::optional<std::string> digest_algorithms_error(std::string_view list) {
+  std::vector<std::string> seen;
+  while (true) {
+    const auto comma = list.find(',');
+    std::string name = trim(list.substr(0, comma));
+    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.empty()) return std::string("an empty algorithm name (a list such as SHA-256,MD5)");
+    if (name != "MD5" && name != "SHA-256") return "unknown digest algorithm '" + name + "' (MD5, SHA-256)";
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) return "'" + name + "' is named twice";
+    seen.push_back(name);
+    if (comma == std::string_view::npos) return std::nullopt;
+    list.remove_prefix(comma + 1);
+  }
 }
 
 }  // namespace
@@ -292,6 +315,9 @@ void Config::validate(std::string_view source_name) const {
   }
   if (integer("hss.max_auth_items") < 1) {
     throw ConfigError(std::string(source_name) + ": option 'hss.max_auth_items': must be at least 1");
+  }
+  if (auto err = digest_algorithms_error(str("scscf.digest_algorithms"))) {
+    throw ConfigError(std::string(source_name) + ": option 'scscf.digest_algorithms': " + *err);
   }
   // No two ports of enabled nodes may be the same.
   std::map<std::string, std::string> port_owner;

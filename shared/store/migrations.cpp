@@ -206,6 +206,15 @@ CREATE TABLE scscf_reg_subscription (
   expires_at    INTEGER NOT NULL            -- unix seconds
 ) STRICT;
 )sql"},
+    {8, "HSS digest HA1 values for the bare user name", R"sql(
+-- H(user:realm:password) with the user part of the IMPI alone ("alice" of
+-- alice@realm), for clients that send the bare user name as the digest
+-- username (the S-CSCF takes user@realm as the IMPI, TS 23.003 §13.3).
+-- NULL for a password set before this migration (set it again to fill them)
+-- and when the IMPI's realm is not the digest realm.
+ALTER TABLE hss_subscriber ADD COLUMN username_ha1_md5 TEXT;
+ALTER TABLE hss_subscriber ADD COLUMN username_ha1_sha256 TEXT;
+)sql"},
 };
 
 }  // namespace

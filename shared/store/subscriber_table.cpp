@@ -22,7 +22,9 @@ SubscriberRecord read_row(const Statement& st) {
     r.sim = std::move(sim);
   }
   if (!st.is_null(5)) {
-    r.digest = DigestCredentials{st.text(5), runtime::SecretString(st.text(6)), runtime::SecretString(st.text(7))};
+    r.digest = DigestCredentials{st.text(5), runtime::SecretString(st.text(6)), runtime::SecretString(st.text(7)),
+                                 runtime::SecretString(st.is_null(9) ? std::string() : st.text(9)),
+                                 runtime::SecretString(st.is_null(10) ? std::string() : st.text(10))};
   }
   if (!st.is_null(8)) {
     std::string list = st.text(8);
@@ -51,6 +53,16 @@ void bind_credentials(Statement& st, const SubscriberRecord& r, int first) {
   } else {
     for (int i = 4; i < 7; ++i) st.bind_null(first + i);
   }
+  // the bare user name's HA1 values: NULL when there are none
+  const auto bind_or_null = [&](int index, const std::string& hex) {
+    if (hex.empty()) {
+      st.bind_null(index);
+    } else {
+      st.bind(index, hex);
+    }
+  };
+  bind_or_null(first + 8, r.digest ? r.digest->username_ha1_md5.reveal() : std::string());
+  bind_or_null(first + 9, r.digest ? r.digest->username_ha1_sha256.reveal() : std::string());
   if (r.auth_schemes.empty()) {
     st.bind_null(first + 7);
   } else {
@@ -77,7 +89,8 @@ std::optional<SubscriberRecord> SubscriberTable::find(const std::string& impi) {
 }
 
 std::optional<SubscriberRecord> SubscriberTable::credentials(const std::string& impi) {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes FROM hss_subscriber WHERE impi = ?1");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes, username_ha1_md5, "
+      "username_ha1_sha256 FROM hss_subscriber WHERE impi = ?1");
   st->bind(1, impi);
   if (!st->step()) return std::nullopt;
   return read_row(*st);
@@ -90,7 +103,8 @@ bool SubscriberTable::exists(const std::string& impi) {
 }
 
 std::vector<SubscriberRecord> SubscriberTable::list() {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes FROM hss_subscriber ORDER BY impi");
+  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes, username_ha1_md5, "
+      "username_ha1_sha256 FROM hss_subscriber ORDER BY impi");
   std::vector<SubscriberRecord> out;
   while (st->step()) out.push_back(read_row(*st));
   for (auto& r : out) r.impus = impus_of(r.impi);
@@ -98,7 +112,8 @@ std::vector<SubscriberRecord> SubscriberTable::list() {
 }
 
 std::optional<SimCredentials> SubscriberTable::sim(const std::string& impi) {
-  auto st = db_.cached("SELECT impi, k, opc, amf, sqn, NULL, NULL, NULL, NULL FROM hss_subscriber WHERE impi = ?1");
+  auto st = db_.cached(
+      "SELECT impi, k, opc, amf, sqn, NULL, NULL, NULL, NULL, NULL, NULL FROM hss_subscriber WHERE impi = ?1");
   st->bind(1, impi);
   if (!st->step()) return std::nullopt;
   return read_row(*st).sim;
@@ -119,11 +134,11 @@ std::optional<std::string> SubscriberTable::impi_of(const std::string& impu) {
 
 void SubscriberTable::insert(const SubscriberRecord& r, std::int64_t created_at_unix) {
   auto st = db_.cached(
-      "INSERT INTO hss_subscriber (impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "INSERT INTO hss_subscriber (impi, k, opc, amf, sqn, realm, ha1_md5, ha1_sha256, auth_schemes, "
+      "username_ha1_md5, username_ha1_sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   st->bind(1, r.impi);
   bind_credentials(*st, r, 2);
-  st->bind(10, created_at_unix);
+  st->bind(12, created_at_unix);
   st->run();
   for (const auto& impu : r.impus) add_impu(r.impi, impu);
 }
@@ -131,7 +146,7 @@ void SubscriberTable::insert(const SubscriberRecord& r, std::int64_t created_at_
 void SubscriberTable::update_credentials(const SubscriberRecord& r) {
   auto st = db_.cached(
       "UPDATE hss_subscriber SET k = ?2, opc = ?3, amf = ?4, sqn = ?5, realm = ?6, ha1_md5 = ?7, "
-      "ha1_sha256 = ?8, auth_schemes = ?9 WHERE impi = ?1");
+      "ha1_sha256 = ?8, auth_schemes = ?9, username_ha1_md5 = ?10, username_ha1_sha256 = ?11 WHERE impi = ?1");
   st->bind(1, r.impi);
   bind_credentials(*st, r, 2);
   st->run();

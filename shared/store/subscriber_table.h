@@ -27,8 +27,13 @@ struct SimCredentials {
 // What SIP digest needs for a password subscriber; the password itself is not kept.
 struct DigestCredentials {
   std::string realm;
-  runtime::SecretString ha1_md5;     // lower-case hex
+  runtime::SecretString ha1_md5;     // lower-case hex, H(IMPI:realm:password)
   runtime::SecretString ha1_sha256;  // lower-case hex
+  // The same over the IMPI's user part alone (H(user:realm:password)), for
+  // clients that send the bare user name; empty: none (a password set
+  // before they were kept, or an IMPI whose realm is not `realm`).
+  runtime::SecretString username_ha1_md5{};
+  runtime::SecretString username_ha1_sha256{};
 };
 
 struct SubscriberRecord {

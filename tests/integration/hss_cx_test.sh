@@ -85,6 +85,16 @@ expect_line result_code=2001 "sip_auth_data_item.1.digest_realm=$DOMAIN" sip_aut
   sip_auth_data_item.1.digest_qop=auth "sip_auth_data_item.1.digest_ha1=$HA1" \
   sip_auth_data_item.2.digest_algorithm=SHA-256 "sip_auth_data_item.2.digest_ha1=$HA1_256"
 pass "MAR: SIP Digest HA1 in MD5 and SHA-256"
+cx scscf mar --impi "alice@$DOMAIN" --impu "sip:alice@$DOMAIN" --scheme "SIP Digest" --auth-items 4 \
+   --server-name "$SCSCF"
+HA1_BARE=$(printf '%s' "alice:$DOMAIN:alice-secret" | md5sum | cut -d' ' -f1)
+HA1_BARE_256=$(printf '%s' "alice:$DOMAIN:alice-secret" | sha256sum | cut -d' ' -f1)
+expect_line result_code=2001 "sip_auth_data_item.1.digest_ha1=$HA1" sip_auth_data_item.3.digest_algorithm=MD5 \
+  sip_auth_data_item.3.digest_username=alice "sip_auth_data_item.3.digest_ha1=$HA1_BARE" \
+  sip_auth_data_item.4.digest_algorithm=SHA-256 sip_auth_data_item.4.digest_username=alice \
+  "sip_auth_data_item.4.digest_ha1=$HA1_BARE_256"
+grep -q '^sip_auth_data_item\.[12]\.digest_username=' <<<"$OUT" && fail "a Digest-Username in an IMPI item: $OUT"
+pass "MAR: items 3 and 4 carry the HA1 of the bare user name (Digest-Username alice)"
 
 # ---- error answers ----
 cx icscf uar --impi "$SIM" --impu "sip:nobody@$DOMAIN" --visited-network "$DOMAIN"

@@ -68,35 +68,6 @@ function peerName(s) {
   return id ? id.uri.toString() : '?';
 }
 
-// ---- the WebSocket, with the challenges JsSIP can answer ----
-// The S-CSCF challenges a password user with MD5 and SHA-256 (RFC 8760), in
-// two WWW-Authenticate headers, MD5 first. JsSIP digests with MD5 only, and
-// keeps only the LAST WWW-Authenticate of a response (its parser sets rather
-// than adds the header): it would pick SHA-256 and give up. So the 401/407s
-// it sees keep only their MD5 challenges, when there is one.
-function md5ChallengesOnly(message) {
-  if (typeof message !== 'string' || !/^SIP\/2\.0 40[17] /.test(message)) return message;
-  const end = message.indexOf('\r\n\r\n');
-  if (end < 0) return message;
-  const lines = message.slice(0, end).split('\r\n');
-  const isChallenge = (l) => /^(www|proxy)-authenticate\s*:/i.test(l);
-  const isMd5 = (l) => {
-    const m = /[\s,]algorithm\s*=\s*"?([\w-]+)/i.exec(l);
-    return !m || m[1].toUpperCase() === 'MD5';  // no algorithm means MD5 (RFC 2617)
-  };
-  const challenges = lines.filter(isChallenge);
-  if (challenges.length < 2 || !challenges.some(isMd5)) return message;
-  return lines.filter((l) => !isChallenge(l) || isMd5(l)).join('\r\n') + message.slice(end);
-}
-
-class ImsboxSocket extends JsSIP.WebSocketInterface {
-  set ondata(handler) {
-    this._ondata = handler ? (data) => handler(md5ChallengesOnly(data)) : handler;
-  }
-
-  get ondata() { return this._ondata; }
-}
-
 // ---- registration ----
 function registrationError(e) {
   const r = e.response;
@@ -124,10 +95,11 @@ function signIn(ev) {
   localStorage.setItem(SETTINGS_KEY, JSON.stringify({ impu, impi: $('impi').value.trim() }));
   try {
     ua = new JsSIP.UA({
-      sockets: [new ImsboxSocket(url)],
+      sockets: [new JsSIP.WebSocketInterface(url)],
       uri: impu,
       password: $('password').value,
-      // the S-CSCF digests against the IMPI (README "Registering a UE")
+      // the IMPI as the digest username; the bare user name would do too
+      // (README "Registering a UE")
       authorization_user: impi,
       register: true,
       register_expires: 600,

@@ -221,6 +221,7 @@ class Printer {
       opt(p + ".digest_algorithm", i.digest->digest_algorithm);
       line(p + ".digest_qop", i.digest->digest_qop);
       line(p + ".digest_ha1", i.digest->digest_ha1.reveal());
+      opt(p + ".digest_username", i.digest->digest_username);
     }
   }
 

@@ -5,7 +5,7 @@
 #   * IMS-AKA (sipp's AKAv1-MD5): register, re-register, de-register;
 #   * a wrong RES ends in 403 after the allowed attempts;
 #   * an SQN out of range: AUTS -> MAR with RAND||AUTS -> fresh challenge -> 200;
-#   * SIP digest over UDP;
+#   * SIP digest over UDP, with the IMPI or the bare user name as username;
 #   * an expired registration: SAR TIMEOUT_DEREGISTRATION at the HSS;
 #   * the HSS frozen: a prompt 5xx; the HSS back: the next registration works.
 source "$(dirname "$0")/../lib.sh"
@@ -114,6 +114,8 @@ expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "sim3@$DOMA
 # alice and bob (alice-secret, bob-secret) are up's demo subscribers
 expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carol@$DOMAIN" --impu "sip:carol@$DOMAIN" \
   --password carol-secret
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "dave@$DOMAIN" --impu "sip:dave@$DOMAIN" \
+  --password dave-secret
 
 # ---- IMS-AKA: register, re-register, de-register ----
 aka_ue aka_register sim1 600
@@ -188,13 +190,19 @@ pass "resynchronisation: AUTS -> MAR with RAND||AUTS -> fresh challenge -> 200 (
 ue digest_udp register_digest.xml alice -au "alice@$DOMAIN" -ap alice-secret -key expires 600
 expect_log '^challenge: +Digest .*algorithm=MD5' "digest registration"
 expect_log "^final: SIP/2.0 200 OK \| Contact:.*<sip:alice@127.0.0.1:$UE_PORT>;expires=[1-9]" "digest registration"
+grep -q '^challenge:.*SHA-256' <<<"$LOG" && fail "SHA-256 offered although scscf.digest_algorithms is MD5: $LOG"
+# the bare user name as the digest username (softphones): IMPI dave@<realm>
+ue digest_bare register_digest.xml dave -au dave -ap dave-secret -key expires 600
+expect_log "^final: SIP/2.0 200 OK \| Contact:.*<sip:dave@127.0.0.1:$UE_PORT>;expires=[1-9]" "digest with the bare user name"
+[ "$(hss_count "SAR sip:dave@$DOMAIN (dave@$DOMAIN) type 1 ")" = 1 ] ||
+  fail "no SAR REGISTRATION for the IMPI dave@$DOMAIN: $(grep -F dave "$HSS_LOG")"
 ue digest_wrong register_digest.xml bob -au "bob@$DOMAIN" -ap not-bob-secret -key expires 600
 expect_log '^final: SIP/2.0 403 ' "digest with a wrong password"
-pass "SIP digest over UDP: 401 (MD5) -> 200; a wrong password -> 403"
+pass "SIP digest over UDP: 401 (MD5 alone) -> 200, with the IMPI or the bare user name as username; a wrong password -> 403"
 
 # ---- SIP digest over WSS, as a browser does it; the reg event ----
 # ws-sip-client sends its first REGISTER without Authorization (as JsSIP
-# does), answers the SHA-256 challenge, subscribes to its own reg event
+# does), answers the MD5 challenge, subscribes to its own reg event
 # through the Service-Route, re-registers and de-registers, and prints each
 # NOTIFY it gets.
 wss_ue() {  # name, then ws-sip-client options
@@ -207,10 +215,10 @@ wss_ue() {  # name, then ws-sip-client options
 $LOG
 $(tail -n 5 "$DATA_DIR"/log/{pcscf,scscf}.log 2>/dev/null)"
 }
-wss_ue digest_wss --register "sip:carol@$DOMAIN" --password carol-secret --algorithm SHA-256 \
+wss_ue digest_wss --register "sip:carol@$DOMAIN" --password carol-secret \
   --steps subscribe,reregister,deregister
-expect_log '^challenge: Digest .*algorithm=SHA-256' "digest over WSS"
-expect_log '^challenge: Digest .*algorithm=MD5' "digest over WSS (MD5 offered alongside, for JsSIP)"
+expect_log '^challenge: Digest .*algorithm=MD5' "digest over WSS"
+grep -q '^challenge:.*SHA-256' <<<"$LOG" && fail "SHA-256 offered although scscf.digest_algorithms is MD5: $LOG"
 grep -qE '^challenge:.*\b(ck|ik)=' <<<"$LOG" && fail "ck/ik in a digest challenge: $LOG"
 expect_log "^final: SIP/2.0 200 OK \| Contact:.*df7jal23ls0d.invalid;transport=ws>;expires=[1-9]" "digest over WSS"
 # the reg event: a NOTIFY with the active registration at once, one for the
@@ -218,7 +226,7 @@ expect_log "^final: SIP/2.0 200 OK \| Contact:.*df7jal23ls0d.invalid;transport=w
 expect_log '^notify: active.*<registration [^>]*aor="sip:carol@'"$DOMAIN"'"[^>]*state="active"' "reg event after SUBSCRIBE"
 expect_log '^notify: .*event="refreshed"' "reg event after re-registration"
 expect_log '^notify: .*<registration [^>]*state="terminated"' "reg event after de-registration"
-pass "SIP digest over WSS: SHA-256 challenge (MD5 alongside) -> 200; reg event NOTIFYs on register, re-register, de-register"
+pass "SIP digest over WSS: MD5 challenge -> 200; reg event NOTIFYs on register, re-register, de-register"
 
 # ---- expiry: SAR TIMEOUT_DEREGISTRATION ----
 aka_ue short sim1 3

@@ -184,6 +184,34 @@ TEST_F(CxServiceTest, MarGivesDigestHa1ForPasswordSubscribers) {
   EXPECT_EQ(mar("eve@ims.test", "sip:alice@ims.test", "SIP Digest").header.result, exp(5001));
 }
 
+TEST_F(CxServiceTest, MarGivesTheBareUserNamesHa1AfterTheImpis) {
+  // items 3 and 4: H("bob":realm:password), tagged with Digest-Username, for
+  // clients that send "bob" (the S-CSCF takes bob@realm as the IMPI)
+  const auto a = mar("bob@ims.test", "sip:bob@ims.test", "SIP Digest", 4);
+  ASSERT_EQ(a.header.result, base(2001));
+  ASSERT_EQ(a.auth_data_items.size(), 4u);
+  EXPECT_EQ(a.number_auth_items, 4u);
+  for (std::size_t i : {0u, 1u}) EXPECT_EQ(a.auth_data_items[i].digest->digest_username, "") << i;
+  const auto& md5 = *a.auth_data_items[2].digest;
+  EXPECT_EQ(md5.digest_username, "bob");
+  EXPECT_EQ(md5.digest_algorithm, "MD5");
+  EXPECT_EQ(md5.digest_realm, "ims.test");
+  EXPECT_EQ(md5.digest_ha1.reveal(), aka::digest_ha1(aka::DigestAlgorithm::md5, "bob", "ims.test", "secret"));
+  const auto& sha = *a.auth_data_items[3].digest;
+  EXPECT_EQ(sha.digest_username, "bob");
+  EXPECT_EQ(sha.digest_algorithm, "SHA-256");
+  EXPECT_EQ(sha.digest_ha1.reveal(), aka::digest_ha1(aka::DigestAlgorithm::sha256, "bob", "ims.test", "secret"));
+  EXPECT_EQ(mar("bob@ims.test", "sip:bob@ims.test", "Unknown", 3).auth_data_items.size(), 3u);
+
+  // an IMPI of another realm cannot be reached by a bare name: no such items
+  NewSubscriber other;
+  other.impi = "carol@elsewhere.test";
+  other.impus = {"sip:carol@ims.test"};
+  other.password = "carol-secret";
+  prov_.add(other, 0);
+  EXPECT_EQ(mar("carol@elsewhere.test", "sip:carol@ims.test", "SIP Digest", 4).auth_data_items.size(), 2u);
+}
+
 TEST_F(CxServiceTest, MarHonoursTheAllowedSchemes) {
   NewSubscriber both;
   both.impi = "dora@ims.test";

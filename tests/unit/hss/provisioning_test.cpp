@@ -86,11 +86,30 @@ TEST_F(ProvisioningTest, PasswordSubscriberKeepsHa1NotThePassword) {
   EXPECT_EQ(r->digest->ha1_md5.reveal(), aka::digest_ha1(aka::DigestAlgorithm::md5, s.impi, kRealm, "s3cret"));
   EXPECT_EQ(r->digest->ha1_sha256.reveal(),
             aka::digest_ha1(aka::DigestAlgorithm::sha256, s.impi, kRealm, "s3cret"));
+  // and those of the bare user name, for clients that send "carol"
+  EXPECT_EQ(r->digest->username_ha1_md5.reveal(),
+            aka::digest_ha1(aka::DigestAlgorithm::md5, "carol", kRealm, "s3cret"));
+  EXPECT_EQ(r->digest->username_ha1_sha256.reveal(),
+            aka::digest_ha1(aka::DigestAlgorithm::sha256, "carol", kRealm, "s3cret"));
   // the password itself is nowhere in the store
   auto st = db_.prepare("SELECT count(*) FROM hss_subscriber WHERE instr(coalesce(ha1_md5,'') || "
-                        "coalesce(ha1_sha256,'') || realm, 's3cret') > 0");
+                        "coalesce(ha1_sha256,'') || coalesce(username_ha1_md5,'') || "
+                        "coalesce(username_ha1_sha256,'') || realm, 's3cret') > 0");
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.integer(0), 0);
+}
+
+TEST_F(ProvisioningTest, NoBareUserNameHa1ForAnImpiOfAnotherRealm) {
+  NewSubscriber s;
+  s.impi = "carol@elsewhere.example.org";
+  s.impus = {"sip:carol@ims.example.org"};
+  s.password = "s3cret";
+  prov_.add(s, 0);
+  const auto r = prov_.find(s.impi);
+  ASSERT_TRUE(r->digest);
+  EXPECT_FALSE(r->digest->ha1_md5.reveal().empty());
+  EXPECT_TRUE(r->digest->username_ha1_md5.reveal().empty());
+  EXPECT_TRUE(r->digest->username_ha1_sha256.reveal().empty());
 }
 
 TEST_F(ProvisioningTest, SimAndPasswordTogether) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <stdexcept>
+#include <tuple>
 
 #include "aka/digest.h"
 #include "sip/parser.h"
@@ -31,12 +33,17 @@ diameter::SipAuthDataItem aka_item(std::string scheme = "Digest-AKAv1-MD5") {
   return item;
 }
 
-diameter::SipAuthDataItem digest_item(const std::string& algorithm, const std::string& password) {
+// An MAA item with the HA1 of `username` (the IMPI alice@ims.test when
+// empty, else the bare user name it is tagged with, as our HSS does).
+diameter::SipAuthDataItem digest_item(const std::string& algorithm, const std::string& password,
+                                      const std::string& username = {}) {
   diameter::SipAuthDataItem item;
   item.authentication_scheme = "SIP Digest";
   const auto alg = algorithm == "SHA-256" ? aka::DigestAlgorithm::sha256 : aka::DigestAlgorithm::md5;
+  const auto name = username.empty() ? std::string("alice@ims.test") : username;
   item.digest = diameter::SipDigestAuthenticate{
-      "ims.test", algorithm, "auth", runtime::SecretString(aka::digest_ha1(alg, "alice@ims.test", "ims.test", password))};
+      "ims.test", algorithm, "auth", runtime::SecretString(aka::digest_ha1(alg, name, "ims.test", password)),
+      username};
   return item;
 }
 
@@ -48,9 +55,10 @@ std::string param(const std::string& header, std::string_view name) {
 }
 
 DigestCredentials answer(const std::string& challenge, const std::string& password, std::string algorithm = {},
-                         aka::DigestAlgorithm alg = aka::DigestAlgorithm::md5, std::string ha1 = {}) {
+                         aka::DigestAlgorithm alg = aka::DigestAlgorithm::md5, std::string ha1 = {},
+                         std::string username = "alice@ims.test") {
   DigestCredentials c;
-  c.username = "alice@ims.test";
+  c.username = std::move(username);
   c.realm = param(challenge, "realm");
   c.nonce = param(challenge, "nonce");
   c.opaque = param(challenge, "opaque");
@@ -66,8 +74,12 @@ DigestCredentials answer(const std::string& challenge, const std::string& passwo
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
-  Authenticator make(unsigned max_failures = 3) {
-    return Authenticator(Authenticator::Options{"ims.test", max_failures, 60s, 30s},
+  Authenticator make(unsigned max_failures = 3, std::vector<Scheme> digest_algorithms = {Scheme::digest_md5}) {
+    return Authenticator(Authenticator::Options{.realm = "ims.test",
+                                                .max_failures = max_failures,
+                                                .block_for = 60s,
+                                                .challenge_lifetime = 30s,
+                                                .digest_algorithms = std::move(digest_algorithms)},
                          [this](std::uint8_t* out, std::size_t n) {
                            for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(counter_++);
                          });
@@ -179,22 +191,120 @@ TEST_F(AuthenticatorTest, WrongResponsesBlockTheImpi) {
   EXPECT_EQ(a.failures("alice@ims.test"), 0u);
 }
 
-TEST_F(AuthenticatorTest, DigestMd5AndSha256Md5First) {
+TEST_F(AuthenticatorTest, DigestDefaultsToOneMd5Challenge) {
+  // JsSIP keeps only the last WWW-Authenticate, libre gives up on an
+  // algorithm it does not know: by default MD5 alone, whatever the HSS gives
   auto a = make();
   std::string offered;
   const auto c = a.challenge("alice@ims.test", "sip:alice@ims.test",
                              {digest_item("SHA-256", "secret"), digest_item("MD5", "secret")}, now_, &offered);
-  ASSERT_EQ(c.size(), 2u);
-  EXPECT_EQ(offered, "MD5+SHA-256");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(offered, "MD5");
   EXPECT_EQ(param(c[0], "algorithm"), "MD5");
-  EXPECT_EQ(param(c[1], "algorithm"), "SHA-256");
   EXPECT_FALSE(param(c[0], "opaque").empty());
   EXPECT_EQ(param(c[0], "qop"), "auth");
   EXPECT_EQ(c[0].find("ck="), std::string::npos);
+  EXPECT_EQ(a.pending("alice@ims.test"), 1u);
   EXPECT_EQ(a.verify("alice@ims.test", answer(c[0], "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
-  EXPECT_EQ(a.verify("alice@ims.test", answer(c[1], "secret", "SHA-256", aka::DigestAlgorithm::sha256), "REGISTER", now_)
+  // SHA-256 alone configured, with no SHA-256 item: nothing to offer
+  auto sha_only = make(3, {Scheme::digest_sha256});
+  EXPECT_TRUE(sha_only.challenge("alice@ims.test", "sip:alice@ims.test", {digest_item("MD5", "secret")}, now_).empty());
+}
+
+TEST_F(AuthenticatorTest, DigestChallengesComeInTheConfiguredOrderMostPreferredFirst) {
+  // RFC 7616 §3.7, RFC 8760: the preferred algorithm first
+  for (const auto& [order, first, second] :
+       {std::tuple{std::vector{Scheme::digest_sha256, Scheme::digest_md5}, "SHA-256", "MD5"},
+        std::tuple{std::vector{Scheme::digest_md5, Scheme::digest_sha256}, "MD5", "SHA-256"}}) {
+    auto a = make(3, order);
+    std::string offered;
+    // the HSS's item order does not matter
+    const auto c = a.challenge("alice@ims.test", "sip:alice@ims.test",
+                               {digest_item("MD5", "secret"), digest_item("SHA-256", "secret")}, now_, &offered);
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_EQ(offered, std::string(first) + "+" + second);
+    EXPECT_EQ(param(c[0], "algorithm"), first);
+    EXPECT_EQ(param(c[1], "algorithm"), second);
+    const auto& sha = param(c[0], "algorithm") == "SHA-256" ? c[0] : c[1];
+    const auto& md5 = param(c[0], "algorithm") == "MD5" ? c[0] : c[1];
+    EXPECT_EQ(a.verify("alice@ims.test", answer(md5, "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+    EXPECT_EQ(a.verify("alice@ims.test", answer(sha, "secret", "SHA-256", aka::DigestAlgorithm::sha256), "REGISTER",
+                       now_)
+                  .verdict,
+              Authenticator::Verdict::ok);
+  }
+}
+
+TEST_F(AuthenticatorTest, ABareUserNameAnswersWithTheHa1TheHssMadeForIt) {
+  // "alice" (JsSIP without authorization_user, baresip, Zoiper) digests with
+  // H("alice":realm:password); the HSS gives that HA1 tagged with the name
+  auto a = make(10, {Scheme::digest_sha256, Scheme::digest_md5});
+  const std::vector items = {digest_item("MD5", "secret"), digest_item("SHA-256", "secret"),
+                             digest_item("MD5", "secret", "alice"), digest_item("SHA-256", "secret", "alice")};
+  const auto bare = [&](const std::string& challenge, const std::string& password, std::string user = "alice") {
+    const bool sha = param(challenge, "algorithm") == "SHA-256";
+    const auto alg = sha ? aka::DigestAlgorithm::sha256 : aka::DigestAlgorithm::md5;
+    return answer(challenge, password, {}, alg, aka::digest_ha1(alg, user, "ims.test", password), user);
+  };
+  auto c = a.challenge("alice@ims.test", "sip:alice@ims.test", items, now_);
+  ASSERT_EQ(c.size(), 2u) << "one challenge per algorithm, not per user name form";
+  EXPECT_EQ(a.verify("alice@ims.test", bare(c[1], "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+  EXPECT_EQ(a.verify("alice@ims.test", bare(c[0], "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+  // the IMPI as username still works on the same kind of challenge
+  c = a.challenge("alice@ims.test", "sip:alice@ims.test", items, now_);
+  EXPECT_EQ(a.verify("alice@ims.test", answer(c[1], "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::ok);
+  // a wrong password, another user's bare name, a bare name of another realm
+  c = a.challenge("alice@ims.test", "sip:alice@ims.test", items, now_);
+  EXPECT_EQ(a.verify("alice@ims.test", bare(c[1], "guess"), "REGISTER", now_).verdict, Authenticator::Verdict::wrong);
+  c = a.challenge("alice@ims.test", "sip:alice@ims.test", items, now_);
+  EXPECT_EQ(a.verify("alice@ims.test", bare(c[1], "secret", "bob"), "REGISTER", now_).verdict,
+            Authenticator::Verdict::wrong);
+  c = a.challenge("alice@ims.test", "sip:alice@ims.test", items, now_);
+  auto other_realm = bare(c[1], "secret");
+  other_realm.realm = "other.test";
+  EXPECT_EQ(a.verify("alice@ims.test", other_realm, "REGISTER", now_).verdict, Authenticator::Verdict::wrong);
+  // without the bare name's HA1 (a third-party HSS, a password set before
+  // imsbox kept them) the bare name cannot authenticate
+  c = a.challenge("alice@ims.test", "sip:alice@ims.test", {digest_item("MD5", "secret")}, now_);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(a.verify("alice@ims.test", bare(c[0], "secret"), "REGISTER", now_).verdict, Authenticator::Verdict::wrong);
+}
+
+TEST_F(AuthenticatorTest, AkaAcceptsTheBareUserNameOfTheImpi) {
+  auto a = make();
+  const auto c = a.challenge("alice@ims.test", "sip:alice@ims.test", {aka_item()}, now_);
+  const auto xres = bytes(0x60, 8);
+  const auto ha1 =
+      aka::digest_ha1(aka::DigestAlgorithm::md5, "alice", "ims.test", std::string(xres.begin(), xres.end()));
+  EXPECT_EQ(a.verify("alice@ims.test", answer(c[0], "", {}, aka::DigestAlgorithm::md5, ha1, "alice"), "REGISTER", now_)
                 .verdict,
             Authenticator::Verdict::ok);
+}
+
+TEST_F(AuthenticatorTest, DigestItemsToAskCoverTheBareUserName) {
+  EXPECT_EQ(make().digest_items_to_ask(), 3u);  // MD5, SHA-256, bare MD5
+  EXPECT_EQ(make(3, {Scheme::digest_sha256, Scheme::digest_md5}).digest_items_to_ask(), 4u);
+  EXPECT_EQ(make(3, {Scheme::digest_sha256}).digest_items_to_ask(), 4u);
+}
+
+TEST(DigestAlgorithms, ParsedInOrderUnknownOrRepeatedNamesRefused) {
+  EXPECT_EQ(parse_digest_algorithms("MD5"), std::vector{Scheme::digest_md5});
+  EXPECT_EQ(parse_digest_algorithms("SHA-256,MD5"), (std::vector{Scheme::digest_sha256, Scheme::digest_md5}));
+  EXPECT_EQ(parse_digest_algorithms(" md5 , sha-256 "), (std::vector{Scheme::digest_md5, Scheme::digest_sha256}));
+  const auto refused = [](std::string_view list, std::string_view why) {
+    try {
+      parse_digest_algorithms(list);
+      ADD_FAILURE() << "accepted: " << list;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused("SHA-512-256", "unknown digest algorithm 'SHA-512-256'");
+  refused("MD5-sess", "unknown digest algorithm 'MD5-sess'");
+  refused("AKAv1-MD5", "unknown");
+  refused("MD5,MD5", "named twice");
+  refused("", "empty");
+  refused("MD5,", "empty");
 }
 
 TEST_F(AuthenticatorTest, DigestWrongPasswordAndMismatches) {

@@ -194,7 +194,7 @@ class ScscfServiceTest : public ::testing::Test {
   }
 
   // A new service (a restart) gets new timers: the old one's are gone with it.
-  void make_service(unsigned max_failures = 3) {
+  void make_service(unsigned max_failures = 3, std::vector<Scheme> digest_algorithms = {Scheme::digest_md5}) {
     tsx_.reset();
     service_.reset();
     timers_ = std::make_unique<runtime::TimerQueue>(clock_);
@@ -209,6 +209,7 @@ class ScscfServiceTest : public ::testing::Test {
     o.max_auth_failures = max_failures;
     o.auth_block = 60s;
     o.trusted_sources = {boost::asio::ip::make_address("192.0.2.10")};  // a P-CSCF elsewhere
+    o.digest_algorithms = std::move(digest_algorithms);
     service_ = std::make_unique<ScscfService>(o, cx_.client(), *log_, clock_, [this](std::uint8_t* out, std::size_t n) {
       for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(counter_++);
     });
@@ -275,7 +276,8 @@ TEST_F(ScscfServiceTest, FirstRegisterIsChallengedWithAka) {
   EXPECT_EQ(cx_.mars[0].user_name, "alice@ims.test");
   EXPECT_EQ(cx_.mars[0].public_identity, "sip:alice@ims.test");
   EXPECT_EQ(cx_.mars[0].server_name, "sip:scscf.ims.test:6060");
-  EXPECT_EQ(cx_.mars[0].number_auth_items, 2u);  // MD5 and SHA-256 for a password subscriber
+  // for a password subscriber: MD5 and SHA-256, then MD5 for the bare user name
+  EXPECT_EQ(cx_.mars[0].number_auth_items, 3u);
   EXPECT_EQ(cx_.mars[0].auth_data_item.authentication_scheme, "Unknown");
   EXPECT_TRUE(cx_.mars[0].auth_data_item.sip_authorization.empty());
   EXPECT_EQ(auth_param(c, "realm"), "ims.test");
@@ -454,22 +456,45 @@ TEST_F(ScscfServiceTest, TwoVectorsGiveOneAkaChallenge) {
   EXPECT_EQ(service_->authenticator().pending("alice@ims.test"), 1u);
 }
 
-TEST_F(ScscfServiceTest, PasswordSubscriberGetsMd5AndSha256) {
-  auto h = run(register_text(Reg{}), Verdict::wait);
-  auto a = maa_digest("alice", "secret");
-  auto sha = a.auth_data_items[0];
-  sha.digest->digest_algorithm = "SHA-256";
-  sha.digest->digest_ha1 = runtime::SecretString(
-      aka::digest_ha1(aka::DigestAlgorithm::sha256, "alice@ims.test", "ims.test", "secret"));
-  a.auth_data_items.push_back(sha);
-  cx_.maa_done.back()(a);
-  const auto w = h->values(sip::HeaderId::www_authenticate);
-  ASSERT_EQ(w.size(), 2u);
-  EXPECT_EQ(auth_param(w[0], "algorithm"), "MD5");
-  EXPECT_EQ(auth_param(w[1], "algorithm"), "SHA-256");
+// The MAA our HSS gives a password subscriber: MD5 and SHA-256 for the IMPI,
+// then for the bare user name.
+diameter::MultimediaAuthAnswer maa_digest_all(const std::string& user, const std::string& password) {
+  auto a = maa_digest(user, password);
+  const auto add = [&](const std::string& algorithm, const std::string& name, const std::string& tag) {
+    auto item = a.auth_data_items[0];
+    const auto alg = algorithm == "SHA-256" ? aka::DigestAlgorithm::sha256 : aka::DigestAlgorithm::md5;
+    item.digest->digest_algorithm = algorithm;
+    item.digest->digest_ha1 = runtime::SecretString(aka::digest_ha1(alg, name, "ims.test", password));
+    item.digest->digest_username = tag;
+    a.auth_data_items.push_back(item);
+  };
+  add("SHA-256", user + "@ims.test", "");
+  add("MD5", user, user);
+  add("SHA-256", user, user);
+  return a;
 }
 
-TEST_F(ScscfServiceTest, Sha256AskedForGetsTwoItems) {
+TEST_F(ScscfServiceTest, PasswordSubscriberGetsOneMd5ChallengeByDefault) {
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  cx_.maa_done.back()(maa_digest_all("alice", "secret"));
+  const auto w = h->values(sip::HeaderId::www_authenticate);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(auth_param(w[0], "algorithm"), "MD5");
+}
+
+TEST_F(ScscfServiceTest, ConfiguredDigestAlgorithmsAreChallengedMostPreferredFirst) {
+  make_service(3, {Scheme::digest_sha256, Scheme::digest_md5});
+  auto h = run(register_text(Reg{}), Verdict::wait);
+  ASSERT_EQ(cx_.mars.size(), 1u);
+  EXPECT_EQ(cx_.mars[0].number_auth_items, 4u);  // and SHA-256 of the bare user name
+  cx_.maa_done.back()(maa_digest_all("alice", "secret"));
+  const auto w = h->values(sip::HeaderId::www_authenticate);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(auth_param(w[0], "algorithm"), "SHA-256");
+  EXPECT_EQ(auth_param(w[1], "algorithm"), "MD5");
+}
+
+TEST_F(ScscfServiceTest, DigestAskedForGetsTheItemsOfBothUserNameForms) {
   Reg r;
   r.authorization =
       "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", response=\"\", "
@@ -477,7 +502,30 @@ TEST_F(ScscfServiceTest, Sha256AskedForGetsTwoItems) {
   run(register_text(r), Verdict::wait);
   ASSERT_EQ(cx_.mars.size(), 1u);
   EXPECT_EQ(cx_.mars[0].auth_data_item.authentication_scheme, "SIP Digest");
-  EXPECT_EQ(cx_.mars[0].number_auth_items, 2u);
+  EXPECT_EQ(cx_.mars[0].number_auth_items, 3u);
+}
+
+TEST_F(ScscfServiceTest, ABareDigestUsernameRegistersTheImpiOfItsRealm) {
+  // JsSIP without authorization_user, baresip with auth_user = "alice": the
+  // first REGISTER has no Authorization (IMPI from the IMPU), the answer
+  // says username="alice"; the IMPI is alice@ims.test throughout
+  const auto c = challenge(Reg{}, maa_digest_all("alice", "secret"));
+  const auto ha1 = aka::digest_ha1(aka::DigestAlgorithm::md5, "alice", "ims.test", "secret");
+  const auto nonce = auth_param(c, "nonce");
+  const auto response = aka::digest_response(aka::DigestAlgorithm::md5, ha1, nonce, "00000001", "0a4f113b", "auth",
+                                             "REGISTER", "sip:ims.test");
+  Reg r;
+  r.cseq = 2;
+  r.authorization = "Digest username=\"alice\", realm=\"ims.test\", nonce=\"" + nonce +
+                    "\", uri=\"sip:ims.test\", response=\"" + response + "\", algorithm=MD5, qop=auth, nc=00000001, "
+                    "cnonce=\"0a4f113b\", opaque=\"" + auth_param(c, "opaque") + "\"";
+  auto h = run(register_text(r), Verdict::wait);
+  ASSERT_EQ(cx_.sars.size(), 1u);
+  EXPECT_EQ(cx_.sars[0].user_name, "alice@ims.test");
+  cx_.saa_done.back()(saa("alice"));
+  EXPECT_EQ(h->status(), 200);
+  ASSERT_TRUE(service_->registrar().find("sip:alice@ims.test"));
+  EXPECT_EQ(service_->registrar().find("sip:alice@ims.test")->impi, "alice@ims.test");
 }
 
 TEST_F(ScscfServiceTest, UnknownUserIs403) {

@@ -38,6 +38,33 @@ TEST(CxCodecAnswer, MaaRoundTrips) { expect_round_trip(sample_mar(), sample_maa(
 TEST(CxCodecAnswer, RtaRoundTrips) { expect_round_trip(sample_rtr(), sample_rta()); }
 TEST(CxCodecAnswer, PpaRoundTrips) { expect_round_trip(sample_ppr(), sample_ppa()); }
 
+TEST(CxCodecAnswer, DigestUsernameOfABareNameHa1RoundTripsWithoutTheMandatoryBit) {
+  MultimediaAuthAnswer a = sample_maa();
+  auto bare = sample_digest_item();
+  bare.digest->digest_username = "alice";
+  bare.digest->digest_ha1 = runtime::SecretString("fedcba9876543210fedcba9876543210");
+  a.auth_data_items.push_back(bare);
+  a.number_auth_items = 3;
+  expect_round_trip(sample_mar(), a);
+  // RFC 4740's Digest-Username (115, IETF) inside SIP-Digest-Authenticate, and
+  // only in the item made for the bare name; no M bit: ignorable by others
+  MsgPtr wire = over_the_wire(encode_answer(dict(), received(sample_mar()), CxAnswer(a)).get());
+  int with_username = 0;
+  msg_or_avp* child = nullptr;
+  fd_msg_browse_internal(wire.get(), MSG_BRW_FIRST_CHILD, &child, nullptr);
+  for (; child; fd_msg_browse_internal(child, MSG_BRW_NEXT, &child, nullptr)) {
+    auto* item = static_cast<avp*>(child);
+    if (hdr(item)->avp_code != 612) continue;
+    avp* digest = find_child(item, 635, kVendor3gpp);
+    if (!digest) continue;
+    if (avp* user = find_child(digest, 115, 0)) {
+      ++with_username;
+      EXPECT_FALSE(hdr(user)->avp_flags & (AVP_FLAG_VENDOR | AVP_FLAG_MANDATORY));
+    }
+  }
+  EXPECT_EQ(with_username, 1);
+}
+
 TEST(CxCodecAnswer, ExperimentalResultCarriesThe3gppVendor) {
   MsgPtr answer = encode_answer(dict(), received(sample_uar()), CxAnswer(sample_uaa()));
   avp* er = find_child(answer.get(), 297);

@@ -49,6 +49,25 @@ TEST(Identity, ImpiIsTheAuthorizationUsername) {
   EXPECT_EQ(register_impi(r, "ims.test"), "001010000000001@ims.test");
 }
 
+TEST(Identity, ABareUsernameIsCompletedWithTheRealmToANai) {
+  // softphones (baresip, Zoiper) and JsSIP without authorization_user send
+  // the user name alone: TS 23.003 §13.3 username@realm
+  const auto auth = [](const std::string& params) {
+    return register_("<sip:alice@ims.test>", "Authorization: Digest " + params +
+                                                 ", nonce=\"abc\", uri=\"sip:ims.test\", response=\"00\"\r\n");
+  };
+  EXPECT_EQ(register_impi(auth("username=\"alice\", realm=\"ims.test\""), "ims.test"), "alice@ims.test");
+  // the user of the Authorization, not of To; the realm of the Authorization (the one the challenge gave)
+  EXPECT_EQ(register_impi(auth("username=\"carol\", realm=\"ims.test\""), "ims.test"), "carol@ims.test");
+  EXPECT_EQ(register_impi(auth("username=\"alice\", realm=\"other.test\""), "ims.test"), "alice@other.test");
+  // no realm: the home domain's
+  EXPECT_EQ(register_impi(auth("username=\"alice\""), "ims.test"), "alice@ims.test");
+  // a NAI stays as it is
+  EXPECT_EQ(register_impi(auth("username=\"alice@ims.test\", realm=\"ims.test\""), "ims.test"), "alice@ims.test");
+  EXPECT_EQ(register_impi(auth("username=\"alice@other.test\", realm=\"ims.test\""), "ims.test"),
+            "alice@other.test");
+}
+
 TEST(Identity, ImpiOfTheHomeRealmWinsOverOthers) {
   const auto r = register_("<sip:alice@ims.test>",
                            "Authorization: Digest username=\"other@visited.test\", realm=\"visited.test\"\r\n"

@@ -92,6 +92,18 @@ TEST(Config, HssAuthenticationLimits) {
   expect_error("[hss]\nmax_auth_items = 0\n", "'hss.max_auth_items'");
   EXPECT_EQ(Config::defaults().integer("hss.sqn_ind_bits"), 5);
 }
+TEST(Config, DigestAlgorithmsAreMd5AndSha256Only) {
+  EXPECT_EQ(Config::defaults().str("scscf.digest_algorithms"), "MD5");
+  EXPECT_NO_THROW(Config::parse("[scscf]\ndigest_algorithms = SHA-256,MD5\n", "t"));
+  EXPECT_NO_THROW(Config::parse("[scscf]\ndigest_algorithms = sha-256 , md5\n", "t"));
+  EXPECT_NO_THROW(Config::parse("[scscf]\ndigest_algorithms = SHA-256\n", "t"));
+  expect_error("[scscf]\ndigest_algorithms = SHA-512-256,MD5\n",
+               "'scscf.digest_algorithms': unknown digest algorithm 'SHA-512-256'");
+  expect_error("[scscf]\ndigest_algorithms = MD5-sess\n", "'scscf.digest_algorithms'");
+  expect_error("[scscf]\ndigest_algorithms = MD5,md5\n", "'scscf.digest_algorithms': 'MD5' is named twice");
+  expect_error("[scscf]\ndigest_algorithms =\n", "'scscf.digest_algorithms'");
+  expect_error("[scscf]\ndigest_algorithms = MD5,\n", "'scscf.digest_algorithms': an empty algorithm name");
+}
 TEST(Config, UnknownOverrideIsRefused) {
   EXPECT_THROW(Config::defaults({{"global.nope", "1"}}), ConfigError);
 }
