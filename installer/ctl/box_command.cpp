@@ -17,6 +17,7 @@
 #include "ctl/common.h"
 #include "runtime/tls_cert.h"
 #include "hss/provisioning.h"
+#include "ims/box.h"
 #include "runtime/http_get.h"
 #include "store/database.h"
 #include "supervisor/state_file.h"
@@ -243,6 +244,18 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
               << "/\n"
               << "             provisioning API http://" << host(c.str("hss.api_address")) << ":"
               << c.str("hss.api_port") << "/v1/ (token: hss.api_token in the config)\n";
+  }
+  if (c.flag("pcscf.enabled")) {
+    // The browser client (WWSF), in one line: where to open it and as whom.
+    std::string at;
+    try {
+      at = ims::advertised_host(c);
+    } catch (const runtime::ConfigError&) {
+      at = host(c.str("global.bind_address"));  // `config check` names the problem
+    }
+    std::cout << "  browser    open https://" << at << ":" << c.str("pcscf.wss_port") << "/ and sign in as sip:"
+              << kDemoSubscribers[0].user << "@" << c.domain() << " / " << kDemoSubscribers[0].password << " (or "
+              << kDemoSubscribers[1].user << " / " << kDemoSubscribers[1].password << ")\n";
   }
   std::cout << "  demo subscribers:\n";
   for (const auto& d : kDemoSubscribers) {

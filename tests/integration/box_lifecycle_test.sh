@@ -14,6 +14,7 @@ expect_out "alice@it.example.org"
 expect_out "http://127.0.0.1:$BASE/health"
 expect_out "Cx (Diameter) hss.it.example.org on 127.0.0.1:$((BASE + 7))"
 expect_out "provisioning API http://127.0.0.1:$((BASE + 8))/v1/"
+expect_out "browser    open https://127.0.0.1:$((BASE + 13))/ and sign in as sip:alice@it.example.org / alice-secret (or bob / bob-secret)"
 pass "up"
 
 expect_exit 0 "$IMSBOX" status --data-dir "$DATA_DIR"
