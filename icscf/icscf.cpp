@@ -35,13 +35,18 @@ void Icscf::start() {
   auto pc = ims::proxy_stack_config(c, "icscf");
   // the answer to a UE when the HSS is slow or down is ours (TS 24.229 §5.3.1.3), in time
   const auto timeout = ims::hss_timeout(c, "icscf", pc.proxy.wait_limit);
+  options.trusted_peers = ims::trusted_peers(c, "icscf");
+  options.hss_timeout = timeout;
+  // the first S-CSCF's answer (after the UAR) must come within the deadline too
+  options.scscf_timeout = std::clamp(std::chrono::milliseconds(c.integer("icscf.scscf_timeout_ms")), 100ms,
+                                     options.register_deadline - timeout);
   const diameter::Destination hss{dc.realm, hss_identity_};
   CxClient cx;
   cx.user_authorization = diameter_->sender<diameter::UserAuthorizationRequest>(hss, timeout);
   cx.location_info = diameter_->sender<diameter::LocationInfoRequest>(hss, timeout);
 
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
-  services.push_back(std::make_unique<IcscfService>(options, std::move(cx), ctx_.log));
+  services.push_back(std::make_unique<IcscfService>(options, std::move(cx), ctx_.log, ctx_.clock));
   proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
                                                     ctx_.metrics, ctx_.clock);
 
@@ -51,7 +56,8 @@ void Icscf::start() {
   for (const auto& s : options.scscf_uris) scscfs += (scscfs.empty() ? "" : ", ") + s;
   ctx_.log.info("Icscf ready for domain " + domain + ": SIP on " + c.str("global.bind_address") + ":" +
                 std::to_string(c.port("icscf.sip_port")) + " (UDP, TCP), Cx as " + dc.identity + " to " +
-                hss_identity_ + " (timeout " + std::to_string(timeout.count()) + " ms), S-CSCFs: " + scscfs);
+                hss_identity_ + " (timeout " + std::to_string(timeout.count()) + " ms), S-CSCFs: " + scscfs +
+                " (each " + std::to_string(options.scscf_timeout.count()) + " ms to answer a REGISTER)");
 }
 
 void Icscf::stop() {

@@ -50,21 +50,23 @@ std::string cx_error_text(const CxError& e) {
   return "HSS failure";
 }
 
-// The S-CSCF an answer names, else one chosen by its capabilities.
+// The S-CSCF an answer names (unless excluded), else one chosen by its capabilities.
 std::optional<std::string> server_for(const std::string& server_name,
                                       const std::optional<diameter::ServerCapabilities>& capabilities,
-                                      const std::vector<std::string>& configured, bool& selected) {
+                                      const std::vector<std::string>& configured, bool& selected,
+                                      const std::vector<std::string>& exclude = {}) {
   selected = false;
-  if (!server_name.empty()) return server_name;
+  if (!server_name.empty() && !contains(exclude, server_name)) return server_name;
   selected = true;
-  return select_scscf(capabilities, configured);
+  return select_scscf(capabilities, configured, exclude);
 }
 
 }  // namespace
 
-Outcome Outcome::forward(std::string scscf, std::string summary) {
+Outcome Outcome::forward(std::string scscf, std::string summary, bool assigned) {
   Outcome o;
   o.scscf = std::move(scscf);
+  o.assigned = assigned;
   o.summary = std::move(summary);
   return o;
 }
@@ -202,8 +204,12 @@ RegisterQuery register_query(const sip::Message& request, std::string_view home_
   return q;
 }
 
+bool reselects_after(int status) {
+  return (status >= 300 && status < 400) || status == 408 || status == 480 || (status >= 500 && status < 600);
+}
+
 Outcome register_outcome(const diameter::AnswerOrError<diameter::UserAuthorizationAnswer>& answer,
-                         const std::vector<std::string>& configured_scscfs) {
+                         const std::vector<std::string>& configured_scscfs, const std::vector<std::string>& exclude) {
   // TS 24.229 §5.3.1.3: "If the user registration status query procedure
   // cannot be completed, e.g. due to HSS time-out or to an incorrect response
   // from the HSS, the I-CSCF shall send back a 480 (Temporarily Unavailable)
@@ -218,8 +224,8 @@ Outcome register_outcome(const diameter::AnswerOrError<diameter::UserAuthorizati
   const auto what = "UAA " + describe(r);
   if (r.is_success()) {
     bool selected = false;
-    if (auto s = server_for(uaa.server_name, uaa.server_capabilities, configured_scscfs, selected)) {
-      return Outcome::forward(*s, what + (selected ? ", selected " : ", assigned ") + *s);
+    if (auto s = server_for(uaa.server_name, uaa.server_capabilities, configured_scscfs, selected, exclude)) {
+      return Outcome::forward(*s, what + (selected ? ", selected " : ", assigned ") + *s, !selected);
     }
     // TS 24.229 §5.3.1.3: no S-CSCF fulfilling the capabilities -> 600.
     return Outcome::answer(600, "Busy Everywhere (no S-CSCF available)", what + ", no S-CSCF to select");

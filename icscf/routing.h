@@ -17,12 +17,13 @@ namespace imsbox::icscf {
 // S-CSCF (status == 0), or answer it (status != 0).
 struct Outcome {
   int status = 0;
-  std::string reason;   // the reason phrase of the answer
-  std::string scscf;    // the S-CSCF's SIP URI when forwarding
-  std::string summary;  // what happened, for the log line (no secrets)
+  std::string reason;     // the reason phrase of the answer
+  std::string scscf;      // the S-CSCF's SIP URI when forwarding
+  bool assigned = false;  // the HSS named that S-CSCF (rather than capabilities to select one)
+  std::string summary;    // what happened, for the log line (no secrets)
 
   bool forwards() const { return status == 0; }
-  static Outcome forward(std::string scscf, std::string summary);
+  static Outcome forward(std::string scscf, std::string summary, bool assigned = false);
   static Outcome answer(int status, std::string reason, std::string summary);
 };
 
@@ -60,9 +61,18 @@ bool is_deregistration(const sip::Message& request);
 // The P-Visited-Network-ID value unquoted (the first one), or `fallback`.
 std::string visited_network(const sip::Message& request, std::string_view fallback);
 
-// What to do with the UAA (or the failure to get one) of a REGISTER.
+// What to do with the UAA (or the failure to get one) of a REGISTER. An
+// S-CSCF in `exclude` (tried already) is not chosen: when the answer names
+// one, another is selected from its capabilities.
 Outcome register_outcome(const diameter::AnswerOrError<diameter::UserAuthorizationAnswer>& answer,
-                         const std::vector<std::string>& configured_scscfs);
+                         const std::vector<std::string>& configured_scscfs,
+                         const std::vector<std::string>& exclude = {});
+
+// TS 24.229 §5.3.1.3: whether the answer of the S-CSCF a REGISTER went to
+// lets the I-CSCF try another one: no answer in time (the proxy's 408),
+// 408, a redirection (3xx), 480 or a server failure (5xx). Any other answer
+// (a challenge, 403, 423, ...) is the S-CSCF's word to the UE.
+bool reselects_after(int status);
 
 // ---- terminating requests (LIR) ----------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <optional>
 
+#include "ims/trust_domain.h"
 #include "runtime/log.h"
 #include "scscf/session.h"
 #include "scscf/transactions.h"
@@ -78,13 +79,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
 }
 
 bool ScscfService::trusted(const sip::Peer& source) const {
-  auto address = source.address;
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
-  }
-  if (address.is_loopback()) return true;
-  return std::find(options_.trusted_sources.begin(), options_.trusted_sources.end(), address) !=
-         options_.trusted_sources.end();
+  return ims::in_trust_domain(source.address, options_.trusted_sources);
 }
 
 std::string ScscfService::new_tag() {

@@ -154,7 +154,7 @@ class ScscfService final : public sip::proxy::ProxyService {
   void notify(const std::string& id, bool terminate, std::string_view reason);
 
  private:
-  // Loopback or one of options_.trusted_sources.
+  // In the trust domain: 127.0.0.1, ::1 or one of options_.trusted_sources (ims::in_trust_domain).
   bool trusted(const sip::Peer& source) const;
   void on_expiry();
   // Every kCallSweep: call records whose end never came end as lost.

@@ -98,7 +98,15 @@ constexpr OptionSpec kOptions[] = {
      "the HSS as identity@address:port; empty: this box's HSS (hss.<domain> at hss.diameter_port)"},
     {"icscf.hss_timeout_ms", OptionType::milliseconds, "3000", "how long the I-CSCF waits for a Cx answer"},
     {"icscf.scscf_uris", OptionType::string, "",
-     "S-CSCFs to choose from when the HSS names none, comma-separated SIP URIs; empty: this box's S-CSCF"},
+     "S-CSCFs to choose from when the HSS names none, comma-separated SIP URIs, the preferred first; "
+     "a REGISTER goes to the next one when one fails; empty: this box's S-CSCF"},
+    {"icscf.scscf_timeout_ms", OptionType::milliseconds, "5000",
+     "how long an S-CSCF may take to answer a REGISTER before the I-CSCF tries the next one "
+     "(at most 24000 minus icscf.hss_timeout_ms: the UE hears from the I-CSCF within 24 s)"},
+    {"icscf.trusted_peers", OptionType::string, "",
+     "addresses besides this box's (global.bind_address, loopback) in the I-CSCF's trust domain: P-CSCFs and "
+     "S-CSCFs elsewhere, comma-separated; REGISTERs from others get 403, their other requests lose "
+     "P-Asserted-Identity and the other trust-domain header fields"},
     {"pcscf.enabled", OptionType::boolean, "true", "run the P-CSCF / eP-CSCF"},
     {"pcscf.health_port", OptionType::port, "9061", "P-CSCF /health and /metrics port"},
     {"pcscf.sip_port", OptionType::port, "5060", "P-CSCF SIP over UDP and TCP on global.bind_address"},

@@ -193,6 +193,15 @@ std::size_t Message::remove_all(HeaderId id) {
   return before - headers_.size();
 }
 
+std::size_t Message::remove_all(std::string_view name) {
+  const HeaderId id = header_id(name);
+  if (id != HeaderId::other) return remove_all(id);
+  const auto before = headers_.size();
+  std::erase_if(headers_,
+                [name](const HeaderField& h) { return h.id == HeaderId::other && text::iequals(text::trim(h.name), name); });
+  return before - headers_.size();
+}
+
 void Message::set(HeaderId id, std::string value) {
   touched(id);
   const auto it = std::find_if(headers_.begin(), headers_.end(), [id](const HeaderField& h) { return h.id == id; });

@@ -80,6 +80,9 @@ class Message {
   bool remove_last_value(HeaderId id);
   // Removes every field with that id; returns how many.
   std::size_t remove_all(HeaderId id);
+  // Removes every field with that name (case-insensitive; for HeaderId::other
+  // fields, as find(name)); returns how many.
+  std::size_t remove_all(std::string_view name);
   // Replaces the value of the first field with that id (appending one if absent).
   void set(HeaderId id, std::string value);
   // Replaces the body and its Content-Type / Content-Length.

@@ -63,6 +63,10 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     if (!waiting_) return;
     waiting_ = false;
     disarm(wait_timer_);
+    if (retrying_) {
+      if (on_verdict(verdict, next_retry_)) run_retries();
+      return;
+    }
     after_service(verdict);
   }
 
@@ -110,7 +114,11 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       return;
     }
     finals_.push_back(std::move(response));
-    if (status >= 600 || cancelled_ || final_sent_ || (stop_unless_unanswered && !unanswered)) targets_.clear();
+    if (status >= 600 || cancelled_ || final_sent_ || (stop_unless_unanswered && !unanswered)) {
+      targets_.clear();
+      finish();  // no more forking, nor retries
+      return;
+    }
     next_target();
   }
 
@@ -125,11 +133,12 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
 
   void on_branch_timeout() {
     if (!branch_) return;
-    if (branch_->provisional) {
+    if (branch_->provisional && is_invite_) {
       send_cancel();  // the 487 will come back and the next target follows
       return;
     }
-    // no answer at all: give up on this branch
+    // no final answer: give up on this branch (a CANCEL would change nothing
+    // for a non-INVITE, RFC 3261 §9.1)
     abandon_branch();
   }
 
@@ -166,8 +175,9 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     t.reset();
   }
 
-  // Acts on a service's verdict; true when the next service may run.
-  bool on_verdict(Verdict verdict) {
+  // Acts on a service's verdict; true when the next service (`next`, the
+  // index of the one that gave it) may run.
+  bool on_verdict(Verdict verdict, std::size_t& next) {
     switch (verdict) {
       case Verdict::wait:  // (again, after resume(wait): a fresh limit)
         start_waiting();
@@ -176,7 +186,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
         if (!final_sent_) respond(500, "Service Answered Nothing");
         return false;
       case Verdict::next:
-        ++next_service_;
+        ++next;
         return true;
     }
     return false;
@@ -184,7 +194,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
 
   void run_services() {
     while (next_service_ < tsxs_.size() && !final_sent_) {
-      if (!on_verdict(tsxs_[next_service_]->on_request(*this))) return;
+      if (!on_verdict(tsxs_[next_service_]->on_request(*this), next_service_)) return;
     }
     if (final_sent_) return;
     if (cancelled_) {
@@ -206,7 +216,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   }
 
   void after_service(Verdict verdict) {
-    if (on_verdict(verdict)) run_services();
+    if (on_verdict(verdict, next_service_)) run_services();
   }
 
   void next_target() {
@@ -215,7 +225,31 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       targets_.pop_front();
       if (start_branch(target)) return;
     }
-    if (!branch_) finish();
+    if (branch_) return;
+    if (final_sent_ || cancelled_ || finals_.empty()) {
+      finish();
+      return;
+    }
+    // every target failed: the services may try elsewhere
+    retrying_ = true;
+    next_retry_ = 0;
+    run_retries();
+  }
+
+  // The services, in turn, on the last failure (on_branch_failure), until one
+  // adds targets, waits or answers.
+  void run_retries() {
+    while (next_retry_ < tsxs_.size() && !final_sent_ && targets_.empty()) {
+      if (!on_verdict(tsxs_[next_retry_]->on_branch_failure(*this, finals_.back()), next_retry_)) return;
+    }
+    retrying_ = false;
+    if (final_sent_) return;
+    if (targets_.empty() || cancelled_) {
+      finish();
+      return;
+    }
+    finals_.pop_back();  // the retry takes the failed branch's place
+    next_target();
   }
 
   bool start_branch(const Target& target) {
@@ -361,6 +395,8 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   bool is_invite_;
   std::vector<std::unique_ptr<ProxyTsx>> tsxs_;
   std::size_t next_service_ = 0;
+  bool retrying_ = false;        // the services are asked to retry (run_retries)
+  std::size_t next_retry_ = 0;   // the service asked next
   bool waiting_ = false;
   std::optional<runtime::TimerQueue::TimerId> wait_timer_;
   bool final_sent_ = false;

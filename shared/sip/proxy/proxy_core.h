@@ -53,7 +53,11 @@ struct Target {
   std::string request_uri;          // the new Request-URI; empty: unchanged
   std::vector<std::string> routes;  // Route values to put first (e.g. a Path), as written "<sip:..;lr>"
   std::optional<Peer> peer;         // where to send it; none: from the Route / Request-URI
-  std::chrono::milliseconds timeout{0};  // per-branch limit for a final response; 0: the transaction's own (timer C-like)
+  // Per-branch limit for a final response; 0: the transaction's own (timer
+  // C-like for an INVITE, the layer's timer F otherwise). An INVITE branch
+  // that sent a provisional response is cancelled then; any other branch is
+  // given up at once, as a 408.
+  std::chrono::milliseconds timeout{0};
   // A limit for the first response (100 Trying counts), after which the
   // branch is given up as unanswered; once something came, `timeout` (or the
   // transaction's own limit) applies. 0: none. For an application server
@@ -97,6 +101,18 @@ class ProxyTsx {
   virtual void on_response(ProxyTsxHelper&, Message&) {}
   // The transaction was cancelled by the caller.
   virtual void on_cancel(ProxyTsxHelper&) {}
+  // The last target failed: it answered with a final response that is
+  // neither 2xx nor 6xx, or the layer's 408 / 503 or the branch's own
+  // timeout (a 408) stand for it; no target is left. The service may try
+  // elsewhere (RFC 3261 §16.7 step 5): add targets and return next (the
+  // failed branch's response is then no longer among those the final one is
+  // chosen from: the retry takes its place), return wait and resume() later
+  // (after asking something, e.g. the HSS for another S-CSCF, TS 24.229
+  // §5.3.1.3), or answer and return done. Not called once the transaction
+  // was cancelled or answered, after a 6xx, or after the refusal of a target
+  // marked fallback_only_if_unanswered. Default: next, nothing added: the
+  // final response is chosen from the branches' (§16.7 step 6).
+  virtual Verdict on_branch_failure(ProxyTsxHelper&, const Message& /*response*/) { return Verdict::next; }
 };
 
 class ProxyService {

@@ -162,6 +162,28 @@ TEST(IcscfRegister, AssignedOrSelectedScscf) {
   EXPECT_EQ(o.status, 600);  // TS 24.229 §5.3.1.3: no S-CSCF to select
 }
 
+TEST(IcscfRegister, AssignedOrSelectedTellsWhich) {
+  EXPECT_TRUE(register_outcome(uaa(exp(2002), "sip:scscf9.ims.test:6060"), kScscfs).assigned);
+  EXPECT_FALSE(register_outcome(uaa(exp(2001), {}, ServerCapabilities{}), kScscfs).assigned);
+}
+
+// Re-selection (TS 24.229 §5.3.1.3): an S-CSCF tried already is not chosen
+// again, not even when the HSS names it.
+TEST(IcscfRegister, ExcludedScscfsAreNotChosen) {
+  auto o = register_outcome(uaa(exp(2001), {}, ServerCapabilities{}), kScscfs, {kScscfs[0]});
+  EXPECT_EQ(o.scscf, kScscfs[1]);
+  o = register_outcome(uaa(exp(2001), kScscfs[0], ServerCapabilities{}), kScscfs, {kScscfs[0]});
+  EXPECT_EQ(o.scscf, kScscfs[1]);
+  EXPECT_FALSE(o.assigned);
+  o = register_outcome(uaa(exp(2001), {}, ServerCapabilities{}), kScscfs, kScscfs);
+  EXPECT_EQ(o.status, 600);
+}
+
+TEST(IcscfRegister, WhichAnswersLetTheIcscfTryAnother) {
+  for (const int s : {300, 302, 408, 480, 500, 503, 504, 599}) EXPECT_TRUE(reselects_after(s)) << s;
+  for (const int s : {100, 200, 401, 403, 404, 423, 486, 600, 603}) EXPECT_FALSE(reselects_after(s)) << s;
+}
+
 TEST(IcscfRegister, NegativeAnswersAre403) {
   for (const auto r : {exp(5001), exp(5002), exp(5003), exp(5004), base(5003)}) {
     const auto o = register_outcome(uaa(r), kScscfs);

@@ -1109,6 +1109,8 @@ TEST_F(ScscfServiceTest, OriginatingRequestsComeOnlyFromTrustedNodes) {
   auto on_behalf = run(invite_text("sip:bob@ims.test", "Route: <sip:scscf.ims.test:6060;lr;orig>\r\n" + alice),
                        Verdict::done, from("198.51.100.7"));
   EXPECT_EQ(on_behalf->status(), 403);
+  // another loopback address: any process on the host may send from it
+  EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + alice), Verdict::done, from("127.0.0.2"))->status(), 403);
   EXPECT_TRUE(cx_.sars.size() == 1u);  // the registration's SAR only: nothing asked for the forged one
   // a configured peer, loopback (v4-mapped too) and terminating requests from anywhere pass
   EXPECT_EQ(run(invite_text("sip:bob@ims.test", kOrig + alice), Verdict::next, from("192.0.2.10"))->targets.size(), 1u);

@@ -154,3 +154,31 @@ TEST(Message, FromAndToFollowChanges) {
 
 }  // namespace
 }  // namespace imsbox::sip
+
+namespace imsbox::sip {
+namespace {
+
+TEST(Message, RemoveAllByName) {
+  auto m = parse(
+      "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKr\r\n"
+      "From: <sip:alice@example.com>;tag=1\r\n"
+      "To: <sip:bob@example.com>\r\n"
+      "Call-ID: r@192.0.2.1\r\n"
+      "CSeq: 1 MESSAGE\r\n"
+      "P-Asserted-Service: urn:urn-7:3gpp-service.ims.icsi.mmtel\r\n"
+      "X-Other: kept\r\n"
+      "p-asserted-service : urn:urn-7:3gpp-service.ims.icsi.sms\r\n"
+      "P-Asserted-Identity: <sip:alice@example.com>\r\n"
+      "Content-Length: 0\r\n\r\n");
+  EXPECT_EQ(m.remove_all("P-Asserted-Service"), 2u);  // any case, any spacing before the colon
+  EXPECT_EQ(m.find("P-Asserted-Service"), nullptr);
+  EXPECT_EQ(m.remove_all("p-asserted-identity"), 1u);  // a known field by its name
+  EXPECT_EQ(m.find(HeaderId::p_asserted_identity), nullptr);
+  EXPECT_EQ(m.remove_all("P-Asserted-Service"), 0u);
+  ASSERT_NE(m.find("X-Other"), nullptr);
+  EXPECT_EQ(m.serialize().find("asserted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace imsbox::sip

@@ -79,6 +79,10 @@ struct ScriptedService : ProxyService {
       if (!s.stamp.empty()) r.append("X-Stamp", s.stamp);
     }
     void on_cancel(ProxyTsxHelper&) override { ++s.cancels; }
+    Verdict on_branch_failure(ProxyTsxHelper& h, const Message& r) override {
+      s.failures.push_back(r.status());
+      return s.on_failure ? s.on_failure(h, r) : Verdict::next;
+    }
     ScriptedService& s;
   };
   std::unique_ptr<ProxyTsx> on_request(const Message&, const Peer&) override { return std::make_unique<Tsx>(*this); }
@@ -91,6 +95,9 @@ struct ScriptedService : ProxyService {
   ProxyTsxHelper* helper = nullptr;
   std::vector<int> seen_responses;
   int cancels = 0;
+  // on_branch_failure: what the service does, and the statuses it was told of
+  std::function<Verdict(ProxyTsxHelper&, const Message&)> on_failure;
+  std::vector<int> failures;
 };
 
 class ProxyCoreTest : public ::testing::Test {
@@ -645,6 +652,114 @@ TEST_F(ProxyCoreTest, OriginateRefusesInviteAndUnroutableRequests) {
   auto r = notify_request();
   r.set_request_uri("sip:alice@nowhere.example.com");
   EXPECT_FALSE(core->originate(std::move(r), std::nullopt, never));
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
+
+namespace imsbox::sip::proxy {
+namespace {
+
+std::string message_request(std::string_view branch = "z9hG4bKmsg1") {
+  return "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=" + std::string(branch) + "\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <sip:alice@example.com>;tag=a1\r\n"
+         "To: <sip:bob@example.com>\r\n"
+         "Call-ID: msg-1@192.0.2.1\r\n"
+         "CSeq: 1 MESSAGE\r\n"
+         "Content-Length: 0\r\n\r\n";
+}
+
+// A service that retries elsewhere when its only target failed (the
+// I-CSCF's S-CSCF re-selection): the new target is tried, and the failed
+// branch's response is not a candidate for the final one any more.
+TEST_F(ProxyCoreTest, ServiceRetriesElsewhereAfterAFailure) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+  service->on_failure = [](ProxyTsxHelper& h, const Message& r) {
+    if (r.status() != 408) return Verdict::next;
+    h.add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+    return Verdict::next;
+  };
+  layer->receive(parse(message_request()), kCaller);
+  answer(forwarded_to(kCallee, "MESSAGE"), 408, kCallee);
+  // a 403 from the second: of 408 and 403 (one class) the first would be
+  // chosen; the retry replaced the 408, so the 403 is the answer
+  answer(forwarded_to(kOther, "MESSAGE"), 403, kOther);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{403}));
+  EXPECT_EQ(service->failures, (std::vector<int>{408, 403}));  // told of each failure
+}
+
+// The retry may wait for something (the HSS) before it names its target.
+TEST_F(ProxyCoreTest, ServiceRetriesAfterWaiting) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+  service->on_failure = [](ProxyTsxHelper&, const Message&) { return Verdict::wait; };
+  layer->receive(parse(message_request()), kCaller);
+  answer(forwarded_to(kCallee, "MESSAGE"), 503, kCallee);
+  advance(1s);
+  EXPECT_TRUE(responses_to(kCaller).empty());  // waiting, within the wait limit
+  service->on_failure = nullptr;
+  service->helper->add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+  service->helper->resume(Verdict::next);
+  answer(forwarded_to(kOther, "MESSAGE"), 200, kOther);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200}));
+}
+
+TEST_F(ProxyCoreTest, RetryThatNeverResumesGets500) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+  service->on_failure = [](ProxyTsxHelper&, const Message&) { return Verdict::wait; };
+  layer->receive(parse(message_request()), kCaller);
+  answer(forwarded_to(kCallee, "MESSAGE"), 486, kCallee);
+  advance(2s);  // the wait limit
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{500}));
+}
+
+TEST_F(ProxyCoreTest, RetryingServiceMayAnswerItself) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+  service->on_failure = [](ProxyTsxHelper& h, const Message&) {
+    h.respond(504, "Server Time-out");
+    return Verdict::done;
+  };
+  layer->receive(parse(message_request()), kCaller);
+  answer(forwarded_to(kCallee, "MESSAGE"), 500, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{504}));
+}
+
+// Neither a 6xx nor a 2xx is a failure to retry.
+TEST_F(ProxyCoreTest, NoRetryAfterASixHundred) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+  service->on_failure = [](ProxyTsxHelper& h, const Message&) {
+    h.add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+    return Verdict::next;
+  };
+  layer->receive(parse(message_request()), kCaller);
+  answer(forwarded_to(kCallee, "MESSAGE"), 603, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{603}));
+  EXPECT_TRUE(service->failures.empty());
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);
+}
+
+// A non-INVITE branch past its own timeout is given up at once, even after
+// a 100 Trying: a CANCEL would change nothing for it (RFC 3261 §9.1), and
+// the layer's timer F (32 s) is far beyond the limit the service set.
+TEST_F(ProxyCoreTest, NonInviteBranchTimeoutGivesUpWithoutCancel) {
+  service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 2s}};
+  service->on_failure = [](ProxyTsxHelper& h, const Message& r) {
+    if (r.status() == 408) h.add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+    return Verdict::next;
+  };
+  layer->receive(parse(message_request()), kCaller);
+  auto first = forwarded_to(kCallee, "MESSAGE");
+  answer(first, 100, kCallee);
+  advance(1900ms);
+  for (const auto& s : sender.sent) EXPECT_NE(s.to, kOther);  // not yet
+  advance(200ms);
+  answer(forwarded_to(kOther, "MESSAGE"), 200, kOther);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200}));
+  EXPECT_EQ(service->failures, (std::vector<int>{408}));
+  EXPECT_FALSE(sender.last([](const Message& m) { return m.is_request() && m.method() == "CANCEL"; }));
+  answer(first, 200, kCallee);  // too late: ignored, nothing more goes upstream
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200}));
 }
 
 }  // namespace
