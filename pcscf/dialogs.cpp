@@ -42,8 +42,13 @@ void DialogTable::confirmed(const sip::Message& invite, const sip::Message& ok, 
   // 2xx reversed for the caller, of the INVITE as it is for the callee.
   auto rr = header_values(ue_is_caller ? ok : invite, HeaderId::record_route);
   if (ue_is_caller) std::reverse(rr.begin(), rr.end());
+  // Ours at the UE's end are left out; ours further on stay: the other party
+  // may be a UE of this P-CSCF too (a WebSocket one is reachable only so).
+  bool leading = true;
   for (auto& r : rr) {
-    if (!is_own_(route_uri(r))) d.network_route.push_back(std::move(r));
+    if (leading && is_own_(route_uri(r))) continue;
+    leading = false;
+    d.network_route.push_back(std::move(r));
   }
   struct Side {
     std::string party, tag, contact;
@@ -98,6 +103,22 @@ std::vector<UeDialog> DialogTable::release(const std::string& contact_key) {
   }
   by_contact_.erase(c);
   return out;
+}
+
+std::size_t DialogTable::move_flow(const std::string& old_key, const std::string& new_key, const sip::Peer& flow) {
+  const auto c = by_contact_.find(old_key);
+  if (c == by_contact_.end()) return 0;
+  auto keys = std::move(c->second);
+  by_contact_.erase(c);
+  for (const auto& k : keys) {
+    if (auto d = dialogs_.find(k); d != dialogs_.end()) {
+      d->second.ue_flow = flow;
+      d->second.ue_contact_key = new_key;
+    }
+  }
+  const auto n = keys.size();
+  by_contact_[new_key].merge(keys);
+  return n;
 }
 
 namespace {

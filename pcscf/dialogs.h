@@ -30,9 +30,9 @@ struct UeDialog {
   std::string ue_tag;
   std::string ue_target;    // the UE's Contact URI: the Request-URI of a BYE to it
   std::string ue_contact_key;  // contact_key(ue_target): which binding the dialog hangs on
-  sip::Peer ue_flow;        // where requests to the UE go (its registration's source)
+  sip::Peer ue_flow;        // where requests to the UE go (its binding's flow, moved with it: move_flow())
   std::string peer_target;  // the other side's Contact URI
-  std::vector<std::string> network_route;  // Route values toward the other side, ours left out
+  std::vector<std::string> network_route;  // Route values toward the other side, ours at the UE's end left out
   std::uint32_t ue_cseq = 0;    // the highest CSeq the UE used
   std::uint32_t peer_cseq = 0;  // the highest CSeq the other side used (0: none yet)
 };
@@ -53,6 +53,11 @@ class DialogTable {
   void in_dialog(const sip::Message& request, bool from_ue);
   // Removes and returns the dialogs hanging on that contact (contact_key).
   std::vector<UeDialog> release(const std::string& contact_key);
+  // The UE of a contact is on a new flow, under the same contact or (RFC
+  // 5626 flow replacement) a new one: its dialogs follow, so that a release
+  // reaches it there and comes when its new binding ends. Returns how many
+  // dialogs moved.
+  std::size_t move_flow(const std::string& old_key, const std::string& new_key, const sip::Peer& flow);
   std::size_t size() const { return dialogs_.size(); }
 
  private:

@@ -59,7 +59,12 @@ void Pcscf::start() {
 
 void Pcscf::stop() {
   ctx_.log.info("Pcscf stopping");
-  if (proxy_) proxy_->stop();
+  if (!proxy_) return;
+  if (!service_ || !started_) return proxy_->stop();
+  // The S-CSCF would otherwise keep NOTIFYing a P-CSCF that forgot its
+  // subscriptions: end them first (RFC 6665 §4.1.2.3), for a bounded time,
+  // within the 2 s run_node() gives the loop after stop().
+  service_->unsubscribe_all(kUnsubscribeLimit, [this] { proxy_->stop(); });
 }
 
 std::string Pcscf::health() const {

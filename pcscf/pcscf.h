@@ -8,6 +8,9 @@
 // registrations and subscribes to their reg event at the S-CSCF. /health
 // reports a stack that did not start; /metrics has the pcscf_* counters and
 // gauges (registrations, contacts, subscriptions, 400s, 403s, NOTIFYs).
+// stop() ends the reg-event subscriptions (Expires: 0) before it closes the
+// stack, waiting at most kUnsubscribeLimit for their answers.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -30,6 +33,8 @@ class Pcscf final : public runtime::Node {
   std::string health() const override;
 
  private:
+  // How long stop() waits for the answers to its unsubscriptions.
+  static constexpr std::chrono::milliseconds kUnsubscribeLimit{1000};
   runtime::NodeContext& ctx_;
   PcscfService* service_ = nullptr;  // owned by the stack
   std::unique_ptr<sip::proxy::ProxyStack> proxy_;

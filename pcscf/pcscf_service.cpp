@@ -23,6 +23,20 @@ using sip::proxy::Verdict;
 constexpr std::size_t kMaxKeptKeys = 10000;
 constexpr auto kKeptKeysLifetime = std::chrono::minutes(5);
 
+// Subscribing again (reg event): a subscription that ended within
+// kShortLived of its start, or failed, counts as a retry; retries wait
+// kRetryBase, doubled each time, at most kRetryMax. A notifier that ends
+// every subscription at once cannot make us loop.
+constexpr auto kShortLived = std::chrono::seconds(60);
+constexpr auto kRetryBase = std::chrono::seconds(2);
+constexpr auto kRetryMax = std::chrono::seconds(300);
+
+std::chrono::seconds backoff(unsigned retries) {
+  if (retries == 0) return std::chrono::seconds(0);
+  if (retries > 8) return kRetryMax;
+  return std::min<std::chrono::seconds>(kRetryMax, kRetryBase * (1u << (retries - 1)));
+}
+
 // The URI of the first Route value, if any.
 // Takes off the Route values at the top that name this P-CSCF: the core
 // removes one, but a Record-Route across two transports (RFC 5658) put two.
@@ -314,6 +328,7 @@ PcscfService::~PcscfService() {
   for (auto& [id, sub] : subscriptions_) {
     if (sub.refresh) timers_->cancel(*sub.refresh);
   }
+  for (auto& [impu, pending] : pending_subscribe_) timers_->cancel(pending.timer);
 }
 
 void PcscfService::attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers) {
@@ -427,6 +442,17 @@ RegisterChange PcscfService::registered(const RegisterOk& ok, std::string_view c
   for (const auto& c : change.bound) {
     log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, registered " + c + " via " + source, call_id);
   }
+  for (const auto& m : change.moved) {
+    // RFC 5626: the UE is on a new flow; the old one is dead or about to be
+    const auto dialogs = dialogs_.move_flow(contact_key(m.old_contact), contact_key(m.contact), ok.source);
+    log_.log(runtime::LogLevel::info,
+             "REGISTER " + ok.impu + ": flow of " + m.contact + " moved from " + sip::to_string(m.old_source) +
+                 " to " + source +
+                 (m.old_contact != m.contact ? " (replaces " + m.old_contact + ": same +sip.instance and reg-id)"
+                                             : std::string()) +
+                 (dialogs ? ", with " + std::to_string(dialogs) + " dialog(s)" : std::string()),
+             call_id);
+  }
   for (const auto& c : change.unbound) {
     log_.log(runtime::LogLevel::info, "REGISTER " + ok.impu + ": 200 OK, deregistered " + c, call_id);
     contact_ended(c, "Deregistered");
@@ -446,7 +472,10 @@ RegisterChange PcscfService::registered(const RegisterOk& ok, std::string_view c
       subscription_of_.erase(old);
     }
   }
-  if (!change.bound.empty() && !subscription_of_.contains(ok.impu)) {
+  // a subscription to start again later (probation, a failure) waits for its
+  // time, unless this is a new registration
+  if (!change.bound.empty() && !subscription_of_.contains(ok.impu) &&
+      (change.created || !pending_subscribe_.contains(ok.impu))) {
     if (const auto* reg = cache_.find(ok.impu, t)) subscribe(*reg);
   }
   if (registrations_total_) registrations_total_->inc();
@@ -470,6 +499,10 @@ int PcscfService::notified(const sip::Message& notify) {
   if (it->second.superseded) {
     // about a registration that has since been replaced: not about the current one
     summary = "of a superseded subscription, ignored";
+  } else if (stopping_) {
+    // the answer to our unsubscription at shutdown: whatever its reginfo
+    // says, no registration of a stopping P-CSCF has dialogs to release now
+    summary = "while stopping, not applied";
   } else if (!notify.body().empty()) {
     const auto info = ims::parse_reginfo(notify.body());
     if (!info) {
@@ -489,21 +522,39 @@ int PcscfService::notified(const sip::Message& notify) {
   } else {
     summary = "no body";
   }
+  std::optional<std::chrono::seconds> again;
+  unsigned retries = 0;
   if (subscription_terminated(notify)) {
-    summary += "; subscription terminated";
+    const auto* state = notify.find(HeaderId::subscription_state);
+    summary += "; subscription " + (state ? std::string(state->value) : std::string("terminated"));
+    const auto& sub = it->second;
+    const bool current = !sub.superseded && subscription_of_.contains(impu) && subscription_of_.at(impu) == call_id;
+    if (current && !stopping_) {
+      again = resubscribe_after(notify);
+      retries = now() - sub.started < kShortLived ? sub.retries + 1 : 0;
+      if (!again && cache_.find(impu, now())) summary += ", not subscribed again (RFC 6665 §4.1.3)";
+    }
     drop_subscription(call_id);
   }
   log_.log(runtime::LogLevel::info, "reg event: NOTIFY " + impu + ": " + summary, call_id);
+  if (again) resubscribe(impu, *again, retries, "ended by the S-CSCF");
   update_gauges();
   return 200;
 }
 
-void PcscfService::subscribe(const Registration& reg) {
+void PcscfService::subscribe(const Registration& reg, unsigned retries) {
   if (!originator_) {
     log_.warning("reg event: no SUBSCRIBE for " + reg.impu + ": the SIP stack is not attached");
     return;
   }
+  if (stopping_) return;
+  if (const auto p = pending_subscribe_.find(reg.impu); p != pending_subscribe_.end()) {
+    if (timers_) timers_->cancel(p->second.timer);
+    pending_subscribe_.erase(p);
+  }
   Subscription sub;
+  sub.started = now();
+  sub.retries = retries;
   sub.state.impu = reg.impu;
   const std::string host = options_.own_hosts.empty() ? std::string("pcscf") : options_.own_hosts.front();
   sub.state.call_id = random_hex(24) + "@" + host;
@@ -535,13 +586,15 @@ void PcscfService::send_subscribe(const std::string& call_id) {
                                            });
   if (!sent) {
     log_.log(runtime::LogLevel::warning, "reg event: SUBSCRIBE " + impu + ": cannot be sent (no route)", call_id);
+    const unsigned retries = it->second.retries + 1;
     drop_subscription(call_id);
+    resubscribe(impu, std::chrono::seconds(0), retries, "could not be sent");
   }
 }
 
 void PcscfService::on_subscribe_response(const std::string& call_id, const sip::Message& response) {
   auto it = subscriptions_.find(call_id);
-  if (it == subscriptions_.end()) return;
+  if (it == subscriptions_.end() || stopping_) return;
   auto& sub = it->second;
   const std::string impu = sub.state.impu;
   const int status = response.status();
@@ -553,36 +606,150 @@ void PcscfService::on_subscribe_response(const std::string& call_id, const sip::
       drop_subscription(call_id);
       return;
     }
-    if (timers_) {
-      if (sub.refresh) timers_->cancel(*sub.refresh);
-      const auto after = std::chrono::seconds(refresh_after(expires));
-      sub.refresh = timers_->schedule_after(after, [this, call_id] {
-        auto s = subscriptions_.find(call_id);
-        if (s == subscriptions_.end()) return;
-        s->second.refresh.reset();
-        if (s->second.superseded || !cache_.find(s->second.state.impu, now())) {
-          log_.log(runtime::LogLevel::info,
-                   "reg event: " + s->second.state.impu + " no longer registered: subscription not refreshed", call_id);
-          drop_subscription(call_id);
-          return;
-        }
-        send_subscribe(call_id);
-      });
-    }
+    arm_refresh(call_id, std::chrono::seconds(refresh_after(expires)));
     log_.log(runtime::LogLevel::info,
              "reg event: SUBSCRIBE " + impu + ": " + std::to_string(status) + ", expires " + std::to_string(expires),
              call_id);
     return;
   }
-  const bool was_established = sub.state.established() && !sub.state.remote_target.empty() && !sub.superseded;
-  log_.log(runtime::LogLevel::warning,
-           "reg event: SUBSCRIBE " + impu + ": " + std::to_string(status) + " " + std::string(response.reason()),
-           call_id);
-  drop_subscription(call_id);
-  // a refresh the S-CSCF no longer knows (481, or a restart): start afresh, once
-  if (was_established) {
-    if (const auto* reg = cache_.find(impu, now())) subscribe(*reg);
+  const bool refresh = sub.state.established() && !sub.state.remote_target.empty();
+  const std::string what = "reg event: SUBSCRIBE " + impu + (refresh ? " (refresh)" : "") + ": " +
+                           std::to_string(status) + " " + std::string(response.reason());
+  if (sub.superseded) {
+    log_.log(runtime::LogLevel::info, what + " (a superseded subscription: dropped)", call_id);
+    drop_subscription(call_id);
+    return;
   }
+  const auto wait = retry_after(response).value_or(std::chrono::seconds(0));
+  switch (subscribe_failure(status, refresh)) {
+    case SubscribeFailure::retry:
+      if (refresh) {
+        // RFC 6665 §4.1.2.2: the subscription still holds until it expires; refresh again later
+        const auto after = std::max(wait, backoff(++sub.retries));
+        log_.log(runtime::LogLevel::warning, what + ": refreshed again in " + std::to_string(after.count()) + " s",
+                 call_id);
+        arm_refresh(call_id, after);
+        return;
+      } else {
+        const unsigned retries = sub.retries + 1;
+        log_.log(runtime::LogLevel::warning, what, call_id);
+        drop_subscription(call_id);
+        resubscribe(impu, wait, retries, "the SUBSCRIBE failed");
+        return;
+      }
+    case SubscribeFailure::resubscribe: {
+      // the S-CSCF no longer knows it (481, or a restart): start afresh
+      const unsigned retries = now() - sub.started < kShortLived ? sub.retries + 1 : 0;
+      log_.log(runtime::LogLevel::warning, what, call_id);
+      drop_subscription(call_id);
+      resubscribe(impu, std::chrono::seconds(0), retries, "its refresh was refused");
+      return;
+    }
+    case SubscribeFailure::give_up:
+      log_.log(runtime::LogLevel::warning,
+               what + ": not subscribed (network-initiated deregistration of " + impu + " will not be heard of)",
+               call_id);
+      drop_subscription(call_id);
+      return;
+  }
+}
+
+void PcscfService::arm_refresh(const std::string& call_id, std::chrono::seconds after) {
+  auto it = subscriptions_.find(call_id);
+  if (it == subscriptions_.end() || !timers_) return;
+  auto& sub = it->second;
+  if (sub.refresh) timers_->cancel(*sub.refresh);
+  sub.refresh = timers_->schedule_after(after, [this, call_id] {
+    auto s = subscriptions_.find(call_id);
+    if (s == subscriptions_.end()) return;
+    s->second.refresh.reset();
+    if (s->second.superseded || !cache_.find(s->second.state.impu, now())) {
+      log_.log(runtime::LogLevel::info,
+               "reg event: " + s->second.state.impu + " no longer registered: subscription not refreshed", call_id);
+      drop_subscription(call_id);
+      return;
+    }
+    send_subscribe(call_id);
+  });
+}
+
+void PcscfService::resubscribe(const std::string& impu, std::chrono::seconds wanted, unsigned retries,
+                               std::string_view why) {
+  if (stopping_) return;
+  const auto* reg = cache_.find(impu, now());
+  if (!reg) return;  // nothing left to hear of
+  if (subscription_of_.contains(impu)) return;
+  const auto after = std::max(wanted, backoff(retries));
+  const std::string what = "reg event: subscription to " + impu + " " + std::string(why) + ": subscribing again";
+  if (after.count() == 0 || !timers_) {
+    log_.info(what);
+    subscribe(*reg, retries);
+    return;
+  }
+  log_.info(what + " in " + std::to_string(after.count()) + " s");
+  if (const auto p = pending_subscribe_.find(impu); p != pending_subscribe_.end()) timers_->cancel(p->second.timer);
+  const auto timer = timers_->schedule_after(after, [this, impu] {
+    const auto p = pending_subscribe_.find(impu);
+    if (p == pending_subscribe_.end()) return;
+    const unsigned n = p->second.retries;
+    pending_subscribe_.erase(p);
+    if (subscription_of_.contains(impu)) return;
+    if (const auto* r = cache_.find(impu, now())) subscribe(*r, n);
+  });
+  pending_subscribe_[impu] = PendingSubscribe{timer, retries};
+}
+
+void PcscfService::unsubscribe_all(std::chrono::milliseconds limit, std::function<void()> done) {
+  stopping_ = true;
+  if (timers_) {
+    for (auto& [impu, pending] : pending_subscribe_) timers_->cancel(pending.timer);
+  }
+  pending_subscribe_.clear();
+  // `done` once: when the last answer came or at the limit
+  struct Pending {
+    std::size_t left = 0;
+    std::function<void()> done;
+    std::optional<runtime::TimerQueue::TimerId> limit;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  const auto finish = [this, pending](bool timed_out) {
+    if (!pending->done) return;
+    if (timed_out && pending->left > 0) {
+      log_.warning("reg event: " + std::to_string(pending->left) + " unsubscribe(s) unanswered at shutdown");
+    }
+    if (!timed_out && pending->limit && timers_) timers_->cancel(*pending->limit);
+    auto d = std::move(pending->done);
+    pending->done = nullptr;
+    d();
+  };
+  for (auto& [call_id, sub] : subscriptions_) {
+    if (sub.refresh && timers_) timers_->cancel(*sub.refresh);
+    sub.refresh.reset();
+  }
+  if (originator_) {
+    for (auto& [call_id, sub] : subscriptions_) {
+      if (!sub.state.established() || sub.state.remote_target.empty()) continue;  // not confirmed yet
+      auto request = make_reg_subscribe(sub.state, options_.pcscf_uri, 0);
+      std::weak_ptr<int> alive = alive_;
+      const std::string impu = sub.state.impu;
+      ++pending->left;
+      const bool ok = originator_->originate(
+          std::move(request), std::nullopt, [this, alive, pending, finish, call_id, impu](const sip::Message& r) {
+            if (alive.expired()) return;
+            log_.log(runtime::LogLevel::info,
+                     "reg event: unsubscribed from " + impu + " at shutdown: " + std::to_string(r.status()), call_id);
+            if (pending->left > 0 && --pending->left == 0) finish(false);
+          });
+      if (!ok) --pending->left;
+    }
+  }
+  log_.info("reg event: shutting down: " + std::to_string(pending->left) + " subscription(s) ended with Expires: 0");
+  if (pending->left == 0 || !timers_) return finish(false);
+  std::weak_ptr<int> alive = alive_;
+  pending->limit = timers_->schedule_after(limit, [alive, finish] {
+    if (!alive.expired()) finish(true);
+  });
 }
 
 void PcscfService::drop_subscription(const std::string& call_id) {

@@ -8,7 +8,18 @@
 //    agreement); the 200 OK updates the registration cache (registrations.h)
 //    and, for an initial registration, starts a reg-event subscription.
 //  * NOTIFY of our reg-event subscriptions: answered here (200), the reginfo
-//    applied to the cache.
+//    applied to the cache. A subscription that ends while the UE stays
+//    registered is started again as RFC 6665 §4.1.3 says for its reason
+//    (reg_event.h: resubscribe_after()); so is one whose refresh gets a 481,
+//    and a SUBSCRIBE answered 408/5xx is tried again later (Retry-After, else
+//    a doubling delay), so that the P-CSCF keeps hearing of network-initiated
+//    deregistrations. unsubscribe_all() ends them at shutdown.
+//  * A UE on a new flow (RFC 5626; a browser after a WebSocket reconnect, a
+//    phone after a TCP reconnect): its REGISTER's 200 moves the binding to
+//    the new connection, for the same contact or the same +sip.instance /
+//    reg-id (registrations.h); requests toward it and the release of its
+//    dialogs (dialogs.h) then use the new flow, and the old connection is no
+//    longer a registered source.
 //  * Requests from a registered UE (its source matches a binding's):
 //    P-Asserted-Identity from the P-Associated-URI set (the UE's
 //    P-Preferred-Identity when it is in it), routed by the Service-Route,
@@ -32,7 +43,9 @@
 // Threading: the proxy core's (one event loop). attach() gives the service
 // the stack's originator and timers once the stack has started; before it,
 // registrations are cached but no SUBSCRIBE is sent.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -85,6 +98,14 @@ class PcscfService final : public sip::proxy::ProxyService {
   // its originator callbacks do nothing once it is gone.
   void attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers);
 
+  // At shutdown: ends every established reg-event subscription with a
+  // SUBSCRIBE Expires: 0 (RFC 6665 §4.1.2.3) and calls `done` once, when all
+  // are answered or `limit` has passed, whichever is first (at once when
+  // there is none or the stack is not attached). From then on nothing is
+  // subscribed, refreshed or subscribed again, and NOTIFYs are answered
+  // without being applied. The stack must keep running until `done`. Once.
+  void unsubscribe_all(std::chrono::milliseconds limit, std::function<void()> done);
+
   std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
   // The ACK of a 2xx toward a UE: over the flow its contact registered from
   // (a WebSocket UE's contact host is made up, RFC 7118).
@@ -124,12 +145,23 @@ class PcscfService final : public sip::proxy::ProxyService {
     std::optional<runtime::TimerQueue::TimerId> refresh;
     // a newer registration of the IMPU has its own: answered, never refreshed
     bool superseded = false;
+    Time started{};        // when its initial SUBSCRIBE went out
+    unsigned retries = 0;  // subscriptions of the IMPU before it that failed or ended early, in a row
+  };
+  // A subscription to start again later (RFC 6665 retry-after, or the backoff).
+  struct PendingSubscribe {
+    runtime::TimerQueue::TimerId timer;
+    unsigned retries = 0;
   };
 
-  void subscribe(const Registration& reg);
+  void subscribe(const Registration& reg, unsigned retries = 0);
   void send_subscribe(const std::string& call_id);
   void on_subscribe_response(const std::string& call_id, const sip::Message& response);
   void drop_subscription(const std::string& call_id);
+  // Subscribes to the IMPU's reg event again, after `wanted` or the backoff
+  // of `retries` (whichever is longer), if it is still registered then.
+  void resubscribe(const std::string& impu, std::chrono::seconds wanted, unsigned retries, std::string_view why);
+  void arm_refresh(const std::string& call_id, std::chrono::seconds after);
   void arm_expiry();
   void on_expiry();
   void update_gauges();
@@ -144,6 +176,8 @@ class PcscfService final : public sip::proxy::ProxyService {
   DialogTable dialogs_;
   std::unordered_map<std::string, Subscription> subscriptions_;  // by Call-ID
   std::unordered_map<std::string, std::string> subscription_of_;  // IMPU -> Call-ID
+  std::unordered_map<std::string, PendingSubscribe> pending_subscribe_;  // by IMPU
+  bool stopping_ = false;  // unsubscribe_all() was called
   struct KeptKeys {
     AuthKeys keys;
     Time at;

@@ -81,4 +81,39 @@ bool subscription_terminated(const sip::Message& notify) {
   return v && sip::text::iequals(v.value.value, "terminated");
 }
 
+std::optional<std::chrono::seconds> resubscribe_after(const sip::Message& notify) {
+  const auto* h = notify.find(HeaderId::subscription_state);
+  if (!h) return std::chrono::seconds(0);
+  const auto v = sip::parse_value_with_params(h->value);
+  if (!v) return std::chrono::seconds(0);  // terminated, but unreadable: as with no reason
+  const auto* reason = sip::find_param(v.value.params, "reason");
+  const std::string_view why = reason && reason->has_value ? reason->value : std::string_view();
+  std::optional<std::chrono::seconds> after;
+  if (const auto* p = sip::find_param(v.value.params, "retry-after"); p && p->has_value) {
+    if (const auto n = sip::parse_number(p->value, 0xFFFFFFFFu)) after = std::chrono::seconds(n.value);
+  }
+  const auto is = [&](std::string_view r) { return sip::text::iequals(why, r); };
+  if (is("rejected") || is("noresource") || is("invariant")) return std::nullopt;
+  if (is("deactivated") || is("timeout")) return std::chrono::seconds(0);
+  if (is("probation")) return after.value_or(kProbationRetry);
+  return after.value_or(std::chrono::seconds(0));  // giveup, none, unknown
+}
+
+SubscribeFailure subscribe_failure(int status, bool refresh) {
+  if (status == 408 || (status >= 500 && status < 600)) return SubscribeFailure::retry;
+  return refresh ? SubscribeFailure::resubscribe : SubscribeFailure::give_up;
+}
+
+std::optional<std::chrono::seconds> retry_after(const sip::Message& response) {
+  const auto* h = response.find(HeaderId::retry_after);
+  if (!h) return std::nullopt;
+  // Retry-After: delta-seconds [comment] *(; params)
+  auto v = sip::text::trim(h->value);
+  std::size_t n = 0;
+  while (n < v.size() && v[n] >= '0' && v[n] <= '9') ++n;
+  const auto number = sip::parse_number(v.substr(0, n), 0xFFFFFFFFu);
+  if (!number) return std::nullopt;
+  return std::chrono::seconds(number.value);
+}
+
 }  // namespace imsbox::pcscf

@@ -3,7 +3,9 @@
 // TS 24.229 §5.2.3): the SUBSCRIBE it sends after a UE's initial
 // registration, its refreshes, and what a NOTIFY's reginfo does to the
 // registration cache. Pure: pcscf_service.h sends and schedules.
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,5 +58,27 @@ RegInfoEffect apply_reginfo(RegistrationCache& cache, const ims::RegInfo& info, 
 
 // Whether a NOTIFY's Subscription-State ends the subscription ("terminated").
 bool subscription_terminated(const sip::Message& notify);
+
+// How long to wait before subscribing again after a NOTIFY ended the
+// subscription (RFC 6665 §4.1.3), as long as the UE stays registered; nothing:
+// do not subscribe again.
+//  * "deactivated", "timeout": at once (retry-after has no meaning there);
+//  * "probation": after its retry-after, else kProbationRetry;
+//  * "giveup", no reason or an unknown one: after its retry-after, else at once;
+//  * "rejected", "noresource", "invariant": never.
+constexpr std::chrono::seconds kProbationRetry{30};
+std::optional<std::chrono::seconds> resubscribe_after(const sip::Message& notify);
+
+// What to do when a SUBSCRIBE got a final response other than 2xx.
+enum class SubscribeFailure {
+  resubscribe,  // a refresh refused (481: the S-CSCF forgot it, RFC 6665 §4.1.2.2): a new subscription
+  retry,        // 408 or 5xx (the S-CSCF unreachable, restarting, overloaded): try again later
+  give_up,      // refused on purpose (403, 489, ...): it will not get better by itself
+};
+// A refresh (`refresh`) that fails otherwise than with 408/5xx starts afresh,
+// as a 481 does; an initial SUBSCRIBE refused so is given up.
+SubscribeFailure subscribe_failure(int status, bool refresh);
+// The Retry-After of a response (its delta-seconds), if any.
+std::optional<std::chrono::seconds> retry_after(const sip::Message& response);
 
 }  // namespace imsbox::pcscf

@@ -40,6 +40,18 @@ std::optional<std::uint64_t> expires_of(const sip::NameAddr& contact, const sip:
   return std::nullopt;
 }
 
+// RFC 5626 §4.2: the Contact's +sip.instance (without quotes and <>) and reg-id.
+void flow_of(const sip::NameAddr& contact, RegisteredContact& out) {
+  if (const auto* p = sip::find_param(contact.params, "+sip.instance"); p && p->has_value) {
+    auto v = sip::unquote(p->value);
+    if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
+    if (!v.empty()) out.instance = std::string(v);
+  }
+  if (const auto* p = sip::find_param(contact.params, "reg-id"); p && p->has_value) {
+    if (const auto n = sip::parse_number(p->value, 0xFFFFFFFFu)) out.reg_id = static_cast<std::uint32_t>(n.value);
+  }
+}
+
 }  // namespace
 
 const char* check_register(const sip::Message& request) {
@@ -199,7 +211,9 @@ RegisterOk register_ok(const sip::Message& request, const sip::Message& ok, std:
       const auto key = contact_key(c.uri);
       const auto it = std::find_if(listed.begin(), listed.end(), [&](const auto& l) { return l.first == key; });
       const std::uint64_t expires = it == listed.end() ? 0 : it->second;
-      r.contacts.emplace_back(std::string(c.uri), std::chrono::seconds(expires));
+      RegisteredContact rc{std::string(c.uri), std::chrono::seconds(expires), std::nullopt, std::nullopt};
+      flow_of(c, rc);
+      r.contacts.push_back(std::move(rc));
     }
   }
   return r;

@@ -53,12 +53,14 @@ void erase_one(std::unordered_multimap<std::string, std::string>& index, const s
 void RegistrationCache::index(const Registration& reg, const Binding& b) {
   expiries_.emplace(b.expires_at, reg.impu, b.key);
   by_contact_.emplace(b.key, reg.impu);
+  for (const auto& k : b.replaced) by_contact_.emplace(k, reg.impu);
   by_source_.emplace(source_key(b.source), reg.impu);
 }
 
 void RegistrationCache::unindex(const Registration& reg, const Binding& b) {
   expiries_.erase({b.expires_at, reg.impu, b.key});
   erase_one(by_contact_, b.key, reg.impu);
+  for (const auto& k : b.replaced) erase_one(by_contact_, k, reg.impu);
   erase_one(by_source_, source_key(b.source), reg.impu);
 }
 
@@ -87,7 +89,7 @@ RegisterChange RegistrationCache::apply(const RegisterOk& ok, Time now) {
   if (it == registrations_.end()) {
     // nothing to remove and nothing to add: no entry
     const bool adds = std::any_of(ok.contacts.begin(), ok.contacts.end(),
-                                  [](const auto& c) { return c.second.count() > 0; });
+                                  [](const RegisteredContact& c) { return c.expires.count() > 0; });
     if (!adds) return change;
     it = registrations_.emplace(ok.impu, Registration{}).first;
     it->second.impu = ok.impu;
@@ -97,11 +99,15 @@ RegisterChange RegistrationCache::apply(const RegisterOk& ok, Time now) {
   if (!ok.associated.empty()) reg.associated = ok.associated;
   if (!ok.service_route.empty()) reg.service_route = ok.service_route;
   if (!ok.path.empty()) reg.path = ok.path;
-  for (const auto& [contact, expires] : ok.contacts) {
-    const auto key = contact_key(contact);
-    auto b = std::find_if(reg.bindings.begin(), reg.bindings.end(),
-                          [&](const Binding& x) { return x.key == key; });
-    if (expires.count() <= 0) {
+  for (const auto& c : ok.contacts) {
+    const auto key = contact_key(c.uri);
+    auto b = std::find_if(reg.bindings.begin(), reg.bindings.end(), [&](const Binding& x) { return x.key == key; });
+    if (b == reg.bindings.end() && c.instance) {
+      // RFC 5626 §6: the same instance and reg-id is the same binding, on a new flow
+      b = std::find_if(reg.bindings.begin(), reg.bindings.end(),
+                       [&](const Binding& x) { return x.instance == c.instance && x.reg_id == c.reg_id; });
+    }
+    if (c.expires.count() <= 0) {
       if (b != reg.bindings.end()) {
         change.unbound.push_back(b->contact);
         remember(*b, now);
@@ -110,18 +116,29 @@ RegisterChange RegistrationCache::apply(const RegisterOk& ok, Time now) {
       }
       continue;
     }
-    const auto at = now + expires;
+    const auto at = now + c.expires;
     if (b == reg.bindings.end()) {
-      reg.bindings.push_back(Binding{contact, key, at, ok.source});
+      reg.bindings.push_back(Binding{c.uri, key, at, ok.source, c.instance, c.reg_id, {}});
       index(reg, reg.bindings.back());
     } else {
       unindex(reg, *b);
-      b->contact = contact;
+      if (b->key != key) {
+        change.moved.push_back(FlowChange{b->contact, c.uri, b->source});
+        b->replaced.push_back(b->key);
+      } else if (!same_source(b->source, ok.source)) {
+        change.moved.push_back(FlowChange{b->contact, c.uri, b->source});
+      }
+      std::erase(b->replaced, key);  // back to a contact it had before: no alias of itself
+      if (b->replaced.size() > kMaxReplaced) b->replaced.erase(b->replaced.begin());
+      b->contact = c.uri;
+      b->key = key;
       b->expires_at = at;
       b->source = ok.source;
+      b->instance = c.instance;
+      b->reg_id = c.reg_id;
       index(reg, *b);
     }
-    change.bound.push_back(contact);
+    change.bound.push_back(c.uri);
   }
   if (reg.bindings.empty()) {
     registrations_.erase(it);
@@ -206,17 +223,27 @@ bool RegistrationCache::has_source(const sip::Peer& source, Time now) const {
 
 std::optional<RegistrationCache::Found> RegistrationCache::by_contact(std::string_view contact, Time now) const {
   const auto key = contact_key(contact);
+  const auto replaced = [&](const Binding& b) {
+    return std::find(b.replaced.begin(), b.replaced.end(), key) != b.replaced.end();
+  };
+  // a binding of that contact first, else one that replaced it; the same
+  // contact under several IMPUs: the first IMPU, for a stable answer
   std::optional<Found> best;
+  bool best_direct = false;
   auto [first, last] = by_contact_.equal_range(key);
   for (auto it = first; it != last; ++it) {
     const auto r = registrations_.find(it->second);
     if (r == registrations_.end()) continue;
     for (const auto& b : r->second.bindings) {
-      if (b.expires_at > now && b.key == key) {
-        // the same contact under several IMPUs: the first IMPU, for a stable answer
-        if (!best || r->second.impu < best->registration->impu) best = Found{&r->second, &b};
-        break;
+      if (b.expires_at <= now) continue;
+      const bool direct = b.key == key;
+      if (!direct && !replaced(b)) continue;
+      if (!best || (direct && !best_direct) ||
+          (direct == best_direct && r->second.impu < best->registration->impu)) {
+        best = Found{&r->second, &b};
+        best_direct = direct;
       }
+      if (direct) break;
     }
   }
   return best;
@@ -235,8 +262,7 @@ std::vector<std::pair<std::string, std::string>> RegistrationCache::expire(Time 
     if (b == bindings.end()) continue;
     gone.emplace_back(impu, b->contact);
     remember(*b, now);
-    erase_one(by_contact_, b->key, impu);
-    erase_one(by_source_, source_key(b->source), impu);
+    unindex(it->second, *b);
     bindings.erase(b);
     if (bindings.empty()) registrations_.erase(it);
   }
@@ -252,6 +278,10 @@ void RegistrationCache::remember(const Binding& b, Time now) {
   const auto until = now + kDepartedGrace;
   departed_[b.key] = Departed{b.source, until};
   departed_order_.emplace_back(until, b.key);
+  for (const auto& k : b.replaced) {
+    departed_[k] = Departed{b.source, until};
+    departed_order_.emplace_back(until, k);
+  }
 }
 
 std::optional<sip::Peer> RegistrationCache::departed_source(std::string_view contact, Time now) const {

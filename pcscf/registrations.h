@@ -11,13 +11,15 @@
 // cache holds 100,000s of contacts. Single-threaded.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
 #include <string_view>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/clock.h"
@@ -28,11 +30,23 @@ namespace imsbox::pcscf {
 using Time = runtime::Clock::MonotonicTime;
 
 // One contact a UE bound through us.
+//
+// Its flow (RFC 5626 §3.2) is `source`: the connection (or, over UDP, the
+// address and port) its last REGISTER came from. A REGISTER of the same
+// contact from another source moves the binding to that flow; one with the
+// same +sip.instance and reg-id under another contact URI replaces the
+// binding (RFC 5626 §6, the S-CSCF's rule too), whose old contact URI stays
+// an alias of it (`replaced`): requests within dialogs the UE set up with
+// its old contact then reach it on its new flow. A binding never lingers on
+// a flow its UE has left.
 struct Binding {
   std::string contact;  // the contact URI (as listed in the 200 OK)
   std::string key;      // contact_key(contact)
   Time expires_at{};
-  sip::Peer source;     // where its REGISTER came from
+  sip::Peer source;     // where its REGISTER came from: its flow
+  std::optional<std::string> instance;  // +sip.instance, without <> and quotes
+  std::optional<std::uint32_t> reg_id;  // RFC 5626 reg-id
+  std::vector<std::string> replaced;    // contact keys it replaced, newest last (a few at most)
 };
 
 struct Registration {
@@ -43,6 +57,15 @@ struct Registration {
   std::vector<Binding> bindings;
 };
 
+// One contact of a REGISTER with the expiry its 200 OK gives it (0: removed).
+struct RegisteredContact {
+  std::string uri;
+  std::chrono::seconds expires{0};
+  std::optional<std::string> instance;  // +sip.instance of the REGISTER's Contact
+  std::optional<std::uint32_t> reg_id;  // its reg-id
+  friend bool operator==(const RegisteredContact&, const RegisteredContact&) = default;
+};
+
 // What a 200 OK to a REGISTER says about one IMPU, as the cache takes it.
 struct RegisterOk {
   std::string impu;
@@ -51,14 +74,22 @@ struct RegisterOk {
   std::string path;
   sip::Peer source;
   // the contacts of the REGISTER with the expiry the 200 OK gives them (0: removed)
-  std::vector<std::pair<std::string, std::chrono::seconds>> contacts;
+  std::vector<RegisteredContact> contacts;
   bool remove_all = false;  // "Contact: *" (every binding of the IMPU removed)
+};
+
+// A binding that apply() moved to the REGISTER's flow.
+struct FlowChange {
+  std::string old_contact;  // the contact it had: `contact` itself, or the one it replaced
+  std::string contact;
+  sip::Peer old_source;     // the flow it left
 };
 
 // What apply() changed.
 struct RegisterChange {
   std::vector<std::string> bound;    // contacts registered or refreshed
   std::vector<std::string> unbound;  // contacts removed
+  std::vector<FlowChange> moved;     // bindings now on the REGISTER's flow (a subset of `bound`)
   bool created = false;              // the IMPU had no registration before
   bool removed = false;              // the IMPU has none any more
 };
@@ -95,7 +126,8 @@ class RegistrationCache {
   std::vector<const Registration*> from_source(const sip::Peer& source, Time now) const;
   // Whether any live registration has a binding from `source` (stops at the first).
   bool has_source(const sip::Peer& source, Time now) const;
-  // The live binding for a contact URI (contact_key), and its registration.
+  // The live binding for a contact URI (contact_key), or for a contact URI
+  // it replaced, and its registration.
   struct Found {
     const Registration* registration = nullptr;
     const Binding* binding = nullptr;
@@ -119,6 +151,8 @@ class RegistrationCache {
 
  private:
   using Expiry = std::tuple<Time, std::string, std::string>;  // (expires_at, IMPU, contact key)
+  // How many replaced contact URIs a binding keeps as aliases.
+  static constexpr std::size_t kMaxReplaced = 4;
   void index(const Registration& reg, const Binding& b);
   void unindex(const Registration& reg, const Binding& b);
   void unindex_all(const Registration& reg) {
@@ -128,7 +162,7 @@ class RegistrationCache {
 
   std::map<std::string, Registration, std::less<>> registrations_;
   std::set<Expiry> expiries_;  // every binding's, earliest first
-  std::unordered_multimap<std::string, std::string> by_contact_;  // contact key -> IMPU, one per binding
+  std::unordered_multimap<std::string, std::string> by_contact_;  // contact key -> IMPU, one per binding and alias
   std::unordered_multimap<std::string, std::string> by_source_;   // source_key -> IMPU, one per binding
   struct Departed {
     sip::Peer source;

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "ims/reginfo.h"
@@ -83,9 +84,11 @@ std::string request_text(std::string_view method, std::string_view uri, std::str
          std::string(method) + "\r\n" + std::string(extra) + "Content-Length: 0\r\n\r\n";
 }
 
-std::string register_text(std::string_view impu, std::string_view contact, int expires, std::string_view extra = "") {
+std::string register_text(std::string_view impu, std::string_view contact, int expires, std::string_view extra = "",
+                          std::string_view contact_params = "") {
   return request_text("REGISTER", "sip:ims.test", "<" + std::string(impu) + ">",
-                      "Contact: <" + std::string(contact) + ">\r\nExpires: " + std::to_string(expires) + "\r\n" +
+                      "Contact: <" + std::string(contact) + ">" + std::string(contact_params) +
+                          "\r\nExpires: " + std::to_string(expires) + "\r\n" +
                           std::string(extra),
                       "reg-" + std::string(impu.substr(4, impu.find('@') - 4)) + "@127.0.0.1");
 }
@@ -139,12 +142,15 @@ class PcscfServiceTest : public ::testing::Test {
   }
 
   // REGISTER through to its 200 OK.
+  // `params`: the Contact's header parameters (";+sip.instance=...;reg-id=1").
   void register_ue(std::string_view impu, std::string_view contact, const sip::Peer& source, int expires = 600,
-                   std::string_view associated = "<sip:alice@ims.test>, <tel:+15550100>") {
-    auto r = run(register_text(impu, contact, expires), source);
+                   std::string_view associated = "<sip:alice@ims.test>, <tel:+15550100>",
+                   std::string_view params = "") {
+    auto r = run(register_text(impu, contact, expires, "", params), source);
     ASSERT_EQ(r.verdict, Verdict::next);
     auto ok = response_to(*r.helper, "SIP/2.0 200 OK",
-                          expires > 0 ? "Contact: <" + std::string(contact) + ">;expires=" + std::to_string(expires) +
+                          expires > 0 ? "Contact: <" + std::string(contact) + ">" + std::string(params) +
+                                            ";expires=" + std::to_string(expires) +
                                             "\r\n"
                                             "Path: <sip:term@pcscf.ims.test:5060;lr>\r\n"
                                             "Service-Route: " +
@@ -647,6 +653,306 @@ TEST_F(PcscfServiceTest, AnEndedDialogIsNotReleasedAgainAndExpiryReleasesTheCall
             (std::vector<std::string>{"<sip:scscf.ims.test:6060;lr>", "<sip:10.0.0.5:5060;lr>"}));
   EXPECT_EQ(value(sent[1]->request, HeaderId::cseq), "1 BYE");
   EXPECT_EQ(service_->dialogs().size(), 0u);
+}
+
+// ---- 5. a UE on a new flow (RFC 5626; issue 15) --------------------------------------
+
+sip::Peer tcp(sip::ConnectionId id, std::uint16_t port) {
+  sip::Peer p = udp(port);
+  p.transport = sip::Transport::tcp;
+  p.connection = id;
+  return p;
+}
+
+constexpr std::string_view kFlowParams = ";+sip.instance=\"<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>\";reg-id=1";
+
+TEST_F(PcscfServiceTest, FlowReplacedBySameInstanceAndRegIdTakesTheUeAndItsDialogs) {
+  const std::string first = "sip:bob@127.0.0.1:41001;transport=tcp";
+  const std::string second = "sip:bob@127.0.0.1:41002;transport=tcp";
+  register_ue("sip:bob@ims.test", first, tcp(3, 41001), 600, "<sip:bob@ims.test>", kFlowParams);
+  // a call to bob, answered: a dialog of his on flow #3
+  auto r = run(request_text("INVITE", first, "<sip:bob@ims.test>",
+                            "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n"
+                            "Record-Route: <sip:scscf.ims.test:6060;lr>\r\nContact: <sip:alice@10.0.0.9:5070>\r\n"),
+               kScscf);
+  ASSERT_EQ(r.verdict, Verdict::next);
+  EXPECT_EQ(*r.helper->targets[0].peer, tcp(3, 41001));
+  auto ok = response_to(*r.helper, "SIP/2.0 200 OK", "Contact: <" + first + ">\r\n");
+  r.tsx->on_response(*r.helper, ok);
+  ASSERT_EQ(service_->dialogs().size(), 1u);
+
+  // his TCP connection broke; he registers over a new one, from a new port (a new contact)
+  register_ue("sip:bob@ims.test", second, tcp(4, 41002), 600, "<sip:bob@ims.test>", kFlowParams);
+  const auto* reg = service_->registrations().find("sip:bob@ims.test", clock_.now());
+  ASSERT_TRUE(reg);
+  ASSERT_EQ(reg->bindings.size(), 1u);  // no second live binding on the dead flow
+  EXPECT_EQ(reg->bindings[0].source, tcp(4, 41002));
+  EXPECT_NE(log_text().find("flow of " + second + " moved from TCP 127.0.0.1:41001 #3 to TCP 127.0.0.1:41002 #4 "
+                            "(replaces " + first + ": same +sip.instance and reg-id), with 1 dialog(s)"),
+            std::string::npos)
+      << log_text();
+  EXPECT_NE(metrics_.render().find("pcscf_registered_contacts 1"), std::string::npos);
+
+  // the old connection is no longer his
+  auto stale = run(invite_from_ue("", "sip:alice@ims.test"), tcp(3, 41001));
+  EXPECT_EQ(stale.helper->statuses, std::vector<int>{403});
+  // a new call reaches the new flow; so does one within the old dialog (to the old contact)
+  auto fresh = run(request_text("INVITE", second, "<sip:bob@ims.test>", "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n",
+                                "call-2@127.0.0.1"),
+                   kScscf);
+  ASSERT_EQ(fresh.helper->targets.size(), 1u);
+  EXPECT_EQ(*fresh.helper->targets[0].peer, tcp(4, 41002));
+  auto reinvite = run(request_text("INVITE", first, "<sip:bob@ims.test>;tag=s1", "Route: <sip:127.0.0.1:5060;lr>\r\n"),
+                      kScscf);
+  ASSERT_TRUE(reinvite.tsx);
+  ASSERT_EQ(reinvite.helper->targets.size(), 1u);
+  EXPECT_EQ(*reinvite.helper->targets[0].peer, tcp(4, 41002));
+  EXPECT_EQ(service_->ack_peer(parse(request_text("ACK", first, "<sip:bob@ims.test>;tag=s1", ""))), tcp(4, 41002));
+
+  // his registration ends: the dialog is released over the new flow
+  const auto before = originator_.sent.size();
+  register_ue("sip:bob@ims.test", second, tcp(4, 41002), 0, "", kFlowParams);
+  const auto sent = byes(originator_, before);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0]->request.request_uri(), first);  // the dialog's remote target
+  EXPECT_EQ(sent[0]->to, tcp(4, 41002));
+  EXPECT_EQ(service_->dialogs().size(), 0u);
+}
+
+// JsSIP after a WebSocket reconnect: the same contact (and instance) from a
+// new connection.
+TEST_F(PcscfServiceTest, SameContactFromANewConnectionMovesTheUeAndItsDialogs) {
+  const std::string contact = "sip:x7k2@a1b2c3.invalid;transport=ws";
+  register_ue("sip:bob@ims.test", contact, ws(7), 600, "<sip:bob@ims.test>", kFlowParams);
+  // the caller is a browser of this P-CSCF too: our Record-Route of its leg
+  // (UDP toward the core, WS toward it) lies beyond the S-CSCF's
+  auto r = run(request_text("INVITE", contact, "<sip:bob@ims.test>",
+                            "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n"
+                            "Record-Route: <sip:scscf.ims.test:6060;lr>, <sip:127.0.0.1:5060;lr>, "
+                            "<sip:127.0.0.1:8088;transport=ws;lr>\r\n"
+                            "Contact: <sip:alice@q8w7e6.invalid;transport=ws>\r\n"),
+               kScscf);
+  auto ok = response_to(*r.helper, "SIP/2.0 200 OK", "Contact: <" + contact + ">\r\n");
+  r.tsx->on_response(*r.helper, ok);
+  ASSERT_EQ(service_->dialogs().size(), 1u);
+
+  register_ue("sip:bob@ims.test", contact, ws(8), 600, "<sip:bob@ims.test>", kFlowParams);
+  EXPECT_NE(log_text().find("flow of " + contact + " moved from WS 127.0.0.1:41000 #7 to WS 127.0.0.1:41000 #8, "
+                            "with 1 dialog(s)"),
+            std::string::npos)
+      << log_text();
+  EXPECT_EQ(run(invite_from_ue("", "sip:alice@ims.test"), ws(7)).helper->statuses, std::vector<int>{403});
+  EXPECT_EQ(run(invite_from_ue("", "sip:alice@ims.test"), ws(8)).verdict, Verdict::next);
+  auto fresh = run(request_text("INVITE", contact, "<sip:bob@ims.test>", "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n",
+                                "call-2@127.0.0.1"),
+                   kScscf);
+  EXPECT_EQ(*fresh.helper->targets[0].peer, ws(8));
+
+  // the HSS deregisters him (a reg-event NOTIFY): the BYE to him takes the new connection
+  const std::string sub(originator_.sent[0].request.call_id());
+  ims::RegInfo gone;
+  gone.version = 1;
+  gone.registrations.push_back({"sip:bob@ims.test", "r1", "terminated", {}});
+  const auto before = originator_.sent.size();
+  run(notify_text(sub, "terminated;reason=noresource", ims::to_xml(gone)), kScscf);
+  const auto sent = byes(originator_, before);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0]->to, ws(8));
+  // toward the caller through the S-CSCF and back through us (its only way)
+  EXPECT_EQ(sent[1]->request.request_uri(), "sip:alice@q8w7e6.invalid;transport=ws");
+  EXPECT_EQ(header_values(sent[1]->request, HeaderId::route),
+            (std::vector<std::string>{"<sip:scscf.ims.test:6060;lr>", "<sip:127.0.0.1:5060;lr>",
+                                      "<sip:127.0.0.1:8088;transport=ws;lr>"}));
+}
+
+// ---- 6. the reg-event subscription lasts as long as the registration (issue 15) --------
+
+// The SUBSCRIBEs sent since `from`.
+std::vector<const FakeOriginator::Sent*> subscribes(const FakeOriginator& o, std::size_t from = 0) {
+  std::vector<const FakeOriginator::Sent*> out;
+  for (std::size_t i = from; i < o.sent.size(); ++i) {
+    if (o.sent[i].request.method() == "SUBSCRIBE") out.push_back(&o.sent[i]);
+  }
+  return out;
+}
+
+TEST_F(PcscfServiceTest, DeactivatedSubscriptionIsStartedAgainAtOnce) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  answer(0, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  advance(120s);
+  const std::string first(originator_.sent[0].request.call_id());
+  auto r = run(notify_text(first, "terminated;reason=deactivated", ""), kScscf);
+  EXPECT_EQ(r.helper->statuses, std::vector<int>{200});
+  auto subs = subscribes(originator_);
+  ASSERT_EQ(subs.size(), 2u);
+  const auto& again = subs[1]->request;
+  EXPECT_EQ(again.request_uri(), "sip:alice@ims.test");  // an initial SUBSCRIBE, a new dialog
+  EXPECT_EQ(value(again, HeaderId::to), "<sip:alice@ims.test>");
+  EXPECT_NE(again.call_id(), first);
+  EXPECT_EQ(value(again, HeaderId::route), kServiceRoute);
+  ASSERT_TRUE(service_->subscription("sip:alice@ims.test"));
+  EXPECT_EQ(service_->subscription("sip:alice@ims.test")->call_id, std::string(again.call_id()));
+  EXPECT_NE(log_text().find("subscription to sip:alice@ims.test ended by the S-CSCF: subscribing again"),
+            std::string::npos);
+
+  // ended at once again: not a loop, a doubling wait
+  answer(1, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  run(notify_text(std::string(again.call_id()), "terminated;reason=deactivated", ""), kScscf);
+  EXPECT_EQ(subscribes(originator_).size(), 2u);
+  advance(1s);
+  EXPECT_EQ(subscribes(originator_).size(), 2u);
+  advance(1s);
+  ASSERT_EQ(subscribes(originator_).size(), 3u);
+  // a timeout (not refreshed in time) also asks for a new one
+  answer(2, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  advance(61s);
+  run(notify_text(std::string(originator_.sent[2].request.call_id()), "terminated;reason=timeout", ""), kScscf);
+  EXPECT_EQ(subscribes(originator_).size(), 4u);
+}
+
+TEST_F(PcscfServiceTest, ProbationWaitsForItsRetryAfter) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  answer(0, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  advance(100s);
+  run(notify_text(std::string(originator_.sent[0].request.call_id()), "terminated;reason=probation;retry-after=120", ""),
+      kScscf);
+  EXPECT_FALSE(service_->subscription("sip:alice@ims.test"));
+  // a re-registration meanwhile does not cut the wait short
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  advance(119s);
+  EXPECT_EQ(subscribes(originator_).size(), 1u);
+  advance(1s);
+  ASSERT_EQ(subscribes(originator_).size(), 2u);
+  EXPECT_TRUE(service_->subscription("sip:alice@ims.test"));
+
+  // without retry-after: kProbationRetry
+  answer(1, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  advance(100s);
+  run(notify_text(std::string(originator_.sent[1].request.call_id()), "terminated;reason=probation", ""), kScscf);
+  advance(kProbationRetry - 1s);
+  EXPECT_EQ(subscribes(originator_).size(), 2u);
+  advance(1s);
+  EXPECT_EQ(subscribes(originator_).size(), 3u);
+}
+
+TEST_F(PcscfServiceTest, RejectedOrNoResourceIsNotSubscribedAgain) {
+  for (const char* reason : {"rejected", "noresource", "invariant"}) {
+    SCOPED_TRACE(reason);
+    const auto impu = std::string("sip:") + reason + "@ims.test";
+    const auto before = subscribes(originator_).size();
+    register_ue(impu, "sip:u@127.0.0.1:5070", kUe, 3600);
+    ASSERT_EQ(subscribes(originator_).size(), before + 1);
+    const std::string call_id(subscribes(originator_).back()->request.call_id());
+    run(notify_text(call_id, std::string("terminated;reason=") + reason + ";retry-after=5", ""), kScscf);
+    advance(600s);
+    EXPECT_EQ(subscribes(originator_).size(), before + 1);
+    EXPECT_FALSE(service_->subscription(impu));
+    EXPECT_TRUE(service_->registrations().find(impu, clock_.now()));
+  }
+  EXPECT_NE(log_text().find("not subscribed again (RFC 6665 §4.1.3)"), std::string::npos);
+}
+
+TEST_F(PcscfServiceTest, FailedSubscribeIsTriedAgainLater) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe, 3600);
+  answer(0, "SIP/2.0 503 Service Unavailable", "Retry-After: 20\r\n");
+  advance(19s);
+  EXPECT_EQ(subscribes(originator_).size(), 1u);
+  advance(1s);
+  ASSERT_EQ(subscribes(originator_).size(), 2u);
+  answer(1, "SIP/2.0 408 Request Timeout", "");  // the second failure in a row: 4 s
+  advance(3s);
+  EXPECT_EQ(subscribes(originator_).size(), 2u);
+  advance(1s);
+  ASSERT_EQ(subscribes(originator_).size(), 3u);
+  answer(2, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 1200\r\n");
+  // a refresh answered 500: the subscription holds, refreshed again later in its dialog
+  advance(601s);
+  ASSERT_EQ(subscribes(originator_).size(), 4u);
+  answer(3, "SIP/2.0 500 Server Internal Error", "");
+  ASSERT_TRUE(service_->subscription("sip:alice@ims.test"));
+  advance(60s);
+  ASSERT_EQ(subscribes(originator_).size(), 5u);
+  EXPECT_EQ(subscribes(originator_)[4]->request.call_id(), subscribes(originator_)[2]->request.call_id());
+  EXPECT_EQ(subscribes(originator_)[4]->request.request_uri(), "sip:scscf.ims.test:6060");
+  // nothing is retried once the UE is gone
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe, 0);
+  answer(4, "SIP/2.0 503 Service Unavailable", "");
+  advance(3600s);
+  EXPECT_EQ(subscribes(originator_).size(), 5u);
+}
+
+TEST_F(PcscfServiceTest, UnsubscribesAtShutdownWithinTheLimit) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  register_ue("sip:bob@ims.test", "sip:bob@127.0.0.1:5080", udp(5080), 600, "<sip:bob@ims.test>");
+  register_ue("sip:carol@ims.test", "sip:carol@127.0.0.1:5090", udp(5090), 600, "<sip:carol@ims.test>");
+  answer(0, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  answer(1, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  // alice is in a call
+  auto call = run(invite_from_ue("Contact: <sip:alice@127.0.0.1:5070>\r\n"), kUe);
+  auto call_ok = response_to(*call.helper, "SIP/2.0 200 OK", "Contact: <sip:bob@192.0.2.7:5080>\r\n");
+  call.tsx->on_response(*call.helper, call_ok);
+  ASSERT_EQ(service_->dialogs().size(), 1u);
+  // carol's is not confirmed yet: nothing to end
+  int done = 0;
+  service_->unsubscribe_all(1000ms, [&] { ++done; });
+  auto subs = subscribes(originator_, 3);
+  ASSERT_EQ(subs.size(), 2u);
+  std::set<std::string> ended;
+  for (const auto* sub : subs) {
+    const auto& m = sub->request;
+    EXPECT_EQ(value(m, HeaderId::expires), "0");
+    EXPECT_EQ(m.request_uri(), "sip:scscf.ims.test:6060");  // in its dialog
+    EXPECT_EQ(value(m, HeaderId::cseq), "2 SUBSCRIBE");
+    ended.insert(std::string(m.call_id()) + " " + value(m, HeaderId::to));
+  }
+  EXPECT_EQ(ended, (std::set<std::string>{
+                       std::string(originator_.sent[0].request.call_id()) + " <sip:alice@ims.test>;tag=s1",
+                       std::string(originator_.sent[1].request.call_id()) + " <sip:bob@ims.test>;tag=s1"}));
+  answer(3, "SIP/2.0 200 OK", "Expires: 0\r\n");
+  EXPECT_EQ(done, 0);
+  // the S-CSCF's final NOTIFY is answered and starts nothing; its reginfo
+  // (ours says every registration terminated) releases no dialog
+  ims::RegInfo all_gone;
+  all_gone.version = 1;
+  all_gone.registrations.push_back({"sip:alice@ims.test", "r1", "terminated", {}});
+  const auto before_notify = originator_.sent.size();
+  auto final_notify = run(notify_text(std::string(originator_.sent[0].request.call_id()), "terminated;reason=timeout",
+                                      ims::to_xml(all_gone)),
+                          kScscf);
+  EXPECT_EQ(final_notify.helper->statuses, std::vector<int>{200});
+  EXPECT_EQ(originator_.sent.size(), before_notify);
+  EXPECT_EQ(service_->dialogs().size(), 1u);
+  answer(4, "SIP/2.0 200 OK", "Expires: 0\r\n");
+  EXPECT_EQ(done, 1);
+  advance(2s);
+  EXPECT_EQ(done, 1);
+  // nothing more: no refresh, no new subscription
+  answer(2, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 1200\r\n");
+  advance(700000s);
+  EXPECT_EQ(subscribes(originator_).size(), 5u);
+  EXPECT_NE(log_text().find("unsubscribed from sip:alice@ims.test at shutdown: 200"), std::string::npos);
+}
+
+TEST_F(PcscfServiceTest, UnansweredUnsubscribeDoesNotHoldShutdown) {
+  register_ue("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", kUe);
+  answer(0, "SIP/2.0 200 OK", "Contact: <sip:scscf.ims.test:6060>\r\nExpires: 600000\r\n");
+  int done = 0;
+  service_->unsubscribe_all(1000ms, [&] { ++done; });
+  EXPECT_EQ(subscribes(originator_).size(), 2u);
+  advance(999ms);
+  EXPECT_EQ(done, 0);
+  advance(1ms);
+  EXPECT_EQ(done, 1);
+  answer(1, "SIP/2.0 200 OK", "");  // late
+  EXPECT_EQ(done, 1);
+  EXPECT_NE(log_text().find("1 unsubscribe(s) unanswered at shutdown"), std::string::npos);
+
+  // none to end: done at once
+  PcscfService idle(service_->options(), *log_, clock_);
+  idle.attach(originator_, timers_);
+  int idle_done = 0;
+  idle.unsubscribe_all(1000ms, [&] { ++idle_done; });
+  EXPECT_EQ(idle_done, 1);
 }
 
 TEST_F(PcscfServiceTest, OptionsToThePcscfItselfIsAnswered) {

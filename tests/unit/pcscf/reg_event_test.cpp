@@ -152,6 +152,46 @@ TEST(PcscfRegEvent, SubscriptionStateTerminated) {
   EXPECT_FALSE(subscription_terminated(notify("active;expires=600")));
   EXPECT_TRUE(subscription_terminated(notify("terminated;reason=noresource")));
   EXPECT_TRUE(subscription_terminated(notify("Terminated")));
+
+  // RFC 6665 §4.1.3: when to subscribe again, by reason
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=deactivated")), 0s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=deactivated;retry-after=50")), 0s);  // no meaning there
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=timeout")), 0s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=probation;retry-after=120")), 120s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=Probation")), kProbationRetry);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=giveup;retry-after=7")), 7s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=giveup")), 0s);
+  EXPECT_EQ(resubscribe_after(notify("terminated")), 0s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=some-extension;retry-after=9")), 9s);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=rejected")), std::nullopt);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=noresource")), std::nullopt);
+  EXPECT_EQ(resubscribe_after(notify("terminated;reason=invariant;retry-after=31536000")), std::nullopt);
+}
+
+TEST(PcscfRegEvent, WhatAFailedSubscribeLeadsTo) {
+  EXPECT_EQ(subscribe_failure(481, true), SubscribeFailure::resubscribe);
+  EXPECT_EQ(subscribe_failure(403, true), SubscribeFailure::resubscribe);
+  EXPECT_EQ(subscribe_failure(408, true), SubscribeFailure::retry);
+  EXPECT_EQ(subscribe_failure(503, true), SubscribeFailure::retry);
+  EXPECT_EQ(subscribe_failure(503, false), SubscribeFailure::retry);
+  EXPECT_EQ(subscribe_failure(408, false), SubscribeFailure::retry);
+  EXPECT_EQ(subscribe_failure(403, false), SubscribeFailure::give_up);
+  EXPECT_EQ(subscribe_failure(489, false), SubscribeFailure::give_up);
+  EXPECT_EQ(subscribe_failure(603, false), SubscribeFailure::give_up);
+
+  const auto response = [](std::string_view extra) {
+    return parse(std::string("SIP/2.0 503 Service Unavailable\r\n"
+                             "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKs\r\n"
+                             "From: <sip:pcscf.ims.test:5060>;tag=ft\r\n"
+                             "To: <sip:alice@ims.test>;tag=tt\r\n"
+                             "Call-ID: sub-1@pcscf.ims.test\r\n"
+                             "CSeq: 1 SUBSCRIBE\r\n") +
+                 std::string(extra) + "Content-Length: 0\r\n\r\n");
+  };
+  EXPECT_EQ(retry_after(response("Retry-After: 18\r\n")), 18s);
+  EXPECT_EQ(retry_after(response("Retry-After: 120 (in maintenance);duration=60\r\n")), 120s);
+  EXPECT_EQ(retry_after(response("")), std::nullopt);
+  EXPECT_EQ(retry_after(response("Retry-After: soon\r\n")), std::nullopt);
 }
 
 }  // namespace

@@ -135,7 +135,7 @@ TEST(PcscfRegistration, RemoveAuthKeysRewritesEveryChallenge) {
 TEST(PcscfRegistration, RegisterOkTakesTheExpiriesOfTheRequestsContacts) {
   const auto request = register_msg(
       "Contact: <sip:alice@127.0.0.1:5070>, <sip:alice@127.0.0.1:5071>\r\n"
-      "Contact: <sip:alice@127.0.0.1:5072>\r\n"
+      "Contact: <sip:alice@127.0.0.1:5072;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>\";reg-id=2\r\n"
       "Expires: 600\r\n");
   const auto ok = response("SIP/2.0 200 OK",
                            "Contact: <sip:alice@127.0.0.1:5070>;expires=300, <sip:other@10.0.0.1>;expires=100\r\n"
@@ -153,9 +153,11 @@ TEST(PcscfRegistration, RegisterOkTakesTheExpiriesOfTheRequestsContacts) {
   EXPECT_EQ(r.source, source);
   EXPECT_FALSE(r.remove_all);
   ASSERT_EQ(r.contacts.size(), 3u);  // only the REGISTER's, not the other UE's
-  EXPECT_EQ(r.contacts[0], std::make_pair(std::string("sip:alice@127.0.0.1:5070"), std::chrono::seconds(300)));
-  EXPECT_EQ(r.contacts[1], std::make_pair(std::string("sip:alice@127.0.0.1:5071"), std::chrono::seconds(0)));
-  EXPECT_EQ(r.contacts[2], std::make_pair(std::string("sip:alice@127.0.0.1:5072"), std::chrono::seconds(200)));
+  EXPECT_EQ(r.contacts[0], (RegisteredContact{"sip:alice@127.0.0.1:5070", 300s, {}, {}}));
+  EXPECT_EQ(r.contacts[1], (RegisteredContact{"sip:alice@127.0.0.1:5071", 0s, {}, {}}));
+  // with its flow (RFC 5626): the instance without quotes and <>, the reg-id
+  EXPECT_EQ(r.contacts[2], (RegisteredContact{"sip:alice@127.0.0.1:5072;transport=tcp", 200s,
+                                              "urn:uuid:00000000-0000-1000-8000-000A95A0E128", 2u}));
 
   const auto star = register_msg("Contact: *\r\nExpires: 0\r\n");
   EXPECT_TRUE(register_ok(star, response("SIP/2.0 200 OK", ""), "sip:alice@ims.test", source, "").remove_all);

@@ -31,7 +31,18 @@ RegisterOk ok(std::string contact, std::chrono::seconds expires, sip::Peer sourc
   r.service_route = {"<sip:orig@scscf.ims.test:6060;lr>"};
   r.path = "<sip:term@pcscf.ims.test:5060;lr>";
   r.source = source;
-  r.contacts = {{std::move(contact), expires}};
+  r.contacts = {RegisteredContact{std::move(contact), expires, std::nullopt, std::nullopt}};
+  return r;
+}
+
+constexpr std::string_view kInstance = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+
+// A REGISTER of `contact` with an RFC 5626 flow (+sip.instance, reg-id).
+RegisterOk ok_flow(std::string contact, sip::Peer source, std::uint32_t reg_id = 1,
+                   std::string_view instance = kInstance, std::chrono::seconds expires = 600s) {
+  auto r = ok(std::move(contact), expires, source);
+  r.contacts[0].instance = std::string(instance);
+  r.contacts[0].reg_id = reg_id;
   return r;
 }
 
@@ -205,6 +216,104 @@ TEST(PcscfRegistrations, RemovedContactsKeepTheirSourceForAWhile) {
   cache.apply(ok("sip:carol@127.0.0.1:5090", 60s, udp(5090)), t0);
   cache.expire(t0 + 60s);
   EXPECT_EQ(*cache.departed_source("sip:carol@127.0.0.1:5090", t0 + 61s), udp(5090));
+}
+
+// RFC 5626 §6 (issue 15): a REGISTER with the same +sip.instance and reg-id
+// under a new contact replaces the binding; the old contact stays an alias.
+TEST(PcscfRegistrations, SameInstanceAndRegIdReplacesTheFlow) {
+  RegistrationCache cache;
+  const Time t0{};
+  // a phone over TCP: its contact carries the port of its connection
+  auto tcp = [](sip::ConnectionId id, std::uint16_t port) {
+    auto p = ws(id, port);
+    p.transport = sip::Transport::tcp;
+    return p;
+  };
+  cache.apply(ok_flow("sip:carl@127.0.0.1:41001;transport=tcp", tcp(3, 41001)), t0);
+  // the connection broke; it registers over a new one, from a new port
+  const auto change = cache.apply(ok_flow("sip:carl@127.0.0.1:41002;transport=tcp", tcp(4, 41002)), t0 + 5s);
+  EXPECT_FALSE(change.created);
+  EXPECT_EQ(change.bound, std::vector<std::string>{"sip:carl@127.0.0.1:41002;transport=tcp"});
+  EXPECT_TRUE(change.unbound.empty());  // replaced, not ended: its dialogs live on
+  ASSERT_EQ(change.moved.size(), 1u);
+  EXPECT_EQ(change.moved[0].old_contact, "sip:carl@127.0.0.1:41001;transport=tcp");
+  EXPECT_EQ(change.moved[0].contact, "sip:carl@127.0.0.1:41002;transport=tcp");
+  EXPECT_EQ(change.moved[0].old_source, tcp(3, 41001));
+  // one binding, on the new flow; the old connection is no registered source
+  EXPECT_EQ(cache.bindings(), 1u);
+  const auto* reg = cache.find("sip:alice@ims.test", t0 + 5s);
+  ASSERT_TRUE(reg);
+  ASSERT_EQ(reg->bindings.size(), 1u);
+  EXPECT_EQ(reg->bindings[0].source, tcp(4, 41002));
+  EXPECT_EQ(reg->bindings[0].expires_at, t0 + 605s);
+  EXPECT_FALSE(cache.has_source(tcp(3, 41001), t0 + 5s));
+  EXPECT_TRUE(cache.has_source(tcp(4, 41002), t0 + 5s));
+  // requests to either contact reach the new flow
+  for (const char* c : {"sip:carl@127.0.0.1:41001;transport=tcp", "sip:carl@127.0.0.1:41002"}) {
+    const auto found = cache.by_contact(c, t0 + 5s);
+    ASSERT_TRUE(found) << c;
+    EXPECT_EQ(found->binding->source, tcp(4, 41002)) << c;
+  }
+  // and so on: a third flow, then back to the first contact
+  cache.apply(ok_flow("sip:carl@127.0.0.1:41003;transport=tcp", tcp(5, 41003)), t0 + 6s);
+  cache.apply(ok_flow("sip:carl@127.0.0.1:41001;transport=tcp", tcp(6, 41001)), t0 + 7s);
+  EXPECT_EQ(cache.bindings(), 1u);
+  EXPECT_EQ(cache.from_source(tcp(6, 41001), t0 + 7s).size(), 1u);
+  for (const auto* c : {"sip:carl@127.0.0.1:41001", "sip:carl@127.0.0.1:41002", "sip:carl@127.0.0.1:41003"}) {
+    ASSERT_TRUE(cache.by_contact(c, t0 + 7s)) << c;
+    EXPECT_EQ(cache.by_contact(c, t0 + 7s)->binding->source, tcp(6, 41001)) << c;
+  }
+  // a binding of the old contact itself (no instance this time) wins over the alias
+  cache.apply(ok("sip:carl@127.0.0.1:41002;transport=tcp", 600s, tcp(7, 41009)), t0 + 7s);
+  EXPECT_EQ(cache.by_contact("sip:carl@127.0.0.1:41002", t0 + 7s)->binding->source, tcp(7, 41009));
+  EXPECT_EQ(cache.by_contact("sip:carl@127.0.0.1:41003", t0 + 7s)->binding->source, tcp(6, 41001));
+  cache.unbind("sip:alice@ims.test", "sip:carl@127.0.0.1:41002", t0 + 7s);
+  // when the binding ends, so do its aliases (a while later, as departed ones)
+  EXPECT_EQ(cache.expire(t0 + 607s).size(), 1u);
+  EXPECT_FALSE(cache.by_contact("sip:carl@127.0.0.1:41002", t0 + 607s));
+  EXPECT_EQ(cache.departed_source("sip:carl@127.0.0.1:41002", t0 + 607s), tcp(6, 41001));
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(PcscfRegistrations, OtherRegIdOrInstanceIsAnotherFlow) {
+  RegistrationCache cache;
+  const Time t0{};
+  cache.apply(ok_flow("sip:carl@10.0.0.1:5060", udp(5060), 1), t0);
+  // RFC 5626 §4.2.1: a second flow of the same instance (reg-id 2) lives beside the first
+  auto change = cache.apply(ok_flow("sip:carl@10.0.0.2:5060", udp(5061), 2), t0);
+  EXPECT_TRUE(change.moved.empty());
+  EXPECT_EQ(cache.bindings(), 2u);
+  // another device (instance) with the same reg-id: another binding
+  change = cache.apply(ok_flow("sip:carl@10.0.0.3:5060", udp(5062), 1, "urn:uuid:00000000-0000-0000-0000-000000000001"), t0);
+  EXPECT_TRUE(change.moved.empty());
+  EXPECT_EQ(cache.bindings(), 3u);
+  // no instance at all: matched by contact only
+  change = cache.apply(ok("sip:carl@10.0.0.4:5060", 600s, udp(5063)), t0);
+  EXPECT_TRUE(change.moved.empty());
+  EXPECT_EQ(cache.bindings(), 4u);
+  // reg-id 1 again with expires 0 removes that flow only (the S-CSCF's rule too)
+  change = cache.apply(ok_flow("sip:carl@10.0.0.9:5060", udp(5064), 1, kInstance, 0s), t0);
+  EXPECT_EQ(change.unbound, std::vector<std::string>{"sip:carl@10.0.0.1:5060"});
+  EXPECT_EQ(cache.bindings(), 3u);
+}
+
+// The same contact from a new connection (JsSIP after a WebSocket reconnect):
+// the binding moves; the old connection no longer counts as the UE.
+TEST(PcscfRegistrations, SameContactFromANewConnectionMovesTheFlow) {
+  RegistrationCache cache;
+  const Time t0{};
+  cache.apply(ok_flow("sip:x7@a1b2.invalid;transport=ws", ws(7)), t0);
+  auto change = cache.apply(ok_flow("sip:x7@a1b2.invalid;transport=ws", ws(9, 40002)), t0 + 3s);
+  ASSERT_EQ(change.moved.size(), 1u);
+  EXPECT_EQ(change.moved[0].old_contact, change.moved[0].contact);
+  EXPECT_EQ(change.moved[0].old_source, ws(7));
+  EXPECT_FALSE(cache.has_source(ws(7), t0 + 3s));
+  EXPECT_TRUE(cache.has_source(ws(9, 40002), t0 + 3s));
+  EXPECT_EQ(cache.by_contact("sip:x7@a1b2.invalid;transport=ws", t0 + 3s)->binding->source, ws(9, 40002));
+  EXPECT_EQ(cache.bindings(), 1u);
+  // a refresh over the same connection moves nothing
+  change = cache.apply(ok_flow("sip:x7@a1b2.invalid;transport=ws", ws(9, 40002)), t0 + 4s);
+  EXPECT_TRUE(change.moved.empty());
 }
 
 TEST(PcscfRegistrations, SourceKeyMatchesSameSource) {
