@@ -15,7 +15,7 @@ void ScscfService::registration_changed(const std::string& key, std::string_view
   if (r) {
     auto [first, last] = subscription_ids_.equal_range(r->impu);
     for (auto it = first; it != last; ++it) {
-      if (auto s = subscriptions_.find(it->second); s != subscriptions_.end()) send_notify(s->second, r, false, {}, contact_event);
+      if (auto s = subscriptions_.find(it->second); s != subscriptions_.end()) send_notify(s->second, r, RegInfoOf::current, false, {}, contact_event);
     }
   }
   rearm_expiry();
@@ -38,12 +38,12 @@ void ScscfService::registration_ended(const Registration& r, std::string_view co
   // WebSocket for instance) when it learns that it ended.
   auto rest = std::make_shared<std::function<void()>>(
       [this, r, event = std::string(contact_event), others = std::move(others)]() mutable {
-        for (auto& s : others) send_notify(s, &r, true, "noresource", event);
+        for (auto& s : others) send_notify(s, &r, RegInfoOf::end, true, "noresource", event);
       });
   if (by_user.empty()) return (*rest)();
   auto pending = std::make_shared<std::size_t>(by_user.size());
   for (auto& s : by_user) {
-    send_notify(s, &r, true, "noresource", contact_event, [pending, rest] {
+    send_notify(s, &r, RegInfoOf::end, true, "noresource", contact_event, [pending, rest] {
       if (--*pending == 0) (*rest)();
     });
   }
@@ -81,12 +81,12 @@ void ScscfService::notify(const std::string& id, bool terminate, std::string_vie
   auto& s = it->second;
   const auto* r = registrar_.find(s.key);
   if (terminate || !r) {
-    send_notify(s, r, true, r ? reason : "noresource", r ? "registered" : "unregistered");
+    send_notify(s, r, RegInfoOf::current, true, r ? reason : "noresource", r ? "registered" : "unregistered");
     if (timers_ && s.timer != 0) timers_->cancel(s.timer);
     erase_subscription(it);
     return;
   }
-  send_notify(s, r, false, {}, "registered");
+  send_notify(s, r, RegInfoOf::current, false, {}, "registered");
   if (timers_) {
     if (s.timer != 0) timers_->cancel(s.timer);
     const auto delay = std::max(std::chrono::microseconds(0),
@@ -103,12 +103,12 @@ void ScscfService::on_subscription_expiry(const std::string& id) {
   notify(id, true, "timeout");
 }
 
-void ScscfService::send_notify(RegSubscription& s, const Registration* r, bool terminated, std::string_view reason,
-                               std::string_view contact_event, std::function<void()> after) {
+void ScscfService::send_notify(RegSubscription& s, const Registration* r, RegInfoOf shows, bool terminated,
+                               std::string_view reason, std::string_view contact_event, std::function<void()> after) {
   const auto now = clock_.now();
   ims::RegInfo info;
   if (r) {
-    info = reginfo_for(*r, !terminated, contact_event, now, s.version);
+    info = reginfo_for(*r, shows == RegInfoOf::current, contact_event, now, s.version);
   } else {
     info.version = s.version;
   }

@@ -165,9 +165,15 @@ class ScscfService final : public sip::proxy::ProxyService {
   void persist_subscription(const std::string& id);
   // Every subscription leaves subscriptions_ through here (the index follows).
   void erase_subscription(std::map<std::string, RegSubscription>::iterator it);
-  // `after` runs once the NOTIFY got its final response (or could not be sent).
-  void send_notify(RegSubscription& s, const Registration* r, bool terminated, std::string_view reason,
-                   std::string_view contact_event, std::function<void()> after = {});
+  // What a NOTIFY's reginfo shows of registration `r`: its state now, or
+  // its end (every identity and contact "terminated").
+  enum class RegInfoOf { current, end };
+  // `terminated`: the NOTIFY ends the subscription (Subscription-State
+  // terminated;reason=`reason`), which by itself leaves the registration as
+  // it is (RFC 3680 §3.2, RFC 6665 §4.2.2). `after` runs once the NOTIFY got
+  // its final response (or could not be sent).
+  void send_notify(RegSubscription& s, const Registration* r, RegInfoOf shows, bool terminated,
+                   std::string_view reason, std::string_view contact_event, std::function<void()> after = {});
 
   ScscfOptions options_;
   CxClient cx_;

@@ -720,8 +720,17 @@ TEST_F(ScscfServiceTest, UnsubscribeEndsTheSubscription) {
   h = run(subscribe_text("sip:alice@ims.test", "0", tag), Verdict::done);
   EXPECT_EQ(h->status(), 200);
   ASSERT_EQ(originator_.sent.size(), 2u);
-  EXPECT_TRUE(header(originator_.sent[1], sip::HeaderId::subscription_state).starts_with("terminated"));
+  EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::subscription_state), "terminated;reason=timeout");
+  // the subscription ends, the registration does not (RFC 3680 §3.2): a
+  // P-CSCF that read it as ended would drop the UE and release its calls
+  auto info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  ASSERT_FALSE(info->registrations.empty());
+  EXPECT_EQ(info->registrations[0].state, "active");
+  ASSERT_EQ(info->registrations[0].contacts.size(), 1u);
+  EXPECT_EQ(info->registrations[0].contacts[0].state, "active");
   EXPECT_EQ(service_->subscriptions(), 0u);
+  EXPECT_NE(service_->registrar().find("sip:alice@ims.test"), nullptr);
   // unknown dialog
   h = run(subscribe_text("sip:alice@ims.test", "600", "nope"), Verdict::done);
   EXPECT_EQ(h->status(), 481);
@@ -762,6 +771,10 @@ TEST_F(ScscfServiceTest, SubscriptionExpiresWithTimeout) {
   timers_->fire_due();
   ASSERT_EQ(originator_.sent.size(), 2u);
   EXPECT_EQ(header(originator_.sent[1], sip::HeaderId::subscription_state), "terminated;reason=timeout");
+  const auto info = notify_body(originator_.sent[1]);
+  ASSERT_TRUE(info);
+  ASSERT_FALSE(info->registrations.empty());
+  EXPECT_EQ(info->registrations[0].state, "active");  // the registration goes on
   EXPECT_EQ(service_->subscriptions(), 0u);
 }
 
