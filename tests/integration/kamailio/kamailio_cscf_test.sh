@@ -177,7 +177,11 @@ KAM_IDENTITY=kamailio-icscf.$DOMAIN start_kamailio icscf "$KI_PORT" "$KI_CDP_POR
 KAM_IDENTITY=kamailio-scscf.$DOMAIN start_kamailio scscf "$KS_PORT" "$KS_CDP_PORT" -A "SCSCF_URI=\"$KS_URI\"" \
   -A 'DEFAULT_ALGORITHM="AKAv1-MD5"' -A "ICSCF_URI=\"sip:127.0.0.1:$KI_PORT\"" \
   -A "ICSCF2_URI=\"sip:127.0.0.1:$I2_PORT\"" -A "PCSCF2_PORT=$P2_PORT"
-start_kamailio pcscf "$KP_PORT" - -A "ICSCF_URI=\"sip:127.0.0.1:$I1_PORT\""
+# the P-CSCF's reg-event subscriptions (pua) live in a table of Kamailio's own schema
+sqlite3 "$KDIR/pua.db" < /usr/share/kamailio/db_sqlite/standard-create.sql
+sqlite3 "$KDIR/pua.db" < /usr/share/kamailio/db_sqlite/presence-create.sql
+start_kamailio pcscf "$KP_PORT" - -A "ICSCF_URI=\"sip:127.0.0.1:$I1_PORT\"" -A "PCSCF_URI=\"sip:127.0.0.1:$KP_PORT\"" \
+  -A "PUA_DB_URL=\"sqlite:///$KDIR/pua.db\""
 wait_for_peer icscf "kamailio-icscf.$DOMAIN"
 wait_for_peer scscf "kamailio-scscf.$DOMAIN"
 wait_for_log "$HSS_LOG" "connection with icscf2.$DOMAIN open" || fail "box 2's I-CSCF did not connect to the HSS"
@@ -227,7 +231,13 @@ register ann3 $((UE + 4)) "$KP_PORT"
 [[ "$FINAL" == *"Service-Route: <sip:orig@127.0.0.1:$S1_PORT;lr>"* ]] || fail "chain 3: our S-CSCF's Service-Route: $FINAL"
 expect_routable "chain 3: the 200 to ann3's REGISTER" "$FINAL"
 register bob3 $((UE + 5)) "$KP_PORT"
-pass "chain 3: ann3 and bob3 registered through Kamailio's P-CSCF at our I-CSCF and S-CSCF (Service-Route <sip:orig@127.0.0.1:$S1_PORT;lr>)"
+# Kamailio's P-CSCF subscribes to the reg event of each; our S-CSCF NOTIFYs it
+# with its Contact, where Kamailio sends the subscription's refreshes
+wait_for_log "$KDIR/pcscf.log" "NOTIFY reg from sip:bob3@$DOMAIN" ||
+  fail "chain 3: our S-CSCF's NOTIFY did not reach Kamailio's P-CSCF: $(grep -E 'SUBSCRIBE|NOTIFY' "$DATA_DIR/log/scscf.log" | tail -n 5)"
+NOTIFY=$(grep "NOTIFY reg from sip:bob3@$DOMAIN" "$KDIR/pcscf.log" | head -n 1)
+[[ "$NOTIFY" == *"Contact <sip:127.0.0.1:$S1_PORT>"* ]] || fail "chain 3: our S-CSCF's NOTIFY Contact: $NOTIFY"
+pass "chain 3: ann3 and bob3 registered through Kamailio's P-CSCF at our I-CSCF and S-CSCF (Service-Route <sip:orig@127.0.0.1:$S1_PORT;lr>); Kamailio's reg-event subscription gets our NOTIFYs (Contact <sip:127.0.0.1:$S1_PORT>)"
 call chain3 ann3 $((UE + 4)) bob3 $((UE + 5)) "$KP_PORT"
 expect_call chain3 ann3 bob3 $((UE + 5))
 RR=$(grep -oE 'Record-Route: *<[^>]*>' <<<"$CALLEE_LOG" | tr '\n' ' ')
