@@ -1,5 +1,6 @@
 #include "pcscf/pcscf.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "ims/box.h"
@@ -7,9 +8,33 @@
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "sip/proxy/proxy_stack.h"
+#include "sip/uri.h"
 
 namespace imsbox::pcscf {
 
+PcscfOptions pcscf_options(const runtime::Config& c) {
+  PcscfOptions options;
+  options.domain = std::string(c.domain());
+  options.pcscf_uri = ims::node_uri(c, "pcscf");
+  options.path = ims::loose_route(ims::with_user(options.pcscf_uri, "term"));
+  options.icscf_route = ims::loose_route(ims::icscf_uri(c, "pcscf"));
+  options.icid_generated_at = c.str("global.bind_address");
+  options.own_ports = {c.port("pcscf.sip_port"), c.port("pcscf.tls_port"), c.port("pcscf.ws_port"),
+                       c.port("pcscf.wss_port")};
+  for (const auto& uri : ims::node_uris(c, "pcscf")) {
+    const auto parsed = sip::parse_uri(uri);
+    if (!parsed.uri) continue;
+    const std::string host(parsed.uri->host);
+    if (std::find(options.own_hosts.begin(), options.own_hosts.end(), host) == options.own_hosts.end()) {
+      options.own_hosts.push_back(host);
+    }
+    const auto port = sip::port_or_default(*parsed.uri);
+    if (std::find(options.own_ports.begin(), options.own_ports.end(), port) == options.own_ports.end()) {
+      options.own_ports.push_back(port);
+    }
+  }
+  return options;
+}
 
 Pcscf::Pcscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
 
@@ -19,18 +44,9 @@ void Pcscf::start() {
   const auto& c = ctx_.config;
   const std::string domain(c.domain());
   const auto& address = c.str("global.bind_address");
-
-  PcscfOptions options;
-  options.domain = domain;
-  options.pcscf_uri = ims::node_sip_uri(c, "pcscf");
-  const auto host = ims::node_host(c, "pcscf");
   const auto sip_port = c.port("pcscf.sip_port");
-  options.path = "<sip:term@" + host + ":" + std::to_string(sip_port) + ";lr>";
-  options.icscf_route = ims::loose_route(ims::icscf_uri(c, "pcscf"));
-  options.icid_generated_at = address;
-  options.own_hosts = {host, address};
-  options.own_ports = {sip_port, c.port("pcscf.tls_port"), c.port("pcscf.ws_port"), c.port("pcscf.wss_port")};
 
+  const auto options = pcscf_options(c);
   auto service = std::make_unique<PcscfService>(options, ctx_.log, ctx_.clock, &ctx_.metrics);
   service_ = service.get();
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
@@ -54,7 +70,8 @@ void Pcscf::start() {
   ctx_.log.info("Pcscf ready for domain " + domain + ": SIP on " + address + ":" + std::to_string(sip_port) +
                 " (UDP, TCP), TLS on " + std::to_string(c.port("pcscf.tls_port")) + ", WS on " +
                 std::to_string(c.port("pcscf.ws_port")) + ", WSS on " + std::to_string(c.port("pcscf.wss_port")) +
-                "; I-CSCF " + options.icscf_route + ", Path " + options.path);
+                "; I-CSCF " + options.icscf_route + ", Path " + options.path + ", reg-event Contact " +
+                options.pcscf_uri);
 }
 
 void Pcscf::stop() {

@@ -23,6 +23,14 @@ class ProxyStack;
 namespace imsbox::pcscf {
 
 class PcscfService;
+struct PcscfOptions;
+
+// The service's options from the configuration. Every URI it hands other
+// nodes is routable (ims::node_uri: pcscf.uri, else the advertised address
+// and pcscf.sip_port): the reg-event SUBSCRIBE's From, Contact and
+// P-Asserted-Identity, the Path <sip:term@...;lr>. Its own URIs are those
+// and the older names (ims::node_uris) on any of its ports.
+PcscfOptions pcscf_options(const runtime::Config& c);
 
 class Pcscf final : public runtime::Node {
  public:

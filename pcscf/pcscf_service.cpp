@@ -186,7 +186,7 @@ class OriginatingTsx final : public PcscfTsx {
     sip::proxy::Target target;
     target.routes = reg->service_route;
     helper.add_target(std::move(target));
-    helper.record_route();
+    helper.record_route("orig");  // the UE's leg: its in-dialog requests say which one they are on
     std::string routes;
     for (const auto& r : reg->service_route) routes += (routes.empty() ? "" : ", ") + r;
     log(helper, what + " from " + reg->impu + " (" + sip::to_string(helper.source()) + "): asserted " + asserted +
@@ -215,7 +215,7 @@ class TowardUeTsx final : public PcscfTsx {
     const bool initial = request.to().tag().empty();
     const std::string what = std::string(request.method()) + " " + std::string(request.request_uri());
     drop_own_routes(service_, request);
-    if (initial) helper.record_route();
+    if (initial) helper.record_route("term");  // like our Path: the network's in-dialog requests come back as toward the UE
     if (!initial) service_.dialogs().in_dialog(request, false);
     const auto found = service_.registrations().by_contact(request.request_uri(), service_.now());
     if (!found) {

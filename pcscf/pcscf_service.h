@@ -23,10 +23,13 @@
 //  * Requests from a registered UE (its source matches a binding's):
 //    P-Asserted-Identity from the P-Associated-URI set (the UE's
 //    P-Preferred-Identity when it is in it), routed by the Service-Route,
-//    Record-Routed. In-dialog ones follow their Route. An initial request
+//    Record-Routed as the originating leg (<sip:orig@...;lr>). In-dialog
+//    ones follow their Route. An initial request
 //    from a source nothing registered from: 403.
 //  * Requests toward a UE (from the network, with our Path "term" URI as
-//    Route, or in-dialog with a registered contact as Request-URI): sent to
+//    Route, or in-dialog with a registered contact as Request-URI; initial
+//    ones Record-Routed as the terminating leg, <sip:term@...;lr>, so that
+//    the network's in-dialog requests name this leg as the Path does): sent to
 //    the source the contact registered from (over its connection for
 //    TCP/TLS/WS/WSS); for a contact removed in the last minute too, so that
 //    the final NOTIFY of the UE's own reg-event subscription reaches it.
@@ -73,11 +76,11 @@ namespace imsbox::pcscf {
 
 struct PcscfOptions {
   std::string domain;               // the home domain (global.domain)
-  std::string pcscf_uri;            // "sip:pcscf.D:PORT": the SUBSCRIBE's From, Contact, P-Asserted-Identity
-  std::string path;                 // "<sip:term@pcscf.D:PORT;lr>"
-  std::string icscf_route;          // "<sip:icscf.D:PORT;lr>": where REGISTERs go
+  std::string pcscf_uri;            // "sip:ADDRESS:PORT" (ims::node_uri): the SUBSCRIBE's From, Contact, P-Asserted-Identity
+  std::string path;                 // "<sip:term@ADDRESS:PORT;lr>"
+  std::string icscf_route;          // "<sip:ADDRESS:PORT;lr>": where REGISTERs go
   std::string icid_generated_at;    // the bind address (P-Charging-Vector)
-  std::vector<std::string> own_hosts;       // host names and addresses of this P-CSCF (pcscf.D, the bind address)
+  std::vector<std::string> own_hosts;       // hosts of this P-CSCF's URIs (ims::node_uris: the advertised address, pcscf.D, ...)
   std::vector<std::uint16_t> own_ports;     // its listening ports (SIP, TLS, WS, WSS)
   std::uint32_t reg_subscribe_expires = 600000;  // Expires of the reg-event SUBSCRIBE (contract)
 };

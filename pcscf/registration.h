@@ -21,7 +21,7 @@ const char* check_register(const sip::Message& request);
 
 // What this P-CSCF puts into a REGISTER it forwards.
 struct RegisterEdits {
-  std::string path;               // "<sip:term@pcscf.D:PORT;lr>"
+  std::string path;               // "<sip:term@ADDRESS:PORT;lr>" (pcscf_options())
   std::string visited_network;    // the P-Visited-Network-ID value, quoted as sent: "\"D\""
   std::string icid;               // a fresh icid-value
   std::string icid_generated_at;  // the bind address

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "ims/box.h"
 #include "ims/identity.h"
 #include "ims/subscription.h"
 #include "scscf/answering_tsx.h"
@@ -20,13 +21,6 @@ namespace {
 using diameter::CxError;
 using sip::proxy::ProxyTsxHelper;
 using sip::proxy::Verdict;
-
-std::string service_route(std::string_view own_uri) {
-  std::string uri(own_uri);
-  const auto colon = uri.find(':');
-  if (colon != std::string::npos && uri.find('@') == std::string::npos) uri.insert(colon + 1, "orig@");
-  return "<" + uri + ";lr>";
-}
 
 class RegisterTsx final : public AnsweringTsx {
  public:
@@ -258,7 +252,8 @@ class RegisterTsx final : public AnsweringTsx {
     }
     for (const auto& p : register_.path) r.append(sip::HeaderId::path, p);
     if (reg) {
-      r.append(sip::HeaderId::service_route, service_route(service_.options().own_uri));
+      // our URI with the user part that marks the originating case (session.h)
+      r.append(sip::HeaderId::service_route, ims::loose_route(ims::with_user(service_.options().own_uri, "orig")));
       std::string pau;
       for (const auto& i : reg->identities) pau += (pau.empty() ? "<" : ", <") + i + ">";
       if (!pau.empty()) r.append(sip::HeaderId::p_associated_uri, pau);

@@ -18,18 +18,12 @@ namespace imsbox::scscf {
 
 using namespace std::chrono_literals;
 
-Scscf::Scscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
-
-Scscf::~Scscf() = default;
-
-void Scscf::start() {
-  const auto& c = ctx_.config;
-  const std::string domain(c.domain());
-
+ScscfOptions scscf_options(const runtime::Config& c) {
   ScscfOptions options;
-  options.domain = domain;
+  options.domain = std::string(c.domain());
   options.server_name = ims::scscf_name(c);
-  options.own_uri = ims::node_sip_uri(c, "scscf");
+  options.own_uri = ims::node_uri(c, "scscf");
+  options.own_uris = ims::node_uris(c, "scscf");
   options.icscf_route = ims::loose_route(ims::icscf_uri(c, "scscf"));
   options.min_expires = static_cast<std::uint32_t>(c.integer("scscf.min_expires"));
   options.max_expires = std::max(options.min_expires, static_cast<std::uint32_t>(c.integer("scscf.max_expires")));
@@ -42,15 +36,23 @@ void Scscf::start() {
   } catch (const std::invalid_argument& e) {
     throw runtime::ConfigError("option 'scscf.digest_algorithms': " + std::string(e.what()));
   }
+  return options;
+}
+
+Scscf::Scscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
+
+Scscf::~Scscf() = default;
+
+void Scscf::start() {
+  const auto& c = ctx_.config;
+  const std::string domain(c.domain());
+  const auto options = scscf_options(c);
 
   auto dc = ims::cx_client_config(c, "scscf");
   hss_identity_ = dc.peers.front().identity;
   diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
 
   auto pc = ims::proxy_stack_config(c, "scscf");
-  // Application servers get the address, as in Record-Route: they need not
-  // know the names of this box.
-  options.isc_uri = "sip:" + pc.advertised_host + ":" + std::to_string(c.port("scscf.sip_port"));
   const auto timeout = ims::hss_timeout(c, "scscf", pc.proxy.wait_limit);
   const diameter::Destination hss{dc.realm, hss_identity_};
   CxClient cx;
@@ -94,7 +96,7 @@ void Scscf::start() {
   for (const auto s : options.digest_algorithms) {
     digest_text += (digest_text.empty() ? "" : ",") + std::string(algorithm_name(s));
   }
-  ctx_.log.info("Scscf ready for domain " + domain + " as " + options.server_name + ": SIP on " +
+  ctx_.log.info("Scscf ready for domain " + domain + " as " + options.server_name + " (URI " + options.own_uri + "): SIP on " +
                 c.str("global.bind_address") + ":" + std::to_string(c.port("scscf.sip_port")) +
                 " (UDP, TCP), Cx as " + dc.identity + " to " + hss_identity_ + " (timeout " +
                 std::to_string(timeout.count()) + " ms), expires " + std::to_string(options.min_expires) + ".." +

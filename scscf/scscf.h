@@ -25,9 +25,18 @@ class ProxyStack;
 namespace imsbox::scscf {
 
 class ScscfService;
+struct ScscfOptions;
 class RegistrationStore;
 class SubscriptionStore;
 class CallRecordStore;
+
+// The service's options from the configuration. Every URI it hands other
+// nodes is routable (ims::node_uri: scscf.uri, else the advertised address
+// and scscf.sip_port): the Service-Route, the reg-event Contact, the
+// third-party REGISTER's From and Contact, the ODI Route; its name at the
+// HSS is scscf.name, else that URI; the default I-CSCF route is the
+// I-CSCF's. Its own URIs are those and the older names (ims::node_uris).
+ScscfOptions scscf_options(const runtime::Config& c);
 
 class Scscf final : public runtime::Node {
  public:

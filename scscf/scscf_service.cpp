@@ -23,7 +23,9 @@ ScscfService::ScscfService(ScscfOptions options, CxClient cx, runtime::Logger& l
                                    .block_for = options_.auth_block,
                                    .challenge_lifetime = std::chrono::seconds(60),
                                    .digest_algorithms = options_.digest_algorithms},
-            std::move(random)) {}
+            std::move(random)) {
+  if (options_.own_uris.empty()) options_.own_uris = {options_.own_uri};
+}
 
 void ScscfService::attach(runtime::TimerQueue& timers, sip::proxy::RequestOriginator& originator) {
   timers_ = &timers;
@@ -53,9 +55,8 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
   }
   // In a dialog: along the route set we record-routed into.
   if (!request.to().tag().empty()) return request.method() == "BYE" ? make_bye_tsx(*this) : nullptr;
-  const auto& isc_uri = options_.isc_or_own_uri();
   std::optional<OdiState> back;
-  if (const auto token = odi_of(request, isc_uri)) {
+  if (const auto token = odi_of(request, options_.own_uris)) {
     const auto* state = odis_.find(*token, now());
     if (!state) {
       // not (or no longer) ours to continue: never a way around the iFCs
@@ -65,8 +66,8 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
     }
     back = *state;
   }
-  const bool on_behalf = !back && originating_on_behalf(request, {options_.own_uri, isc_uri});
-  const auto session = on_behalf ? SessionCase::originating : session_case(request, options_.own_uri);
+  const bool on_behalf = !back && originating_on_behalf(request, options_.own_uris);
+  const auto session = on_behalf ? SessionCase::originating : session_case(request, options_.own_uris);
   if (!back && session == SessionCase::originating && !trusted(source)) {
     // its P-Asserted-Identity would make us act for a user it may not be
     log_.log(runtime::LogLevel::warning, std::string(request.method()) + " " + std::string(request.request_uri()) +

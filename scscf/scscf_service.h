@@ -62,10 +62,16 @@ struct CxClient {
 struct ScscfOptions {
   std::string domain;       // the home domain: the realm of challenges
   std::string server_name;  // our name at the HSS (Server-Name of MAR/SAR)
-  std::string own_uri;      // "sip:scscf.D:PORT": Service-Route (user "orig"), NOTIFY Contact
-  std::string icscf_route;  // "<sip:icscf.D:PORT;lr>": where originating requests to home users go
-  std::string isc_uri;      // "sip:ADDRESS:PORT": where application servers send requests back (ODI Route); empty: own_uri
-  const std::string& isc_or_own_uri() const { return isc_uri.empty() ? own_uri : isc_uri; }
+  // "sip:ADDRESS:PORT" (ims::node_uri: routable by other vendors' nodes): the
+  // Service-Route (user "orig"), the reg-event Contact, the third-party
+  // REGISTER's From and Contact, the ODI Route application servers send
+  // requests back by
+  std::string own_uri;
+  // Every form of our URI we take as ours in a Route (the Service-Route,
+  // the ODI, an AS's `orig`): own_uri and the names earlier versions gave
+  // out (ims::node_uris). Empty: own_uri alone.
+  std::vector<std::string> own_uris;
+  std::string icscf_route;  // "<sip:ADDRESS:PORT;lr>": where originating requests to home users go
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   unsigned max_auth_failures = 5;

@@ -11,10 +11,6 @@ namespace imsbox::scscf {
 
 namespace {
 
-bool same_host_port(const sip::Uri& a, const sip::Uri& b) {
-  return sip::text::iequals(a.host, b.host) && a.port.value_or(5060) == b.port.value_or(5060);
-}
-
 // The value of URI parameter `name` in ";a=1;b" form, or nothing.
 std::optional<std::string_view> uri_param(std::string_view params, std::string_view name) {
   while (!params.empty()) {
@@ -38,27 +34,31 @@ std::string lr(std::string_view uri) {
   return "<" + u + ">";
 }
 
+// Whether `uri` has the host and port of one of `own_uris`.
+bool is_ours(const sip::Uri& uri, std::span<const std::string> own_uris) {
+  return std::any_of(own_uris.begin(), own_uris.end(), [&](const std::string& own_uri) {
+    const auto own = sip::parse_uri(own_uri);
+    return own.uri && sip::same_hostport(uri, *own.uri);
+  });
+}
+
 }  // namespace
 
-SessionCase session_case(const sip::Message& request, std::string_view own_uri) {
+SessionCase session_case(const sip::Message& request, std::span<const std::string> own_uris) {
   const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
   if (!top) return SessionCase::terminating;
   const auto route = sip::parse_uri(*top);
-  const auto own = sip::parse_uri(own_uri);
-  if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel) return SessionCase::terminating;
-  if (route.uri->user == "orig" && same_host_port(*route.uri, *own.uri)) return SessionCase::originating;
+  if (!route.uri || route.uri->scheme == sip::Uri::Scheme::tel) return SessionCase::terminating;
+  if (route.uri->user == "orig" && is_ours(*route.uri, own_uris)) return SessionCase::originating;
   return SessionCase::terminating;
 }
 
-bool originating_on_behalf(const sip::Message& request, std::initializer_list<std::string_view> own_uris) {
+bool originating_on_behalf(const sip::Message& request, std::span<const std::string> own_uris) {
   const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
   if (!top) return false;
   const auto route = sip::parse_uri(*top);
   if (!route.uri || route.uri->scheme == sip::Uri::Scheme::tel || !uri_param(route.uri->params, "orig")) return false;
-  return std::any_of(own_uris.begin(), own_uris.end(), [&](std::string_view own_uri) {
-    const auto own = sip::parse_uri(own_uri);
-    return own.uri && same_host_port(*route.uri, *own.uri);
-  });
+  return is_ours(*route.uri, own_uris);
 }
 
 std::optional<std::string> originating_identity(const sip::Message& request) {
@@ -101,12 +101,11 @@ void OdiTable::forget(std::string_view token) {
   // its expiries_ entry goes when its time comes (it finds nothing to erase)
 }
 
-std::optional<std::string> odi_of(const sip::Message& request, std::string_view own_uri) {
+std::optional<std::string> odi_of(const sip::Message& request, std::span<const std::string> own_uris) {
   const auto top = sip::proxy::first_uri(request, sip::HeaderId::route);
   if (!top) return std::nullopt;
   const auto route = sip::parse_uri(*top);
-  const auto own = sip::parse_uri(own_uri);
-  if (!route.uri || !own.uri || route.uri->scheme == sip::Uri::Scheme::tel || !same_host_port(*route.uri, *own.uri)) {
+  if (!route.uri || route.uri->scheme == sip::Uri::Scheme::tel || !is_ours(*route.uri, own_uris)) {
     return std::nullopt;
   }
   const auto odi = uri_param(route.uri->params, "odi");

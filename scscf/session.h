@@ -26,10 +26,10 @@
 //     user's iFCs of session case ORIGINATING_CDIV apply, then the request
 //     goes to its new target, home users through the I-CSCF.
 #include <chrono>
-#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,14 +44,15 @@ namespace imsbox::scscf {
 enum class SessionCase { originating, terminating, originating_cdiv };
 
 // The session case of an initial request, from its Route as received:
-// originating when the top Route is `own_uri` (host and port) with the
-// user part "orig" (the Service-Route we gave at registration).
-SessionCase session_case(const sip::Message& request, std::string_view own_uri);
+// originating when the top Route is one of `own_uris` (host and port:
+// sip::same_hostport) with the user part "orig" (the Service-Route we gave
+// at registration, in whichever form we gave it).
+SessionCase session_case(const sip::Message& request, std::span<const std::string> own_uris);
 
 // Whether the top Route is one of `own_uris` (host and port) with the `orig`
 // parameter: an AS originating on behalf of a user, which is originating
 // too, whatever session_case() says.
-bool originating_on_behalf(const sip::Message& request, std::initializer_list<std::string_view> own_uris);
+bool originating_on_behalf(const sip::Message& request, std::span<const std::string> own_uris);
 
 // The served user of an originating request: the first P-Asserted-Identity
 // as a public identity (the P-CSCF asserted it); nothing when none.
@@ -101,8 +102,8 @@ class OdiTable {
 };
 
 // The odi parameter of the top Route when that Route is ours (the host and
-// port of `own_uri`); nothing otherwise.
-std::optional<std::string> odi_of(const sip::Message& request, std::string_view own_uri);
+// port of one of `own_uris`); nothing otherwise.
+std::optional<std::string> odi_of(const sip::Message& request, std::span<const std::string> own_uris);
 
 // The Route set that sends a request to an application server and brings it
 // back to us with that ODI token (TS 24.229 §5.4.3.2 step 4).

@@ -88,6 +88,11 @@ class SessionTsx final : public AskingTsx {
     return "";
   }
 
+  // The leg of the dialog our Record-Route names (its user part): the
+  // caller's ("orig") or the callee's, whose diversion included ("term"), so
+  // that an in-dialog request shows which one it is on.
+  const char* leg() const { return case_ == SessionCase::originating ? "orig" : "term"; }
+
   // RFC 5502 (RFC 8498 for orig-cdiv): whom the AS serves, in which case.
   std::string p_served_user(const std::string& served) const {
     std::string value = "<" + served + ">";
@@ -131,8 +136,7 @@ class SessionTsx final : public AskingTsx {
       const auto token = service_.new_tag();
       service_.odis().put(token, OdiState{case_, served, as->position + 1, unregistered_profile_}, service_.now());
       odi_ = token;
-      const auto& back_to = o.isc_or_own_uri();
-      const auto routes = application_server_routes(as->server.server_name, back_to, token);
+      const auto routes = application_server_routes(as->server.server_name, o.own_uri, token);
       request.append(sip::HeaderId::p_served_user, p_served_user(served));
       const bool continued = as->server.default_handling == ims::DefaultHandling::session_continued;
       sip::proxy::Target to_as;
@@ -151,14 +155,14 @@ class SessionTsx final : public AskingTsx {
                              ": iFC " + std::to_string(as->position) + " to " + as->server.server_name +
                              (continued ? " (session continued without it)" : ""),
                          request.call_id());
-      helper.record_route();
+      helper.record_route(leg());
       return Verdict::next;
     }
     auto next = case_ == SessionCase::originating_cdiv ? diverted(request, served) : route(request);
     if (next.status != 0) return refuse(helper, next);
     service_.log().log(runtime::LogLevel::info, what_ + next.summary, request.call_id());
     for (auto& t : next.targets) helper.add_target(std::move(t));
-    helper.record_route();
+    helper.record_route(leg());
     return Verdict::next;
   }
 

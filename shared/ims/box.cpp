@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "runtime/tls_cert.h"
+#include "sip/uri.h"
 
 namespace imsbox::ims {
 
 namespace {
 
 constexpr std::string_view kBoxNodes[] = {"pcscf", "icscf", "scscf", "tas", "mrf"};
+// the nodes with a <node>.uri option
+constexpr std::string_view kCscfs[] = {"pcscf", "icscf", "scscf"};
 
 std::string option(std::string_view node, std::string_view name) {
   return std::string(node) + "." + std::string(name);
@@ -123,9 +126,48 @@ std::string node_sip_uri(const runtime::Config& c, std::string_view node) {
   return "sip:" + node_host(c, node) + ":" + std::to_string(c.port(option(node, "sip_port")));
 }
 
-std::string scscf_name(const runtime::Config& c) {
+std::string node_uri(const runtime::Config& c, std::string_view node, RouteSource route_source) {
+  const auto key = option(node, "uri");
+  const auto& configured = c.str(key);
+  if (!configured.empty()) {
+    const auto parsed = sip::parse_uri(configured);
+    const bool ok = parsed.uri && parsed.uri->scheme != sip::Uri::Scheme::tel && parsed.uri->user.empty() &&
+                    parsed.uri->headers.empty();
+    if (!ok) {
+      throw runtime::ConfigError("option '" + key + "': '" + configured +
+                                 "' is not a SIP URI of a host and an optional port (sip:host[:port])");
+    }
+    return configured;
+  }
+  return "sip:" + advertised_host(c, route_source) + ":" + std::to_string(c.port(option(node, "sip_port")));
+}
+
+std::vector<std::string> node_uris(const runtime::Config& c, std::string_view node, RouteSource route_source) {
+  const auto port = ":" + std::to_string(c.port(option(node, "sip_port")));
+  // Via and Record-Route carry the advertised address even when <node>.uri is set
+  std::vector<std::string> out{node_uri(c, node, route_source), "sip:" + advertised_host(c, route_source) + port,
+                               node_sip_uri(c, node)};
+  if (const auto bind = bind_address(c); !bind.is_unspecified()) {
+    out.push_back("sip:" + (bind.is_v6() ? "[" + bind.to_string() + "]" : bind.to_string()) + port);
+  }
+  std::vector<std::string> unique;
+  for (auto& u : out) {
+    if (std::find(unique.begin(), unique.end(), u) == unique.end()) unique.push_back(std::move(u));
+  }
+  return unique;
+}
+
+std::string with_user(std::string_view uri, std::string_view user) {
+  const auto colon = uri.find(':');
+  if (colon == std::string_view::npos) return std::string(uri);
+  auto rest = uri.substr(colon + 1);
+  if (const auto at = rest.find('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  return std::string(uri.substr(0, colon + 1)) + std::string(user) + "@" + std::string(rest);
+}
+
+std::string scscf_name(const runtime::Config& c, RouteSource route_source) {
   const auto& configured = c.str("scscf.name");
-  return configured.empty() ? node_sip_uri(c, "scscf") : configured;
+  return configured.empty() ? node_uri(c, "scscf", route_source) : configured;
 }
 
 std::chrono::milliseconds hss_timeout(const runtime::Config& c, std::string_view node,
@@ -141,15 +183,24 @@ std::string loose_route(std::string uri) {
   return "<" + uri + ">";
 }
 
-std::string icscf_uri(const runtime::Config& c, std::string_view node) {
+std::string icscf_uri(const runtime::Config& c, std::string_view node, RouteSource route_source) {
   const auto& configured = c.str(std::string(node) + ".icscf_uri");
-  return configured.empty() ? node_sip_uri(c, "icscf") : configured;
+  return configured.empty() ? node_uri(c, "icscf", route_source) : configured;
 }
 
 std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host) {
   if (auto a = ip_literal(host)) return a;
   for (const auto node : kBoxNodes) {
     if (boost::algorithm::iequals(host, node_host(c, node))) return box_address(c);
+  }
+  // the names the operator gave the box (its nodes may not find them in DNS)
+  for (const auto node : kCscfs) {
+    const auto parsed = sip::parse_uri(c.str(option(node, "uri")));
+    if (parsed.uri && boost::algorithm::iequals(host, parsed.uri->host)) return box_address(c);
+  }
+  if (const auto& advertised = c.str("global.advertised_address");
+      !advertised.empty() && !ip_literal(advertised) && boost::algorithm::iequals(host, advertised)) {
+    return box_address(c);
   }
   return std::nullopt;
 }
@@ -170,7 +221,7 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
     s.transport.web_root = web_root(c);
   }
   s.advertised_host = advertised_host(c);
-  s.proxy.own_hosts = {node_host(c, node)};
+  s.proxy.own_uris = node_uris(c, node);
   s.proxy.overload_delay = std::chrono::milliseconds(c.integer("global.sip_overload_delay_ms"));
   // The config outlives the stack (NodeContext); copy what the lookup needs.
   s.proxy.resolve = [&c](std::string_view host) { return resolve_box_host(c, host); };

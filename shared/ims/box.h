@@ -1,11 +1,19 @@
 #pragma once
 // How the nodes of one box find and configure each other.
 //
-// Names: each CSCF (and later the TAS and MRF) is known as <node>.<domain>
-// (pcscf.ims.example, scscf.ims.example, ...) in SIP URIs (the S-CSCF name,
-// Path, Service-Route) and as its Diameter identity. These names resolve to
-// global.bind_address: the nodes of a box run on one machine, so no DNS is
-// needed. Each node's SIP port is its <node>.sip_port option.
+// URIs: every SIP URI a CSCF gives another node (its Path, Service-Route,
+// Record-Route, reg-event Contact and P-Asserted-Identity, the default
+// I-CSCF route, the S-CSCF's name at the HSS) is built on node_uri(): the
+// operator's <node>.uri, else the advertised address with the node's
+// <node>.sip_port, so that a third-party node (Kamailio's CSCFs, say) can
+// follow it without DNS entries for this box. The nodes of a box share one
+// address: the port tells them apart.
+//
+// Names: each node is also known as <node>.<domain> (pcscf.ims.example,
+// scscf.ims.example, ...), its Diameter identity and, in SIP, the host of
+// the URIs earlier versions handed out (still held by stored
+// registrations). Within the box these names resolve to
+// global.bind_address: the nodes run on one machine, so no DNS is needed.
 //
 // Pure functions of the configuration, except tls_files(), which writes a
 // self-signed certificate when none exists.
@@ -24,13 +32,42 @@ namespace imsbox::ims {
 
 // "scscf.<domain>"
 std::string node_host(const runtime::Config& c, std::string_view node);
-// "sip:scscf.<domain>:6060": where a node of this box takes SIP requests.
+// "sip:scscf.<domain>:6060": the node's name as a SIP URI (resolved within
+// the box only).
 std::string node_sip_uri(const runtime::Config& c, std::string_view node);
-// The S-CSCF's name at the HSS (scscf.name, or node_sip_uri of the S-CSCF).
-std::string scscf_name(const runtime::Config& c);
+
+// The source address this host would send from toward other networks (its
+// default route, IPv4 or IPv6), or nothing without such a route. Sends nothing.
+using RouteSource = std::optional<boost::asio::ip::address> (*)(bool ipv6);
+std::optional<boost::asio::ip::address> default_route_source(bool ipv6);
+
+// The SIP URI a CSCF of this box (pcscf, icscf, scscf) is reached at by
+// other nodes, ours or anyone's: <node>.uri when set (a name the operator
+// has in DNS, say), else "sip:<advertised_host()>:<node>.sip_port". Every
+// URI a node hands out is built on it (with_user() for Path and
+// Service-Route). Throws runtime::ConfigError naming <node>.uri when that
+// is not a sip: URI of a host and an optional port only, or naming
+// global.advertised_address as advertised_host() does.
+std::string node_uri(const runtime::Config& c, std::string_view node, RouteSource route_source = default_route_source);
+// The URIs that name a CSCF of this box, in every form it has had:
+// node_uri(), "sip:<advertised_host()>:<sip_port>" (Via and Record-Route
+// carry it whatever <node>.uri says), its name node_sip_uri() (held by
+// registrations made before the advertised address was used) and, for a
+// specific bind address, "sip:<bind_address>:<sip_port>". A URI is the node's when host and port
+// match one of them (sip::same_hostport): the nodes of a box share one
+// address, so the port tells them apart. node_uri() first.
+std::vector<std::string> node_uris(const runtime::Config& c, std::string_view node,
+                                   RouteSource route_source = default_route_source);
+// "sip:host:port" with a user part: with_user("sip:h:5060", "term") is
+// "sip:term@h:5060" (a user part already there is replaced).
+std::string with_user(std::string_view uri, std::string_view user);
+
+// The S-CSCF's name at the HSS (scscf.name, or node_uri of the S-CSCF): the
+// Server-Name the I-CSCF routes REGISTERs and terminating requests to.
+std::string scscf_name(const runtime::Config& c, RouteSource route_source = default_route_source);
 // The I-CSCF a CSCF sends to (<node>.icscf_uri: the P-CSCF's REGISTERs, the
-// S-CSCF's originating requests to home users), or this box's.
-std::string icscf_uri(const runtime::Config& c, std::string_view node);
+// S-CSCF's originating requests to home users), or this box's (node_uri).
+std::string icscf_uri(const runtime::Config& c, std::string_view node, RouteSource route_source = default_route_source);
 // How long a CSCF waits for a Cx answer: <node>.hss_timeout_ms, between
 // 100 ms and a second below the proxy core's wait limit, so that the CSCF's
 // own answer to a HSS that is slow or down (a 5xx) is the one sent, in time.
@@ -41,13 +78,10 @@ std::string loose_route(std::string uri);
 
 // The address a host name of this box stands for (bind_address; loopback
 // when that is the wildcard 0.0.0.0 or ::), an IP literal as it is (brackets
-// allowed), or nothing for any other name.
+// allowed), or nothing for any other name. The names of this box: the
+// <node>.<domain> names, the hosts of the <node>.uri options and
+// global.advertised_address when it is a name.
 std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& c, std::string_view host);
-
-// The source address this host would send from toward other networks (its
-// default route, IPv4 or IPv6), or nothing without such a route. Sends nothing.
-using RouteSource = std::optional<boost::asio::ip::address> (*)(bool ipv6);
-std::optional<boost::asio::ip::address> default_route_source(bool ipv6);
 
 // The host phones and other nodes reach the box's SIP listeners at, as Via,
 // Record-Route and the S-CSCF's ISC URI carry it: global.advertised_address
@@ -67,8 +101,8 @@ std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, st
 
 // A CSCF's SIP stack on global.bind_address: UDP and TCP on <node>.sip_port;
 // for the P-CSCF also TLS, WS and WSS (certificate from tls_files()). Via and
-// Record-Route carry advertised_host(); <node>.<domain> counts as the node's
-// own host; names of this box resolve with resolve_box_host().
+// Record-Route carry advertised_host(); node_uris() count as the node's own
+// URIs; names of this box resolve with resolve_box_host().
 sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::string_view node);
 
 // pcscf.tls_certificate and pcscf.tls_private_key; when both are missing, a

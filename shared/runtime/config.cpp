@@ -32,8 +32,9 @@ constexpr OptionSpec kOptions[] = {
     {"global.bind_address", OptionType::address, "127.0.0.1",
      "address the nodes' network listeners bind to (0.0.0.0 to reach phones on the LAN)"},
     {"global.advertised_address", OptionType::host, "",
-     "address or name the nodes put in Via, Record-Route and Path for phones to reach them; "
-     "empty: bind_address, or with 0.0.0.0 / :: the source address of this host's default route"},
+     "address or name the nodes put in Via, Record-Route, Path and Service-Route for phones and other nodes to reach "
+     "them (unless <node>.uri says otherwise); empty: bind_address, or with 0.0.0.0 / :: the source address of this "
+     "host's default route"},
     {"global.sip_overload_delay_ms", OptionType::count, "200",
      "a CSCF answers new requests 503 while the SIP datagrams it reads have waited longer than this (0: never)"},
     {"global.health_address", OptionType::loopback_address, "127.0.0.1",
@@ -70,8 +71,12 @@ constexpr OptionSpec kOptions[] = {
     {"scscf.enabled", OptionType::boolean, "true", "run the S-CSCF"},
     {"scscf.health_port", OptionType::port, "9063", "S-CSCF /health and /metrics port"},
     {"scscf.sip_port", OptionType::port, "6060", "S-CSCF SIP (UDP and TCP) on global.bind_address"},
+    {"scscf.uri", OptionType::sip_uri, "",
+     "the SIP URI other nodes reach the S-CSCF at (its Service-Route, Record-Route, reg-event Contact), "
+     "sip:host[:port]; empty: sip:<advertised address>:<scscf.sip_port>. Set a name when DNS has one for the box"},
     {"scscf.name", OptionType::string, "",
-     "the S-CSCF's name (Server-Name at the HSS), a SIP URI; empty: sip:scscf.<domain>:<scscf.sip_port>"},
+     "the S-CSCF's name (Server-Name at the HSS, where I-CSCFs send its users' requests), a SIP URI; "
+     "empty: scscf.uri"},
     {"scscf.diameter_identity", OptionType::string, "", "the S-CSCF's Diameter identity; empty: scscf.<domain>"},
     {"scscf.hss_peer", OptionType::string, "",
      "the HSS as identity@address:port; empty: this box's HSS (hss.<domain> at hss.diameter_port)"},
@@ -93,13 +98,16 @@ constexpr OptionSpec kOptions[] = {
     {"icscf.enabled", OptionType::boolean, "true", "run the I-CSCF"},
     {"icscf.health_port", OptionType::port, "9062", "I-CSCF /health and /metrics port"},
     {"icscf.sip_port", OptionType::port, "4060", "I-CSCF SIP (UDP and TCP) on global.bind_address"},
+    {"icscf.uri", OptionType::sip_uri, "",
+     "the SIP URI other nodes reach the I-CSCF at (the P-CSCF's and the S-CSCF's default I-CSCF), sip:host[:port]; "
+     "empty: sip:<advertised address>:<icscf.sip_port>"},
     {"icscf.diameter_identity", OptionType::string, "", "the I-CSCF's Diameter identity; empty: icscf.<domain>"},
     {"icscf.hss_peer", OptionType::string, "",
      "the HSS as identity@address:port; empty: this box's HSS (hss.<domain> at hss.diameter_port)"},
     {"icscf.hss_timeout_ms", OptionType::milliseconds, "3000", "how long the I-CSCF waits for a Cx answer"},
     {"icscf.scscf_uris", OptionType::string, "",
      "S-CSCFs to choose from when the HSS names none, comma-separated SIP URIs, the preferred first; "
-     "a REGISTER goes to the next one when one fails; empty: this box's S-CSCF"},
+     "a REGISTER goes to the next one when one fails; empty: this box's S-CSCF (scscf.name)"},
     {"icscf.scscf_timeout_ms", OptionType::milliseconds, "5000",
      "how long an S-CSCF may take to answer a REGISTER before the I-CSCF tries the next one "
      "(at most 24000 minus icscf.hss_timeout_ms: the UE hears from the I-CSCF within 24 s)"},
@@ -111,6 +119,9 @@ constexpr OptionSpec kOptions[] = {
     {"pcscf.health_port", OptionType::port, "9061", "P-CSCF /health and /metrics port"},
     {"pcscf.sip_port", OptionType::port, "5060", "P-CSCF SIP over UDP and TCP on global.bind_address"},
     {"pcscf.tls_port", OptionType::port, "5061", "P-CSCF SIP over TLS"},
+    {"pcscf.uri", OptionType::sip_uri, "",
+     "the SIP URI other nodes reach the P-CSCF at (its Path, reg-event Contact and P-Asserted-Identity), "
+     "sip:host[:port]; empty: sip:<advertised address>:<pcscf.sip_port>"},
     {"pcscf.ws_port", OptionType::port, "8088", "P-CSCF SIP over WebSocket (RFC 7118, plain)"},
     {"pcscf.wss_port", OptionType::port, "8443", "P-CSCF SIP over secure WebSocket, and the web client over HTTPS"},
     {"pcscf.tls_certificate", OptionType::path, "tls/cert.pem",
@@ -120,9 +131,10 @@ constexpr OptionSpec kOptions[] = {
      "directory of the web client served over HTTP(S) on the WS and WSS ports (WWSF), relative to data_dir; "
      "empty: the web-client folder of the build the P-CSCF runs from (<build>/web-client)"},
     {"pcscf.icscf_uri", OptionType::string, "",
-     "where REGISTERs go: the I-CSCF of the home domain; empty: sip:icscf.<domain>:<icscf.sip_port>"},
+     "where REGISTERs go: the I-CSCF of the home domain; empty: this box's I-CSCF (icscf.uri)"},
     {"scscf.icscf_uri", OptionType::string, "",
-     "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's"},
+     "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's "
+     "(icscf.uri)"},
     {"agw.enabled", OptionType::boolean, "true", "run the access gateway (WebRTC media)"},
     {"agw.health_port", OptionType::port, "9065", "AGW /health and /metrics port"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
@@ -231,6 +243,38 @@ std::optional<std::string> check_value(OptionType type, std::string_view v) {
     case OptionType::host:
       if (v.empty() || !check_value(OptionType::address, v) || is_domain_name(v)) return std::nullopt;
       return "'" + std::string(v) + "' is neither an IP address nor a domain name";
+    case OptionType::sip_uri: {
+      if (v.empty()) return std::nullopt;
+      const auto bad = "'" + std::string(v) + "' is not a SIP URI of a host and an optional port (sip:host[:port])";
+      std::string_view rest = v;
+      if (rest.starts_with("sip:")) {
+        rest.remove_prefix(4);
+      } else if (rest.starts_with("sips:")) {
+        rest.remove_prefix(5);
+      } else {
+        return bad;
+      }
+      rest = rest.substr(0, rest.find(';'));  // URI parameters (;transport=tcp) are the URI's business
+      std::string_view host = rest, port;
+      if (rest.starts_with('[')) {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos) return bad;
+        host = rest.substr(1, close - 1);
+        port = rest.substr(close + 1);
+        in6_addr a6{};
+        if (inet_pton(AF_INET6, std::string(host).c_str(), &a6) != 1) return bad;
+      } else {
+        const auto colon = rest.find(':');
+        host = rest.substr(0, colon);
+        port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon);
+        if (check_value(OptionType::address, host) && !is_domain_name(host)) return bad;
+      }
+      if (!port.empty()) {
+        const auto n = to_int(port.substr(1));
+        if (port.front() != ':' || !n || *n < 1 || *n > 65535) return bad;
+      }
+      return std::nullopt;
+    }
     case OptionType::port: {
       const auto n = to_int(v);
       if (n && *n >= 1 && *n <= 65535) return std::nullopt;

@@ -26,6 +26,7 @@ enum class OptionType {
   address,           // an IPv4 or IPv6 literal
   loopback_address,  // an address in 127.0.0.0/8 or ::1
   host,              // empty, an IPv4 or IPv6 literal, or a DNS name
+  sip_uri,           // empty, or sip:host[:port] (sips: too; URI parameters allowed, no user part)
   port,              // 1-65535
   milliseconds,      // a positive integer count
   count,             // a whole number from 0 to 1,000,000

@@ -283,4 +283,28 @@ bool is_absolute_uri(std::string_view text) {
   return all_of_escaped(text.substr(colon + 1), [](char c) { return unreserved(c) || in(c, ";/?:@&=+$,"); });
 }
 
+std::uint16_t port_or_default(const Uri& uri) {
+  if (uri.port) return *uri.port;
+  if (uri.scheme == Uri::Scheme::sips) return 5061;
+  std::string_view params = uri.params;
+  while (!params.empty()) {
+    const auto end = params.find(';');
+    const auto p = params.substr(0, end);
+    params = end == std::string_view::npos ? std::string_view() : params.substr(end + 1);
+    const auto eq = p.find('=');
+    if (eq != std::string_view::npos && iequals(p.substr(0, eq), "transport") && iequals(p.substr(eq + 1), "tls")) {
+      return 5061;
+    }
+  }
+  return 5060;
+}
+
+bool same_hostport(const Uri& a, const Uri& b) {
+  if (a.scheme == Uri::Scheme::tel || b.scheme == Uri::Scheme::tel) return false;
+  const auto bare = [](std::string_view host) {
+    return host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  };
+  return iequals(bare(a.host), bare(b.host)) && port_or_default(a) == port_or_default(b);
+}
+
 }  // namespace imsbox::sip

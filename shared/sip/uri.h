@@ -36,6 +36,16 @@ UriParse parse_uri(std::string_view text);
 // host = hostname / IPv4address / IPv6reference (with its brackets).
 bool is_valid_host(std::string_view host);
 
+// The port a sip:/sips: URI leads to: its own, else 5061 for sips: and
+// ;transport=tls, else 5060 (RFC 3263 §4.2 without DNS).
+std::uint16_t port_or_default(const Uri& uri);
+
+// Whether two sip:/sips: URIs name the same host (case-insensitively; an
+// IPv6 reference with or without brackets) and port (port_or_default): the
+// same SIP endpoint, whatever their user parts and parameters. tel: URIs
+// name no host: false.
+bool same_hostport(const Uri& a, const Uri& b);
+
 // Whether text is an absoluteURI of any scheme (RFC 3261 §25.1, RFC 2396):
 // what SIP accepts, without understanding it, in a Request-URI or a name-addr.
 bool is_absolute_uri(std::string_view text);

@@ -47,7 +47,10 @@ class FakeProxyHelper : public sip::proxy::ProxyTsxHelper {
     respond(sip::make_response(request_, status, reason, "t"));
   }
   void add_target(sip::proxy::Target target) override { targets.push_back(std::move(target)); }
-  void record_route() override { record_routed = true; }
+  void record_route(std::string_view user = {}) override {
+    record_routed = true;
+    record_route_user = std::string(user);
+  }
   void resume(sip::proxy::Verdict verdict) override { resumed.push_back(verdict); }
 
   // The status of the last response, 0 when none.
@@ -67,6 +70,7 @@ class FakeProxyHelper : public sip::proxy::ProxyTsxHelper {
   std::vector<sip::proxy::Target> targets;
   std::vector<sip::proxy::Verdict> resumed;
   bool record_routed = false;
+  std::string record_route_user;  // the user part asked for with record_route()
 
  private:
   sip::Message request_;

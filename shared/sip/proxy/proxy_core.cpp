@@ -57,7 +57,10 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   }
 
   void add_target(Target target) override { targets_.push_back(std::move(target)); }
-  void record_route() override { record_route_ = true; }
+  void record_route(std::string_view user = {}) override {
+    record_route_ = true;
+    record_route_user_ = std::string(user);
+  }
 
   void resume(Verdict verdict) override {
     if (!waiting_) return;
@@ -266,6 +269,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     plan.inbound = inbound_;
     plan.outbound = core_.interface_for(peer->transport);
     plan.record_route = record_route_;
+    plan.record_route_user = record_route_user_;
     plan.branch = make_branch_with_hash(received_hash_, std::to_string(core_.next_branch_++));
     const auto id = core_.layer_->send_request(prepare_forward(std::move(copy), plan), *peer);
     if (!id) {
@@ -403,6 +407,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   bool cancelled_ = false;
   bool cancel_pending_ = false;
   bool record_route_ = false;
+  std::string record_route_user_;  // the user part of our Record-Route, if any
   std::deque<Target> targets_;
   std::optional<Branch> branch_;
   std::vector<Message> finals_;
@@ -428,13 +433,18 @@ void ProxyCore::attach(transaction::TransactionLayer& layer, transaction::Sender
 bool ProxyCore::is_own_uri(std::string_view uri) const {
   const auto parsed = parse_uri(uri);
   if (!parsed.uri || parsed.uri->scheme == Uri::Scheme::tel) return false;
-  auto host = parsed.uri->host;
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  // A URI without a port leads to 5060 (5061): not to a node of the same
+  // address on another port.
+  const auto port = port_or_default(*parsed.uri);
+  const auto bare = [](std::string_view host) {
+    return host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  };
   for (const auto& i : options_.interfaces) {
-    if (text::iequals(host, i.host) && (!parsed.uri->port || *parsed.uri->port == i.port)) return true;
+    if (text::iequals(bare(parsed.uri->host), bare(i.host)) && port == i.port) return true;
   }
-  for (const auto& h : options_.own_hosts) {
-    if (text::iequals(host, h)) return true;
+  for (const auto& own : options_.own_uris) {
+    const auto o = parse_uri(own);
+    if (o.uri && same_hostport(*parsed.uri, *o.uri)) return true;
   }
   return false;
 }

@@ -85,8 +85,10 @@ class ProxyTsxHelper {
   virtual void respond(int status, std::string_view reason = {}) = 0;
   // Forwarding targets, tried in the order added.
   virtual void add_target(Target target) = 0;
-  // Ask for Record-Route on the forwarded copies.
-  virtual void record_route() = 0;
+  // Ask for Record-Route on the forwarded copies; with a user part
+  // (<sip:USER@host:port;lr>) that tells the legs of a dialog apart when
+  // its in-dialog requests come back (the CSCFs' "orig" and "term").
+  virtual void record_route(std::string_view user = {}) = 0;
   // After Verdict::wait: go on as if on_request had returned `verdict`.
   virtual void resume(Verdict verdict) = 0;
 };
@@ -145,7 +147,11 @@ class RequestOriginator {
 
 struct ProxyOptions {
   std::vector<Interface> interfaces;        // one per listening transport; the first is the default
-  std::vector<std::string> own_hosts;       // names that mean "this proxy" besides the interfaces' hosts
+  // SIP URIs that name this proxy besides its interfaces (another name, the
+  // address it is known by): a URI is ours when its host and port are those
+  // of one of them (sip::same_hostport), whatever its user part. The port
+  // counts: the nodes of a box share one address.
+  std::vector<std::string> own_uris;
   std::vector<std::string> supported_options;  // option tags for Proxy-Require (§16.3 step 5)
   bool record_route = false;                // Record-Route every dialog-creating request
   std::chrono::milliseconds invite_timeout{180'000};  // timer C (§16.6 step 11): > 3 min

@@ -54,8 +54,8 @@ std::string Interface::sent_by() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::string Interface::record_route_uri() const {
-  std::string uri = "<sip:" + sent_by();
+std::string Interface::record_route_uri(std::string_view user) const {
+  std::string uri = "<sip:" + (user.empty() ? std::string() : std::string(user) + "@") + sent_by();
   if (transport != Transport::udp) uri += ";transport=" + lower(to_string(transport));
   return uri + ";lr>";
 }
@@ -76,8 +76,8 @@ Message prepare_forward(Message&& copy, const ForwardPlan& plan) {
   if (plan.record_route) {
     const bool changes_interface =
         plan.inbound.transport != plan.outbound.transport || plan.inbound.sent_by() != plan.outbound.sent_by();
-    if (changes_interface) m.prepend(HeaderId::record_route, plan.inbound.record_route_uri());
-    m.prepend(HeaderId::record_route, plan.outbound.record_route_uri());
+    if (changes_interface) m.prepend(HeaderId::record_route, plan.inbound.record_route_uri(plan.record_route_user));
+    m.prepend(HeaderId::record_route, plan.outbound.record_route_uri(plan.record_route_user));
   }
   std::string via = "SIP/2.0/" + std::string(to_string(plan.outbound.transport)) + " " + plan.outbound.sent_by() +
                     ";branch=" + plan.branch;

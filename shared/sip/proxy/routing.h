@@ -28,7 +28,8 @@ struct Interface {
   std::string host;  // address or name as put in Via sent-by and Record-Route
   std::uint16_t port = 5060;
   std::string sent_by() const;  // host:port
-  std::string record_route_uri() const;  // <sip:host:port;transport=..;lr>
+  // <sip:host:port;transport=..;lr>, with `user`: <sip:user@host:port;..;lr>
+  std::string record_route_uri(std::string_view user = {}) const;
 };
 
 struct ForwardPlan {
@@ -37,6 +38,7 @@ struct ForwardPlan {
   Interface outbound;            // where the copy leaves
   bool record_route = false;     // stay on the dialog's path (§16.6 step 4)
   std::string branch;            // for the new Via (make_branch)
+  std::string record_route_user; // the user part of the Record-Route URIs (a dialog's leg), if any
 };
 
 // §16.6 steps 1-6 and 8: a copy of `request` for one target with the new

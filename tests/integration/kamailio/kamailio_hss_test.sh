@@ -18,96 +18,19 @@
 # group, and leaves nothing behind (cdp's FIFOs in /tmp included).
 source "$(dirname "$0")/../lib.sh"
 
-KAM="$SOURCE_DIR/tests/integration/kamailio"
 DOMAIN=it.example.org
+source "$(dirname "$0")/kamailio_lib.sh"
 BASE=$(free_port_base)
 HSS_PORT=$((BASE + 7))
 ICSCF_PORT=$((BASE + 16)) SCSCF_PORT=$((BASE + 17))
 ICSCF_CDP_PORT=$((BASE + 18)) SCSCF_CDP_PORT=$((BASE + 19))
 UE_PORT=$((BASE + 20)) TESTER_PORT=$((BASE + 21))
 SCSCF_URI="sip:127.0.0.1:$SCSCF_PORT"   # the S-CSCF's name at the HSS and its SIP address
-HSS_LOG="$DATA_DIR/log/hss.log"
-KDIR="$DATA_DIR/kamailio"
 SIPP="$DATA_DIR/sipp"
 LAST_RUN=none   # the last sipp run, for failure messages
-mkdir -p "$KDIR" "$SIPP"
+mkdir -p "$SIPP"
 
-command -v kamailio >/dev/null || fail "kamailio is not installed (installer/packages.txt; installer/imsbox install)"
 command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
-
-# ---- Kamailio processes: started with setsid, stopped by process group ----
-KAM_GROUPS=()   # process group ids (= main pids)
-KAM_PIDS=""     # every process of theirs seen: cdp names its FIFOs /tmp/cdp_send_<pid>_*
-
-stop_kamailio() {
-  local g p alive
-  for g in "${KAM_GROUPS[@]}"; do
-    KAM_PIDS="$KAM_PIDS $(pgrep -g "$g" || true)"
-    kill -TERM "$g" 2>/dev/null || true
-  done
-  for _ in $(seq 1 50); do
-    alive=0
-    for g in "${KAM_GROUPS[@]}"; do pgrep -g "$g" >/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for g in "${KAM_GROUPS[@]}"; do
-    for p in $(pgrep -g "$g" || true); do
-      # only what runs our configuration: a group id is not ours forever
-      grep -qF "$KDIR" "/proc/$p/cmdline" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    done
-  done
-  for p in $KAM_PIDS; do rm -f /tmp/cdp_send_"$p"_*; done
-  KAM_GROUPS=()
-  return 0
-}
-
-kamailio_cleanup() {
-  local rc=$?
-  set +e
-  stop_kamailio
-  if [ $rc -ne 0 ]; then
-    for f in "$KDIR"/*.log; do
-      [ -f "$f" ] && { echo "--- $f"; grep -E '<script>|ERROR|ALERT' "$f" | tail -n 30; }
-    done
-    for f in "$SIPP"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
-  fi
-  (exit $rc)
-  cleanup
-}
-trap kamailio_cleanup EXIT
-
-# start_kamailio NAME SIP_PORT CDP_PORT -A DEFINE...: runs $KAM/NAME.cfg
-start_kamailio() {
-  local name=$1 sip_port=$2 cdp_port=$3
-  shift 3
-  sed -e "s/@IDENTITY@/$name.$DOMAIN/" -e "s/@REALM@/$DOMAIN/" -e "s/@HSS_ADDRESS@/127.0.0.1/" \
-      -e "s/@HSS_PORT@/$HSS_PORT/" -e "s/@ACCEPT_PORT@/$cdp_port/" "$KAM/cdp.xml.in" > "$KDIR/$name.xml"
-  mkdir -p "$KDIR/$name-run"
-  local args=(-f "$KAM/$name.cfg" -l "udp:127.0.0.1:$sip_port" -A "DOMAIN=\"$DOMAIN\""
-              -A "CDP_CONFIG=\"$KDIR/$name.xml\"" "$@" -Y "$KDIR/$name-run" -w "$KDIR")
-  expect_exit 0 kamailio -c "${args[@]}"
-  setsid kamailio "${args[@]}" -P "$KDIR/$name.pid" -DD -E > "$KDIR/$name.log" 2>&1 < /dev/null &
-  for _ in $(seq 1 50); do [ -s "$KDIR/$name.pid" ] && break; sleep 0.1; done
-  [ -s "$KDIR/$name.pid" ] || fail "$name: no pid file: $(tail -20 "$KDIR/$name.log")"
-  KAM_GROUPS+=("$(ps -o pgid= -p "$(cat "$KDIR/$name.pid")" | tr -d ' ')")
-}
-
-# wait_for_peer NAME: the HSS has an open Cx connection with NAME.$DOMAIN.
-# cdp (5.6) may send a CER without Host-IP-Address, which the HSS refuses: it
-# asks getsockname() about the socket number its timer process got, in its
-# receiver process. It tries again every Tc (2 s) and gets through sooner or
-# later.
-wait_for_peer() {
-  local name=$1
-  for _ in $(seq 1 200); do
-    grep -q "connection with $name.$DOMAIN open" "$HSS_LOG" && break
-    grep -q 'exited by a signal' "$KDIR/$name.log" && break
-    sleep 0.2
-  done
-  grep -q "connection with $name.$DOMAIN open" "$HSS_LOG" ||
-    fail "no Cx connection from Kamailio's $name within 40 s: $(grep -v 'INFO: cdp \[' "$KDIR/$name.log" | tail -15)"
-}
 
 # ---- counting what each side logged ----
 count() { grep -c -F -- "$2" "$1" || true; }
@@ -209,7 +132,7 @@ start_kamailio icscf "$ICSCF_PORT" "$ICSCF_CDP_PORT" -A "DB_URL=\"sqlite:///$KDI
 start_kamailio scscf "$SCSCF_PORT" "$SCSCF_CDP_PORT" -A "SCSCF_URI=\"$SCSCF_URI\""
 wait_for_peer icscf
 wait_for_peer scscf
-for g in "${KAM_GROUPS[@]}"; do KAM_PIDS="$KAM_PIDS $(pgrep -g "$g" | tr '\n' ' ')"; done
+remember_kamailio_pids
 pass "Kamailio I-CSCF and S-CSCF connected over Cx ($(count "$HSS_LOG" 'Error parsing CER from') CER refused for a missing Host-IP-Address first)"
 
 # ---- UAR for an unknown user: 5001 ----
@@ -323,19 +246,7 @@ expect_cx "MESSAGE after RTR" 0 1 0 0
 pass "imsbox subscriber deregister: RTR answered 2001 by Kamailio's S-CSCF; LIR then says not registered"
 
 # ---- nothing crashed, nothing is left behind ----
-for name in icscf scscf; do
-  if grep -q 'exited by a signal' "$KDIR/$name.log"; then
-    fail "Kamailio $name crashed: $(grep 'exited by a signal' "$KDIR/$name.log")"
-  fi
-done
-GROUPS_STOPPED=("${KAM_GROUPS[@]}")
-stop_kamailio
-for g in "${GROUPS_STOPPED[@]}"; do
-  if pgrep -g "$g" >/dev/null; then fail "Kamailio processes left in group $g: $(pgrep -a -g "$g")"; fi
-done
-for p in $KAM_PIDS; do
-  if compgen -G "/tmp/cdp_send_${p}_*" >/dev/null; then fail "cdp FIFOs left: $(ls /tmp/cdp_send_"$p"_*)"; fi
-done
+stop_kamailio_checked
 expect_exit 0 "$IMSBOX" status --data-dir "$DATA_DIR"
 grep -q 'hss .* healthy' <<<"$OUT" || fail "the HSS is not healthy after the interop run: $OUT"
 pass "Kamailio stopped cleanly; the HSS is healthy"

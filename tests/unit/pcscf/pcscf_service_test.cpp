@@ -440,6 +440,7 @@ TEST_F(PcscfServiceTest, OriginatingRequestGetsAssertedIdentityAndTheServiceRout
   ASSERT_EQ(r.helper->targets.size(), 1u);
   EXPECT_EQ(r.helper->targets[0].routes, std::vector<std::string>{std::string(kServiceRoute)});
   EXPECT_TRUE(r.helper->record_routed);
+  EXPECT_EQ(r.helper->record_route_user, "orig");  // the originating leg
   const auto& m = r.helper->request();
   EXPECT_EQ(m.count(HeaderId::route), 0u);  // the UE's preloaded route gave way
   EXPECT_EQ(m.count(HeaderId::p_asserted_identity), 1u);
@@ -495,6 +496,7 @@ TEST_F(PcscfServiceTest, TerminatingRequestGoesToTheRegisteringConnection) {
   EXPECT_EQ(*r.helper->targets[0].peer, ws(7));
   EXPECT_TRUE(r.helper->targets[0].routes.empty());
   EXPECT_TRUE(r.helper->record_routed);
+  EXPECT_EQ(r.helper->record_route_user, "term");  // the terminating leg
   EXPECT_EQ(r.helper->request().count(HeaderId::route), 0u);
 }
 

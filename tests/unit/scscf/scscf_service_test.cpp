@@ -201,9 +201,11 @@ class ScscfServiceTest : public ::testing::Test {
     ScscfOptions o;
     o.domain = "ims.test";
     o.server_name = "sip:scscf.ims.test:6060";
-    o.own_uri = "sip:scscf.ims.test:6060";
+    // as scscf_options() makes them: the address, and the name of earlier
+    // versions (the requests below use both)
+    o.own_uri = "sip:127.0.0.1:6060";
+    o.own_uris = {"sip:127.0.0.1:6060", "sip:scscf.ims.test:6060"};
     o.icscf_route = "<sip:icscf.ims.test:4060;lr>";
-    o.isc_uri = "sip:127.0.0.1:6060";
     o.min_expires = 60;
     o.max_expires = 3600;
     o.max_auth_failures = max_failures;
@@ -301,7 +303,7 @@ TEST_F(ScscfServiceTest, AkaRegistrationSucceeds) {
   EXPECT_EQ(sar.user_data_already_available, diameter::UserDataAlreadyAvailable::user_data_not_available);
   EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=600"});
   EXPECT_EQ(h->values(sip::HeaderId::path), std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
-  EXPECT_EQ(h->values(sip::HeaderId::service_route), std::vector<std::string>{"<sip:orig@scscf.ims.test:6060;lr>"});
+  EXPECT_EQ(h->values(sip::HeaderId::service_route), std::vector<std::string>{"<sip:orig@127.0.0.1:6060;lr>"});
   // registered IMPU first, barred left out
   EXPECT_EQ(h->values(sip::HeaderId::p_associated_uri),
             std::vector<std::string>{"<sip:alice@ims.test>, <tel:+15550001>"});
@@ -642,12 +644,13 @@ TEST_F(ScscfServiceTest, RegEventSubscriptionGetsNotifies) {
   const auto tag = std::string(h->responses.back().to().tag());
   EXPECT_FALSE(tag.empty());
   EXPECT_EQ(h->values(sip::HeaderId::expires), std::vector<std::string>{"600000"});
-  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:scscf.ims.test:6060>"});
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:127.0.0.1:6060>"});
   EXPECT_EQ(service_->subscriptions(), 1u);
   ASSERT_EQ(originator_.sent.size(), 1u);
   const auto& n = originator_.sent[0];
   EXPECT_EQ(n.method(), "NOTIFY");
   EXPECT_EQ(n.request_uri(), "sip:pcscf.ims.test:5060");
+  EXPECT_EQ(header(n, sip::HeaderId::contact), "<sip:127.0.0.1:6060>");  // where the subscriber's refreshes come
   EXPECT_EQ(header(n, sip::HeaderId::event), "reg");
   EXPECT_EQ(header(n, sip::HeaderId::subscription_state), "active;expires=600000");
   EXPECT_EQ(n.from().tag(), tag);
@@ -1010,9 +1013,9 @@ TEST_F(ScscfServiceTest, ThirdPartyRegisterToMatchingApplicationServers) {
   EXPECT_EQ(m.method(), "REGISTER");
   EXPECT_EQ(m.request_uri(), "sip:as.ims.test:7070");
   EXPECT_EQ(m.to().uri, "sip:alice@ims.test");
-  EXPECT_EQ(m.from().uri, "sip:scscf.ims.test:6060");
+  EXPECT_EQ(m.from().uri, "sip:127.0.0.1:6060");
   EXPECT_EQ(header(m, sip::HeaderId::expires), "600");
-  EXPECT_EQ(header(m, sip::HeaderId::contact), "<sip:scscf.ims.test:6060>");
+  EXPECT_EQ(header(m, sip::HeaderId::contact), "<sip:127.0.0.1:6060>");
   EXPECT_NE(m.body().find("<service-info>x&lt;y</service-info>"), std::string::npos);
   originator_.done[0](sip::make_response(m, 200, "OK", "as"));
   EXPECT_NE(log_text().find("third-party REGISTER sip:alice@ims.test to sip:as.ims.test:7070 (expires 600): 200"),
@@ -1098,6 +1101,7 @@ TEST_F(ScscfServiceTest, OriginatingRequestOfAServedUserGoesToTheIcscf) {
   EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"});
   EXPECT_TRUE(h->targets[0].request_uri.empty());
   EXPECT_TRUE(h->record_routed);
+  EXPECT_EQ(h->record_route_user, "orig");  // the caller's leg
   // a tel: target is of the home network too (the HSS maps its number)
   h = run(invite_text("tel:+15550100", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
   ASSERT_EQ(h->targets.size(), 1u);
@@ -1105,6 +1109,27 @@ TEST_F(ScscfServiceTest, OriginatingRequestOfAServedUserGoesToTheIcscf) {
   h = run(invite_text("sip:carol@other.test", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"), Verdict::next);
   EXPECT_TRUE(h->targets.empty());
   EXPECT_TRUE(h->record_routed);
+}
+
+// Our Service-Route in every form we gave it (the address now, the name
+// before) makes a request originating; the same user part at another node
+// of the same address (its port) does not.
+TEST_F(ScscfServiceTest, OurServiceRouteInEveryFormButOnlyWithOurPort) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  const std::string alice = "P-Asserted-Identity: <sip:alice@ims.test>\r\n";
+  for (const char* route : {"<sip:orig@127.0.0.1:6060;lr>", "<sip:orig@scscf.ims.test:6060;lr>",
+                            "<sip:orig@127.0.0.1:6060;transport=tcp;lr>"}) {
+    auto h = run(invite_text("sip:bob@ims.test", std::string("Route: ") + route + "\r\n" + alice), Verdict::next);
+    ASSERT_EQ(h->targets.size(), 1u) << route;
+    EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:icscf.ims.test:4060;lr>"}) << route;
+    EXPECT_EQ(h->record_route_user, "orig") << route;
+  }
+  // the P-CSCF's port: not ours, so not the originating case; to bob as a callee
+  auto other = run(invite_text("sip:alice@ims.test", "Route: <sip:orig@127.0.0.1:5060;lr>\r\n" + alice), Verdict::next);
+  EXPECT_EQ(other->record_route_user, "term");
+  // an application server originating on behalf of alice, with the address
+  auto as = run(invite_text("sip:bob@ims.test", "Route: <sip:127.0.0.1:6060;lr;orig>\r\n" + alice), Verdict::next);
+  EXPECT_EQ(as->record_route_user, "orig");
 }
 
 // TS 24.229 §4.4: only the trust domain may have us act for the user its
@@ -1209,6 +1234,7 @@ TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   EXPECT_EQ(h->targets[0].request_uri, "sip:alice@127.0.0.1:5070");
   EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:term@pcscf.ims.test:5060;lr>"});
   EXPECT_TRUE(h->record_routed);
+  EXPECT_EQ(h->record_route_user, "term");  // the callee's leg
   // not registered (any more): the HSS is asked for services of the
   // unregistered user (SAR UNREGISTERED_USER); none: 480
   auto bob = run(invite_text("sip:bob@ims.test", ""), Verdict::wait);

@@ -11,17 +11,80 @@ runtime::Config config(const std::string& extra = "") {
   return runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 127.0.0.5\n" + extra, "test.conf");
 }
 
-TEST(Box, NodeNamesAndUrisComeFromTheDomainAndPorts) {
+std::optional<boost::asio::ip::address> lan_route(bool ipv6) {
+  return boost::asio::ip::make_address(ipv6 ? "2001:db8:5::7" : "192.0.2.77");
+}
+std::optional<boost::asio::ip::address> no_route(bool) { return std::nullopt; }
+
+TEST(Box, NodeNamesComeFromTheDomainAndPorts) {
   const auto c = config("[scscf]\nsip_port = 16060\n");
   EXPECT_EQ(node_host(c, "icscf"), "icscf.ims.test");
   EXPECT_EQ(node_sip_uri(c, "icscf"), "sip:icscf.ims.test:4060");
-  EXPECT_EQ(scscf_name(c), "sip:scscf.ims.test:16060");
-  EXPECT_EQ(icscf_uri(c, "pcscf"), "sip:icscf.ims.test:4060");
-  EXPECT_EQ(icscf_uri(c, "scscf"), "sip:icscf.ims.test:4060");
-  const auto named = config("[scscf]\nname = sip:scscf1.ims.test\n[pcscf]\nicscf_uri = sip:192.0.2.1:5060\n");
-  EXPECT_EQ(scscf_name(named), "sip:scscf1.ims.test");
-  EXPECT_EQ(icscf_uri(named, "pcscf"), "sip:192.0.2.1:5060");
-  EXPECT_EQ(icscf_uri(named, "scscf"), "sip:icscf.ims.test:4060");
+  EXPECT_EQ(node_sip_uri(c, "scscf"), "sip:scscf.ims.test:16060");
+}
+
+// What another vendor's CSCF can follow without DNS entries for this box:
+// the advertised address (or the operator's <node>.uri), never <node>.<domain>.
+TEST(Box, NodeUrisAreTheAdvertisedAddressOrTheOperatorsUri) {
+  const auto c = config("[scscf]\nsip_port = 16060\n");
+  EXPECT_EQ(node_uri(c, "pcscf"), "sip:127.0.0.5:5060");
+  EXPECT_EQ(node_uri(c, "icscf"), "sip:127.0.0.5:4060");
+  EXPECT_EQ(node_uri(c, "scscf"), "sip:127.0.0.5:16060");
+  // the default names and routes the nodes give each other and the HSS
+  EXPECT_EQ(scscf_name(c), "sip:127.0.0.5:16060");
+  EXPECT_EQ(icscf_uri(c, "pcscf"), "sip:127.0.0.5:4060");
+  EXPECT_EQ(icscf_uri(c, "scscf"), "sip:127.0.0.5:4060");
+  // global.advertised_address, an address or a name
+  EXPECT_EQ(node_uri(config("advertised_address = 192.0.2.8\n"), "pcscf"), "sip:192.0.2.8:5060");
+  EXPECT_EQ(node_uri(config("advertised_address = 2001:db8::9\n"), "scscf"), "sip:[2001:db8::9]:6060");
+  EXPECT_EQ(node_uri(config("advertised_address = box.example.net\n"), "icscf"), "sip:box.example.net:4060");
+  // a wildcard bind address: the default route's source
+  const auto any4 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
+  EXPECT_EQ(node_uri(any4, "pcscf", lan_route), "sip:192.0.2.77:5060");
+  EXPECT_EQ(scscf_name(any4, lan_route), "sip:192.0.2.77:6060");
+  EXPECT_EQ(icscf_uri(any4, "pcscf", lan_route), "sip:192.0.2.77:4060");
+  // the operator's URI for a node wins, for that node only
+  const auto named = config(
+      "[pcscf]\nuri = sip:pcscf.example.net\n[scscf]\nuri = sip:core.example.net:6070;transport=tcp\n"
+      "[icscf]\nuri = sip:[2001:db8::4]:4070\n");
+  EXPECT_EQ(node_uri(named, "pcscf"), "sip:pcscf.example.net");
+  EXPECT_EQ(node_uri(named, "scscf"), "sip:core.example.net:6070;transport=tcp");
+  EXPECT_EQ(scscf_name(named), "sip:core.example.net:6070;transport=tcp");
+  EXPECT_EQ(icscf_uri(named, "pcscf"), "sip:[2001:db8::4]:4070");
+  // explicit names and routes win over both
+  const auto routes = config("[scscf]\nname = sip:scscf1.ims.test\n[pcscf]\nicscf_uri = sip:192.0.2.1:5060\n");
+  EXPECT_EQ(scscf_name(routes), "sip:scscf1.ims.test");
+  EXPECT_EQ(icscf_uri(routes, "pcscf"), "sip:192.0.2.1:5060");
+  EXPECT_EQ(icscf_uri(routes, "scscf"), "sip:127.0.0.5:4060");
+}
+
+TEST(Box, ANodeUriIsAHostAndPortOnly) {
+  for (const char* bad : {"pcscf.example.net", "sip:orig@pcscf.example.net", "tel:+1555", "sip:", "sip:host:0",
+                          "sip:host:x", "http://host", "sip:[::1", "sip:a b"}) {
+    EXPECT_THROW(config(std::string("[pcscf]\nuri = ") + bad + "\n"), runtime::ConfigError) << bad;
+  }
+  for (const char* good : {"sip:pcscf.example.net", "sip:192.0.2.1:5060", "sips:[::1]:5061", "sip:h.example;transport=tcp"}) {
+    EXPECT_EQ(node_uri(config(std::string("[pcscf]\nuri = ") + good + "\n"), "pcscf"), good);
+  }
+}
+
+TEST(Box, ANodesOwnUrisAreEveryFormItHasHad) {
+  EXPECT_EQ(node_uris(config(), "scscf"),
+            (std::vector<std::string>{"sip:127.0.0.5:6060", "sip:scscf.ims.test:6060"}));  // bind = advertised
+  EXPECT_EQ(node_uris(config("advertised_address = 192.0.2.8\n[pcscf]\nsip_port = 15060\n"), "pcscf"),
+            (std::vector<std::string>{"sip:192.0.2.8:15060", "sip:pcscf.ims.test:15060", "sip:127.0.0.5:15060"}));
+  EXPECT_EQ(node_uris(config("[icscf]\nuri = sip:i.example.net\n"), "icscf"),
+            (std::vector<std::string>{"sip:i.example.net", "sip:127.0.0.5:4060", "sip:icscf.ims.test:4060"}));
+  const auto any6 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = ::\n", "test.conf");
+  EXPECT_EQ(node_uris(any6, "pcscf", lan_route),
+            (std::vector<std::string>{"sip:[2001:db8:5::7]:5060", "sip:pcscf.ims.test:5060"}));
+}
+
+TEST(Box, WithUserPutsAUserPartInAUri) {
+  EXPECT_EQ(with_user("sip:192.0.2.1:5060", "term"), "sip:term@192.0.2.1:5060");
+  EXPECT_EQ(with_user("sip:[2001:db8::1]:6060;transport=tcp", "orig"), "sip:orig@[2001:db8::1]:6060;transport=tcp");
+  EXPECT_EQ(with_user("sip:old@h.example", "orig"), "sip:orig@h.example");
+  EXPECT_EQ(loose_route(with_user("sip:pcscf.example.net", "term")), "<sip:term@pcscf.example.net;lr>");
 }
 
 TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {
@@ -33,12 +96,12 @@ TEST(Box, OnlyTheBoxNamesAndIpLiteralsResolve) {
   EXPECT_FALSE(resolve_box_host(c, "ims.test"));
   EXPECT_FALSE(resolve_box_host(c, "hss.ims.test"));
   EXPECT_FALSE(resolve_box_host(c, "scscf.example.org"));
+  // the names the operator gives the box's nodes: its own, whatever DNS says
+  const auto named = config("advertised_address = box.example.net\n[scscf]\nuri = sip:core.example.net:6060\n");
+  EXPECT_EQ(resolve_box_host(named, "core.example.net")->to_string(), "127.0.0.5");
+  EXPECT_EQ(resolve_box_host(named, "BOX.example.net")->to_string(), "127.0.0.5");
+  EXPECT_FALSE(resolve_box_host(named, "other.example.net"));
 }
-
-std::optional<boost::asio::ip::address> lan_route(bool ipv6) {
-  return boost::asio::ip::make_address(ipv6 ? "2001:db8:5::7" : "192.0.2.77");
-}
-std::optional<boost::asio::ip::address> no_route(bool) { return std::nullopt; }
 
 TEST(Box, AWildcardBindAddressIsAdvertisedAsTheDefaultRoutesSource) {
   EXPECT_EQ(advertised_host(config(), lan_route), "127.0.0.5");  // a specific bind address as it is
@@ -129,7 +192,7 @@ TEST(Box, PcscfListensOnEveryTransportWithACertificateMadeOnce) {
   EXPECT_EQ(proxy_stack_config(config("data_dir = " + dir.path().string() + "\nadvertised_address = 192.0.2.8\n"), "pcscf")
                 .advertised_host,
             "192.0.2.8");
-  EXPECT_EQ(s.proxy.own_hosts, std::vector<std::string>{"pcscf.ims.test"});
+  EXPECT_EQ(s.proxy.own_uris, node_uris(c, "pcscf"));
   ASSERT_TRUE(std::filesystem::exists(s.transport.tls_certificate_file));
   const auto written = std::filesystem::last_write_time(s.transport.tls_certificate_file);
   EXPECT_EQ(proxy_stack_config(c, "pcscf").transport.tls_certificate_file, s.transport.tls_certificate_file);

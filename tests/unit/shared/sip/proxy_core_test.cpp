@@ -71,7 +71,7 @@ struct ScriptedService : ProxyService {
     Verdict on_request(ProxyTsxHelper& h) override {
       s.helper = &h;
       for (auto& t : s.targets) h.add_target(t);
-      if (s.rr) h.record_route();
+      if (s.rr) h.record_route(s.rr_user);
       return s.verdict;
     }
     void on_response(ProxyTsxHelper&, Message& r) override {
@@ -91,6 +91,7 @@ struct ScriptedService : ProxyService {
   Verdict verdict = Verdict::next;
   std::vector<Target> targets;
   bool rr = false;
+  std::string rr_user;
   std::string stamp;
   ProxyTsxHelper* helper = nullptr;
   std::vector<int> seen_responses;
@@ -430,6 +431,51 @@ TEST_F(ProxyCoreTest, RecordRouteAndAckOfTwoHundredFollowsTheRouteSet) {
   again.replace(again.find("z9hG4bKack1"), 11, "z9hG4bKack2");
   layer->receive(parse(again), kCaller);
   EXPECT_EQ(forwarded_to(flow, "ACK").vias().size(), 2u);
+}
+
+// The leg of a dialog in the Record-Route's user part: the route set of
+// its in-dialog requests still starts with a URI the core takes as its own.
+TEST_F(ProxyCoreTest, RecordRouteWithALegIsStillOurOwnRoute) {
+  service->rr = true;
+  service->rr_user = "orig";
+  layer->receive(parse(invite()), kCaller);
+  EXPECT_EQ(forwarded_to(kCallee, "INVITE").find(HeaderId::record_route)->value, "<sip:orig@192.0.2.10:5060;lr>");
+  service->rr = false;
+  auto again = invite("sip:bob@192.0.2.2", "Route: <sip:orig@192.0.2.10:5060;lr>, <sip:192.0.2.3;lr>\r\n");
+  again.replace(again.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller2");
+  again.replace(again.find("call-1"), 6, "call-2");
+  layer->receive(parse(again), kCaller);
+  EXPECT_EQ(forwarded_to(kOther, "INVITE").find(HeaderId::route)->value, "<sip:192.0.2.3;lr>");
+}
+
+// Several nodes share one address (a box's CSCFs): a URI is ours only with
+// our port, and a URI without a port means 5060.
+TEST_F(ProxyCoreTest, OwnUrisNeedOurPort) {
+  tweak = [](ProxyOptions& o) {
+    o.interfaces = {Interface{Transport::udp, "192.0.2.10", 6060}};
+    o.own_uris = {"sip:scscf.ims.test:6060", "sip:[2001:db8::10]:6060"};
+    o.resolve = [](std::string_view host) -> std::optional<boost::asio::ip::address> {
+      if (host == "scscf.ims.test") return boost::asio::ip::make_address("192.0.2.10");
+      return std::nullopt;
+    };
+  };
+  make();
+  const auto routed = [&](std::string_view route, std::string_view call_id) {
+    auto text = invite("sip:bob@192.0.2.2", "Route: " + std::string(route) + ", <sip:192.0.2.2;lr>\r\n");
+    text.replace(text.find("call-1"), 6, call_id);
+    text.replace(text.find("z9hG4bKcaller1"), 14, "z9hG4bK" + std::string(call_id));
+    layer->receive(parse(text), kCaller);
+    const auto out = sender.last([&](const Message& m) { return m.is_request() && m.call_id().starts_with(call_id); });
+    if (!out) return std::string("nothing forwarded");
+    return std::string(out->find(HeaderId::route)->value);
+  };
+  EXPECT_EQ(routed("<sip:192.0.2.10:6060;lr>", "c1"), "<sip:192.0.2.2;lr>");           // ours: taken off
+  EXPECT_EQ(routed("<sip:term@scscf.ims.test:6060;lr>", "c2"), "<sip:192.0.2.2;lr>");  // an own URI, any user
+  EXPECT_EQ(routed("<sip:[2001:db8::10]:6060;lr>", "c3"), "<sip:192.0.2.2;lr>");
+  // another node at our address: left for it
+  EXPECT_EQ(routed("<sip:192.0.2.10:5060;lr>", "c4"), "<sip:192.0.2.10:5060;lr>, <sip:192.0.2.2;lr>");
+  EXPECT_EQ(routed("<sip:192.0.2.10;lr>", "c5"), "<sip:192.0.2.10;lr>, <sip:192.0.2.2;lr>");
+  EXPECT_EQ(routed("<sip:scscf.ims.test:5060;lr>", "c6"), "<sip:scscf.ims.test:5060;lr>, <sip:192.0.2.2;lr>");
 }
 
 TEST_F(ProxyCoreTest, OverloadRefusesNewRequestsWith503AndFinishesDialogs) {

@@ -42,7 +42,7 @@ TEST(ProxyChecks, LoopIsTheSameRequestBackSpiralIsNot) {
   const std::vector<std::string> own = {"proxy.example.com:5060"};
   auto first = parse(request("sip:bob@example.com"));
   Interface in{Transport::udp, "proxy.example.com", 5060};
-  ForwardPlan plan{"", in, in, false, make_branch(first, "1")};
+  ForwardPlan plan{"", in, in, false, make_branch(first, "1"), ""};
   auto forwarded = prepare_forward(first, plan);
   EXPECT_FALSE(loop_detected(first, own));
   // the forwarded copy comes back unchanged: a loop
@@ -94,12 +94,28 @@ TEST(ProxyRouting, ForwardAddsViaDecrementsMaxForwardsAndDoubleRecordRoutes) {
   EXPECT_EQ(parse(prepare_forward(m, plan).serialize()).count(HeaderId::record_route), 1u);
 }
 
+// A leg of a dialog named in the user part (the CSCFs' "orig" and "term"):
+// in both entries of a double Record-Route.
+TEST(ProxyRouting, RecordRouteCarriesTheLegAsItsUserPart) {
+  const auto m = parse(request("sip:bob@example.com"));
+  ForwardPlan plan;
+  plan.inbound = {Transport::udp, "192.0.2.10", 5060};
+  plan.outbound = {Transport::tcp, "[2001:db8::10]", 5060};
+  plan.record_route = true;
+  plan.record_route_user = "term";
+  plan.branch = make_branch(m, "7");
+  const auto f = parse(prepare_forward(m, plan).serialize());
+  ASSERT_EQ(f.count(HeaderId::record_route), 2u);
+  EXPECT_EQ(f.headers()[0].value, "<sip:term@[2001:db8::10]:5060;transport=tcp;lr>");
+  EXPECT_EQ(f.headers()[1].value, "<sip:term@192.0.2.10:5060;lr>");
+}
+
 TEST(ProxyRouting, MaxForwardsAddedWhenAbsent) {
   auto text = request("sip:bob@example.com");
   text.erase(text.find("Max-Forwards: 70\r\n"), 18);
   const auto m = parse(text);
   Interface i{Transport::udp, "192.0.2.10", 5060};
-  EXPECT_EQ(parse(prepare_forward(m, {"", i, i, false, "z9hG4bKx"}).serialize()).max_forwards(), 70u);
+  EXPECT_EQ(parse(prepare_forward(m, {"", i, i, false, "z9hG4bKx", ""}).serialize()).max_forwards(), 70u);
 }
 
 TEST(ProxyRouting, NextHopFromRouteOrRequestUri) {
