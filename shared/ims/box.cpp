@@ -101,9 +101,15 @@ std::string advertised_host(const runtime::Config& c, RouteSource route_source) 
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node) {
+std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node,
+                                                   RouteSource route_source) {
   std::vector<boost::asio::ip::address> out;
-  if (const auto bind = bind_address(c); !bind.is_unspecified()) out.push_back(bind);
+  if (const auto bind = bind_address(c); !bind.is_unspecified()) {
+    out.push_back(bind);
+  } else if (const auto advertised = ip_literal(advertised_host(c, route_source))) {
+    // the nodes' URIs carry this address, so they send to it, and from it
+    out.push_back(*advertised);
+  }
   const auto key = option(node, "trusted_peers");
   std::string_view list = c.str(key);
   while (!list.empty()) {

@@ -93,11 +93,14 @@ std::optional<boost::asio::ip::address> resolve_box_host(const runtime::Config& 
 std::string advertised_host(const runtime::Config& c, RouteSource route_source = default_route_source);
 
 // The addresses a node takes as its trust domain (TS 24.229 §4.4) besides
-// loopback: global.bind_address (the box's other nodes send from it) unless
-// it is a wildcard, and the IP addresses listed in <node>.trusted_peers
-// (comma- or space-separated). Throws runtime::ConfigError naming the option
-// for an entry that is not an IP address.
-std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node);
+// loopback: global.bind_address (the box's other nodes send from it), for a
+// wildcard bind address the advertised one (the nodes' URIs carry it: they
+// send to it and from it), and the IP addresses listed in
+// <node>.trusted_peers (comma- or space-separated). Throws
+// runtime::ConfigError naming the option for an entry that is not an IP
+// address (or as advertised_host() does).
+std::vector<boost::asio::ip::address> trusted_peers(const runtime::Config& c, std::string_view node,
+                                                   RouteSource route_source = default_route_source);
 
 // A CSCF's SIP stack on global.bind_address: UDP and TCP on <node>.sip_port;
 // for the P-CSCF also TLS, WS and WSS (certificate from tls_files()). Via and

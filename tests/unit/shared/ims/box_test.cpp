@@ -140,7 +140,13 @@ TEST(Box, TrustedPeersAreTheBindAddressAndTheListed) {
   EXPECT_EQ(peers[2].to_string(), "2001:db8::20");
   EXPECT_EQ(peers[3].to_string(), "192.0.2.21");
   const auto any = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
-  EXPECT_TRUE(trusted_peers(any, "scscf").empty());  // loopback is trusted anyway
+  // a wildcard: the advertised address, which the nodes' URIs carry (loopback is trusted anyway)
+  const auto any_peers = trusted_peers(any, "scscf", lan_route);
+  ASSERT_EQ(any_peers.size(), 1u);
+  EXPECT_EQ(any_peers[0].to_string(), "192.0.2.77");
+  const auto named = runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = box.example.net\n", "test.conf");
+  EXPECT_TRUE(trusted_peers(named, "scscf", lan_route).empty());  // a name: the nodes use loopback for it
   try {
     trusted_peers(config("[scscf]\ntrusted_peers = 192.0.2.20, pcscf.example.net\n"), "scscf");
     ADD_FAILURE() << "a name was taken";
