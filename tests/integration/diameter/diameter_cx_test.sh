@@ -23,7 +23,7 @@ start_server() {
   fail "$name did not start: $(cat "$name.log")"
 }
 
-start_server server hss.ims.test $PORT --answer-timeout-ms 2000
+start_server server hss.ims.test $PORT --answer-timeout-ms 2000 --allow c-remote.ims.test@192.0.2.99
 
 # cx ARGS...: one request to the server; sets OUT and RC.
 cx() {
@@ -142,8 +142,17 @@ cx --identity intruder.ims.test --connect-timeout-ms 2000 uar --impi a@ims.test 
    --visited-network ims.test
 expect_rc 1
 expect_line error=unable_to_deliver
-grep -q 'refused peer intruder.ims.test' server.log || fail "no refusal in the server log: $(tail server.log)"
+for _ in $(seq 1 50); do grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
+grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log ||
+  fail "no refusal in the server log: $(grep -i -e refused -e intruder server.log | tail -5)"
 pass "a peer not on the allow-list is refused"
+cx --identity c-remote.ims.test --connect-timeout-ms 2000 uar --impi a@ims.test --impu sip:a@ims.test \
+   --visited-network ims.test
+expect_rc 1
+for _ in $(seq 1 50); do grep -q 'refused peer c-remote.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
+grep -q 'refused peer c-remote.ims.test from 127.0.0.1: not an address of that identity' server.log ||
+  fail "no refusal of c-remote in the server log: $(grep -i refused server.log | tail -5)"
+pass "a peer on the allow-list but from another address than its own is refused"
 
 # ---- nothing hangs ----
 
