@@ -153,6 +153,21 @@ for _ in $(seq 1 50); do grep -q 'refused peer c-remote.ims.test from 127.0.0.1'
 grep -q 'refused peer c-remote.ims.test from 127.0.0.1: not an address of that identity' server.log ||
   fail "no refusal of c-remote in the server log: $(grep -i refused server.log | tail -5)"
 pass "a peer on the allow-list but from another address than its own is refused"
+# A peer the server connects to itself (ConnectPeer; freeDiameter validates
+# none of those) is admitted inbound only from the address it is configured
+# at: here 127.0.0.2, where nobody listens, while the impostor comes from 127.0.0.1.
+start_server server4 hss4.ims.test $((BASE + 3)) --peer "c-peer.ims.test@127.0.0.2:$((BASE + 4))"
+set +e
+OUT="$("$BIN/cx-client" --peer "hss4.ims.test@127.0.0.1:$((BASE + 3))" --run-dir "$RUN" --identity c-peer.ims.test \
+      --connect-timeout-ms 2000 uar --impi a@ims.test --impu sip:a@ims.test --visited-network ims.test 2>&1)"
+RC=$?
+set -e
+expect_rc 1
+for _ in $(seq 1 50); do grep -q 'refused peer c-peer.ims.test from 127.0.0.1' server4.log && break; sleep 0.1; done
+grep -q 'refused peer c-peer.ims.test from 127.0.0.1: not an address of that identity' server4.log ||
+  fail "no refusal of c-peer in the server log: $(grep -i -e refused -e c-peer server4.log | tail -5)"
+kill -TERM "$server4_PID"; wait "$server4_PID" || true
+pass "a configured peer (ConnectPeer) connecting from another address than its own is refused"
 
 # ---- nothing hangs ----
 
