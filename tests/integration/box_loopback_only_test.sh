@@ -44,6 +44,16 @@ listeners=$(ss -Hltn "sport = :$HSS_PORT" | awk '{print $4}' | sort | tr '\n' ' 
 [ "$listeners" = "127.0.0.1:$HSS_PORT " ] || fail "the HSS's Cx port listens on: '$listeners'"
 grep -q "listening on TCP 127.0.0.1:$HSS_PORT" "$DATA_DIR/log/hss.log" || fail "the HSS does not say where it listens"
 pass "the HSS's Cx port is on 127.0.0.1:$HSS_PORT only"
+# the CSCFs' Diameter stacks connect to the HSS and listen nowhere: their
+# only TCP listeners are their health and SIP ports
+for node_ports in "icscf $((BASE + 1)) $((BASE + 14))" "scscf $((BASE + 2)) $((BASE + 15))"; do
+  read -r node health sip <<<"$node_ports"
+  ports=$(ss -Hltnp | grep "\"ims-$node\"" | awk '{print $4}' | sed 's/.*://' | sort -un | tr '\n' ' ')
+  [ "$ports" = "$(printf '%s\n' "$health" "$sip" | sort -n | tr '\n' ' ')" ] ||
+    fail "$node listens on TCP ports '$ports', expected its health ($health) and SIP ($sip) ports only"
+  echo "$node listens on TCP ports $ports"
+done
+pass "the I-CSCF and the S-CSCF listen on no Diameter port"
 
 expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "sim1@$DOMAIN" --impu "sip:sim1@$DOMAIN" \
   --k "$AKA_K" --op "$AKA_OP" --amf "$AKA_AMF"
