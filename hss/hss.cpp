@@ -11,6 +11,7 @@
 #include "hss/hss_initiated.h"
 #include "hss/provisioning_api.h"
 #include "hss/sbi_api.h"
+#include "ims/box.h"
 #include "runtime/clock.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
@@ -28,13 +29,6 @@ namespace {
 constexpr std::chrono::milliseconds kPollInterval{500};
 // How long an S-CSCF has to answer an RTR or PPR.
 constexpr std::chrono::seconds kHssInitiatedTimeout{5};
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  boost::split(out, text, boost::is_any_of(", "), boost::token_compress_on);
-  std::erase_if(out, [](const std::string& s) { return s.empty(); });
-  return out;
-}
 
 }  // namespace
 
@@ -54,15 +48,7 @@ void Hss::start() {
 
 void Hss::start_cx() {
   const auto& c = ctx_.config;
-  const std::string domain(c.domain());
-  diameter::StackConfig dc;
-  dc.identity = c.str("hss.diameter_identity").empty() ? "hss." + domain : c.str("hss.diameter_identity");
-  dc.realm = domain;
-  dc.listen_port = c.port("hss.diameter_port");
-  dc.listen_address = c.str("global.bind_address");
-  dc.allowed_peers = split_list(c.str("hss.diameter_peers"));
-  if (dc.allowed_peers.empty()) dc.allowed_peers = {"icscf." + domain, "scscf." + domain};
-  dc.run_dir = c.data_dir() / "run";
+  const diameter::StackConfig dc = ims::hss_diameter_config(c);
   diameter_ = std::make_unique<diameter::DiameterStack>(ctx_.io, dc, ctx_.log);
 
   auc_ = std::make_unique<AuthenticationCentre>(ctx_.store, SqnPolicy(static_cast<unsigned>(c.integer("hss.sqn_ind_bits"))),
@@ -93,8 +79,16 @@ void Hss::start_cx() {
   hss_initiated_ = std::make_unique<HssInitiated>(ctx_.store, std::move(peers), now, ctx_.log);
 
   diameter_->start();
-  ctx_.log.info("Cx (Diameter) as " + dc.identity + " on TCP port " + std::to_string(dc.listen_port) +
-                ", peers allowed: " + boost::join(dc.allowed_peers, ", "));
+  std::vector<std::string> admitted;
+  for (const auto& p : dc.allowed_peers) {
+    std::vector<std::string> from = p.addresses;
+    if (p.loopback) from.insert(from.begin(), "loopback");
+    admitted.push_back(p.identity + " from " + boost::join(from, "/"));
+  }
+  const std::string host = dc.listen_address.find(':') != std::string::npos ? "[" + dc.listen_address + "]"
+                                                                            : dc.listen_address;
+  ctx_.log.info("Cx (Diameter) as " + dc.identity + " on TCP " + host + ":" + std::to_string(dc.listen_port) +
+                ", peers admitted: " + boost::join(admitted, ", "));
 }
 
 void Hss::start_sbi() {

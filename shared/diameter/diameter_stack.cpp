@@ -3,6 +3,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <algorithm>
 #include <cctype>
@@ -18,6 +19,7 @@
 #include "diameter/cx_dictionary.h"
 #include "diameter/fd_bridge.h"
 #include "diameter/fd_core.h"
+#include "diameter/peer_admission.h"
 #include "runtime/log.h"
 
 namespace imsbox::diameter {
@@ -93,7 +95,7 @@ class DiameterStack::Impl : public detail::AnswerSink,
   void on_answer(std::uint64_t send_id) override;
   void on_expired(std::uint64_t send_id) override;
   void on_fd_log(detail::FdLogLevel level, std::string line) override;
-  void on_peer_refused(std::string identity) override;
+  void on_peer_refused(std::string identity, std::string address, std::string reason, std::string refused_as) override;
 
   void send(CxRequest request, Destination to, std::chrono::milliseconds timeout, ErasedCallback cb);
   PeerState peer_state(const std::string& identity) const;
@@ -120,6 +122,8 @@ class DiameterStack::Impl : public detail::AnswerSink,
     std::chrono::milliseconds timeout;
   };
 
+  PeerAdmission admission();
+  std::vector<boost::asio::ip::address> resolve(const std::string& host, const std::string& what);
   void send_answer(MsgPtr answer);
   void answer_error(MsgPtr request, const DecodeError& e);
   void fail_later(ErasedCallback cb, CxError e);
@@ -145,7 +149,10 @@ void DiameterStack::Impl::start() {
     if (!out) throw std::runtime_error("cannot write " + path.string());
   }
   Bridge& bridge = Bridge::instance();
-  bridge.attach(io_, weak_from_this(), config_.allowed_peers, !config_.tls);
+  PeerAdmission admitted = admission();
+  const std::string admitted_text = admitted.describe();
+  const LocalEndpoints endpoints = local_endpoints(config_);
+  bridge.attach(io_, weak_from_this(), std::move(admitted), !config_.tls);
   // freeDiameter explains its refusals in its log, which the loop has not
   // written yet: put the last lines in the exception.
   const auto failed = [&](const std::string& what, int rc) {
@@ -153,7 +160,7 @@ void DiameterStack::Impl::start() {
     return std::runtime_error(what + ": " + std::strerror(rc) + (why.empty() ? "" : " (freeDiameter: " + why + ")"));
   };
   try {
-    dict_ = initialize_freediameter(path);
+    dict_ = initialize_freediameter(path, endpoints);
   } catch (const std::runtime_error& e) {
     const std::string why = bridge.recent_problems();
     throw std::runtime_error(e.what() + (why.empty() ? "" : " (freeDiameter: " + why + ")"));
@@ -172,9 +179,48 @@ void DiameterStack::Impl::start() {
     throw;
   }
   state_ = State::running;
+  std::string listening;
+  for (const auto& a : endpoints.listen)
+    listening += (listening.empty() ? "" : ", ") + (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" +
+                 std::to_string(config_.listen_port);
   log_.info("diameter: " + config_.identity + " (realm " + config_.realm + ") started, " +
-            (config_.listen_port ? "listening on TCP port " + std::to_string(config_.listen_port) : "not listening") +
-            ", " + std::to_string(config_.peers.size()) + " peer(s)");
+            std::to_string(config_.peers.size()) + " peer(s) to connect to, " +
+            (listening.empty() ? "not listening" : "listening on TCP " + listening + ", admitting " + admitted_text));
+}
+
+std::vector<boost::asio::ip::address> DiameterStack::Impl::resolve(const std::string& host, const std::string& what) {
+  std::vector<boost::asio::ip::address> out;
+  boost::system::error_code ec;
+  if (auto a = boost::asio::ip::make_address(host, ec); !ec) {
+    out.push_back(a);
+    return out;
+  }
+  // A name: its addresses now (freeDiameter resolves ConnectTo names once
+  // too, when it reads its configuration).
+  boost::asio::ip::tcp::resolver resolver(io_);
+  const auto results = resolver.resolve(host, "", ec);
+  if (ec) {
+    log_.warning("diameter: cannot resolve " + host + " (" + what + "): " + ec.message() +
+                 "; no connection is admitted from it");
+    return out;
+  }
+  for (const auto& r : results) {
+    const auto a = r.endpoint().address();
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  return out;
+}
+
+PeerAdmission DiameterStack::Impl::admission() {
+  PeerAdmission a;
+  for (const auto& p : config_.allowed_peers) {
+    if (p.loopback) a.allow_loopback(p.identity);
+    for (const auto& host : p.addresses)
+      for (const auto& address : resolve(host, "an address of " + p.identity)) a.allow(p.identity, address);
+  }
+  for (const auto& p : config_.peers)
+    for (const auto& address : resolve(p.address, "the address of " + p.identity)) a.allow(p.identity, address);
+  return a;
 }
 
 void DiameterStack::Impl::stop(std::function<void()> on_stopped) {
@@ -448,8 +494,11 @@ void DiameterStack::Impl::on_fd_log(detail::FdLogLevel level, std::string line) 
   if (log_.enabled(ours)) log_.log(ours, line.rfind("freeDiameter", 0) == 0 ? line : "freeDiameter: " + line);
 }
 
-void DiameterStack::Impl::on_peer_refused(std::string identity) {
-  log_.warning("diameter: refused peer " + identity + " (not in allowed_peers)");
+void DiameterStack::Impl::on_peer_refused(std::string identity, std::string address, std::string reason,
+                                          std::string refused_as) {
+  log_.warning("diameter: refused peer " + (identity.empty() ? "(no Origin-Host)" : identity) + " from " + address +
+               ": " + reason + " (its CER answered DIAMETER_UNKNOWN_PEER" +
+               (refused_as == identity ? "" : ", as " + refused_as + " in freeDiameter's log") + ")");
 }
 
 // ---- the public face ----

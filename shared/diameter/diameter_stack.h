@@ -11,10 +11,16 @@
 // of its callbacks only hands the message to the loop with post(), so
 // handlers and send callbacks run on the loop, never concurrently.
 //
-// Peers: freeDiameter connects to config.peers and accepts them inbound;
-// other peers are accepted only when their Diameter identity is in
-// config.allowed_peers (a peer-validation callback, fd_peer_validate_register),
-// else their CER gets DIAMETER_UNKNOWN_PEER and the connection is closed.
+// Peers: freeDiameter connects to config.peers. Inbound, a CER is admitted
+// only when its Origin-Host is one of config.peers or config.allowed_peers
+// AND the connection comes from an address of that peer (names resolved at
+// start): the CER is checked on the connection it arrived on, before
+// freeDiameter looks the peer up (cer_admission.h). Any other CER gets
+// DIAMETER_UNKNOWN_PEER, a warning naming the identity and the address, and
+// the connection is closed; the peer it claimed to be is not disturbed.
+//
+// Addresses: the stack listens (listen_port) on listen_address only and
+// announces host_ip_addresses; it needs no address besides loopback.
 //
 // Ownership: io_context and Logger are borrowed and must outlive the stack.
 // Requests and answers are values; freeDiameter messages stay inside.

@@ -7,15 +7,23 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "diameter/cer_admission.h"
+
 namespace imsbox::diameter::detail {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 std::uint64_t id_of(void* data) { return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(data)); }
+
+// The throw-away identities refused CERs are renamed to (cer_admission.h):
+// one per refused connection, so that two refusals never meet in one
+// freeDiameter peer object; .invalid (RFC 2606) is nobody's name.
+constexpr std::string_view kRefusedPrefix = "refused-";
+constexpr std::string_view kRefusedSuffix = ".imsbox.invalid";
+
+bool is_refused_name(std::string_view id) {
+  return id.size() > kRefusedPrefix.size() + kRefusedSuffix.size() && id.substr(0, kRefusedPrefix.size()) == kRefusedPrefix &&
+         id.substr(id.size() - kRefusedSuffix.size()) == kRefusedSuffix;
+}
 
 }  // namespace
 
@@ -31,14 +39,13 @@ bool Bridge::claim() {
   return true;
 }
 
-void Bridge::attach(boost::asio::io_context& io, std::weak_ptr<BridgeTarget> target,
-                    std::vector<std::string> allowed_peers, bool clear_text) {
+void Bridge::attach(boost::asio::io_context& io, std::weak_ptr<BridgeTarget> target, PeerAdmission admission,
+                    bool clear_text) {
   {
     std::lock_guard lock(mutex_);
     io_ = &io;
     target_ = std::move(target);
-    allowed_.clear();
-    for (auto& p : allowed_peers) allowed_.push_back(lower(std::move(p)));
+    admission_ = std::make_shared<const PeerAdmission>(std::move(admission));
     clear_text_ = clear_text;
   }
   fd_log_handler_register(&Bridge::log_cb);
@@ -61,11 +68,15 @@ int Bridge::register_callbacks(dict_object* cx_application, dict_object* vendor)
   // formats a dump of each message under one process-wide mutex (a full
   // one, every AVP value, of each message we send) only to drop it below its
   // log level: a hook that does nothing saves that work on the Cx path.
-  const std::uint32_t routine =
-      HOOK_MASK(HOOK_MESSAGE_RECEIVED, HOOK_MESSAGE_LOCAL, HOOK_MESSAGE_SENDING, HOOK_MESSAGE_SENT,
-                HOOK_MESSAGE_ROUTING_FORWARD, HOOK_MESSAGE_ROUTING_LOCAL);
+  // (HOOK_MESSAGE_RECEIVED has the admission hook.)
+  const std::uint32_t routine = HOOK_MASK(HOOK_MESSAGE_LOCAL, HOOK_MESSAGE_SENDING, HOOK_MESSAGE_SENT,
+                                          HOOK_MESSAGE_ROUTING_FORWARD, HOOK_MESSAGE_ROUTING_LOCAL);
   fd_hook_hdl* quiet = nullptr;
   if (const int rc = fd_hook_register(routine, &Bridge::quiet_hook_cb, nullptr, nullptr, &quiet)) return rc;
+  fd_hook_hdl* admission = nullptr;
+  if (const int rc = fd_hook_register(HOOK_MASK(HOOK_MESSAGE_RECEIVED), &Bridge::admission_hook_cb, nullptr, nullptr,
+                                      &admission))
+    return rc;
   return fd_peer_validate_register(&Bridge::validate_cb);
 }
 
@@ -200,21 +211,53 @@ int Bridge::answer_code_cb(void*, msg** answer) {
   return 0;
 }
 
+void Bridge::admission_hook_cb(fd_hook_type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata*, void*) {
+  // Only the first message of a connection not yet tied to a peer: `other`
+  // is then the connection's name. Messages of open connections pass.
+  if (peer || !other || !m) return;
+  Bridge& b = instance();
+  try {
+    std::string refused_as;
+    std::shared_ptr<const PeerAdmission> admission;
+    {
+      std::lock_guard lock(b.mutex_);
+      refused_as = std::string(kRefusedPrefix) + std::to_string(++b.refused_count_) + std::string(kRefusedSuffix);
+      admission = b.admission_;
+    }
+    if (!admission) admission = std::make_shared<const PeerAdmission>();  // nobody
+    const CerScreening s = screen_incoming_cer(m, static_cast<const char*>(other), *admission, refused_as);
+    if (!s.is_cer || s.admitted) return;
+    std::lock_guard lock(b.mutex_);
+    if (b.io_)
+      boost::asio::post(*b.io_, [t = b.target_, s, refused_as]() mutable {
+        if (auto target = t.lock())
+          target->on_peer_refused(std::move(s.identity), std::move(s.address), std::move(s.reason),
+                                  std::move(refused_as));
+      });
+  } catch (...) {
+    // Out of memory, perhaps before the CER was screened: fail closed by
+    // making it no CER, which freeDiameter answers by closing the connection.
+    msg_hdr* h = nullptr;
+    if (fd_msg_hdr(m, &h) == 0 && h->msg_code == CC_CAPABILITIES_EXCHANGE) h->msg_code = 0;
+  }
+}
+
 int Bridge::validate_cb(peer_info* info, int* auth, int (**)(peer_info*)) {
   Bridge& b = instance();
   try {
-    const std::string id = lower(std::string(info->pi_diamid, info->pi_diamidlen));
+    const std::string id(info->pi_diamid, info->pi_diamidlen);
     std::lock_guard lock(b.mutex_);
-    const bool allowed = std::find(b.allowed_.begin(), b.allowed_.end(), id) != b.allowed_.end();
-    if (allowed) {
+    // The admission hook has checked this CER's address; a CER it refused
+    // arrives here under a refused- name, which is not in the table.
+    if (b.admission_ && b.admission_->knows(id)) {
       *auth = 1;
       // Accepting a clear-text connection must be said per peer (RFC 6733 §13).
       if (b.clear_text_) info->config.pic_flags.sec |= PI_SEC_NONE;
     } else {
       *auth = -1;
-      if (b.io_)
+      if (b.io_ && !is_refused_name(id))
         boost::asio::post(*b.io_, [t = b.target_, id] {
-          if (auto s = t.lock()) s->on_peer_refused(id);
+          if (auto s = t.lock()) s->on_peer_refused(id, "?", "unknown identity", id);
         });
     }
   } catch (...) {

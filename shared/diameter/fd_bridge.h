@@ -22,6 +22,13 @@
 // for those events replaces the dumps with one line naming the command, the
 // ids and the peer, never a value.
 //
+// Admission: every incoming connection's CER is screened on freeDiameter's
+// thread by the HOOK_MESSAGE_RECEIVED hook against the PeerAdmission table
+// with the connection's remote address (cer_admission.h); one not admitted
+// is renamed so that the validator refuses it (DIAMETER_UNKNOWN_PEER). The
+// validator then only has to accept the identities of the table: whatever
+// reaches it under such a name came from an admitted address.
+//
 // Locking: mutex_ is never held while calling into freeDiameter (whose log
 // lock is held while log_cb runs, and log_cb takes mutex_).
 #include <freeDiameter/freeDiameter-host.h>
@@ -34,6 +41,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "diameter/peer_admission.h"
 
 namespace boost::asio {
 class io_context;
@@ -52,7 +61,10 @@ class BridgeTarget {
   virtual void on_answer(std::uint64_t send_id) = 0;  // take it with take_answer(send_id)
   virtual void on_expired(std::uint64_t send_id) = 0;
   virtual void on_fd_log(FdLogLevel level, std::string line) = 0;
-  virtual void on_peer_refused(std::string identity) = 0;
+  // A CER refused: the identity it claimed, where it came from, why, and
+  // the name freeDiameter's own log gives the refused peer.
+  virtual void on_peer_refused(std::string identity, std::string address, std::string reason,
+                               std::string refused_as) = 0;
 };
 
 class Bridge {
@@ -63,13 +75,14 @@ class Bridge {
   bool claim();
 
   // Before freeDiameter is initialized: routes its log to the loop and sets
-  // the peer allow-list (identities, any case) and whether clear-text
-  // (No_TLS) connections are allowed.
-  void attach(boost::asio::io_context& io, std::weak_ptr<BridgeTarget> target, std::vector<std::string> allowed_peers,
+  // who may connect from where and whether clear-text (No_TLS) connections
+  // are allowed.
+  void attach(boost::asio::io_context& io, std::weak_ptr<BridgeTarget> target, PeerAdmission admission,
               bool clear_text);
   // After the dictionary is loaded, before fd_core_start: registers the Cx
   // dispatch callback, advertises the Cx application (auth, vendor 3GPP),
-  // registers the peer validator, the one-line logging hooks, and a guard
+  // registers the CER admission hook, the peer validator, the one-line
+  // logging hooks, and a guard
   // that gives an 'E'-bit answer the command code of its request
   // (freeDiameter 1.2.1 aborts on an answer whose code is not in its
   // dictionary). Returns 0 or freeDiameter's error.
@@ -102,6 +115,8 @@ class Bridge {
   static int validate_cb(peer_info* info, int* auth, int (**cb2)(peer_info*));
   static int answer_code_cb(void* data, msg** answer);
   static void hook_cb(fd_hook_type type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata* pmd, void* data);
+  static void admission_hook_cb(fd_hook_type type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata* pmd,
+                                void* data);
   static void quiet_hook_cb(fd_hook_type type, msg* m, peer_hdr* peer, void* other, fd_hook_permsgdata* pmd, void* data);
   void post_log(FdLogLevel level, std::string line);
   static void log_cb(int level, const char* format, va_list args);
@@ -111,7 +126,8 @@ class Bridge {
   boost::asio::io_context* io_ = nullptr;
   std::weak_ptr<BridgeTarget> target_;
   bool accepting_ = false;
-  std::vector<std::string> allowed_;  // lower case
+  std::shared_ptr<const PeerAdmission> admission_;  // read-only once attached
+  std::uint64_t refused_count_ = 0;
   bool clear_text_ = false;
   std::uint64_t next_request_id_ = 0;
   std::unordered_map<std::uint64_t, msg*> requests_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <sstream>
 
 namespace imsbox::diameter {
@@ -21,19 +22,34 @@ bool quotable(const std::string& s) {
 
 std::string q(const std::string& s) { return "\"" + s + "\""; }
 
+std::optional<boost::asio::ip::address> ip(const std::string& s) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(s, ec);
+  if (ec) return std::nullopt;
+  return a;
+}
+
 }  // namespace
 
 std::string validate(const StackConfig& c) {
   if (!is_fqdn(c.identity)) return "diameter identity: '" + c.identity + "' is not an FQDN";
   if (!is_fqdn(c.realm)) return "diameter realm: '" + c.realm + "' is not a realm (FQDN)";
-  if (!quotable(c.listen_address)) return "diameter listen address: invalid characters";
+  if (!c.listen_address.empty() && !ip(c.listen_address))
+    return "diameter listen address: '" + c.listen_address + "' is not an IP address";
+  for (const auto& a : c.host_ip_addresses)
+    if (!ip(a) || ip(a)->is_unspecified()) return "diameter Host-IP-Address: '" + a + "' is not a specific IP address";
   for (const auto& p : c.peers) {
     if (!is_fqdn(p.identity)) return "diameter peer identity: '" + p.identity + "' is not an FQDN";
     if (p.address.empty() || !quotable(p.address)) return "diameter peer address of " + p.identity + ": missing or invalid";
     if (p.port == 0) return "diameter peer port of " + p.identity + ": 0";
   }
-  for (const auto& a : c.allowed_peers)
-    if (!is_fqdn(a)) return "diameter allowed peer: '" + a + "' is not an FQDN";
+  for (const auto& a : c.allowed_peers) {
+    if (!is_fqdn(a.identity)) return "diameter allowed peer: '" + a.identity + "' is not an FQDN";
+    if (a.addresses.empty() && !a.loopback) return "diameter allowed peer " + a.identity + ": no address to admit it from";
+    for (const auto& address : a.addresses)
+      if (address.empty() || !quotable(address) || address.find_first_of(" ,@") != std::string::npos)
+        return "diameter allowed peer address of " + a.identity + ": '" + address + "' is not an address or host name";
+  }
   if (c.watchdog < std::chrono::seconds(6)) return "diameter watchdog (Tw): below the 6 s minimum of RFC 3539";
   if (c.reconnect < std::chrono::seconds(1)) return "diameter reconnect (Tc): below 1 s";
   if (c.answer_timeout <= std::chrono::milliseconds(0)) return "diameter answer timeout: not positive";
@@ -55,7 +71,6 @@ std::string freediameter_conf(const StackConfig& c) {
   o << "Realm = " << q(c.realm) << ";\n";
   o << "Port = " << c.listen_port << ";\n";  // 0: no server socket
   if (!c.tls) o << "SecPort = 0;\n";
-  if (!c.listen_address.empty()) o << "ListenOn = " << q(c.listen_address) << ";\n";
   o << "No_SCTP;\n";
   o << "NoRelay;\n";
   o << "TwTimer = " << c.watchdog.count() << ";\n";
@@ -71,6 +86,30 @@ std::string freediameter_conf(const StackConfig& c) {
       << "; No_SCTP;" << (c.tls ? "" : " No_TLS;") << " };\n";
   }
   return o.str();
+}
+
+LocalEndpoints local_endpoints(const StackConfig& c) {
+  using boost::asio::ip::address_v4;
+  using boost::asio::ip::address_v6;
+  LocalEndpoints e;
+  const auto listen = c.listen_address.empty() ? std::optional(boost::asio::ip::address(address_v6::any()))
+                                               : ip(c.listen_address);
+  if (c.listen_port != 0 && listen) {
+    if (listen->is_unspecified()) {
+      // freeDiameter's IPv6 sockets are IPv6-only: :: takes both families.
+      e.listen.push_back(address_v4::any());
+      if (listen->is_v6()) e.listen.push_back(address_v6::any());
+    } else {
+      e.listen.push_back(*listen);
+    }
+  }
+  for (const auto& a : c.host_ip_addresses)
+    if (const auto parsed = ip(a)) e.advertised.push_back(*parsed);
+  if (e.advertised.empty()) {
+    if (listen && !listen->is_unspecified()) e.advertised.push_back(*listen);
+    else e.advertised.push_back(address_v4::loopback());
+  }
+  return e;
 }
 
 std::filesystem::path conf_path(const StackConfig& c) { return c.run_dir / ("freediameter-" + c.identity + ".conf"); }

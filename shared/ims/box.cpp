@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 
@@ -282,7 +283,7 @@ diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node)
   return {v.substr(0, at), address, port};
 }
 
-diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node) {
+diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node, RouteSource route_source) {
   diameter::StackConfig s;
   const auto& identity = c.str(option(node, "diameter_identity"));
   s.identity = identity.empty() ? node_host(c, node) : identity;
@@ -292,6 +293,89 @@ diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_vie
   // An HSS that went away is found again within seconds (Tc), so that
   // registrations work as soon as it is back.
   s.reconnect = std::chrono::seconds(3);
+  s.host_ip_addresses = diameter_host_addresses(c, route_source);
+  s.run_dir = c.data_dir() / "run";
+  return s;
+}
+
+std::vector<std::string> diameter_host_addresses(const runtime::Config& c, RouteSource route_source) {
+  const auto bind = bind_address(c);
+  if (!bind.is_unspecified()) return {bind.to_string()};
+  if (const auto advertised = ip_literal(c.str("global.advertised_address"));
+      advertised && !advertised->is_unspecified())
+    return {advertised->to_string()};
+  if (const auto source = route_source(bind.is_v6())) return {source->to_string()};
+  return {bind.is_v6() ? boost::asio::ip::address_v6::loopback().to_string()
+                       : boost::asio::ip::address_v4::loopback().to_string()};
+}
+
+std::vector<diameter::AllowedPeer> hss_diameter_peers(const runtime::Config& c) {
+  constexpr std::string_view key = "hss.diameter_peers";
+  std::vector<diameter::AllowedPeer> out;
+  const auto entry_for = [&out](const std::string& identity) -> diameter::AllowedPeer& {
+    for (auto& p : out)
+      if (boost::algorithm::iequals(p.identity, identity)) return p;
+    return out.emplace_back(diameter::AllowedPeer{identity, {}, false});
+  };
+  const auto own_node = [&](const std::string& identity) {
+    auto& p = entry_for(identity);
+    p.loopback = true;
+    if (const auto bind = bind_address(c); !bind.is_unspecified()) {
+      if (std::find(p.addresses.begin(), p.addresses.end(), bind.to_string()) == p.addresses.end())
+        p.addresses.push_back(bind.to_string());
+    }
+  };
+  std::string_view list = c.str(std::string(key));
+  while (!list.empty()) {
+    const auto end = list.find_first_of(", ");
+    const auto item = list.substr(0, end);
+    list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
+    if (item.empty()) continue;
+    const auto bad = [&](const std::string& why) {
+      return runtime::ConfigError("option '" + std::string(key) + "': '" + std::string(item) + "' " + why +
+                                  " (IDENTITY or IDENTITY@ADDRESS)");
+    };
+    const auto at = item.find('@');
+    std::string identity(item.substr(0, at));
+    const auto fqdn = !identity.empty() && identity.front() != '.' && identity.back() != '.' &&
+                      std::all_of(identity.begin(), identity.end(), [](unsigned char ch) {
+                        return std::isalnum(ch) || ch == '.' || ch == '-';
+                      });
+    if (!fqdn) throw bad("does not start with a Diameter identity (an FQDN)");
+    if (at == std::string_view::npos) {
+      own_node(identity);
+      continue;
+    }
+    std::string host(item.substr(at + 1));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const bool name = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char ch) {
+      return std::isalnum(ch) || ch == '.' || ch == '-';
+    });
+    const auto address = ip_literal(host);
+    if (!address && !name) throw bad("has no IP address or host name after '@'");
+    if (address && address->is_unspecified()) throw bad("names the wildcard address, not a peer's");
+    auto& p = entry_for(identity);
+    const std::string text = address ? address->to_string() : host;
+    if (std::find(p.addresses.begin(), p.addresses.end(), text) == p.addresses.end()) p.addresses.push_back(text);
+  }
+  if (out.empty()) {
+    for (const auto node : {"icscf", "scscf"}) {
+      const auto& identity = c.str(option(node, "diameter_identity"));
+      own_node(identity.empty() ? node_host(c, node) : identity);
+    }
+  }
+  return out;
+}
+
+diameter::StackConfig hss_diameter_config(const runtime::Config& c, RouteSource route_source) {
+  diameter::StackConfig s;
+  const auto& identity = c.str("hss.diameter_identity");
+  s.identity = identity.empty() ? "hss." + std::string(c.domain()) : identity;
+  s.realm = std::string(c.domain());
+  s.listen_port = c.port("hss.diameter_port");
+  s.listen_address = bind_address(c).to_string();
+  s.host_ip_addresses = diameter_host_addresses(c, route_source);
+  s.allowed_peers = hss_diameter_peers(c);
   s.run_dir = c.data_dir() / "run";
   return s;
 }

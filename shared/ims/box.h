@@ -131,7 +131,31 @@ diameter::DiameterPeer hss_peer(const runtime::Config& c, std::string_view node)
 
 // A Cx client's stack (the I-CSCF's, the S-CSCF's): identity from
 // <node>.diameter_identity or <node>.<domain>, the home realm, no listening
-// port, the HSS as its one peer, files under data_dir/run.
-diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node);
+// port, the HSS as its one peer, diameter_host_addresses(), files under
+// data_dir/run.
+diameter::StackConfig cx_client_config(const runtime::Config& c, std::string_view node,
+                                       RouteSource route_source = default_route_source);
+
+// The Host-IP-Address a Diameter node of the box announces in CER/CEA:
+// global.bind_address, or for a wildcard one global.advertised_address when
+// that is an IP address, else the source address of the default route,
+// else loopback (never the wildcard).
+std::vector<std::string> diameter_host_addresses(const runtime::Config& c,
+                                                 RouteSource route_source = default_route_source);
+
+// The peers the HSS admits over Cx, from hss.diameter_peers: entries
+// separated by commas or spaces, each IDENTITY (a node of this box: from
+// loopback and global.bind_address) or IDENTITY@ADDRESS (from that address
+// only: an IP address, IPv6 with or without brackets, or a host name
+// resolved when the HSS starts); an identity given several times may
+// connect from each. Empty: the box's I-CSCF and S-CSCF (their
+// diameter_identity or <node>.<domain>) as nodes of this box. Throws
+// runtime::ConfigError naming the option for a malformed entry.
+std::vector<diameter::AllowedPeer> hss_diameter_peers(const runtime::Config& c);
+
+// The HSS's Cx stack: hss.diameter_identity or hss.<domain>, the home realm,
+// TCP hss.diameter_port on global.bind_address only, hss_diameter_peers(),
+// diameter_host_addresses(), files under data_dir/run.
+diameter::StackConfig hss_diameter_config(const runtime::Config& c, RouteSource route_source = default_route_source);
 
 }  // namespace imsbox::ims

@@ -55,11 +55,15 @@ constexpr OptionSpec kOptions[] = {
 
     {"hss.enabled", OptionType::boolean, "true", "run the HSS (false: a third-party one is used)"},
     {"hss.health_port", OptionType::port, "9064", "HSS /health and /metrics port"},
-    {"hss.diameter_port", OptionType::port, "3868", "Cx over Diameter (TCP) on global.bind_address"},
+    {"hss.diameter_port", OptionType::port, "3868",
+     "Cx over Diameter (TCP) on global.bind_address only (with 0.0.0.0 every IPv4 address, with :: every address)"},
     {"hss.diameter_identity", OptionType::string, "",
      "the HSS's Diameter identity (FQDN); empty: hss.<global.domain>"},
     {"hss.diameter_peers", OptionType::string, "",
-     "Diameter identities allowed to connect, comma-separated; empty: icscf.<domain>,scscf.<domain>"},
+     "Cx peers admitted, comma-separated: IDENTITY (a node of this box, from loopback or global.bind_address) "
+     "or IDENTITY@ADDRESS (only from that IP address or host name, resolved at start; repeat the identity for "
+     "more), e.g. scscf.example.org@192.0.2.7; any other CER is refused (DIAMETER_UNKNOWN_PEER) and logged; "
+     "empty: the box's I-CSCF and S-CSCF (icscf.<domain>, scscf.<domain> or their diameter_identity)"},
     {"hss.sqn_ind_bits", OptionType::count, "5", "length of IND in SQN = SEQ || IND (TS 33.102 Annex C), 0-10"},
     {"hss.max_auth_items", OptionType::count, "5", "most authentication vectors handed out in one MAA"},
     {"hss.api_address", OptionType::loopback_address, "127.0.0.1", "address of the provisioning REST API"},

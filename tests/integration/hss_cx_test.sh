@@ -22,6 +22,10 @@ SCSCF=sip:scscf.$DOMAIN:6060
 
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 pass "up"
+# the Cx port is on global.bind_address only, not on 0.0.0.0 / [::] (issue 15.4)
+listeners=$(ss -Hltn "sport = :$HSS_PORT" | awk '{print $4}' | sort | tr '\n' ' ')
+[ "$listeners" = "127.0.0.1:$HSS_PORT " ] || fail "with bind_address 127.0.0.1 the HSS's Cx port listens on: '$listeners'"
+pass "the Cx port listens on 127.0.0.1:$HSS_PORT only"
 
 source "$(dirname "$0")/hss_lib.sh"
 

@@ -186,13 +186,14 @@ int main(int argc, char** argv) {
   StackConfig config;
   int port = 0;
   long answer_timeout_ms = 2000;
-  std::vector<std::string> peers, unsupported;
+  std::vector<std::string> peers, allowed, unsupported;
   std::string run_dir, log_level = "info";
   po::options_description desc("cx-test-server");
   desc.add_options()("help", "this help")("identity", po::value(&config.identity)->required(), "Diameter identity")(
       "realm", po::value(&config.realm)->required(), "Diameter realm")("port", po::value(&port)->required(),
                                                                         "TCP port to listen on")(
-      "allow", po::value(&config.allowed_peers), "identity accepted inbound (repeatable)")(
+      "listen-address", po::value(&config.listen_address)->default_value("127.0.0.1"), "address to listen on")(
+      "allow", po::value(&allowed), "IDENTITY[@ADDRESS] accepted inbound, from loopback without ADDRESS (repeatable)")(
       "peer", po::value(&peers), "[IDENTITY@]HOST:PORT to connect to (repeatable)")(
       "answer-timeout-ms", po::value(&answer_timeout_ms), "the layer answers 5012 after this")(
       "unsupported", po::value(&unsupported), "a command not served: uar sar lir mar rtr ppr (repeatable)")(
@@ -207,6 +208,11 @@ int main(int argc, char** argv) {
     }
     po::notify(vm);
     for (const auto& p : peers) config.peers.push_back(cli::parse_peer(p, "peer." + config.realm));
+    for (const auto& a : allowed) {
+      const auto at = a.find('@');
+      if (at == std::string::npos) config.allowed_peers.push_back({a, {}, true});
+      else config.allowed_peers.push_back({a.substr(0, at), {a.substr(at + 1)}, false});
+    }
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n" << desc;
     return 2;

@@ -23,7 +23,7 @@ start_server() {
   fail "$name did not start: $(cat "$name.log")"
 }
 
-start_server server hss.ims.test $PORT --answer-timeout-ms 2000
+start_server server hss.ims.test $PORT --answer-timeout-ms 2000 --allow c-remote.ims.test@192.0.2.99
 
 # cx ARGS...: one request to the server; sets OUT and RC.
 cx() {
@@ -142,8 +142,31 @@ cx --identity intruder.ims.test --connect-timeout-ms 2000 uar --impi a@ims.test 
    --visited-network ims.test
 expect_rc 1
 expect_line error=unable_to_deliver
-grep -q 'refused peer intruder.ims.test' server.log || fail "no refusal in the server log: $(tail server.log)"
+for _ in $(seq 1 50); do grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
+grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log ||
+  fail "no refusal in the server log: $(grep -i -e refused -e intruder server.log | tail -5)"
 pass "a peer not on the allow-list is refused"
+# (a peer written from RFC 6733 alone, raw_cer_peer.py, which sends a UAR right after the CEA)
+RAW="python3 $SOURCE_DIR/tests/integration/diameter/raw_cer_peer.py"
+OUT=$($RAW 127.0.0.1 "$PORT" c-remote.ims.test ims.test)
+[ "$(head -1 <<<"$OUT")" = "cea result=3010" ] || fail "c-remote was not refused with 3010: $OUT"
+grep -q '^answer' <<<"$OUT" && fail "the refused c-remote got an answer: $OUT"
+for _ in $(seq 1 50); do grep -q 'refused peer c-remote.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
+grep -q 'refused peer c-remote.ims.test from 127.0.0.1: not an address of that identity' server.log ||
+  fail "no refusal of c-remote in the server log: $(grep -i refused server.log | tail -5)"
+pass "a peer on the allow-list but from another address than its own is refused"
+# A peer the server connects to itself (ConnectPeer; freeDiameter validates
+# none of those) is admitted inbound only from the address it is configured
+# at: here 127.0.0.2, where nobody listens, while the impostor comes from 127.0.0.1.
+start_server server4 hss4.ims.test $((BASE + 3)) --peer "c-peer.ims.test@127.0.0.2:$((BASE + 4))"
+OUT=$($RAW 127.0.0.1 $((BASE + 3)) c-peer.ims.test ims.test)
+[ "$(head -1 <<<"$OUT")" = "cea result=3010" ] || fail "the c-peer impostor was not refused with 3010: $OUT"
+grep -q '^answer' <<<"$OUT" && fail "the refused c-peer impostor got an answer: $OUT"
+for _ in $(seq 1 50); do grep -q 'refused peer c-peer.ims.test from 127.0.0.1' server4.log && break; sleep 0.1; done
+grep -q 'refused peer c-peer.ims.test from 127.0.0.1: not an address of that identity' server4.log ||
+  fail "no refusal of c-peer in the server log: $(grep -i -e refused -e c-peer server4.log | tail -5)"
+kill -TERM "$server4_PID"; wait "$server4_PID" || true
+pass "a configured peer (ConnectPeer) connecting from another address than its own is refused"
 
 # ---- nothing hangs ----
 

@@ -12,7 +12,7 @@ StackConfig valid() {
   c.listen_port = 3868;
   c.run_dir = "/tmp/run";
   c.peers = {{"icscf.ims.test", "127.0.0.1", 3870}};
-  c.allowed_peers = {"scscf.ims.test"};
+  c.allowed_peers = {{"scscf.ims.test", {}, true}, {"as.ims.test", {"192.0.2.7", "as.example.org"}, false}};
   return c;
 }
 
@@ -29,8 +29,20 @@ TEST(StackConfig, ProblemsNameTheOption) {
   c.peers[0].address = "1.2.3.4\"; LoadExtension = \"x";
   EXPECT_NE(validate(c).find("peer address"), std::string::npos);
   c = valid();
-  c.allowed_peers = {"bad;peer"};
+  c.allowed_peers = {{"bad;peer", {}, true}};
   EXPECT_NE(validate(c).find("allowed peer"), std::string::npos);
+  c = valid();
+  c.allowed_peers = {{"as.ims.test", {}, false}};
+  EXPECT_NE(validate(c).find("no address"), std::string::npos) << "admitted from nowhere: a mistake";
+  c = valid();
+  c.allowed_peers = {{"as.ims.test", {"192.0.2.7\"; x"}, false}};
+  EXPECT_NE(validate(c).find("allowed peer address"), std::string::npos);
+  c = valid();
+  c.listen_address = "localhost";
+  EXPECT_NE(validate(c).find("listen address"), std::string::npos);
+  c = valid();
+  c.host_ip_addresses = {"0.0.0.0"};
+  EXPECT_NE(validate(c).find("Host-IP-Address"), std::string::npos);
   c = valid();
   c.tls = true;
   EXPECT_NE(validate(c).find("TLS"), std::string::npos);
@@ -56,6 +68,58 @@ TEST(StackConfig, FreeDiameterConfHasWhatThisMachineNeeds) {
   EXPECT_NE(conf.find("ConnectPeer = \"icscf.ims.test\" { ConnectTo = \"127.0.0.1\"; Port = 3870; No_SCTP; No_TLS; };"),
             std::string::npos)
       << conf;
+}
+
+TEST(StackConfig, TheFileHasNoListenOnWhichFreeDiameterWouldDropForLoopback) {
+  auto c = valid();
+  c.listen_address = "127.0.0.1";
+  EXPECT_EQ(freediameter_conf(c).find("ListenOn"), std::string::npos);
+}
+
+TEST(StackConfig, ASpecificListenAddressIsBoundAndAnnounced) {
+  auto c = valid();
+  c.listen_address = "127.0.0.1";
+  auto e = local_endpoints(c);
+  ASSERT_EQ(e.listen.size(), 1u);
+  EXPECT_EQ(e.listen[0].to_string(), "127.0.0.1");
+  ASSERT_EQ(e.advertised.size(), 1u);
+  EXPECT_EQ(e.advertised[0].to_string(), "127.0.0.1");
+  c.host_ip_addresses = {"192.0.2.1", "2001:db8::1"};
+  e = local_endpoints(c);
+  ASSERT_EQ(e.advertised.size(), 2u);
+  EXPECT_EQ(e.advertised[1].to_string(), "2001:db8::1");
+}
+
+TEST(StackConfig, AWildcardIsBoundButNeverTheOnlyAddressAnnounced) {
+  auto c = valid();
+  c.listen_address = "0.0.0.0";
+  auto e = local_endpoints(c);
+  ASSERT_EQ(e.listen.size(), 1u);
+  EXPECT_EQ(e.listen[0].to_string(), "0.0.0.0");
+  ASSERT_EQ(e.advertised.size(), 1u);
+  EXPECT_EQ(e.advertised[0].to_string(), "127.0.0.1");
+  c.host_ip_addresses = {"192.0.2.1"};
+  EXPECT_EQ(local_endpoints(c).advertised[0].to_string(), "192.0.2.1");
+  // :: (or nothing) takes both families, as freeDiameter's IPv6 sockets are IPv6-only
+  c.listen_address = "::";
+  e = local_endpoints(c);
+  ASSERT_EQ(e.listen.size(), 2u);
+  EXPECT_EQ(e.listen[0].to_string(), "0.0.0.0");
+  EXPECT_EQ(e.listen[1].to_string(), "::");
+  c.listen_address.clear();
+  EXPECT_EQ(local_endpoints(c).listen.size(), 2u);
+}
+
+TEST(StackConfig, AClientBindsNothingButHasAnAddressToAnnounce) {
+  auto c = valid();
+  c.listen_port = 0;
+  c.listen_address = "127.0.0.1";
+  auto e = local_endpoints(c);
+  EXPECT_TRUE(e.listen.empty());
+  ASSERT_EQ(e.advertised.size(), 1u);
+  EXPECT_EQ(e.advertised[0].to_string(), "127.0.0.1");
+  c.listen_address.clear();
+  EXPECT_EQ(local_endpoints(c).advertised.at(0).to_string(), "127.0.0.1");
 }
 
 TEST(StackConfig, ClientOnlyDoesNotListen) {

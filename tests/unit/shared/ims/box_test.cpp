@@ -213,5 +213,77 @@ TEST(Box, PcscfListensOnEveryTransportWithACertificateMadeOnce) {
   EXPECT_EQ(i.proxy.resolve("scscf.ims.test")->to_string(), "127.0.0.5");
 }
 
+TEST(Box, HssDiameterPeersByDefaultAreTheBoxsCscfsFromLoopbackAndTheBindAddress) {
+  const auto peers = hss_diameter_peers(config());
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[0].identity, "icscf.ims.test");
+  EXPECT_TRUE(peers[0].loopback);
+  EXPECT_EQ(peers[0].addresses, std::vector<std::string>{"127.0.0.5"});
+  EXPECT_EQ(peers[1].identity, "scscf.ims.test");
+  // the nodes' own identities when set
+  const auto named = hss_diameter_peers(config("[scscf]\ndiameter_identity = s1.ims.test\n"));
+  EXPECT_EQ(named.at(1).identity, "s1.ims.test");
+  // a wildcard bind address: the box's nodes reach the HSS over loopback
+  const auto any = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
+  EXPECT_TRUE(hss_diameter_peers(any).at(0).addresses.empty());
+  EXPECT_TRUE(hss_diameter_peers(any).at(0).loopback);
+}
+
+TEST(Box, HssDiameterPeersTakeAddresses) {
+  const auto peers = hss_diameter_peers(config(
+      "[hss]\ndiameter_peers = icscf.ims.test, scscf.example.org@192.0.2.7 scscf.example.org@[2001:db8::7],"
+      "SCSCF.example.org@2001:db8::8, as.example.org@as1.example.org\n"));
+  ASSERT_EQ(peers.size(), 3u);
+  EXPECT_EQ(peers[0].identity, "icscf.ims.test");
+  EXPECT_TRUE(peers[0].loopback);
+  EXPECT_EQ(peers[0].addresses, std::vector<std::string>{"127.0.0.5"});
+  EXPECT_EQ(peers[1].identity, "scscf.example.org");
+  EXPECT_FALSE(peers[1].loopback) << "an identity with an address comes from there only";
+  EXPECT_EQ(peers[1].addresses, (std::vector<std::string>{"192.0.2.7", "2001:db8::7", "2001:db8::8"}));
+  EXPECT_EQ(peers[2].addresses, std::vector<std::string>{"as1.example.org"});  // resolved when the HSS starts
+  for (const char* bad : {"@192.0.2.7", "scscf.example.org@", "scscf.example.org@0.0.0.0", "bad_name",
+                          "s.example.org@x_y"}) {
+    try {
+      hss_diameter_peers(config(std::string("[hss]\ndiameter_peers = ") + bad + "\n"));
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const runtime::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("hss.diameter_peers"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Box, TheHssListensOnTheBindAddressOnly) {
+  const auto s = hss_diameter_config(config("[hss]\ndiameter_port = 13868\n"), no_route);
+  EXPECT_EQ(s.identity, "hss.ims.test");
+  EXPECT_EQ(s.listen_port, 13868);
+  EXPECT_EQ(s.listen_address, "127.0.0.5");
+  EXPECT_EQ(s.host_ip_addresses, std::vector<std::string>{"127.0.0.5"});
+  EXPECT_EQ(s.allowed_peers.size(), 2u);
+  EXPECT_EQ(diameter::validate(s), "");
+  const auto e = diameter::local_endpoints(s);
+  ASSERT_EQ(e.listen.size(), 1u);
+  EXPECT_EQ(e.listen[0].to_string(), "127.0.0.5");
+}
+
+TEST(Box, DiameterNodesAnnounceASpecificAddress) {
+  EXPECT_EQ(diameter_host_addresses(config(), lan_route), std::vector<std::string>{"127.0.0.5"});
+  const auto any4 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = 0.0.0.0\n", "test.conf");
+  EXPECT_EQ(diameter_host_addresses(any4, lan_route), std::vector<std::string>{"192.0.2.77"});
+  EXPECT_EQ(diameter_host_addresses(any4, no_route), std::vector<std::string>{"127.0.0.1"});
+  const auto any6 = runtime::Config::parse("[global]\ndomain = ims.test\nbind_address = ::\n", "test.conf");
+  EXPECT_EQ(diameter_host_addresses(any6, no_route), std::vector<std::string>{"::1"});
+  const auto advertised = runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = 192.0.2.99\n", "test.conf");
+  EXPECT_EQ(diameter_host_addresses(advertised, lan_route), std::vector<std::string>{"192.0.2.99"});
+  const auto named = runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = box.example.net\n", "test.conf");
+  EXPECT_EQ(diameter_host_addresses(named, lan_route), std::vector<std::string>{"192.0.2.77"});
+  // the CSCFs' Cx clients announce it too, and bind nothing
+  const auto cx = cx_client_config(any4, "icscf", lan_route);
+  EXPECT_EQ(cx.host_ip_addresses, std::vector<std::string>{"192.0.2.77"});
+  EXPECT_EQ(cx.listen_port, 0);
+  EXPECT_TRUE(diameter::local_endpoints(cx).listen.empty());
+}
+
 }  // namespace
 }  // namespace imsbox::ims
