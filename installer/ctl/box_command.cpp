@@ -228,8 +228,16 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
     std::cout << "    " << std::left << std::setw(6) << name << " " << base << "/health  " << base << "/metrics\n";
   }
   const auto host = [](const std::string& a) { return a.find(':') != std::string::npos ? "[" + a + "]" : a; };
+  // Where UEs and browsers reach the box: the advertised address (for a
+  // wildcard bind address, this host's on its default route).
+  std::string advertised;
+  try {
+    advertised = ims::advertised_host(c);
+  } catch (const runtime::ConfigError&) {
+    advertised = host(c.str("global.bind_address"));  // `config check` names the problem
+  }
   if (c.flag("pcscf.enabled")) {
-    const auto at = host(c.str("global.bind_address")) + ":";
+    const auto at = advertised + ":";
     std::cout << "  P-CSCF     point UEs here: sip:" << at << c.str("pcscf.sip_port") << " (UDP, TCP), sips:" << at
               << c.str("pcscf.tls_port") << " (TLS),\n"
               << "             ws://" << at << c.str("pcscf.ws_port") << "/ and wss://" << at << c.str("pcscf.wss_port")
@@ -247,13 +255,7 @@ void print_summary(const runtime::ResolvedConfig& rc, int schema) {
   }
   if (c.flag("pcscf.enabled")) {
     // The browser client (WWSF), in one line: where to open it and as whom.
-    std::string at;
-    try {
-      at = ims::advertised_host(c);
-    } catch (const runtime::ConfigError&) {
-      at = host(c.str("global.bind_address"));  // `config check` names the problem
-    }
-    std::cout << "  browser    open https://" << at << ":" << c.str("pcscf.wss_port") << "/ and sign in as sip:"
+    std::cout << "  browser    open https://" << advertised << ":" << c.str("pcscf.wss_port") << "/ and sign in as sip:"
               << kDemoSubscribers[0].user << "@" << c.domain() << " / " << kDemoSubscribers[0].password << " (or "
               << kDemoSubscribers[1].user << " / " << kDemoSubscribers[1].password << ")\n";
   }
