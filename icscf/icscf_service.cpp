@@ -7,6 +7,7 @@
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "sip/proxy/asking_tsx.h"
+#include "sip/proxy/refusal.h"
 
 namespace imsbox::icscf {
 
@@ -216,19 +217,6 @@ class OutsideInDialogTsx final : public sip::proxy::ProxyTsx {
   sip::Peer source_;
 };
 
-class RefuseTsx final : public sip::proxy::ProxyTsx {
- public:
-  RefuseTsx(int status, std::string reason) : status_(status), reason_(std::move(reason)) {}
-  Verdict on_request(ProxyTsxHelper& helper) override {
-    helper.respond(status_, reason_);
-    return Verdict::done;
-  }
-
- private:
-  int status_;
-  std::string reason_;
-};
-
 }  // namespace
 
 IcscfService::IcscfService(IcscfOptions options, CxClient cx, runtime::Logger& log, const runtime::Clock& clock)
@@ -242,7 +230,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> IcscfService::on_request(const sip::Messag
              "REGISTER from " + sip::to_string(source) +
                  ", outside the trust domain (icscf.trusted_peers): 403",
              request.call_id());
-    return std::make_unique<RefuseTsx>(403, "Forbidden (not from a trusted domain)");
+    return sip::proxy::refusal(403, "Forbidden (not from a trusted domain)");
   }
   if (request.method() != "REGISTER" && !request.to().tag().empty()) {
     if (outside) return std::make_unique<OutsideInDialogTsx>(*this, source);

@@ -8,6 +8,7 @@
 #include "runtime/log.h"
 #include "scscf/session.h"
 #include "scscf/transactions.h"
+#include "sip/proxy/refusal.h"
 
 namespace imsbox::scscf {
 
@@ -62,7 +63,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
       // not (or no longer) ours to continue: never a way around the iFCs
       log_.log(runtime::LogLevel::warning, "unknown or expired ODI " + *token + " in the Route of " +
                                                std::string(request.method()) + ": 403", request.call_id());
-      return make_refuse_tsx(403, "Forbidden (unknown original dialog identifier)");
+      return sip::proxy::refusal(403, "Forbidden (unknown original dialog identifier)");
     }
     back = *state;
   }
@@ -74,7 +75,7 @@ std::unique_ptr<sip::proxy::ProxyTsx> ScscfService::on_request(const sip::Messag
                                              ": originating request from " + sip::to_string(source) +
                                              ", not a trusted node (scscf.trusted_peers): 403",
              request.call_id());
-    return make_refuse_tsx(403, "Forbidden (not from a trusted node)");
+    return sip::proxy::refusal(403, "Forbidden (not from a trusted node)");
   }
   return make_session_tsx(*this, session, on_behalf, std::move(back));
 }

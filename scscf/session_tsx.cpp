@@ -276,20 +276,6 @@ class SessionTsx final : public AskingTsx {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // SAR callbacks hold a weak_ptr
 };
 
-// Answers an initial request at once.
-class RefuseTsx final : public sip::proxy::ProxyTsx {
- public:
-  RefuseTsx(int status, std::string reason) : status_(status), reason_(std::move(reason)) {}
-  Verdict on_request(ProxyTsxHelper& helper) override {
-    helper.respond(status_, reason_);
-    return Verdict::done;
-  }
-
- private:
-  int status_;
-  std::string reason_;
-};
-
 // A BYE in a dialog we record-routed: the end of its call record; the core
 // forwards it along its Route.
 class ByeTsx final : public sip::proxy::ProxyTsx {
@@ -313,9 +299,5 @@ std::unique_ptr<sip::proxy::ProxyTsx> make_session_tsx(ScscfService& service, Se
 }
 
 std::unique_ptr<sip::proxy::ProxyTsx> make_bye_tsx(ScscfService& service) { return std::make_unique<ByeTsx>(service); }
-
-std::unique_ptr<sip::proxy::ProxyTsx> make_refuse_tsx(int status, std::string reason) {
-  return std::make_unique<RefuseTsx>(status, std::move(reason));
-}
 
 }  // namespace imsbox::scscf

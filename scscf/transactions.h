@@ -26,7 +26,5 @@ std::unique_ptr<sip::proxy::ProxyTsx> make_session_tsx(ScscfService& service, Se
 // A BYE in a dialog we record-routed: the end of its call record; the core
 // forwards it along its Route.
 std::unique_ptr<sip::proxy::ProxyTsx> make_bye_tsx(ScscfService& service);
-// Answers an initial request at once.
-std::unique_ptr<sip::proxy::ProxyTsx> make_refuse_tsx(int status, std::string reason);
 
 }  // namespace imsbox::scscf

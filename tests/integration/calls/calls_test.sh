@@ -35,32 +35,10 @@ AS_PORT=$((BASE + 18))
 SILENT_AS_PORT=$((BASE + 19))
 VOICEMAIL_PORT=$((BASE + 20))
 API="http://127.0.0.1:$((BASE + 8))/v1"
-SIPP="$DATA_DIR/sipp"
-mkdir -p "$SIPP"
-command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
+source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
-# sipp takes K, OP and AMF as raw bytes (../shared/testdata/sipp): printable ones,
-# the ones register_aka.xml carries.
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-K=$(hex imsbox-test-K-01) OP=$(hex imsbox-test-OP-1) AMF=$(hex AM)
-
-# sipp_run NAME PORT SCENARIO ARGS...: one sipp call from 127.0.0.1:PORT to the
-# P-CSCF; its log lines in $SIPP/NAME.log. Returns sipp's exit status.
-sipp_run() {
-  local name=$1 port=$2 scenario=$3
-  shift 3
-  timeout 40 sipp -sf "$scenario" "127.0.0.1:$PCSCF_PORT" -i 127.0.0.1 -p "$port" -t u1 -m 1 \
-    -key domain "$DOMAIN" -auth_uri "$DOMAIN" -timeout 30s -timeout_error -nostdin "$@" \
-    -trace_msg -message_file "$SIPP/$name.msg" -trace_logs -log_file "$SIPP/$name.log" \
-    -trace_err -error_file "$SIPP/$name.err" > "$SIPP/$name.out" 2>&1
-}
-sipp_log() { cat "$SIPP/$1.log" 2>/dev/null || true; }
 what_happened() {
-  local name
-  for name in "$@"; do
-    echo "--- sipp $name: $(sipp_log "$name")"
-    grep -E '^(UDP message|[A-Z]+ sip:|SIP/2.0 [0-9])' "$SIPP/$name.msg" 2>/dev/null | tr -d '\r' | tail -n 30
-  done
+  sipp_story "$@"
   tail -n 8 "$DATA_DIR"/log/{pcscf,icscf,scscf}.log 2>/dev/null
 }
 # register USER PORT: an IMS-AKA registration of sip:USER@D from 127.0.0.1:PORT

@@ -22,32 +22,18 @@ ANNA_PORT=$((BASE + 16))
 BERT_PORT=$((BASE + 17))
 CARL_PORT_1=$((BASE + 18))
 CARL_PORT_2=$((BASE + 19))
-SIPP="$DATA_DIR/sipp"
-mkdir -p "$SIPP"
-command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
-
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-K=$(hex imsbox-test-K-01) OP=$(hex imsbox-test-OP-1) AMF=$(hex AM)
+source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 INSTANCE='urn:uuid:3e4e1b5a-6c0f-4d2b-9a57-2f0c5d1e7a11'
 FLOW=";+sip.instance=\"<$INSTANCE>\";reg-id=1"
 
-# sipp_run NAME PORT TRANSPORT SCENARIO ARGS...: one sipp call from
-# 127.0.0.1:PORT to the P-CSCF; its log lines in $SIPP/NAME.log.
-sipp_run() {
-  local name=$1 port=$2 transport=$3 scenario=$4
-  shift 4
-  timeout 60 sipp -sf "$scenario" "127.0.0.1:$PCSCF_PORT" -i 127.0.0.1 -p "$port" -t "$transport" -m 1 \
-    -key domain "$DOMAIN" -auth_uri "$DOMAIN" -timeout 50s -timeout_error -nostdin "$@" \
-    -trace_msg -message_file "$SIPP/$name.msg" -trace_logs -log_file "$SIPP/$name.log" \
-    -trace_err -error_file "$SIPP/$name.err" > "$SIPP/$name.out" 2>&1
+# sipp_over NAME PORT TRANSPORT SCENARIO ARGS...: sipp_run over TRANSPORT (u1, t1), 50 s for the scenario.
+sipp_over() {
+  local name=$1 port=$2 transport=$3
+  shift 3
+  SIPP_TRANSPORT=$transport SIPP_TIMEOUT=50 sipp_run "$name" "$port" "$@"
 }
-sipp_log() { cat "$SIPP/$1.log" 2>/dev/null || true; }
 what_happened() {
-  local name
-  for name in "$@"; do
-    echo "--- sipp $name: $(sipp_log "$name")"
-    grep -E '^(UDP|TCP) message|^[A-Z]+ sip:|^SIP/2.0 [0-9]' "$SIPP/$name.msg" 2>/dev/null | tr -d '\r' | tail -n 20
-  done
+  sipp_story "$@"
   grep -E 'flow|REGISTER|INVITE|403' "$DATA_DIR/log/pcscf.log" | tail -n 20
 }
 metric() { curl -s "http://127.0.0.1:$BASE/metrics" | sed -n "s/^$1 \([0-9.]*\)\$/\1/p"; }
@@ -68,7 +54,7 @@ for user in anna bert carl; do
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
     --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
 done
-sipp_run register-anna "$ANNA_PORT" u1 "$REGISTER" -s anna -au "anna@$DOMAIN" -key expires 600 ||
+sipp_over register-anna "$ANNA_PORT" u1 "$REGISTER" -s anna -au "anna@$DOMAIN" -key expires 600 ||
   fail "anna's registration: $(what_happened register-anna)"
 grep -q '^final: SIP/2.0 200' "$SIPP/register-anna.log" || fail "anna's registration: $(sipp_log register-anna)"
 pass "up; anna registered over UDP"
@@ -79,15 +65,15 @@ pass "up; anna registered over UDP"
 # unless the call is answered and hung up.
 reconnect() {
   local name=$1 user=$2 port1=$3 port2=$4 flow=$5 pid final _
-  sipp_run "$name-1" "$port1" t1 "$HERE/register_tcp.xml" -s "$user" -au "$user@$DOMAIN" -key flow "$flow" -d 0 ||
+  sipp_over "$name-1" "$port1" t1 "$HERE/register_tcp.xml" -s "$user" -au "$user@$DOMAIN" -key flow "$flow" -d 0 ||
     fail "$name: first registration: $(what_happened "$name-1")"
   grep -q "^registered: .*$user@127.0.0.1:$port1" "$SIPP/$name-1.log" || fail "$name: $(what_happened "$name-1")"
   # the connection went with its sipp; a new sipp, a new connection
-  sipp_run "$name-2" "$port2" t1 "$HERE/register_tcp.xml" -s "$user" -au "$user@$DOMAIN" -key flow "$flow" \
+  sipp_over "$name-2" "$port2" t1 "$HERE/register_tcp.xml" -s "$user" -au "$user@$DOMAIN" -key flow "$flow" \
     -d 50000 -oocsf "$HERE/uas_tcp.xml" &
   pid=$!
   wait_for "$SIPP/$name-2.log" "^registered:" || fail "$name: second registration: $(what_happened "$name-2")"
-  sipp_run "$name-call" "$ANNA_PORT" u1 "$UAC" -s "$user" -key caller anna -key ruri "sip:$user@$DOMAIN" ||
+  sipp_over "$name-call" "$ANNA_PORT" u1 "$UAC" -s "$user" -key caller anna -key ruri "sip:$user@$DOMAIN" ||
     fail "$name: anna's call: $(what_happened "$name-call" "$name-2")"
   final=$(sed -n 's/^final: //p' "$SIPP/$name-call.log" | head -1)
   [[ "$final" == "SIP/2.0 200 OK"* ]] || fail "$name: anna's call got '$final': $(what_happened "$name-call" "$name-2")"

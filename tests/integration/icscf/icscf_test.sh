@@ -28,30 +28,10 @@ CALLER_PORT=$((BASE + 18))
 CALLEE_PORT=$((BASE + 19))
 STRANGER_PORT=$((BASE + 20))
 STRANGER=127.0.0.2            # a loopback address outside the trust domain
-SIPP="$DATA_DIR/sipp"
-mkdir -p "$SIPP"
-command -v sipp >/dev/null || fail "sipp is not installed (sip-tester)"
+source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
-hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-K=$(hex imsbox-test-K-01) OP=$(hex imsbox-test-OP-1) AMF=$(hex AM)
-
-# sipp_to NAME TARGET LOCAL_IP PORT SCENARIO ARGS...: one sipp call from
-# LOCAL_IP:PORT to TARGET (host:port); its log lines in $SIPP/NAME.log.
-sipp_to() {
-  local name=$1 target=$2 ip=$3 port=$4 scenario=$5
-  shift 5
-  timeout 40 sipp -sf "$scenario" "$target" -i "$ip" -p "$port" -t u1 -m 1 \
-    -key domain "$DOMAIN" -auth_uri "$DOMAIN" -timeout 30s -timeout_error -nostdin "$@" \
-    -trace_msg -message_file "$SIPP/$name.msg" -trace_logs -log_file "$SIPP/$name.log" \
-    -trace_err -error_file "$SIPP/$name.err" > "$SIPP/$name.out" 2>&1
-}
-sipp_log() { cat "$SIPP/$1.log" 2>/dev/null || true; }
 what_happened() {
-  local name
-  for name in "$@"; do
-    echo "--- sipp $name: $(sipp_log "$name")"
-    grep -E '^(UDP message|[A-Z]+ sip:|SIP/2.0 [0-9])' "$SIPP/$name.msg" 2>/dev/null | tr -d '\r' | tail -n 30
-  done
+  sipp_story "$@"
   tail -n 12 "$DATA_DIR"/log/{pcscf,icscf,scscf}.log 2>/dev/null
 }
 # register USER PORT: an IMS-AKA registration of sip:USER@D through the P-CSCF; sets TOOK_MS
