@@ -73,7 +73,7 @@ struct NgServer::Impl : std::enable_shared_from_this<NgServer::Impl> {
       refuse(peer, from, {}, Format::bencode, parsed.parsed.error, datagram);
       return;
     }
-    const std::string key = peer + " " + std::string(cookie);
+    const std::string key(cookie);  // see reply_cache.h
     const auto found = cache.begin(key, clock.now());
     if (found.state == ReplyCache::Lookup::running) {
       log.info("ng: cookie " + std::string(cookie) + " from " + peer + " again while its command runs: no reply yet");

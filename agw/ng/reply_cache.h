@@ -7,8 +7,10 @@
 // produced, byte for byte, or nothing while the first is still running (its
 // reply goes out when it is done).
 //
-// Keys are what the server makes of the sender and the cookie ("address:port
-// cookie"), so two clients that happen to pick one cookie do not share replies.
+// The key is the cookie alone, as in rtpengine: a retry may come from another
+// socket of the client, and clients make their cookies unique (Kamailio and
+// OpenSIPS put their process id and a counter in them). Two clients that pick
+// one cookie within the TTL would share a reply.
 //
 // Bounded in time and size: an entry lives `ttl` after it was started (a
 // client's retries span a few seconds; rtpengine keeps its cookies 30 s), and

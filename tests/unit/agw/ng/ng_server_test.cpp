@@ -166,6 +166,13 @@ TEST_F(NgServerTest, AResentCookieGetsTheCachedReplyWithoutRunningAgain) {
   const auto first = exchange(offer);
   EXPECT_EQ(first, R"(abc {"result":"ok","sdp":"answer 1"})");
   for (int i = 0; i < 5; ++i) EXPECT_EQ(exchange(offer), first);
+  // a retry through another socket of the client too (the cookie is the key, as in rtpengine)
+  udp::socket other(io_);
+  other.open(udp::v4());
+  other.send_to(asio::buffer(offer), to_);
+  std::swap(client_, other);
+  EXPECT_EQ(receive(), first);
+  std::swap(client_, other);
   EXPECT_EQ(calls, 1);
   EXPECT_NE(log_text().find("ng: cookie abc from 127.0.0.1:"), std::string::npos);
   // a new cookie runs
