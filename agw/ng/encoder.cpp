@@ -106,11 +106,51 @@ Encoder& Encoder::value(const Value& v) {
   return *this;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF) at the start of s; 0 when invalid.
+std::size_t utf8_sequence(std::string_view s) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
+    if (c == 0xed && b(1) >= 0xa0) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xf0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xf4 && b(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// JSON strings are Unicode: a byte that is not part of valid UTF-8 (an ng
+// string may be any bytes in bencode) is written as U+FFFD.
 void Encoder::json_string(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out_ += '"';
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const auto n = utf8_sequence(s.substr(i));
+      if (n == 0) {
+        out_ += "\\ufffd";
+        ++i;
+      } else {
+        out_ += s.substr(i, n);
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
@@ -123,9 +163,10 @@ void Encoder::json_string(std::string_view s) {
           out_ += hex[u >> 4];
           out_ += hex[u & 15];
         } else {
-          out_ += c;  // UTF-8 passes as it is
+          out_ += c;
         }
     }
+    ++i;
   }
   out_ += '"';
 }

@@ -30,5 +30,15 @@ TEST(Encoder, JsonEscapes) {
   EXPECT_EQ((*back.document->root().items().begin()).str(), "q\"b\\\r\n\t\x01\x7f\xc3\xa9");
 }
 
+TEST(Encoder, JsonReplacesBytesThatAreNotUtf8) {
+  // bencode strings may be any bytes; JSON text must be Unicode
+  Encoder e(Format::json);
+  e.begin_list().string("a\x98" "b\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb5\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82").end();
+  const std::string text = e.take();
+  EXPECT_EQ(text, "[\"a\\ufffdb\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb5\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+                  "\\ufffd\\ufffd\\ufffd\\ufffd\"]");
+  EXPECT_TRUE(decode_json(text).document);
+}
+
 }  // namespace
 }  // namespace imsbox::agw::ng
