@@ -7,15 +7,17 @@
 // first reply again and runs nothing; see reply_cache.h); then the message is
 // decoded and parsed (request.h). A malformed one (no cookie, bad bencode or
 // JSON, no command, a wrong type, too deep, too long) is answered
-// `result: error` with an `error-reason`, logged and counted, and the handler
-// never sees it. A good one goes to the handler, whose reply is encoded in the
+// `result: error` with an `error-reason`, logged and counted
+// (agw_ng_malformed_total), and the handler never sees it; a datagram without
+// a cookie gets its reply with an empty one (" d6:result5:error..."). A good one goes to the handler, whose reply is encoded in the
 // request's format (bencode or JSON), cached and sent back to the sender.
 //
 // Threading: the server lives on one io_context and calls the handler on it.
 // The handler may answer at once or later, from any thread (the AGW hands a
 // call to one of its worker threads): it calls its Responder once. A Responder
 // dropped without being called answers `result: error` for it, so a client
-// never waits in vain. Replies that come after stop() are dropped.
+// never waits in vain. Replies that come after stop() are dropped. A Responder
+// posts to the server's io_context: it must not outlive that io_context.
 #include <cstdint>
 #include <functional>
 #include <memory>
