@@ -141,6 +141,9 @@ constexpr OptionSpec kOptions[] = {
      "(icscf.uri)"},
     {"agw.enabled", OptionType::boolean, "true", "run the access gateway (WebRTC media)"},
     {"agw.health_port", OptionType::port, "9065", "AGW /health and /metrics port"},
+    {"agw.ng_port", OptionType::port, "2223",
+     "AGW control port (rtpengine's ng protocol over UDP, on 127.0.0.1): where the P-CSCF, Kamailio or OpenSIPS "
+     "send offer/answer/delete"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
     {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},

@@ -89,6 +89,7 @@ sbi_port = $((base + 9))
 api_token = $API_TOKEN
 [agw]
 health_port = $((base + 4))
+ng_port = $((base + 31))   # the AGW's ng control port (UDP): the last of the 32
 [tas]
 health_port = $((base + 5))
 [mrf]

@@ -7,6 +7,13 @@
 namespace imsbox::runtime {
 namespace {
 
+TEST(Config, AgwNgPortIsRtpenginesUsualPort) {
+  // the port Kamailio's and OpenSIPS's rtpengine modules are usually pointed at
+  EXPECT_EQ(Config::defaults().port("agw.ng_port"), 2223);
+  EXPECT_EQ(Config::parse("[agw]\nng_port = 22222\n", "test.conf").port("agw.ng_port"), 22222);
+  EXPECT_THROW(Config::parse("[agw]\nng_port = 9065\n", "test.conf"), ConfigError);  // the AGW's health port
+}
+
 TEST(Config, DefaultsAreValidAndDocumented) {
   const auto c = Config::defaults();
   EXPECT_EQ(c.domain(), "ims.mnc001.mcc001.3gppnetwork.org");
