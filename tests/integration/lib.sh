@@ -57,7 +57,7 @@ free_port_base() {
 # Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6, the HSS's
 # Diameter, provisioning API and SBI ports at $1+7..$1+9, the P-CSCF's SIP
 # (UDP/TCP), TLS, WS and WSS ports at $1+10..$1+13, the I-CSCF's and the
-# S-CSCF's SIP ports at $1+14 and $1+15; $1+16..$1+31 are free for the test's
+# S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31; $1+16..$1+30 are free for the test's
 # own peers. The provisioning API token is $API_TOKEN.
 API_TOKEN=0123456789abcdef0123456789abcdef
 write_config() {
