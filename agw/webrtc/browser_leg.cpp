@@ -29,14 +29,15 @@ std::string_view to_string(LegFailure failure) {
   return "?";
 }
 
-BrowserLeg::BrowserLeg(MainContextDriver& driver, std::shared_ptr<const DtlsContext> dtls, BrowserLegConfig config,
+BrowserLeg::BrowserLeg(boost::asio::io_context& io, std::shared_ptr<const DtlsContext> dtls, BrowserLegConfig config,
                        Events& events, runtime::Logger& log)
     : dtls_context_(dtls),
       events_(events),
       log_(log),
       tag_(config.log_tag.empty() ? std::string() : config.log_tag + ": "),
-      ice_(driver, IceLiteConfig{config.address, config.port, config.log_tag}, *this, log),
-      dtls_(driver.io(), std::move(dtls), std::nullopt, *this, log, dtls_options(config)) {}
+      driver_(io),
+      ice_(driver_, IceLiteConfig{config.address, config.port, config.log_tag}, *this, log),
+      dtls_(io, std::move(dtls), std::nullopt, *this, log, dtls_options(config)) {}
 
 BrowserLeg::~BrowserLeg() = default;
 

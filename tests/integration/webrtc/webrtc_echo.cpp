@@ -13,7 +13,7 @@
 //                          (AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80; default both)
 //   GET  /session/ID       JSON: state, failure, profile, selected pair, counters
 //
-// One io_context, one MainContextDriver: what an AGW worker is. Prints
+// One io_context, each leg with its own GMainContext on it: what an AGW worker is. Prints
 // "ready PORT" once listening; SIGTERM/SIGINT stop it.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -31,7 +31,6 @@
 
 #include "agw/webrtc/browser_leg.h"
 #include "agw/webrtc/dtls_context.h"
-#include "agw/webrtc/main_context_driver.h"
 #include "echo_sdp.h"
 #include "runtime/clock.h"
 #include "runtime/http_server.h"
@@ -46,12 +45,12 @@ namespace {
 
 class Session final : public BrowserLeg::Events {
  public:
-  Session(int id, MainContextDriver& driver, std::shared_ptr<const DtlsContext> dtls, const std::string& address,
+  Session(int id, boost::asio::io_context& io, std::shared_ptr<const DtlsContext> dtls, const std::string& address,
           std::uint16_t port, runtime::Logger& log)
       : id_(id),
         ssrc_(std::random_device{}()),
         log_(log),
-        leg_(driver, std::move(dtls), BrowserLegConfig{address, port, "session " + std::to_string(id)}, *this, log) {}
+        leg_(io, std::move(dtls), BrowserLegConfig{address, port, "session " + std::to_string(id)}, *this, log) {}
 
   BrowserLeg& leg() { return leg_; }
   std::uint32_t ssrc() const { return ssrc_; }
@@ -122,7 +121,7 @@ struct Options {
 class EchoServer {
  public:
   EchoServer(boost::asio::io_context& io, Options options, runtime::Logger& log)
-      : io_(io), options_(std::move(options)), log_(log), driver_(io), certificate_(DtlsCertificate::generate()) {}
+      : io_(io), options_(std::move(options)), log_(log), certificate_(DtlsCertificate::generate()) {}
 
   runtime::HttpResponse handle(const runtime::HttpRequest& req) {
     if (req.method == "GET" && req.path == "/") {
@@ -161,7 +160,7 @@ class EchoServer {
     for (std::uint32_t port = options_.media_min; !session && port <= options_.media_max; ++port) {
       if (port != 0 && used_ports_.contains(static_cast<std::uint16_t>(port))) continue;
       try {
-        session = std::make_unique<Session>(id, driver_, dtls, options_.address, static_cast<std::uint16_t>(port), log_);
+        session = std::make_unique<Session>(id, io_, dtls, options_.address, static_cast<std::uint16_t>(port), log_);
       } catch (const std::runtime_error& e) {
         log_.info(std::string("port skipped: ") + e.what());
       }
@@ -206,7 +205,6 @@ class EchoServer {
   boost::asio::io_context& io_;
   Options options_;
   runtime::Logger& log_;
-  MainContextDriver driver_;
   std::shared_ptr<const DtlsCertificate> certificate_;
   std::map<std::string, std::shared_ptr<const DtlsContext>> contexts_;
   std::map<int, std::unique_ptr<Session>> sessions_;

@@ -41,7 +41,7 @@ class BrowserLegTest : public ::testing::Test {
   void SetUp() override {
     static auto cert = DtlsCertificate::generate();
     context_ = std::make_shared<DtlsContext>(cert);
-    leg_ = std::make_unique<BrowserLeg>(driver_, context_, BrowserLegConfig{"127.0.0.1", 0, "leg 3", 5s}, events_,
+    leg_ = std::make_unique<BrowserLeg>(io_, context_, BrowserLegConfig{"127.0.0.1", 0, "leg 3", 5s}, events_,
                                         log_.logger());
     peer_ = std::make_unique<test::FullIcePeer>(peer_driver_);
   }
@@ -71,7 +71,6 @@ class BrowserLegTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   test::TestLog log_;
-  MainContextDriver driver_{io_};
   MainContextDriver peer_driver_{io_};
   std::shared_ptr<DtlsContext> context_;
   RecordingLegEvents events_;
