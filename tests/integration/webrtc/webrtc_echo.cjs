@@ -5,11 +5,15 @@
 //   node webrtc_echo.cjs --url http://127.0.0.1:PORT/ --node-modules DIR --wav FILE
 //
 // Sessions, all from one page and one fake microphone (a 440 Hz tone):
+//   mdns   from a second Chromium without the fake media flags, whose page
+//          never asks for the microphone (an oscillator instead): Chrome
+//          hides its host candidates behind mDNS .local names, which the
+//          tool cannot resolve
 //   gcm    default offer and answer: AEAD_AES_128_GCM, audio echoed back
 //   cm     the tool's DTLS server offers only AES_CM_128_HMAC_SHA1_80 (?srtp=)
 //   prflx  the offer reaches the tool without its a=candidate lines
 //   badfp  the offer reaches the tool with a wrong a=fingerprint: refused
-// then the browser is killed (SIGKILL: no close_notify, no goodbye) and the
+// then the browsers are killed (SIGKILL: no close_notify, no goodbye) and the
 // tool must see consent lost on every connected session.
 // Prints one "ok: ..." line per check; exits 1 with "FAIL: ..." at the first failure.
 'use strict';
@@ -66,7 +70,10 @@ async function waitFor(what, fn, timeout = STEP_MS) {
 async function main() {
   writeTone(args.wav);
   const server = await chromium.launchServer({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
-  const browserProcess = server.process();
+  // --use-fake-ui-for-media-stream grants media permission, and with it Chrome
+  // shows raw addresses: the mdns browser goes without the fake media flags.
+  const mdnsServer = await chromium.launchServer({ executablePath: '/usr/bin/chromium', headless: true,
+    args: FLAGS.filter((f) => !/fake/.test(f)) });
   try {
     const browser = await chromium.connect(server.wsEndpoint());
     const page = await browser.newPage();
@@ -76,6 +83,8 @@ async function main() {
     if (!res || res.status() !== 200) throw new Error(`GET ${args.url} -> ${res && res.status()}`);
 
     const specs = {
+      mdns: { opts: { noMicrophone: true }, cipher: 'AEAD_AES_128_GCM', browserCipher: 'SRTP_AEAD_AES_128_GCM',
+        remoteType: 'prflx' },
       // cipher: our name (RFC 4568 crypto-suite); browserCipher: Chrome's getStats() srtpCipher (the DTLS-SRTP profile name)
       gcm: { opts: {}, cipher: 'AEAD_AES_128_GCM', browserCipher: 'SRTP_AEAD_AES_128_GCM', remoteType: 'host' },
       cm: { opts: { query: 'srtp=AES_CM_128_HMAC_SHA1_80' }, cipher: 'AES_CM_128_HMAC_SHA1_80',
@@ -84,20 +93,29 @@ async function main() {
         remoteType: 'prflx' },
       badfp: { opts: { wrongFingerprint: true } },
     };
+    const mdnsPage = await (await chromium.connect(mdnsServer.wsEndpoint())).newPage();
+    mdnsPage.on('pageerror', (e) => console.log(`[mdns page error] ${e.message}`));
+    await mdnsPage.goto(args.url, { waitUntil: 'load' });
+    const pageOf = (name) => (name === 'mdns' ? mdnsPage : page);
+    const stats = (name) => pageOf(name).evaluate((n) => window.sessionStats(n), name);
     const ids = {};
     for (const [name, spec] of Object.entries(specs)) {
-      const r = await page.evaluate(([n, o]) => window.startSession(n, o), [name, spec.opts]);
+      const r = await pageOf(name).evaluate(([n, o]) => window.startSession(n, o), [name, spec.opts]);
       ids[name] = r.id;
       if (!/a=ice-lite/.test(r.answer) || !/a=setup:passive/.test(r.answer)) throw new Error(`${name}: answer ${r.answer}`);
       if (name === 'prflx' && r.candidates !== 0) throw new Error('prflx: the offer still has candidates');
       if (name !== 'prflx' && r.candidates === 0) throw new Error(`${name}: the browser's offer has no candidates`);
+      if (name === 'mdns' && (r.mdns === 0 || r.mdns !== r.candidates))
+        throw new Error(`mdns: not only mDNS candidates in the offer: ${r.offer}`);
+      if (name !== 'mdns' && r.mdns !== 0) throw new Error(`${name}: mDNS candidates in the offer: ${r.offer}`);
     }
-    ok(`four offers answered (ice-lite, setup:passive): sessions ${JSON.stringify(ids)}`);
+    ok(`five offers answered (ice-lite, setup:passive): sessions ${JSON.stringify(ids)}; the mdns browser offered only .local candidates`);
 
-    for (const name of ['gcm', 'cm', 'prflx']) {
+    const media = ['gcm', 'cm', 'prflx', 'mdns'];
+    for (const name of media) {
       const spec = specs[name];
       const s = await waitFor(`${name}: ICE and DTLS connected, audio received`, async () => {
-        const v = await page.evaluate((n) => window.sessionStats(n), name);
+        const v = await stats(name);
         return { done: ['connected', 'completed'].includes(v.ice) && v.dtls === 'connected' && v.packetsReceived > 0, value: v };
       });
       if (s.srtpCipher !== spec.browserCipher)
@@ -110,14 +128,14 @@ async function main() {
       ok(`${name}: tool connected with ${t.profile}, selected remote ${t.ice_remote} (${t.ice_remote_type})`);
     }
 
-    for (const name of ['gcm', 'cm', 'prflx']) {
-      const a = await page.evaluate((n) => window.sessionStats(n), name);
+    for (const name of media) {
+      const a = await stats(name);
       await sleep(1500);
-      const b = await page.evaluate((n) => window.sessionStats(n), name);
+      const b = await stats(name);
       if (!(b.packetsReceived > a.packetsReceived && b.bytesReceived > a.bytesReceived))
         throw new Error(`${name}: inbound audio not growing: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
       const level = await waitFor(`${name}: audioLevel of the echo above 0`, async () => {
-        const v = await page.evaluate((n) => window.sessionStats(n), name);
+        const v = await stats(name);
         return { done: v.audioLevel > 0.001 && v.totalAudioEnergy > 0, value: v };
       });
       const t = await tool(ids[name]);
@@ -140,19 +158,20 @@ async function main() {
     if (badBrowser.packetsReceived > 0) throw new Error(`badfp: the browser received media: ${JSON.stringify(badBrowser)}`);
     ok(`badfp: refused (${bad.detail.slice(0, 60)}...); browser DTLS ${badBrowser.dtls}, connection ${badBrowser.connection}`);
 
-    // The browser vanishes without a word: consent (RFC 7675) must run out.
-    browserProcess.kill('SIGKILL');
+    // The browsers vanish without a word: consent (RFC 7675) must run out.
+    server.process().kill('SIGKILL');
+    mdnsServer.process().kill('SIGKILL');
     const t0 = Date.now();
-    for (const name of ['gcm', 'cm', 'prflx']) {
+    for (const name of media) {
       const t = await waitFor(`${name}: consent lost after the browser died`, async () => {
         const v = await tool(ids[name]);
         return { done: v.state === 'failed', value: v };
       }, 30000);
       if (t.failure !== 'consent lost') throw new Error(`${name}: after the browser died: ${JSON.stringify(t)}`);
     }
-    ok(`consent lost on the three sessions ${((Date.now() - t0) / 1000).toFixed(1)} s after the browser was killed`);
+    ok(`consent lost on the four sessions ${((Date.now() - t0) / 1000).toFixed(1)} s after the browsers were killed`);
   } finally {
-    await server.close().catch(() => {});
+    await Promise.all([server.close().catch(() => {}), mdnsServer.close().catch(() => {})]);
   }
 }
 

@@ -6,7 +6,9 @@
 # audio growing with a non-zero audioLevel, for AEAD_AES_128_GCM and for
 # AES_CM_128_HMAC_SHA1_80 (the tool's DTLS server offering only that one),
 # for an offer whose a=candidate lines were stripped (peer-reflexive), a
-# wrong a=fingerprint refused, and consent lost once the browser is killed.
+# wrong a=fingerprint refused, a page without media permission whose
+# candidates are all mDNS .local names (peer-reflexive again), and consent
+# lost once the browser is killed.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webrtc"
@@ -43,16 +45,19 @@ fi
 cat "$DATA_DIR/browser.out"
 
 # What the tool logged, each thing once per session that did it.
-for s in 1 2 3; do
+for s in 1 2 3 4; do
   grep -q "session $s: DTLS connected (DTLSv1.2" "$LOG" || fail "no 'DTLS connected' for session $s"
   grep -q "session $s: browser leg ended: consent lost" "$LOG" || fail "no 'consent lost' for session $s"
 done
-grep -q "session 3: offer with 0 candidates" "$LOG" || fail "session 3 had candidates"
-grep -q "session 3: ICE learnt a peer-reflexive candidate" "$LOG" || fail "no peer-reflexive candidate in session 3"
-grep -q "session 4: DTLS failed: fingerprint mismatch: the peer's certificate is sha-256 " "$LOG" ||
-  fail "the wrong fingerprint was not refused and logged: $(grep 'session 4' "$LOG")"
-grep -q "session 4: DTLS connected" "$LOG" && fail "session 4 connected despite the wrong fingerprint"
-pass "the tool's log: DTLS connected x3, peer-reflexive learnt, fingerprint mismatch refused, consent lost x3"
+grep -q "session 4: offer with 0 candidates" "$LOG" || fail "session 4 had candidates"
+for s in 1 4; do
+  grep -q "session $s: ICE learnt a peer-reflexive candidate" "$LOG" || fail "no peer-reflexive candidate in session $s"
+done
+grep -q "session 1: ICE candidate skipped (mDNS.*\.local " "$LOG" || fail "session 1: no mDNS candidate skipped"
+grep -q "session 5: DTLS failed: fingerprint mismatch: the peer's certificate is sha-256 " "$LOG" ||
+  fail "the wrong fingerprint was not refused and logged: $(grep 'session 5' "$LOG")"
+grep -q "session 5: DTLS connected" "$LOG" && fail "session 5 connected despite the wrong fingerprint"
+pass "the tool's log: DTLS connected x4, mDNS candidates skipped, peer-reflexive learnt, fingerprint mismatch refused, consent lost x4"
 
 # Loopback only: every socket of the tool (HTTP and media) is bound to 127.0.0.1.
 SOCKETS=$(ss -Hanup 2>/dev/null | grep "pid=$ECHO_PID," || true)
