@@ -56,27 +56,30 @@ std::optional<Offer> read_offer(std::string_view sdp, std::string& error) {
   return std::nullopt;
 }
 
-std::string write_answer(const Offer& offer, const AnswerValues& ours) {
+namespace {
+
+std::string write_description(const std::string& mid, int opus_pt, const std::string& setup,
+                              const AnswerValues& ours) {
   const std::string ip = ours.address.find(':') == std::string::npos ? "IP4 " : "IP6 ";
-  const std::string pt = std::to_string(offer.opus_pt);
+  const std::string pt = std::to_string(opus_pt);
   const std::string ssrc = std::to_string(ours.ssrc);
   std::string s;
   s += "v=0\r\n";
   s += "o=- " + ssrc + " 2 IN " + ip + ours.address + "\r\n";
   s += "s=webrtc-echo\r\n";
   s += "t=0 0\r\n";
-  if (!offer.mid.empty()) s += "a=group:BUNDLE " + offer.mid + "\r\n";
+  if (!mid.empty()) s += "a=group:BUNDLE " + mid + "\r\n";
   s += "a=ice-lite\r\n";
   s += "a=msid-semantic: WMS echo\r\n";
   s += "m=audio " + std::to_string(ours.port) + " UDP/TLS/RTP/SAVPF " + pt + "\r\n";
   s += "c=IN " + ip + ours.address + "\r\n";
-  if (!offer.mid.empty()) s += "a=mid:" + offer.mid + "\r\n";
+  if (!mid.empty()) s += "a=mid:" + mid + "\r\n";
   s += "a=sendrecv\r\n";
   s += "a=rtcp-mux\r\n";
   s += "a=ice-ufrag:" + ours.ice_ufrag + "\r\n";
   s += "a=ice-pwd:" + ours.ice_pwd + "\r\n";
   s += "a=fingerprint:" + ours.fingerprint + "\r\n";
-  s += "a=setup:passive\r\n";
+  s += "a=setup:" + setup + "\r\n";
   s += "a=rtpmap:" + pt + " opus/48000/2\r\n";
   s += "a=fmtp:" + pt + " minptime=10;useinbandfec=1\r\n";
   s += "a=ssrc:" + ssrc + " cname:webrtc-echo\r\n";
@@ -85,5 +88,13 @@ std::string write_answer(const Offer& offer, const AnswerValues& ours) {
   s += "a=end-of-candidates\r\n";
   return s;
 }
+
+}  // namespace
+
+std::string write_answer(const Offer& offer, const AnswerValues& ours) {
+  return write_description(offer.mid, offer.opus_pt, "passive", ours);
+}
+
+std::string write_offer(const AnswerValues& ours) { return write_description("0", 111, "actpass", ours); }
 
 }  // namespace imsbox::agw::webrtc::echo

@@ -17,8 +17,8 @@ struct Offer {
   int opus_pt = -1;
 };
 
-// The offer's first m=audio section (session-level attributes count too).
-// nullopt and `error` set when something we need is missing.
+// The first m=audio section of an offer or answer (session-level attributes
+// count too). nullopt and `error` set when something we need is missing.
 std::optional<Offer> read_offer(std::string_view sdp, std::string& error);
 
 struct AnswerValues {
@@ -28,6 +28,9 @@ struct AnswerValues {
   std::uint32_t ssrc = 0;
 };
 
+// Our answer to a browser's offer: a=setup:passive, its mid and Opus payload type.
 std::string write_answer(const Offer& offer, const AnswerValues& ours);
+// Our offer to a browser: a=setup:actpass (it answers active), mid 0, Opus 111.
+std::string write_offer(const AnswerValues& ours);
 
 }  // namespace imsbox::agw::webrtc::echo

@@ -13,6 +13,9 @@
 //   cm     the tool's DTLS server offers only AES_CM_128_HMAC_SHA1_80 (?srtp=)
 //   prflx  the offer reaches the tool without its a=candidate lines
 //   badfp  the offer reaches the tool with a wrong a=fingerprint: refused
+//   actpass the other direction: the tool offers (a=setup:actpass), Chrome
+//          answers active; the answer reaches the tool 1 s late, as over SIP,
+//          so the browser's checks come before the tool knows its credentials
 // then the browsers are killed (SIGKILL: no close_notify, no goodbye) and the
 // tool must see consent lost on every connected session.
 // Prints one "ok: ..." line per check; exits 1 with "FAIL: ..." at the first failure.
@@ -92,6 +95,8 @@ async function main() {
       prflx: { opts: { stripCandidates: true }, cipher: 'AEAD_AES_128_GCM', browserCipher: 'SRTP_AEAD_AES_128_GCM',
         remoteType: 'prflx' },
       badfp: { opts: { wrongFingerprint: true } },
+      actpass: { opts: { delayMs: 1000 }, answering: true, cipher: 'AEAD_AES_128_GCM',
+        browserCipher: 'SRTP_AEAD_AES_128_GCM', remoteType: 'host' },
     };
     const mdnsPage = await (await chromium.connect(mdnsServer.wsEndpoint())).newPage();
     mdnsPage.on('pageerror', (e) => console.log(`[mdns page error] ${e.message}`));
@@ -100,6 +105,13 @@ async function main() {
     const stats = (name) => pageOf(name).evaluate((n) => window.sessionStats(n), name);
     const ids = {};
     for (const [name, spec] of Object.entries(specs)) {
+      if (spec.answering) {
+        const r = await pageOf(name).evaluate(([n, o]) => window.answerSession(n, o), [name, spec.opts]);
+        ids[name] = r.id;
+        if (!/a=ice-lite/.test(r.offer) || !/a=setup:actpass/.test(r.offer)) throw new Error(`${name}: offer ${r.offer}`);
+        if (!/a=setup:active/.test(r.answer)) throw new Error(`${name}: the browser's answer is not active: ${r.answer}`);
+        continue;
+      }
       const r = await pageOf(name).evaluate(([n, o]) => window.startSession(n, o), [name, spec.opts]);
       ids[name] = r.id;
       if (!/a=ice-lite/.test(r.answer) || !/a=setup:passive/.test(r.answer)) throw new Error(`${name}: answer ${r.answer}`);
@@ -109,9 +121,10 @@ async function main() {
         throw new Error(`mdns: not only mDNS candidates in the offer: ${r.offer}`);
       if (name !== 'mdns' && r.mdns !== 0) throw new Error(`${name}: mDNS candidates in the offer: ${r.offer}`);
     }
-    ok(`five offers answered (ice-lite, setup:passive): sessions ${JSON.stringify(ids)}; the mdns browser offered only .local candidates`);
+    ok(`five offers answered (ice-lite, setup:passive), one offer (actpass) answered active by Chrome: ` +
+      `sessions ${JSON.stringify(ids)}; the mdns browser offered only .local candidates`);
 
-    const media = ['gcm', 'cm', 'prflx', 'mdns'];
+    const media = ['gcm', 'cm', 'prflx', 'mdns', 'actpass'];
     for (const name of media) {
       const spec = specs[name];
       const s = await waitFor(`${name}: ICE and DTLS connected, audio received`, async () => {
@@ -169,7 +182,7 @@ async function main() {
       }, 30000);
       if (t.failure !== 'consent lost') throw new Error(`${name}: after the browser died: ${JSON.stringify(t)}`);
     }
-    ok(`consent lost on the four sessions ${((Date.now() - t0) / 1000).toFixed(1)} s after the browsers were killed`);
+    ok(`consent lost on the five sessions ${((Date.now() - t0) / 1000).toFixed(1)} s after the browsers were killed`);
   } finally {
     await Promise.all([server.close().catch(() => {}), mdnsServer.close().catch(() => {})]);
   }

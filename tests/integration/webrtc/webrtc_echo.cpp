@@ -11,6 +11,8 @@
 //   POST /offer[?srtp=P,P] body: the offer; answer: the answer SDP, header X-Session: ID.
 //                          srtp: the SRTP profiles our DTLS server offers, in order
 //                          (AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80; default both)
+//   POST /call[?srtp=P,P]  we offer (a=setup:actpass): answer: our offer SDP, header X-Session: ID
+//   POST /answer/ID        body: the browser's answer to that offer
 //   GET  /session/ID       JSON: state, failure, profile, selected pair, counters
 //
 // One io_context, each leg with its own GMainContext on it: what an AGW worker is. Prints
@@ -131,6 +133,9 @@ class EchoServer {
       return {200, "text/html; charset=utf-8", s.str(), {}};
     }
     if (req.method == "POST" && req.path == "/offer") return offer(req);
+    if (req.method == "POST" && req.path == "/call") return call(req);
+    if (req.method == "POST" && req.segments.size() == 2 && req.segments[0] == "answer")
+      return answer(std::atoi(req.segments[1].c_str()), req.body);
     if (req.method == "GET" && req.segments.size() == 2 && req.segments[0] == "session") {
       const auto it = sessions_.find(std::atoi(req.segments[1].c_str()));
       if (it == sessions_.end()) return {404, "text/plain", "no such session\n", {}};
@@ -140,6 +145,66 @@ class EchoServer {
   }
 
  private:
+  // A session on the next free media port (nullptr when none is left).
+  std::unique_ptr<Session> new_session(int id, std::shared_ptr<const DtlsContext> dtls) {
+    std::unique_ptr<Session> session;
+    for (std::uint32_t port = options_.media_min; !session && port <= options_.media_max; ++port) {
+      if (port != 0 && used_ports_.contains(static_cast<std::uint16_t>(port))) continue;
+      try {
+        session = std::make_unique<Session>(id, io_, dtls, options_.address, static_cast<std::uint16_t>(port), log_);
+      } catch (const std::runtime_error& e) {
+        log_.info(std::string("port skipped: ") + e.what());
+      }
+      if (port == 0) break;
+    }
+    if (session) used_ports_.insert(session->leg().port());
+    return session;
+  }
+
+  echo::AnswerValues our_values(Session& session) const {
+    return echo::AnswerValues{options_.address,
+                              session.leg().port(),
+                              session.leg().ice_credentials().ufrag,
+                              session.leg().ice_credentials().pwd,
+                              session.leg().fingerprint().to_sdp(),
+                              session.leg().candidate(),
+                              session.ssrc()};
+  }
+
+  // We offer; the browser's answer comes later (POST /answer/ID), and with
+  // it its fingerprint: its ClientHello may well come first.
+  runtime::HttpResponse call(const runtime::HttpRequest& req) {
+    std::shared_ptr<const DtlsContext> dtls;
+    try {
+      dtls = context_for(req.query);
+    } catch (const std::exception& e) {
+      return {400, "text/plain", std::string(e.what()) + "\n", {}};
+    }
+    const int id = ++last_id_;
+    auto session = new_session(id, dtls);
+    if (!session) return {503, "text/plain", "no free media port\n", {}};
+    const std::string sdp = echo::write_offer(our_values(*session));
+    log_.info("session " + std::to_string(id) + ": offer sent from " + options_.address + ":" +
+              std::to_string(session->leg().port()));
+    sessions_.emplace(id, std::move(session));
+    return {200, "application/sdp", sdp, {{"X-Session", std::to_string(id)}}};
+  }
+
+  runtime::HttpResponse answer(int id, const std::string& body) {
+    const auto it = sessions_.find(id);
+    if (it == sessions_.end()) return {404, "text/plain", "no such session\n", {}};
+    std::string error;
+    const auto answer = echo::read_offer(body, error);
+    if (!answer) return {400, "text/plain", error + "\n", {}};
+    const auto fingerprint = parse_fingerprint(answer->fingerprint);
+    if (!fingerprint) return {400, "text/plain", "unreadable a=fingerprint\n", {}};
+    if (answer->setup != "active") return {400, "text/plain", "we offered actpass: the answer must be active\n", {}};
+    log_.info("session " + std::to_string(id) + ": answer with " + std::to_string(answer->candidates.size()) +
+              " candidates");
+    it->second->leg().set_remote(BrowserRemote{answer->ice_ufrag, answer->ice_pwd, fingerprint, answer->candidates});
+    return {200, "text/plain", "ok\n", {}};
+  }
+
   runtime::HttpResponse offer(const runtime::HttpRequest& req) {
     std::string error;
     const auto offer = echo::read_offer(req.body, error);
@@ -156,25 +221,10 @@ class EchoServer {
       return {400, "text/plain", std::string(e.what()) + "\n", {}};
     }
     const int id = ++last_id_;
-    std::unique_ptr<Session> session;
-    for (std::uint32_t port = options_.media_min; !session && port <= options_.media_max; ++port) {
-      if (port != 0 && used_ports_.contains(static_cast<std::uint16_t>(port))) continue;
-      try {
-        session = std::make_unique<Session>(id, io_, dtls, options_.address, static_cast<std::uint16_t>(port), log_);
-      } catch (const std::runtime_error& e) {
-        log_.info(std::string("port skipped: ") + e.what());
-      }
-      if (port == 0) break;
-    }
+    auto session = new_session(id, dtls);
     if (!session) return {503, "text/plain", "no free media port\n", {}};
-    used_ports_.insert(session->leg().port());
     session->leg().set_remote(BrowserRemote{offer->ice_ufrag, offer->ice_pwd, fingerprint, offer->candidates});
-    const std::string answer =
-        echo::write_answer(*offer, echo::AnswerValues{options_.address, session->leg().port(),
-                                                      session->leg().ice_credentials().ufrag,
-                                                      session->leg().ice_credentials().pwd,
-                                                      session->leg().fingerprint().to_sdp(), session->leg().candidate(),
-                                                      session->ssrc()});
+    const std::string answer = echo::write_answer(*offer, our_values(*session));
     log_.info("session " + std::to_string(id) + ": offer with " + std::to_string(offer->candidates.size()) +
               " candidates, answered from " + options_.address + ":" + std::to_string(session->leg().port()) +
               " (SRTP " + (req.query.empty() ? std::string("default") : req.query) + ")");

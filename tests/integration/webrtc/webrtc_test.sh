@@ -7,8 +7,9 @@
 # AES_CM_128_HMAC_SHA1_80 (the tool's DTLS server offering only that one),
 # for an offer whose a=candidate lines were stripped (peer-reflexive), a
 # wrong a=fingerprint refused, a page without media permission whose
-# candidates are all mDNS .local names (peer-reflexive again), and consent
-# lost once the browser is killed.
+# candidates are all mDNS .local names (peer-reflexive again), the other
+# direction (the tool offers actpass, Chrome answers active, DTLS client
+# again), and consent lost once the browsers are killed.
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webrtc"
@@ -45,7 +46,7 @@ fi
 cat "$DATA_DIR/browser.out"
 
 # What the tool logged, each thing once per session that did it.
-for s in 1 2 3 4; do
+for s in 1 2 3 4 6; do
   grep -q "session $s: DTLS connected (DTLSv1.2" "$LOG" || fail "no 'DTLS connected' for session $s"
   grep -q "session $s: browser leg ended: consent lost" "$LOG" || fail "no 'consent lost' for session $s"
 done
@@ -57,7 +58,8 @@ grep -q "session 1: ICE candidate skipped (mDNS.*\.local " "$LOG" || fail "sessi
 grep -q "session 5: DTLS failed: fingerprint mismatch: the peer's certificate is sha-256 " "$LOG" ||
   fail "the wrong fingerprint was not refused and logged: $(grep 'session 5' "$LOG")"
 grep -q "session 5: DTLS connected" "$LOG" && fail "session 5 connected despite the wrong fingerprint"
-pass "the tool's log: DTLS connected x4, mDNS candidates skipped, peer-reflexive learnt, fingerprint mismatch refused, consent lost x4"
+grep -q "session 6: offer sent from 127.0.0.1:" "$LOG" || fail "session 6 was not our offer"
+pass "the tool's log: DTLS connected x5, mDNS candidates skipped, peer-reflexive learnt, fingerprint mismatch refused, consent lost x5"
 
 # Loopback only: every socket of the tool (HTTP and media) is bound to 127.0.0.1.
 SOCKETS=$(ss -Hanup 2>/dev/null | grep "pid=$ECHO_PID," || true)
