@@ -1,0 +1,90 @@
+// libFuzzer target for what the browser leg reads from the network or from
+// SDP itself (agw/webrtc): the a=fingerprint parser, the RFC 7983 sorting,
+// SRTP/SRTCP unprotect of junk, and DTLS datagrams into our server. libnice
+// parses STUN and OpenSSL parses DTLS; this checks that our handling of
+// whatever they pass on neither crashes, hangs nor leaks.
+//
+// The first byte picks the part; the rest is its input:
+//   0  parse_fingerprint(text); what it accepts writes back to the same value
+//   1  classify_packet(bytes); RTP/RTCP go through SrtpSession::unprotect (fixed keys)
+//   2  DTLS: the rest, cut at each 0xff 0xff, as datagrams into a DtlsSrtpTransport
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "agw/webrtc/dtls_context.h"
+#include "agw/webrtc/dtls_srtp_transport.h"
+#include "agw/webrtc/fingerprint.h"
+#include "agw/webrtc/packet_kind.h"
+#include "agw/webrtc/srtp_session.h"
+#include "runtime/clock.h"
+#include "runtime/log.h"
+
+namespace {
+
+using namespace imsbox;
+using namespace imsbox::agw::webrtc;
+
+void fingerprint(std::span<const std::uint8_t> in) {
+  const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
+  const auto fp = parse_fingerprint(text);
+  if (!fp) return;
+  const auto again = parse_fingerprint(fp->to_sdp());
+  if (!again || !(*again == *fp)) std::abort();
+}
+
+void packet(std::span<const std::uint8_t> in) {
+  static const std::vector<std::uint8_t> key(30, 0x42);
+  static SrtpSession gcm(SrtpProfile::aead_aes_128_gcm, std::span(key).first(28), std::span(key).first(28));
+  static SrtpSession cm(SrtpProfile::aes_cm_128_hmac_sha1_80, key, key);
+  const PacketKind kind = classify_packet(in);
+  if (kind != PacketKind::rtp && kind != PacketKind::rtcp) return;
+  for (SrtpSession* s : {&gcm, &cm}) {
+    std::vector<std::uint8_t> copy(in.begin(), in.end());
+    std::size_t length = copy.size();
+    const auto status = kind == PacketKind::rtp ? s->unprotect_rtp(copy, length) : s->unprotect_rtcp(copy, length);
+    if (status == SrtpStatus::ok && length > in.size()) std::abort();
+  }
+}
+
+class NullEvents : public DtlsSrtpTransport::Events {
+  void send_dtls(std::span<const std::uint8_t>) override {}
+  void on_dtls_connected(SrtpProfile) override {}
+  void on_dtls_failed(DtlsFailure, std::string_view) override {}
+  void on_dtls_closed() override {}
+};
+
+void dtls(std::span<const std::uint8_t> in) {
+  static runtime::SystemClock clock;
+  static runtime::Logger log("fuzz", runtime::LogLevel::error, "/dev/null", clock);
+  static auto context = std::make_shared<DtlsContext>(DtlsCertificate::generate());
+  boost::asio::io_context io;
+  NullEvents events;
+  DtlsSrtpTransport transport(io, context, std::nullopt, events, log);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i + 1 < in.size(); ++i) {
+    if (in[i] != 0xff || in[i + 1] != 0xff) continue;
+    transport.handle_dtls(in.subspan(start, i - start));
+    start = i + 2;
+    ++i;
+  }
+  if (start < in.size()) transport.handle_dtls(in.subspan(start));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::span<const std::uint8_t> rest(data + 1, size - 1);
+  switch (data[0] % 3) {
+    case 0: fingerprint(rest); break;
+    case 1: packet(rest); break;
+    case 2: dtls(rest); break;
+  }
+  return 0;
+}
