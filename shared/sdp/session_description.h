@@ -172,8 +172,8 @@ const Connection* connection_of(const SessionDescription& session, const MediaDe
 std::optional<std::string_view> attribute_value(const SessionDescription& session, const MediaDescription& media,
                                                 std::string_view name);
 
-// Whether write(d) parses back to a model equal to d: the check for a model
-// that code built or edited.
+// Whether write(d) parses back (with the default Limits) to a model equal
+// to d: the check for a model that code built or edited.
 bool writable(const SessionDescription& d);
 
 }  // namespace imsbox::sdp
