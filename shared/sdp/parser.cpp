@@ -1,6 +1,6 @@
 #include "sdp/parser.h"
 
-#include <cstring>
+#include <string>
 #include <utility>
 
 #include "sdp/grammar.h"

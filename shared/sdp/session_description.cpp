@@ -67,6 +67,18 @@ std::size_t Attributes::index_of(std::string_view name, std::size_t from) const 
   return npos;
 }
 
+void increment_version(Origin& origin) {
+  std::string& v = origin.session_version;
+  for (std::size_t i = v.size(); i-- > 0;) {
+    if (v[i] < '9') {
+      ++v[i];
+      return;
+    }
+    v[i] = '0';
+  }
+  v.insert(v.begin(), '1');
+}
+
 const Connection* connection_of(const SessionDescription& session, const MediaDescription& media) {
   if (!media.connections.empty()) return &media.connections.front();
   return session.connection ? &*session.connection : nullptr;

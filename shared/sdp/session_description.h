@@ -19,6 +19,7 @@
 // Threading: values, no shared state; use one from one thread at a time.
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -161,6 +162,10 @@ struct SessionDescription {
   std::vector<MediaDescription> media;    // m= sections
   bool operator==(const SessionDescription&) const = default;
 };
+
+// Adds one to o=<sess-version> (RFC 3264 §8: each new offer or answer of a
+// session has a higher version), as decimal text of any length: "9" -> "10".
+void increment_version(Origin& origin);
 
 // The connection that applies to a media section: its first c=, else the
 // session's; nullptr when neither has one.

@@ -1,6 +1,7 @@
 #pragma once
 // The real SDPs of the fuzz seed corpus (tests/fuzz/corpus/sdp_parser; where
 // each came from: tests/unit/shared/sdp/data/README.md).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>

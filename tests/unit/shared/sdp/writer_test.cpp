@@ -87,6 +87,17 @@ TEST(Writer, ParseOfWriteIsTheModel) {
   EXPECT_TRUE(writable(d));
 }
 
+TEST(Writer, IncrementVersion) {
+  Origin o;
+  for (const auto& [before, after] : std::vector<std::pair<std::string, std::string>>{
+           {"0", "1"}, {"9", "10"}, {"2890844526", "2890844527"}, {"199", "200"},
+           {"18446744073709551615", "18446744073709551616"}}) {
+    o.session_version = before;
+    increment_version(o);
+    EXPECT_EQ(o.session_version, after);
+  }
+}
+
 TEST(Writer, WriteToAppends) {
   std::string out = "prefix";
   write_to(full_model(), out);
@@ -126,7 +137,7 @@ TEST(Writer, EditedRealOfferWritesWellFormed) {
   auto r = parse(test::load("chromium_offer_audio.sdp"));
   ASSERT_TRUE(r.ok());
   auto d = *r.description;
-  d.origin.session_version = "3";
+  increment_version(d.origin);
   d.attributes.remove("group");
   d.attributes.remove("msid-semantic");
   d.attributes.remove("extmap-allow-mixed");
