@@ -5,6 +5,10 @@
 #include <numbers>
 #include <stdexcept>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace imsbox::media {
 
 namespace {
@@ -45,20 +49,43 @@ std::vector<double> design(std::size_t n, double fc, double gain) {
   return h;
 }
 
-// n is a multiple of 8 (taps per phase is 64): eight partial sums, which
-// the compiler turns into vector instructions without -ffast-math.
-float dot(const float* c, const float* x, std::size_t n) {
-  float acc[8] = {};
+// Coefficients are fixed point with `shift` fractional bits, as many (up to
+// 15) as keep every coefficient in 16 bits and every dot product of 16-bit
+// samples in an int32 (choose_shift).
+
+// n is a multiple of 8 (64 taps per phase): SSE2's pmaddwd does eight
+// 16x16-bit products per instruction; the scalar loop elsewhere.
+std::int32_t dot(const std::int16_t* c, const std::int16_t* x, std::size_t n) {
+#if defined(__SSE2__)
+  __m128i acc = _mm_setzero_si128();
   for (std::size_t k = 0; k < n; k += 8) {
-    for (std::size_t j = 0; j < 8; ++j) acc[j] += c[k + j] * x[k + j];
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c + k));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + k));
+    acc = _mm_add_epi32(acc, _mm_madd_epi16(a, b));
   }
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(1, 0, 3, 2)));
+  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(acc);
+#else
+  std::int32_t acc = 0;
+  for (std::size_t k = 0; k < n; ++k) acc += static_cast<std::int32_t>(c[k]) * x[k];
+  return acc;
+#endif
 }
 
-std::int16_t to_pcm(float v) {
-  const float r = std::nearbyint(v);
-  return static_cast<std::int16_t>(std::clamp(r, -32768.0f, 32767.0f));
+std::int16_t to_pcm(std::int32_t acc, int shift) {
+  const std::int32_t v = (acc + (1 << (shift - 1))) >> shift;
+  return static_cast<std::int16_t>(std::clamp(v, -32768, 32767));
 }
+
+// `sums`: the sum of |coefficient| of each dot product; `peak`: the largest |coefficient|.
+int choose_shift(double peak, double max_sum) {
+  int shift = 15;
+  while (shift > 8 && (peak * (1 << shift) > 32767.0 || max_sum * (1 << shift) * 32768.0 > 2147483647.0)) --shift;
+  return shift;
+}
+
+std::int16_t to_fixed(double c, int shift) { return static_cast<std::int16_t>(std::lround(c * (1 << shift))); }
 
 }  // namespace
 
@@ -83,23 +110,40 @@ Resampler::Resampler(int in_rate, int out_rate) : in_rate_(in_rate), out_rate_(o
     // product with the history (oldest first) applies it
     const auto h = design(taps_, fc, static_cast<double>(up_));
     const std::size_t per = taps_ / static_cast<std::size_t>(up_);
+    double peak = 0, max_sum = 0;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(up_); ++p) {
+      double sum = 0;
+      for (std::size_t k = 0; k < per; ++k) {
+        const double c = std::abs(h[k * static_cast<std::size_t>(up_) + p]);
+        sum += c;
+        peak = std::max(peak, c);
+      }
+      max_sum = std::max(max_sum, sum);
+    }
+    shift_ = choose_shift(peak, max_sum);
     phases_.resize(taps_);
     for (std::size_t p = 0; p < static_cast<std::size_t>(up_); ++p) {
       for (std::size_t k = 0; k < per; ++k) {
-        phases_[p * per + (per - 1 - k)] = static_cast<float>(h[k * static_cast<std::size_t>(up_) + p]);
+        phases_[p * per + (per - 1 - k)] = to_fixed(h[k * static_cast<std::size_t>(up_) + p], shift_);
       }
     }
     history_ = per - 1;
   } else {
     const auto h = design(taps_, fc, 1.0);
+    double peak = 0, sum = 0;
+    for (const double c : h) {
+      peak = std::max(peak, std::abs(c));
+      sum += std::abs(c);
+    }
+    shift_ = choose_shift(peak, sum);
     phases_.resize(taps_);
-    for (std::size_t k = 0; k < taps_; ++k) phases_[taps_ - 1 - k] = static_cast<float>(h[k]);
+    for (std::size_t k = 0; k < taps_; ++k) phases_[taps_ - 1 - k] = to_fixed(h[k], shift_);
     history_ = taps_ - 1;
   }
-  buffer_.assign(history_ + kBlock, 0.0f);
+  buffer_.assign(history_ + kBlock, 0);
 }
 
-void Resampler::reset() { std::fill(buffer_.begin(), buffer_.end(), 0.0f); }
+void Resampler::reset() { std::fill(buffer_.begin(), buffer_.end(), std::int16_t{0}); }
 
 std::size_t Resampler::delay() const {
   if (taps_ == 0) return 0;
@@ -108,21 +152,21 @@ std::size_t Resampler::delay() const {
   return up_ > 1 ? high : high / static_cast<std::size_t>(down_);
 }
 
-void Resampler::run_block(const float* x, std::size_t n, std::int16_t* out) {
+void Resampler::run_block(const std::int16_t* x, std::size_t n, std::int16_t* out) {
   // x points at the history; x[history_ .. history_+n) is the new input
   if (up_ > 1) {
     const std::size_t per = taps_ / static_cast<std::size_t>(up_);
     for (std::size_t i = 0; i < n; ++i) {
-      const float* window = x + i;  // the `per` samples ending at input i
+      const std::int16_t* window = x + i;  // the `per` samples ending at input i
       for (std::size_t p = 0; p < static_cast<std::size_t>(up_); ++p) {
-        *out++ = to_pcm(dot(phases_.data() + p * per, window, per));
+        *out++ = to_pcm(dot(phases_.data() + p * per, window, per), shift_);
       }
     }
   } else {
     const std::size_t m = static_cast<std::size_t>(down_);
     for (std::size_t i = m - 1; i < n; i += m) {
-      const float* window = x + i;  // the taps_ samples ending at input i
-      *out++ = to_pcm(dot(phases_.data(), window, taps_));
+      const std::int16_t* window = x + i;  // the taps_ samples ending at input i
+      *out++ = to_pcm(dot(phases_.data(), window, taps_), shift_);
     }
   }
 }
@@ -138,8 +182,7 @@ std::size_t Resampler::process(std::span<const std::int16_t> in, std::span<std::
   while (done < in.size()) {
     // blocks are multiples of M, so each block's outputs are whole
     std::size_t n = std::min(kBlock, in.size() - done);
-    float* block = buffer_.data() + history_;
-    for (std::size_t i = 0; i < n; ++i) block[i] = static_cast<float>(in[done + i]);
+    std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(done), n, buffer_.begin() + static_cast<std::ptrdiff_t>(history_));
     run_block(buffer_.data(), n, out.data() + written);
     written += n * static_cast<std::size_t>(up_) / static_cast<std::size_t>(down_);
     // keep the last history_ samples for the next block

@@ -1,15 +1,29 @@
 #pragma once
 // Sample-rate conversion between the rates our codecs run at (8, 16 and
 // 48 kHz: ratios 2, 3 and 6 up or down), for a transcoded call whose legs
-// differ in rate. A polyphase windowed-sinc FIR of our own (Kaiser window,
-// 64 taps per phase, cutoff at 92 % of the lower Nyquist frequency; about
-// 70 dB of stopband), not libswresample: bench_media measures both, and ours
-// costs less per 20 ms frame at equal or better image/alias rejection, takes
-// exactly one frame in and gives exactly one frame out (libswresample holds
-// samples back and returns varying counts), allocates only at construction
-// and has a fixed delay of (taps/2) input samples. libswresample stays the
-// tool for arbitrary rates (prompt files: convert_sample_rate in
-// prompt_resample.h).
+// differ in rate. A polyphase windowed-sinc FIR of our own: Kaiser window
+// (beta 7), 64 taps per phase, cutoff at 92 % of the lower Nyquist
+// frequency, 16-bit fixed-point coefficients, SSE2 multiply-adds.
+//
+// Why not libswresample (bench_media runs both, CPU time per 20 ms frame,
+// one core of this 2-core machine):
+//                    ours      libswresample (defaults)
+//   8k -> 16k        1.2 us    1.2 us
+//   16k -> 8k        1.0 us    0.9 us
+//   16k -> 48k       3.7 us    3.2 us
+//   48k -> 8k        2.8 us    2.0 us
+//   alias/image      -72..-110 dB   -84..-98 dB (a -6 dBFS tone near the band edge)
+//   at 85 % of Nyquist  flat (< 0.01 dB)   -0.02..-0.12 dB
+// The cost is the same to within a microsecond, under 2 % of a transcoded
+// call (~180-310 us per 20 ms, bench_media), and both are far below what
+// a codec's own noise lets anyone hear. What decides is the interface: ours
+// turns exactly one 20 ms frame into exactly one frame (libswresample holds
+// samples back and returns varying counts, so the chain would need another
+// FIFO and a flush), allocates nothing after construction, keeps no library
+// on the per-packet path and has a fixed, known delay: (taps - 1) / 2 samples
+// at the higher rate, 4 ms (libswresample's default filter: about 2 ms, the
+// one thing it does better). libswresample stays the tool for arbitrary
+// rates: prompt files (convert_sample_rate in prompt_resample.h).
 //
 // Stateful (the filter history), one per stream direction; not thread-safe.
 #include <cstddef>
@@ -46,16 +60,17 @@ class Resampler {
   std::size_t delay() const;
 
  private:
-  void run_block(const float* x, std::size_t n, std::int16_t* out);
+  void run_block(const std::int16_t* x, std::size_t n, std::int16_t* out);
 
   int in_rate_;
   int out_rate_;
   int up_ = 1;    // L
   int down_ = 1;  // M
   std::size_t taps_ = 0;           // prototype filter length, multiple of L (or of M)
-  std::vector<float> phases_;      // up: L phases of taps_/L coefficients, reversed; down: taps_ reversed
-  std::vector<float> buffer_;      // history (taps-1 samples at the input rate) + a block
+  std::vector<std::int16_t> phases_;  // fixed point (shift_); up: L phases of taps_/L coefficients, reversed; down: taps_ reversed
+  std::vector<std::int16_t> buffer_;  // history (taps-1 samples at the input rate) + a block
   std::size_t history_ = 0;        // samples of history kept
+  int shift_ = 14;                 // fractional bits of the coefficients
 };
 
 }  // namespace imsbox::media
