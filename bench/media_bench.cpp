@@ -294,6 +294,7 @@ BENCHMARK_CAPTURE(codec_alone, opus16k, Leg{"opus", 48000, "useinbandfec=1"});
 BENCHMARK_CAPTURE(codec_alone, amrwb, Leg{"AMR-WB", 16000, ""});
 BENCHMARK_CAPTURE(codec_alone, amrnb, Leg{"AMR", 8000, ""});
 BENCHMARK_CAPTURE(codec_alone, pcmu, Leg{"PCMU", 8000, ""});
+BENCHMARK_CAPTURE(codec_alone, g722, Leg{"G722", 8000, ""});
 
 BENCHMARK(resample_ours)->Args({8000, 16000})->Args({16000, 8000})->Args({16000, 48000})->Args({48000, 16000})
     ->Args({8000, 48000})->Args({48000, 8000});

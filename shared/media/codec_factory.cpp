@@ -4,6 +4,7 @@
 
 #include "media/amr_codec.h"
 #include "media/g711_codec.h"
+#include "media/g722_codec.h"
 #include "media/opus_codec.h"
 
 namespace imsbox::media {
@@ -131,7 +132,7 @@ std::vector<FmtpParameter> parse_fmtp(std::string_view fmtp) {
 bool is_supported_codec(std::string_view name, int clock_rate) {
   return (iequals(name, "opus") && clock_rate == 48000) || (iequals(name, "AMR") && clock_rate == 8000) ||
          (iequals(name, "AMR-WB") && clock_rate == 16000) || (iequals(name, "PCMU") && clock_rate == 8000) ||
-         (iequals(name, "PCMA") && clock_rate == 8000);
+         (iequals(name, "PCMA") && clock_rate == 8000) || (iequals(name, "G722") && clock_rate == 8000);
 }
 
 MakeCodecResult make_codec(std::string_view name, int clock_rate, int channels, std::span<const FmtpParameter> fmtp,
@@ -148,6 +149,12 @@ MakeCodecResult make_codec(std::string_view name, int clock_rate, int channels, 
   if (iequals(name, "AMR")) return make_amr(AmrKind::nb, channels, fmtp, options);
   if (iequals(name, "AMR-WB")) return make_amr(AmrKind::wb, channels, fmtp, options);
   if (iequals(name, "PCMU")) return {std::make_unique<G711Codec>(G711Law::ulaw), {}};
+  if (iequals(name, "G722")) {
+    std::string error;
+    auto codec = G722Codec::create(&error);
+    if (!codec) return {nullptr, error};
+    return {std::move(codec), {}};
+  }
   return {std::make_unique<G711Codec>(G711Law::alaw), {}};
 }
 

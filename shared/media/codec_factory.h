@@ -9,7 +9,7 @@
 //                         mode-change-neighbor, mode-change-capability, max-red,
 //                         maxptime/ptime; refused: crc=1, robust-sorting=1,
 //                         interleaving, channels other than 1
-//   PCMU/8000, PCMA/8000
+//   PCMU/8000, PCMA/8000, G722/8000 (16 kHz audio; libavcodec)
 // Names compare case-insensitively (RFC 4855 §3). Unknown fmtp parameters
 // are ignored (RFC 4566 §6). Not on the packet path: it may allocate.
 #include <memory>

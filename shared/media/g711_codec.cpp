@@ -33,27 +33,14 @@ DecodeResult G711Codec::decode(std::span<const std::uint8_t> payload, std::span<
   } else {
     decode_alaw(payload, pcm);
   }
-  // keep the last 20 ms (or what there is, at the end) for concealment
   const std::size_t n = payload.size();
-  if (n >= last_.size()) {
-    std::copy(pcm.begin() + static_cast<std::ptrdiff_t>(n - last_.size()), pcm.begin() + static_cast<std::ptrdiff_t>(n),
-              last_.begin());
-  } else {
-    std::move(last_.begin() + static_cast<std::ptrdiff_t>(n), last_.end(), last_.begin());
-    std::copy(pcm.begin(), pcm.begin() + static_cast<std::ptrdiff_t>(n),
-              last_.end() - static_cast<std::ptrdiff_t>(n));
-  }
-  lost_in_a_row_ = 0;
+  plc_.keep(pcm.first(n));
   return {n, CodecError::none};
 }
 
 DecodeResult G711Codec::conceal(std::span<std::int16_t> pcm, std::span<const std::uint8_t>) {
   if (pcm.size() < info_.frame_samples) return {0, CodecError::buffer_too_small};
-  ++lost_in_a_row_;
-  const int shift = lost_in_a_row_ > 3 ? 16 : lost_in_a_row_;  // 1/2, 1/4, 1/8, then silence
-  for (std::size_t i = 0; i < last_.size(); ++i) {
-    pcm[i] = static_cast<std::int16_t>(shift >= 16 ? 0 : last_[i] / (1 << shift));
-  }
+  plc_.conceal(pcm);
   return {info_.frame_samples, CodecError::none};
 }
 

@@ -1,10 +1,7 @@
 #pragma once
 // PCMU and PCMA (RFC 3551 §4.5.14) behind FrameCodec: 8 kHz, one octet per
-// sample, any payload length decodes. Loss: the last 20 ms repeated with a
-// fading gain (halved per lost frame, silence from the fourth on), a simple
-// stand-in for G.711 Appendix I.
-#include <array>
-
+// sample, any payload length decodes. Loss: FadeConcealment.
+#include "media/fade_concealment.h"
 #include "media/frame_codec.h"
 
 namespace imsbox::media {
@@ -24,8 +21,7 @@ class G711Codec final : public FrameCodec {
  private:
   G711Law law_;
   CodecInfo info_;
-  std::array<std::int16_t, 160> last_{};  // the last 20 ms decoded
-  int lost_in_a_row_ = 0;
+  FadeConcealment<160> plc_;
 };
 
 }  // namespace imsbox::media

@@ -36,11 +36,12 @@ TEST(CodecFactory, BuildsEachCodecFromItsRtpmap) {
   for (const C& c : {C{"opus", 48000, 2, "minptime=10;useinbandfec=1", 16000}, C{"OPUS", 48000, 2, "", 16000},
                      C{"AMR", 8000, 1, "octet-align=1", 8000}, C{"amr-wb", 16000, 1, "mode-change-capability=2", 16000},
                      C{"AMR-WB", 16000, 1, "octet-align=1;mode-set=0,1,2", 16000}, C{"PCMU", 8000, 1, "", 8000},
-                     C{"pcma", 8000, 1, "", 8000}}) {
+                     C{"pcma", 8000, 1, "", 8000}, C{"G722", 8000, 1, "", 16000}}) {
     const auto r = make(c.name, c.rate, c.channels, c.fmtp);
     ASSERT_TRUE(r.codec) << c.name << ": " << r.error;
     EXPECT_EQ(r.codec->info().pcm_rate, c.pcm_rate) << c.name;
     EXPECT_EQ(r.codec->info().rtp_clock_rate, c.rate) << c.name;
+    EXPECT_TRUE(is_supported_codec(c.name, c.rate)) << c.name;
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "media/amr_codec.h"
 #include "media/g711_codec.h"
+#include "media/g722_codec.h"
 #include "media/opus_codec.h"
 #include "unit/shared/media/media_test_util.h"
 
@@ -40,6 +41,7 @@ std::vector<Case> all_codecs() {
       {"amrwb-oa", [] { return amr(AmrKind::wb, AmrPacking::octet_aligned); }},
       {"pcmu", [] { return std::make_unique<G711Codec>(G711Law::ulaw); }},
       {"pcma", [] { return std::make_unique<G711Codec>(G711Law::alaw); }},
+      {"g722", [] { return G722Codec::create(); }},
   };
 }
 
@@ -72,6 +74,14 @@ TEST(Codec, InfoMatchesTheRtpClockAndPcmRate) {
   G711Codec pcmu(G711Law::ulaw);
   EXPECT_EQ(pcmu.info().frame_timestamp, 160u);
   EXPECT_EQ(pcmu.info().encoding_name, "PCMU");
+  auto g722 = G722Codec::create();  // 16 kHz audio on an 8 kHz RTP clock (RFC 3551 §4.5.2)
+  EXPECT_EQ(g722->info().pcm_rate, 16000);
+  EXPECT_EQ(g722->info().rtp_clock_rate, 8000);
+  EXPECT_EQ(g722->info().frame_timestamp, 160u);
+  const auto payloads = encode_tone(*g722, 1000, 0.04);
+  ASSERT_EQ(payloads.size(), 2u);
+  EXPECT_EQ(payloads[0].size(), 160u);  // 64 kbit/s
+  EXPECT_EQ(g722->payload_duration(payloads[0]), 160u);
 }
 
 TEST(Codec, EncodeRefusesAnythingButOneFrame) {

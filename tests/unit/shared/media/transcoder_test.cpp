@@ -93,7 +93,7 @@ TEST(Transcoder, AmrNbToOpus16k) {
 
 TEST(Transcoder, EveryPairCarriesTheTone) {
   const std::vector<std::pair<std::string_view, int>> codecs = {
-      {"opus", 48000}, {"AMR", 8000}, {"AMR-WB", 16000}, {"PCMU", 8000}, {"PCMA", 8000}};
+      {"opus", 48000}, {"AMR", 8000}, {"AMR-WB", 16000}, {"PCMU", 8000}, {"PCMA", 8000}, {"G722", 8000}};
   for (const auto& [an, ar] : codecs) {
     for (const auto& [bn, br] : codecs) {
       for (const int opus_rate : {16000, 48000}) {
