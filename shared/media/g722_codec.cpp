@@ -37,9 +37,18 @@ std::unique_ptr<G722Codec> G722Codec::create(std::string* error) {
   c->info_.frame_timestamp = 160;
   c->encoder_ = open(avcodec_find_encoder(AV_CODEC_ID_ADPCM_G722), true);
   c->decoder_ = open(avcodec_find_decoder(AV_CODEC_ID_ADPCM_G722), false);
-  c->frame_ = av_frame_alloc();
+  c->in_frame_ = av_frame_alloc();
+  c->out_frame_ = av_frame_alloc();
   c->packet_ = av_packet_alloc();
-  if (!c->encoder_ || !c->decoder_ || !c->frame_ || !c->packet_) {
+  bool ok = c->encoder_ && c->decoder_ && c->in_frame_ && c->out_frame_ && c->packet_;
+  if (ok) {
+    c->in_frame_->nb_samples = 320;
+    c->in_frame_->format = AV_SAMPLE_FMT_S16;
+    c->in_frame_->sample_rate = 16000;
+    ok = av_channel_layout_copy(&c->in_frame_->ch_layout, &c->encoder_->ch_layout) >= 0 &&
+         av_frame_get_buffer(c->in_frame_, 0) >= 0;
+  }
+  if (!ok) {
     if (error) *error = "libavcodec has no usable adpcm_g722";
     return nullptr;
   }
@@ -49,7 +58,8 @@ std::unique_ptr<G722Codec> G722Codec::create(std::string* error) {
 
 G722Codec::~G722Codec() {
   av_packet_free(&packet_);
-  av_frame_free(&frame_);
+  av_frame_free(&in_frame_);
+  av_frame_free(&out_frame_);
   avcodec_free_context(&encoder_);
   avcodec_free_context(&decoder_);
 }
@@ -57,15 +67,10 @@ G722Codec::~G722Codec() {
 EncodeResult G722Codec::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> payload) {
   if (pcm.size() != info_.frame_samples) return {0, CodecError::bad_input};
   if (payload.size() < pcm.size() / 2) return {0, CodecError::buffer_too_small};
-  av_frame_unref(frame_);
-  frame_->nb_samples = static_cast<int>(pcm.size());
-  frame_->format = AV_SAMPLE_FMT_S16;
-  frame_->sample_rate = 16000;
-  if (av_channel_layout_copy(&frame_->ch_layout, &encoder_->ch_layout) < 0 || av_frame_get_buffer(frame_, 0) < 0) {
-    return {0, CodecError::codec_failure};
-  }
-  std::memcpy(frame_->data[0], pcm.data(), pcm.size() * sizeof(std::int16_t));
-  if (avcodec_send_frame(encoder_, frame_) < 0) return {0, CodecError::codec_failure};
+  // the encoder copies what it keeps: the buffer is ours again after send
+  if (av_frame_make_writable(in_frame_) < 0) return {0, CodecError::codec_failure};
+  std::memcpy(in_frame_->data[0], pcm.data(), pcm.size() * sizeof(std::int16_t));
+  if (avcodec_send_frame(encoder_, in_frame_) < 0) return {0, CodecError::codec_failure};
   std::size_t size = 0;
   while (avcodec_receive_packet(encoder_, packet_) == 0) {
     const auto n = static_cast<std::size_t>(packet_->size);
@@ -89,11 +94,11 @@ DecodeResult G722Codec::decode(std::span<const std::uint8_t> payload, std::span<
   packet_->size = 0;
   if (rc < 0) return {0, CodecError::malformed_payload};
   std::size_t samples = 0;
-  while (avcodec_receive_frame(decoder_, frame_) == 0) {
-    const auto n = static_cast<std::size_t>(frame_->nb_samples);
-    if (samples + n <= pcm.size()) std::memcpy(pcm.data() + samples, frame_->data[0], n * sizeof(std::int16_t));
+  while (avcodec_receive_frame(decoder_, out_frame_) == 0) {
+    const auto n = static_cast<std::size_t>(out_frame_->nb_samples);
+    if (samples + n <= pcm.size()) std::memcpy(pcm.data() + samples, out_frame_->data[0], n * sizeof(std::int16_t));
     samples += n;
-    av_frame_unref(frame_);
+    av_frame_unref(out_frame_);
   }
   if (samples > pcm.size()) return {0, CodecError::buffer_too_small};
   plc_.keep(pcm.first(samples));

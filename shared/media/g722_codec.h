@@ -36,7 +36,8 @@ class G722Codec final : public FrameCodec {
   CodecInfo info_;
   AVCodecContext* encoder_ = nullptr;
   AVCodecContext* decoder_ = nullptr;
-  AVFrame* frame_ = nullptr;
+  AVFrame* in_frame_ = nullptr;   // encoder input: its buffer allocated once
+  AVFrame* out_frame_ = nullptr;  // decoder output
   AVPacket* packet_ = nullptr;
   std::vector<std::uint8_t> padded_;  // a payload with libavcodec's input padding
   FadeConcealment<320> plc_;
