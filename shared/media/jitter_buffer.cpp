@@ -26,16 +26,20 @@ void JitterBuffer::clear() {
   for (auto& s : slots_) s.used = false;
 }
 
-void JitterBuffer::anchor(std::int64_t ts, MediaTime now) {
+void JitterBuffer::anchor(std::int64_t ts, MediaTime now, bool keep_newer) {
   if (ever_started_) ++stats_.resyncs;
   ever_started_ = true;
-  clear();
+  if (!keep_newer) clear();
   started_ = true;
   first_pending_ = true;
   anchor_ts_ = ts;
   anchor_time_ = now + config_.target_delay;
   next_ts_ = ts;
   late_streak_ = 0;
+}
+
+std::int64_t JitterBuffer::to_ts(std::chrono::milliseconds d) const {
+  return static_cast<std::int64_t>(d.count()) * config_.clock_rate / 1000;
 }
 
 std::size_t JitterBuffer::size() const {
@@ -75,7 +79,7 @@ JitterBuffer::PushResult JitterBuffer::push(std::span<const std::uint8_t> payloa
   last_push_ = now;
   if (!started_) {
     ref_ts_ = timestamp;
-    anchor(ref_ts_, now);
+    anchor(ref_ts_, now, false);
     return store(ref_ts_, payload, seq, duration, PushResult::stored);
   }
   const std::int64_t ts = extend(timestamp);
@@ -86,19 +90,30 @@ JitterBuffer::PushResult JitterBuffer::push(std::span<const std::uint8_t> payloa
   }
   if (ts < next_ts_) {
     if (++late_streak_ >= config_.late_resync_after) {
-      ref_ts_ = ts;
-      anchor(ts, now);
+      // the network's delay grew: play from this one, target_delay from now.
+      // Packets already here come after it, unless this is a jump back in
+      // timestamps (a new sender), whose old packets are of no use.
+      const bool jump_back = next_ts_ - ts > to_ts(config_.max_delay);
+      anchor(ts, now, !jump_back);
+      ref_ts_ = std::max(ts, jump_back ? ts : ref_ts_);
       return store(ts, payload, seq, duration, PushResult::resynced);
     }
     ++stats_.late;
     return PushResult::late;
   }
   late_streak_ = 0;
+  const std::int64_t newest = ref_ts_;
   ref_ts_ = std::max(ref_ts_, ts);
-  if (playout_time(ts) > now + config_.max_delay) {
-    ref_ts_ = ts;
-    anchor(ts, now);
-    return store(ts, payload, seq, duration, PushResult::resynced);
+  if (const auto due = playout_time(ts); due > now + config_.max_delay) {
+    if (ts - newest <= 2 * static_cast<std::int64_t>(config_.frame_timestamp)) {
+      // in sequence but due too late: the sender's clock runs faster than
+      // ours. Play everything a little earlier (the next pop may hand out
+      // one frame more) instead of dropping what is buffered.
+      anchor_time_ -= due - (now + config_.max_delay);
+    } else {
+      anchor(ts, now, false);  // a jump ahead: start again from this packet
+      return store(ts, payload, seq, duration, PushResult::resynced);
+    }
   }
   return store(ts, payload, seq, duration, PushResult::stored);
 }

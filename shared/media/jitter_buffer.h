@@ -6,10 +6,14 @@
 // Playout: the first packet plays target_delay after it arrived, every later
 // timestamp at the same offset. A packet that comes after its frame was
 // handed out is late and dropped; `late_resync_after` late packets in a row
-// re-anchor on the next one (the delay grows to what the network needs). A
-// packet due more than max_delay ahead (a timestamp jump, a sender restart)
-// re-anchors at once. No packet for idle_timeout (a hold, the end of a talk
-// spurt without DTX) stops playout until the next packet, which re-anchors.
+// re-anchor on the last of them (the delay grows to what the network needs;
+// a sender whose clock runs slower than ours ends up here now and then, at
+// the cost of a concealed frame or two). A packet in sequence but due more
+// than max_delay ahead (a sender clock faster than ours) moves playout
+// earlier so that the delay stays bounded without dropping anything; one
+// out of sequence (a timestamp jump, a sender restart) re-anchors on it.
+// No packet for idle_timeout (a hold, the end of a talk spurt without DTX)
+// stops playout until the next packet, which re-anchors.
 //
 // Pure: time is passed in (`now`, from the caller's clock), payloads are
 // copied into fixed slots at push (no allocation after construction). One
@@ -91,7 +95,8 @@ class JitterBuffer {
 
   std::int64_t extend(std::uint32_t ts) const;
   MediaTime playout_time(std::int64_t ts) const;
-  void anchor(std::int64_t ts, MediaTime now);
+  void anchor(std::int64_t ts, MediaTime now, bool keep_newer);
+  std::int64_t to_ts(std::chrono::milliseconds d) const;
   void clear();
   PushResult store(std::int64_t ts, std::span<const std::uint8_t> payload, std::uint16_t seq,
                    std::uint32_t duration, PushResult ok);

@@ -217,3 +217,75 @@ TEST(JitterBuffer, LongerPacketsAdvanceByTheirDuration) {
 
 }  // namespace
 }  // namespace imsbox::media
+
+namespace imsbox::media {
+namespace {
+
+// A sender whose clock is `ppm` fast or slow: a packet every 20 ms of its
+// time, pops every 20 ms of ours, for 2 minutes.
+JitterStats drift(int ppm, std::size_t* max_size) {
+  JitterBuffer jb({.target_delay = milliseconds(40), .max_delay = milliseconds(120)});
+  const std::uint8_t payload[1] = {0};
+  const auto sender_step = std::chrono::microseconds(20000 - 20000 * ppm / 1'000'000);
+  MediaTime next_packet{}, next_pop{};
+  std::uint32_t ts = 0;
+  *max_size = 0;
+  for (int i = 0; i < 6000;) {
+    if (next_packet <= next_pop) {
+      jb.push(payload, static_cast<std::uint16_t>(i), ts, 160, next_packet);
+      ts += 160;
+      next_packet += sender_step;
+      ++i;
+    } else {
+      while (jb.pop(next_pop)) {
+      }
+      *max_size = std::max(*max_size, jb.size());
+      next_pop += milliseconds(20);
+    }
+  }
+  return jb.stats();
+}
+
+TEST(JitterBuffer, FastSenderClockKeepsTheDelayBoundedWithoutLoss) {
+  std::size_t max_size = 0;
+  const auto s = drift(2000, &max_size);  // 0.2 % fast: 240 ms ahead after 2 minutes
+  EXPECT_EQ(s.lost, 0u);
+  EXPECT_EQ(s.resyncs, 0u);
+  EXPECT_EQ(s.late, 0u);
+  EXPECT_LE(max_size, 120u / 20 + 1);
+}
+
+TEST(JitterBuffer, SlowSenderClockLosesLittle) {
+  std::size_t max_size = 0;
+  const auto s = drift(-2000, &max_size);  // 0.2 % slow: 240 ms behind after 2 minutes
+  // the buffer drains; when empty, frames are lost until the delay grows again
+  EXPECT_LT(s.lost, 30u);
+  EXPECT_LE(max_size, 120u / 20 + 1);
+  EXPECT_GT(s.played, 5900u);
+}
+
+TEST(JitterBuffer, LateResyncKeepsTheNewerPacketsItHas) {
+  JitterBuffer jb({.target_delay = milliseconds(20), .late_resync_after = 2});
+  MediaTime now{};
+  const std::uint8_t p[1] = {0};
+  jb.push(p, 0, 0, 160, now);
+  now += milliseconds(20);
+  while (jb.pop(now)) {
+  }
+  now += milliseconds(60);  // frames 160, 320, 480 handed out as lost
+  while (jb.pop(now)) {
+  }
+  const std::uint8_t q[1] = {5};
+  jb.push(q, 5, 800, 160, now);  // on time: stored
+  EXPECT_EQ(jb.push(p, 1, 160, 160, now), JitterBuffer::PushResult::late);
+  EXPECT_EQ(jb.push(p, 2, 320, 160, now), JitterBuffer::PushResult::resynced);
+  now += milliseconds(200);
+  std::vector<std::uint32_t> played;
+  while (auto f = jb.pop(now)) {
+    if (!f->lost) played.push_back(f->timestamp);
+  }
+  EXPECT_EQ(played, (std::vector<std::uint32_t>{320, 800}));
+}
+
+}  // namespace
+}  // namespace imsbox::media
