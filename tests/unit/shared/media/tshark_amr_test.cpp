@@ -7,6 +7,8 @@
 // (libav_crosscheck_test.cpp).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -190,10 +192,12 @@ void check(AmrKind kind, AmrPacking packing) {
   std::vector<std::vector<std::uint8_t>> payloads;
   for (const auto& s : sent) payloads.push_back(s.payload);
   const auto path = (std::filesystem::path(testing::TempDir()) /
-                     ("amr-" + std::to_string(int(kind)) + "-" + std::to_string(int(packing)) + ".pcap"))
+                     ("amr-" + std::to_string(getpid()) + "-" + std::to_string(int(kind)) + "-" +
+                      std::to_string(int(packing)) + ".pcap"))
                         .string();
   write_pcap(path, payloads);
   const auto rows = tshark(path, kind, packing);
+  std::filesystem::remove(path);
   ASSERT_EQ(rows.size(), sent.size());
   for (std::size_t i = 0; i < sent.size(); ++i) {
     const auto& s = sent[i];
@@ -226,9 +230,11 @@ TEST(TsharkAmr, BothRefuseTruncatedAndOverlongPayloads) {
   longer.push_back(0);
   longer.push_back(0);
   const std::vector<std::uint8_t> shorter(good.begin(), good.begin() + 20);
-  const auto path = (std::filesystem::path(testing::TempDir()) / "amr-bad.pcap").string();
+  const auto path =
+      (std::filesystem::path(testing::TempDir()) / ("amr-bad-" + std::to_string(getpid()) + ".pcap")).string();
   write_pcap(path, {good, longer, shorter});
   const auto rows = tshark(path, AmrKind::wb, AmrPacking::bandwidth_efficient);
+  std::filesystem::remove(path);
   ASSERT_EQ(rows.size(), 3u);
   AmrPacket p;
   EXPECT_EQ(unpack_amr_payload(AmrKind::wb, AmrPacking::bandwidth_efficient, good, p), AmrPayloadError::none);

@@ -1,6 +1,8 @@
 // WAV files: write, read back, other layouts of the header.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 
@@ -12,7 +14,8 @@ namespace {
 
 TEST(Wav, WritesAndReadsBack) {
   const auto pcm = test::tone(48000, 1000, 48000);
-  const auto path = (std::filesystem::path(testing::TempDir()) / "tone.wav").string();
+  const auto path =
+      (std::filesystem::path(testing::TempDir()) / ("tone-" + std::to_string(getpid()) + ".wav")).string();
   ASSERT_TRUE(write_wav_file(path, pcm, 48000));
   EXPECT_EQ(std::filesystem::file_size(path), 44u + 96000u);
   std::string error;
@@ -20,6 +23,7 @@ TEST(Wav, WritesAndReadsBack) {
   ASSERT_TRUE(w) << error;
   EXPECT_EQ(w->sample_rate, 48000);
   EXPECT_EQ(w->samples, pcm);
+  std::filesystem::remove(path);
 }
 
 TEST(Wav, HeaderIsCanonical) {
