@@ -11,7 +11,11 @@
 //                         interleaving, channels other than 1
 //   PCMU/8000, PCMA/8000, G722/8000 (16 kHz audio; libavcodec)
 // Names compare case-insensitively (RFC 4855 §3). Unknown fmtp parameters
-// are ignored (RFC 4566 §6). Not on the packet path: it may allocate.
+// are ignored (RFC 4566 §6). Pass the fmtp the PEER of that leg sent: Opus's
+// parameters describe what its sender can receive (maxplaybackrate,
+// useinbandfec, usedtx), and AMR's mode-set, packing and mode-change rules
+// are the negotiated ones either side states. Not on the packet path: it may
+// allocate.
 #include <memory>
 #include <span>
 #include <string>
