@@ -4,10 +4,17 @@
 // we build (so that tshark can judge them), and tshark itself.
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "rtp/bytes.h"
+#include "rtp/demux.h"
+
+namespace imsbox::rtp {
+// gtest prints classes by name
+inline void PrintTo(PacketClass c, std::ostream* os) { *os << to_string(c); }
+}  // namespace imsbox::rtp
 
 namespace imsbox::rtp::test {
 
