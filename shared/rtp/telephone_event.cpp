@@ -41,6 +41,19 @@ std::optional<std::uint8_t> dtmf_event(char digit) {
 
 // ---- Sender -------------------------------------------------------------------
 
+std::size_t build_telephone_event_rtp(MutableBytes out, const TelephoneEventPacket& packet,
+                                      std::uint8_t payload_type, std::uint16_t sequence, std::uint32_t ssrc) {
+  std::array<std::uint8_t, telephone_event_size> payload{};
+  if (!build_telephone_event(payload, packet.event)) return 0;
+  RtpHeaderFields h;
+  h.marker = packet.marker;
+  h.payload_type = payload_type;
+  h.sequence = sequence;
+  h.timestamp = packet.timestamp;
+  h.ssrc = ssrc;
+  return build_rtp(out, h, payload);
+}
+
 TelephoneEventSender::TelephoneEventSender(const Options& options)
     : options_(options),
       interval_(std::max<std::uint32_t>(

@@ -54,6 +54,11 @@ struct TelephoneEventPacket {
   friend bool operator==(const TelephoneEventPacket&, const TelephoneEventPacket&) = default;
 };
 
+// The whole RTP packet of one TelephoneEventPacket (16 octets) with the
+// stream's payload type, sequence number and SSRC; 0 when `out` is shorter.
+std::size_t build_telephone_event_rtp(MutableBytes out, const TelephoneEventPacket& packet,
+                                      std::uint8_t payload_type, std::uint16_t sequence, std::uint32_t ssrc);
+
 class TelephoneEventSender {
  public:
   struct Options {
