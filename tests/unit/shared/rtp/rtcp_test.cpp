@@ -144,10 +144,12 @@ TEST(Rtcp, FramingErrors) {
 }
 
 TEST(Rtcp, SdesChunksItemsAndMalformedOnes) {
-  // two chunks: CNAME "ab" + NAME "c"; then CNAME "xyz" (RFC 3550 §6.5 layout)
-  const auto p = bytes({0x82, 0xca, 0x00, 0x06,                               // SC=2, 6 words
+  // three chunks (RFC 3550 §6.5 layout): CNAME "ab" + NAME "c"; CNAME "xyz"
+  // (END then 2 null octets to the boundary); CNAME "w"
+  const auto p = bytes({0x83, 0xca, 0x00, 0x08,                               // SC=3, 8 words
                         0, 0, 0, 1, 1, 2, 'a', 'b', 2, 1, 'c', 0,             // chunk 1: 12 octets
-                        0, 0, 0, 2, 1, 3, 'x', 'y', 'z', 0, 0, 0});           // chunk 2: 12 octets
+                        0, 0, 0, 2, 1, 3, 'x', 'y', 'z', 0, 0, 0,             // chunk 2: 12 octets
+                        0, 0, 0, 3, 1, 1, 'w', 0});                           // chunk 3: 8 octets
   RtcpError error;
   const auto packets = walk(p, &error);
   ASSERT_EQ(packets.size(), 1u);
@@ -166,8 +168,14 @@ TEST(Rtcp, SdesChunksItemsAndMalformedOnes) {
   EXPECT_FALSE(reader.next_item(item));
   ASSERT_TRUE(reader.next_chunk(ssrc));
   EXPECT_EQ(ssrc, 2u);
-  EXPECT_FALSE(reader.next_chunk(ssrc));  // skips the rest of chunk 2; no third
+  ASSERT_TRUE(reader.next_item(item));
+  EXPECT_EQ(item.text, "xyz");
+  EXPECT_FALSE(reader.next_item(item));
+  ASSERT_TRUE(reader.next_chunk(ssrc));  // past the null octets, on the 32-bit boundary
+  EXPECT_EQ(ssrc, 3u);
+  EXPECT_FALSE(reader.next_chunk(ssrc));  // skips the rest of chunk 3; no fourth
   EXPECT_FALSE(reader.malformed());
+  EXPECT_EQ(find_cname(packets[0], 3), "w");
   EXPECT_EQ(find_cname(packets[0], 2), "xyz");
 
   // an item longer than the packet

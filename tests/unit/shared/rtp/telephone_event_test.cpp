@@ -346,6 +346,7 @@ TEST(TimestampRescaler, RatiosWrapAndReordering) {
   EXPECT_EQ(down.map(1000 + 48000), 8050u);
   EXPECT_EQ(down.map(1000 - 960), 50u - 160);  // earlier than the origin (reordered): earlier out
   EXPECT_EQ(down.map(1001), 50u);              // floor, never later than a later input
+  EXPECT_EQ(down.map(999), 49u);               // floor before the origin too (not toward zero)
   TimestampRescaler up(8000, 48000, 0xfffffff0u, 0);
   EXPECT_EQ(up.map(0xfffffff0u + 160), 960u);
   EXPECT_EQ(up.map(0x10u), 32u * 6);  // across the input's wrap
