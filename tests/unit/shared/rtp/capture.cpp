@@ -1,6 +1,8 @@
 #include "capture.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -201,6 +203,10 @@ std::string join(const std::vector<std::string>& items, char separator) {
   }
   return s;
 }
+
+TempFile::TempFile(const std::string& name)
+    : path(testing::TempDir() + "/imsbox_rtp_" + std::to_string(getpid()) + "_" + name) {}
+TempFile::~TempFile() { std::remove(path.c_str()); }
 
 std::string data_file(const std::string& name) { return std::string(IMSBOX_RTP_TEST_DATA) + "/" + name; }
 std::string sipp_pcap(const std::string& name) { return std::string(IMSBOX_SIPP_PCAP_DIR) + "/" + name; }

@@ -44,6 +44,16 @@ std::map<std::size_t, std::vector<std::string>> tshark_fields(const std::string&
 std::string hex(Bytes bytes);
 std::string join(const std::vector<std::string>& items, char separator = ',');
 
+// A file in the temporary directory that no other test process uses (several
+// checkouts may run these tests at once on one machine), removed at the end.
+struct TempFile {
+  explicit TempFile(const std::string& name);
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  std::string path;
+};
+
 // Where the test data lives.
 std::string data_file(const std::string& name);  // tests/unit/shared/rtp/data
 std::string sipp_pcap(const std::string& name);  // Debian's sip-tester pcaps

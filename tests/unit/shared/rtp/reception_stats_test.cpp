@@ -275,7 +275,8 @@ TEST(ReceptionStatisticsAgainstTshark, SippG711aWholeAndWithFramesCut) {
   const std::string original = test::sipp_pcap("g711a.pcap");
   compare_streams(original, "-d udp.port==2006,rtp", 1, 0);
   // frames 10, 11, 50 and 200 cut out with editcap (Wireshark's own tool)
-  const std::string cut = testing::TempDir() + "/g711a_cut.pcap";
+  const test::TempFile temp("g711a_cut.pcap");
+  const std::string& cut = temp.path;
   const std::string command = "editcap -F pcap '" + original + "' '" + cut + "' 10 11 50 200";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   compare_streams(cut, "-d udp.port==2006,rtp", 1, 4);

@@ -424,7 +424,8 @@ TEST(RtcpAgainstTshark, WhatWeBuildDissectsAsIntended) {
   add({buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n)});
   n = build_bye(buffer, std::span(gone).first(1));
   add({buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n)});
-  const std::string file = testing::TempDir() + "/rtcp_built.pcap";
+  const test::TempFile temp("rtcp_built.pcap");
+  const std::string& file = temp.path;
   test::write_pcap(file, frames);
   const auto tally = compare_rtcp_with_tshark(file, "-d udp.port==30003,rtcp");
   EXPECT_EQ(tally.datagrams, 3u);

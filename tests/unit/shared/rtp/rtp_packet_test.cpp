@@ -387,7 +387,8 @@ TEST(RtpAgainstTshark, BuiltAndRewrittenPacketsDissectAsIntended) {
   built.payload.resize(200);
   built.payload.resize(build_rtp(built.payload, h, std::vector<std::uint8_t>(160, 0xff), 4));
   frames.push_back(built);
-  const std::string file = testing::TempDir() + "/rtp_built.pcap";
+  const test::TempFile temp("rtp_built.pcap");
+  const std::string& file = temp.path;
   test::write_pcap(file, frames);
   EXPECT_EQ(compare_rtp_with_tshark({file, "-d udp.port==40002,rtp"}), 6u);
   const auto t = test::tshark_fields(file, "-d udp.port==40002,rtp", {"rtp.p_type", "rtp.seq", "rtp.ssrc"});

@@ -320,7 +320,8 @@ TEST(TelephoneEventAgainstTshark, SenderOutputDissectsAsIntended) {
       }
     }
   }
-  const std::string file = testing::TempDir() + "/rtpevent_built.pcap";
+  const test::TempFile temp("rtpevent_built.pcap");
+  const std::string& file = temp.path;
   test::write_pcap(file, frames);
   const auto t = test::tshark_fields(file, "-d udp.port==20002,rtp -o rtpevent.event_payload_type_value:101",
                                      {"rtp.marker", "rtp.timestamp", "rtpevent.event_id", "rtpevent.end_of_event",
