@@ -1,7 +1,7 @@
 #include "agw/webrtc/browser_leg.h"
 
 #include "agw/webrtc/main_context_driver.h"
-#include "agw/webrtc/packet_kind.h"
+#include "rtp/demux.h"
 #include "runtime/log.h"
 
 namespace imsbox::agw::webrtc {
@@ -74,11 +74,12 @@ void BrowserLeg::on_ice_connected() {
 void BrowserLeg::on_ice_datagram(std::span<std::uint8_t> datagram) {
   if (failed_) return;
   std::size_t length = datagram.size();
-  switch (classify_packet(datagram)) {
-    case PacketKind::dtls:
+  // RFC 7983 / RFC 5761 (shared/rtp); libnice has taken the STUN already
+  switch (rtp::classify_packet(datagram)) {
+    case rtp::PacketClass::dtls:
       dtls_.handle_dtls(datagram);
       return;
-    case PacketKind::rtp:
+    case rtp::PacketClass::rtp:
       if (dtls_.unprotect_rtp(datagram, length) != SrtpStatus::ok) {
         ++counters_.srtp_refused;
         return;
@@ -87,7 +88,7 @@ void BrowserLeg::on_ice_datagram(std::span<std::uint8_t> datagram) {
       counters_.rtp_received_bytes += length;
       events_.on_rtp(datagram.first(length));
       return;
-    case PacketKind::rtcp:
+    case rtp::PacketClass::rtcp:
       if (dtls_.unprotect_rtcp(datagram, length) != SrtpStatus::ok) {
         ++counters_.srtp_refused;
         return;
@@ -95,8 +96,7 @@ void BrowserLeg::on_ice_datagram(std::span<std::uint8_t> datagram) {
       ++counters_.rtcp_received;
       events_.on_rtcp(datagram.first(length));
       return;
-    case PacketKind::stun:
-    case PacketKind::unknown:
+    default:  // STUN, ZRTP, TURN channel data, anything else
       break;
   }
   ++counters_.dropped;

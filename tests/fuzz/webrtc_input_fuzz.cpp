@@ -20,10 +20,10 @@
 #include "agw/webrtc/dtls_context.h"
 #include "agw/webrtc/dtls_srtp_transport.h"
 #include "agw/webrtc/fingerprint.h"
-#include "agw/webrtc/packet_kind.h"
 #include "agw/webrtc/srtp_session.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
+#include "rtp/demux.h"
 
 namespace {
 
@@ -42,12 +42,12 @@ void packet(std::span<const std::uint8_t> in) {
   static const std::vector<std::uint8_t> key(30, 0x42);
   static SrtpSession gcm(SrtpProfile::aead_aes_128_gcm, std::span(key).first(28), std::span(key).first(28));
   static SrtpSession cm(SrtpProfile::aes_cm_128_hmac_sha1_80, key, key);
-  const PacketKind kind = classify_packet(in);
-  if (kind != PacketKind::rtp && kind != PacketKind::rtcp) return;
+  const auto kind = rtp::classify_packet(in);
+  if (kind != rtp::PacketClass::rtp && kind != rtp::PacketClass::rtcp) return;
   for (SrtpSession* s : {&gcm, &cm}) {
     std::vector<std::uint8_t> copy(in.begin(), in.end());
     std::size_t length = copy.size();
-    const auto status = kind == PacketKind::rtp ? s->unprotect_rtp(copy, length) : s->unprotect_rtcp(copy, length);
+    const auto status = kind == rtp::PacketClass::rtp ? s->unprotect_rtp(copy, length) : s->unprotect_rtcp(copy, length);
     if (status == SrtpStatus::ok && length > in.size()) std::abort();
   }
 }
