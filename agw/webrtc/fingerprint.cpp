@@ -1,4 +1,5 @@
 #include "agw/webrtc/fingerprint.h"
+#include "runtime/ascii.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -27,11 +28,7 @@ const AlgorithmName& entry(FingerprintAlgorithm algorithm) {
   return kAlgorithms[2];  // unreachable: every enumerator is in the table
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x >= 'A' && x <= 'Z' ? x + 32 : x) == (y >= 'A' && y <= 'Z' ? y + 32 : y);
-         });
-}
+using ascii::iequals;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

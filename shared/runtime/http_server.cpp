@@ -1,4 +1,5 @@
 #include "runtime/http_server.h"
+#include "runtime/ascii.h"
 
 #include <algorithm>
 #include <array>
@@ -23,11 +24,7 @@ namespace {
 
 class Session;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using ascii::iequals;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

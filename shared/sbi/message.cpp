@@ -1,4 +1,5 @@
 #include "sbi/message.h"
+#include "runtime/ascii.h"
 
 #include <algorithm>
 
@@ -6,12 +7,7 @@ namespace imsbox::sbi {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
+using ascii::iequals;
 
 }  // namespace
 

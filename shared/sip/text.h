@@ -2,6 +2,8 @@
 // Character classes and small scanners of the RFC 3261 grammar (§25.1).
 #include <string_view>
 
+#include "runtime/ascii.h"
+
 namespace imsbox::sip::text {
 
 constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -43,14 +45,8 @@ constexpr std::string_view trim(std::string_view s) {
   return s;
 }
 
-constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::lower;
 
-constexpr bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 }  // namespace imsbox::sip::text

@@ -1,4 +1,5 @@
 #include "sip/uri.h"
+#include "runtime/ascii.h"
 
 #include <charconv>
 
@@ -32,16 +33,7 @@ bool all_of_escaped(std::string_view s, Pred ok) {
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 bool valid_hostname(std::string_view h) {
   if (!h.empty() && h.back() == '.') h.remove_suffix(1);  // a fully qualified name

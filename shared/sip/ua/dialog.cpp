@@ -1,4 +1,5 @@
 #include "sip/ua/dialog.h"
+#include "runtime/ascii.h"
 
 #include <algorithm>
 
@@ -9,10 +10,7 @@ namespace imsbox::sip::ua {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return text::lower(x) == text::lower(y); });
-}
+using ascii::iequals;
 
 // The URI of the first Contact, if any.
 std::optional<std::string> contact_uri(const Message& m) {
