@@ -682,7 +682,8 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
       add_codec(m, plan.offerer_codec);  // as the offerer offered it: AMR mode-set unmodified
       m.attributes.add("ptime", "20");
     }
-    if (plan.offerer_telephone_event && plan.answerer_telephone_event) add_codec(m, *plan.offerer_telephone_event);
+    // the offerer's telephone-event even when the answerer has none: play DTMF can still reach it
+    if (plan.offerer_telephone_event) add_codec(m, *plan.offerer_telephone_event);
     sdp::set_direction(m.attributes, plan.answerer_direction);
     if (local.kind == LegKind::browser) {
       add_browser_transport(m, local, analysis.offerer.mid.empty() ? "0" : analysis.offerer.mid, sdp::Setup::passive);

@@ -352,8 +352,11 @@ TEST(OfferAnswer, AmrPackingDecidesBetweenRelayAndTranscoding) {
   EXPECT_EQ(r.plan.offerer_codec.payload_type, 96);
   EXPECT_EQ(r.plan.offerer_codec.fmtp, "octet-align=1");
   EXPECT_EQ(r.plan.answerer_codec.fmtp, "mode-set=0,1,2");  // the phone's mode-set reaches its encoder
-  // the phone answered no telephone-event: none for baresip either
-  EXPECT_EQ(rtpmaps(r.sdp->media[0]), (std::vector<std::string>{"96 AMR-WB/16000 octet-align=1"}));
+  // the phone answered no telephone-event: baresip's is kept (play DTMF toward it), but nothing is mapped
+  EXPECT_EQ(rtpmaps(r.sdp->media[0]), (std::vector<std::string>{"96 AMR-WB/16000 octet-align=1",
+                                                                "101 telephone-event/8000 0-15"}));
+  EXPECT_FALSE(r.plan.answerer_telephone_event);
+  EXPECT_FALSE(r.plan.offerer_to_answerer.map(101));
 }
 
 TEST(OfferAnswer, RelayedAmrAnswerCarriesTheAnswerersModeSetUnmodified) {
