@@ -331,6 +331,7 @@ void Call::housekeeping(MediaTime now) {
   }
   if (now - media_reference_ >= ctx_.media_timeout) {
     timed_out_ = true;
+    timed_out_at_ = now;
     if (ctx_.media_timeouts != nullptr) ctx_.media_timeouts->inc();
     ctx_.log.log(runtime::LogLevel::warning,
                  "media timeout: no RTP from either party for " + std::to_string(ctx_.media_timeout.count()) + " s",

@@ -91,6 +91,7 @@ class Call final : public MediaLeg::Events {
 
   const std::string& call_id() const { return call_id_; }
   bool timed_out() const { return timed_out_; }
+  MediaTime timed_out_at() const { return timed_out_at_; }
   bool media_active() const { return path_.active(); }
   MediaTime last_signal() const { return last_signal_; }
   std::size_t parties() const { return parties_.size(); }
@@ -134,6 +135,7 @@ class Call final : public MediaLeg::Events {
   MediaPath path_;
   MediaTime media_reference_;  // when the media was last known alive (or became active / resumed)
   bool timed_out_ = false;
+  MediaTime timed_out_at_{};
   bool counted_transcoding_ = false;
 };
 

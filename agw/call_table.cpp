@@ -1,5 +1,7 @@
 #include "agw/call_table.h"
 
+#include <algorithm>
+
 #include "runtime/clock.h"
 #include "runtime/log.h"
 
@@ -87,7 +89,7 @@ void CallTable::housekeeping() {
   for (auto it = calls_.begin(); it != calls_.end();) {
     Call& c = *it->second;
     c.housekeeping(now);
-    const auto idle = now - c.last_signal();
+    const auto idle = now - std::max(c.last_signal(), c.timed_out() ? c.timed_out_at() : MediaTime{});
     const bool abandoned = (c.timed_out() && idle >= ctx_.media_timeout) ||
                            (!c.media_active() && idle >= kUnansweredLifetime);
     if (abandoned) {

@@ -37,13 +37,19 @@ void OutgoingStream::sent(std::uint32_t timestamp, std::size_t payload_bytes, Me
   octets_ += payload_bytes;
   if (media) {
     have_sent_ = true;
+    anchored_ = true;
     last_timestamp_ = timestamp;
     last_time_ = now;
   }
 }
 
-std::uint32_t OutgoingStream::timestamp_at(MediaTime now) const {
-  if (!have_sent_) return first_timestamp_;
+std::uint32_t OutgoingStream::timestamp_at(MediaTime now) {
+  if (!anchored_) {
+    anchored_ = true;
+    last_timestamp_ = first_timestamp_;
+    last_time_ = now;
+    return first_timestamp_;
+  }
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - last_time_).count();
   if (elapsed <= 0) return last_timestamp_;
   return last_timestamp_ + static_cast<std::uint32_t>(static_cast<std::uint64_t>(elapsed) * clock_rate_ / 1000000);

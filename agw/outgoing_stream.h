@@ -43,8 +43,9 @@ class OutgoingStream {
   void sent(std::uint32_t timestamp, std::size_t payload_bytes, MediaTime now, bool media = true);
 
   // Our timeline at `now`: the last media timestamp sent plus the time since
-  // at the clock rate (the first timestamp before anything was sent).
-  std::uint32_t timestamp_at(MediaTime now) const;
+  // at the clock rate. Before anything was sent, the first timestamp is
+  // anchored at the first call (so that injected DTMF still has a clock).
+  std::uint32_t timestamp_at(MediaTime now);
 
   std::uint32_t ssrc() const { return ssrc_; }
   std::uint64_t packets() const { return packets_; }
@@ -60,7 +61,8 @@ class OutgoingStream {
   std::uint16_t sequence_offset_ = 0;
   std::uint32_t timestamp_offset_ = 0;
   bool have_sent_ = false;
-  std::uint32_t last_timestamp_ = 0;
+  bool anchored_ = false;
+  std::uint32_t last_timestamp_ = 0;  // the anchor: a media timestamp and when
   MediaTime last_time_{};
   std::uint64_t packets_ = 0;
   std::uint64_t octets_ = 0;
