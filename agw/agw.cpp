@@ -38,6 +38,25 @@ bool is_wildcard(const std::string& s) {
   return !ec && a.is_unspecified();
 }
 
+std::string joined(const auto& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + std::string(i);
+  return out;
+}
+
+// One line per command, with what the AGW read from it.
+void log_request(runtime::Logger& log, const ng::NgRequest& r, std::size_t worker) {
+  log.log(runtime::LogLevel::info,
+          "ng " + std::string(ng::to_string(r.command)) + ": call-id " + r.call_id + ", from-tag " + r.from_tag +
+              (r.to_tag.empty() ? "" : ", to-tag " + r.to_tag) +
+              (r.via_branch.empty() ? "" : ", via-branch " + r.via_branch) + ", " + std::to_string(r.sdp.size()) +
+              " bytes of SDP, flags [" + joined(r.flags) + "], replace [" + joined(r.replace) + "], ICE [" +
+              joined(r.ice) + "], rtcp-mux [" + joined(r.rtcp_mux) + "]" +
+              (r.transport_protocol.empty() ? "" : ", transport-protocol " + r.transport_protocol) + " -> worker " +
+              std::to_string(worker),
+          r.call_id);
+}
+
 // Each browser leg holds three descriptors, a phone leg two: lift the soft
 // limit to the hard one (Debian's default soft limit of 1024 is a few
 // hundred calls).
@@ -120,8 +139,9 @@ void Agw::start() {
           return;
         }
         // one worker per Call-ID, always the same one
-        Worker& w = *workers_[std::hash<std::string>{}(r.call_id) % workers_.size()];
-        w.post(std::move(r), std::move(respond));
+        const std::size_t i = std::hash<std::string>{}(r.call_id) % workers_.size();
+        log_request(ctx_.log, r, i);
+        workers_[i]->post(std::move(r), std::move(respond));
       },
       ctx_.log, ctx_.metrics, ctx_.clock);
   ng_->start();
