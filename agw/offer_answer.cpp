@@ -593,7 +593,12 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
         const OfferedFormat* o = match_offered(b);
         if (!o || !o->offerer_payload_type) continue;
         const Codec* a = find_pt(analysis.offerer_codecs, *o->offerer_payload_type);
-        if (a) shared.emplace_back(*a, b);
+        if (!a) continue;
+        // one pair per payload type on each side (an answer may name one codec twice)
+        const bool taken = std::any_of(shared.begin(), shared.end(), [&](const auto& pair) {
+          return pair.first.payload_type == a->payload_type || pair.second.payload_type == b.payload_type;
+        });
+        if (!taken) shared.emplace_back(*a, b);
       }
       plan.transcoding = false;
       plan.offerer_codec = shared.front().first;
@@ -631,7 +636,9 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
         plan.answerer_to_offerer.set(b.payload_type, a.payload_type);
       }
     }
-    if (plan.offerer_telephone_event && plan.answerer_telephone_event) {
+    if (plan.offerer_telephone_event && plan.answerer_telephone_event &&
+        !plan.offerer_to_answerer.map(plan.offerer_telephone_event->payload_type) &&
+        !plan.answerer_to_offerer.map(plan.answerer_telephone_event->payload_type)) {
       plan.offerer_to_answerer.set(plan.offerer_telephone_event->payload_type,
                                    plan.answerer_telephone_event->payload_type);
       plan.answerer_to_offerer.set(plan.answerer_telephone_event->payload_type,

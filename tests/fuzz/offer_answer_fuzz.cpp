@@ -21,9 +21,8 @@ namespace {
 using namespace imsbox;
 using namespace imsbox::agw;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+#include <cstdio>
+#define check(x) do { if (!(x)) { std::fprintf(stderr, "check failed line %d\n", __LINE__); std::abort(); } } while (0)
 
 LocalEndpoint local(LegKind kind, std::uint16_t port) {
   LocalEndpoint l;

@@ -518,6 +518,19 @@ TEST(OfferAnswer, AnswerRefusingTheStreamLeavesNoMedia) {
   EXPECT_EQ(describe(q.plan), "no media (the answer refused the stream)");
 }
 
+TEST(OfferAnswer, AnAnswerNamingOneCodecTwiceKeepsTheFirstMapping) {
+  // found by the offer_answer fuzz target: PCMU under 0 and under 96 in the answer
+  const auto x = offer(corpus("baresip_offer_amr.sdp"), toward(LegKind::phone), phone_side());
+  const auto answer = parse(phone_answer("0 96\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:96 PCMU/8000\r\n"));
+  const auto r = make_answer(x.pending, answer, phone_side(30004), false);
+  ASSERT_TRUE(r.sdp) << r.error;
+  EXPECT_FALSE(r.plan.transcoding);
+  EXPECT_EQ(r.plan.offerer_to_answerer.map(0), 0);
+  EXPECT_EQ(r.plan.answerer_to_offerer.map(0), 0);
+  EXPECT_FALSE(r.plan.answerer_to_offerer.map(96));
+  EXPECT_EQ(r.sdp->media[0].formats, (std::vector<std::string>{"0", "101"}));
+}
+
 TEST(OfferAnswer, AnAnswerMayComeTwiceAgainstOneOffer) {
   // early media (183 with SDP) then the 200 with the same SDP: same result
   const auto x = offer(corpus("chromium_offer_audio.sdp"), toward(LegKind::phone), phone_side());
