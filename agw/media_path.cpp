@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "rtp/rtcp.h"
 #include "rtp/rtcp_builder.h"
@@ -28,14 +29,30 @@ void MediaPath::clear() {
 }
 
 std::string MediaPath::configure(const MediaPlan& plan, PartyMedia& offerer, PartyMedia& answerer, MediaTime now) {
+  // A re-offer that keeps the same codecs on the same parties (hold and
+  // resume, an SDP-less re-INVITE, a repeated answer) keeps the transcoder:
+  // its jitter buffers, codec states and output timelines go on.
+  std::unique_ptr<media::TranscodedCall> transcoder;
+  std::array<std::pair<media::TranscodeChain*, std::uint32_t>, 2> chains{};  // offerer's, answerer's
+  if (plan.active && plan.transcoding && transcoding()) {
+    const bool same = parties_[0] == &offerer && parties_[1] == &answerer && plan_.offerer_codec == plan.offerer_codec &&
+                      plan_.answerer_codec == plan.answerer_codec;
+    const bool swapped = parties_[0] == &answerer && parties_[1] == &offerer &&
+                         plan_.offerer_codec == plan.answerer_codec && plan_.answerer_codec == plan.offerer_codec;
+    if (same || swapped) {
+      transcoder = std::move(transcoder_);
+      // the chain that carried each party's audio carries it on
+      for (const auto& d : directions_) chains[d.from == &offerer ? 0 : 1] = {d.chain, d.chain_offset};
+    }
+  }
   clear();
   parties_ = {&offerer, &answerer};
   if (!plan.active) {
     plan_ = plan;
     return {};
   }
-  std::unique_ptr<media::TranscodedCall> transcoder;
-  if (plan.transcoding) {
+  const bool kept = transcoder != nullptr;
+  if (plan.transcoding && !kept) {
     auto a = make_codec_for(plan.offerer_codec, config_.codecs);
     if (!a.codec) return "codec " + describe(plan.offerer_codec) + ": " + a.error;
     auto b = make_codec_for(plan.answerer_codec, config_.codecs);
@@ -69,7 +86,10 @@ std::string MediaPath::configure(const MediaPlan& plan, PartyMedia& offerer, Par
   backward.to_codec = plan_.offerer_codec;
   backward.from_event = plan_.answerer_telephone_event;
   backward.to_event = plan_.offerer_telephone_event;
-  if (transcoder_) {
+  if (transcoder_ && kept) {
+    std::tie(forward.chain, forward.chain_offset) = chains[0];
+    std::tie(backward.chain, backward.chain_offset) = chains[1];
+  } else if (transcoder_) {
     forward.chain = &transcoder_->a_to_b();
     backward.chain = &transcoder_->b_to_a();
     // the chains count from initial_timestamp; what we send continues our timeline

@@ -98,6 +98,8 @@ class MediaPath {
                           MediaTime now);
 
   const media::TranscodeStats* transcode_stats(const PartyMedia& from) const;
+  // The transcoder of a transcoded plan (kept across re-offers with the same codecs), else null.
+  const media::TranscodedCall* transcoder() const { return transcoder_.get(); }
 
  private:
   struct Direction {

@@ -308,6 +308,47 @@ TEST_F(CallTableTest, TranscodesAmrWbToPcmuAndTheToneSurvives) {
   EXPECT_GT(m.tone_fraction, 0.5);
 }
 
+TEST_F(CallTableTest, ReoffersWithTheSameCodecsKeepTheTranscoder) {
+  Phone a(io_), b(io_);
+  const auto s = call(a, "96", "a=rtpmap:96 AMR-WB/16000/1\r\n", [&](const SdpView&) {
+    return phone_sdp(b.port(), "0", "");
+  });
+  Call* c = table_->find(call_id_);
+  ASSERT_TRUE(c && c->path().transcoding());
+  const auto* transcoder = c->path().transcoder();
+  // hold from the callee (an SDP-less re-INVITE's offer would look the same), then resume from the caller
+  view(table_->handle(request(ng::Command::offer, "tag-b", "tag-a", phone_sdp(b.port(), "0", "a=sendonly\r\n"))));
+  view(table_->handle(
+      request(ng::Command::answer, "tag-b", "tag-a", phone_sdp(a.port(), "96", "a=rtpmap:96 AMR-WB/16000/1\r\na=recvonly\r\n"))));
+  EXPECT_TRUE(c->path().transcoding());
+  EXPECT_EQ(c->path().transcoder(), transcoder);
+  view(table_->handle(request(ng::Command::offer, "tag-a", "tag-b", phone_sdp(a.port(), "96", "a=rtpmap:96 AMR-WB/16000/1\r\n"))));
+  view(table_->handle(request(ng::Command::answer, "tag-a", "tag-b", phone_sdp(b.port(), "0", ""))));
+  EXPECT_EQ(c->path().transcoder(), transcoder);
+  // a codec change makes a new one
+  view(table_->handle(request(ng::Command::offer, "tag-a", "tag-b", phone_sdp(a.port(), "96", "a=rtpmap:96 AMR-WB/16000/1\r\n"))));
+  view(table_->handle(request(ng::Command::answer, "tag-a", "tag-b", phone_sdp(b.port(), "8", ""))));
+  EXPECT_TRUE(c->path().transcoding());
+  EXPECT_NE(c->path().transcoder(), nullptr);
+  EXPECT_EQ(c->path().plan().answerer_codec.encoding, "PCMA");
+  // and media still flows after all that: a's AMR-WB reaches b as PCMA
+  auto enc = media::make_codec("AMR-WB", 16000, 1, {});
+  std::vector<std::int16_t> pcm(320, 0);
+  std::vector<std::uint8_t> payload(media::kMaxPayload);
+  std::optional<std::vector<std::uint8_t>> got;
+  for (int i = 0; i < 20 && !got; ++i) {
+    const auto e = enc.codec->encode(pcm, payload);
+    a.send(rtp_packet(96, static_cast<std::uint16_t>(i), 320u * i, 0xaaaa,
+                      std::vector<std::uint8_t>(payload.begin(), payload.begin() + e.size)),
+           s.to_a.port);
+    settle();
+    step();
+    got = b.try_receive();
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(rtp::parse_rtp(*got).packet.payload_type(), 8);
+}
+
 TEST_F(CallTableTest, TelephoneEventsAreRescaledWhenTranscoding) {
   Phone a(io_), b(io_);
   const auto s = call(a, "96 100", "a=rtpmap:96 AMR-WB/16000/1\r\na=rtpmap:100 telephone-event/16000\r\n",
