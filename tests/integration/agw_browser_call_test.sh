@@ -7,7 +7,9 @@
 #   1. baresip with G.711 only: PCMU passes through (SRTP <-> RTP, no transcoding);
 #   2. baresip with its amr module (AMR-WB, octet-aligned): Opus <-> AMR-WB transcoded.
 # Each time the browser hears 2 kHz (WebAudio AnalyserNode on the remote stream,
-# unmuted <audio>) and baresip's recording has 1 kHz (media-tool).
+# unmuted <audio>) and baresip's recording has 1 kHz (media-tool), and a
+# re-offer from the browser (re-INVITE to baresip) keeps the ports, the ICE
+# credentials and the DTLS association (no new handshake) while audio goes on.
 source "$(dirname "$0")/lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/agw"

@@ -106,6 +106,11 @@ window.makeOffer = async () => {
   return pc.localDescription.sdp;
 };
 window.takeAnswer = (sdp) => pc.setRemoteDescription({ type: 'answer', sdp });
+// a re-offer in the same session (what a re-INVITE, or the offer of an SDP-less one, carries)
+window.reoffer = async () => {
+  await pc.setLocalDescription(await pc.createOffer());
+  return pc.localDescription.sdp;
+};
 window.stats = async () => {
   const out = { ice: pc.iceConnectionState, connection: pc.connectionState };
   (await pc.getStats()).forEach((r) => {
@@ -213,6 +218,41 @@ async function main() {
     });
     ok(`the browser hears ${heard.hz.toFixed(0)} Hz at ${heard.db.toFixed(1)} dB (AnalyserNode)`);
     result.browser_peak_hz = heard.hz;
+    // 5. a re-offer from the browser, re-INVITE to the phone: the same ports, ICE and DTLS
+    //    association (no new handshake), and the audio goes on
+    const reoffer = await page.evaluate(() => window.reoffer());
+    const reoffered = await ngCommand({
+      command: 'offer', 'call-id': callId, 'from-tag': browserTag, 'to-tag': phoneTag, sdp: reoffer,
+      'transport-protocol': 'RTP/AVP', ICE: 'remove', replace: ['origin', 'session-connection'],
+    });
+    if (reoffered.result !== 'ok') throw new Error(`ng re-offer: ${JSON.stringify(reoffered)}`);
+    const mline = (sdp) => sdp.match(/m=audio (\d+)/)[1];
+    if (mline(reoffered.sdp) !== mline(offered.sdp)) throw new Error(`the phone's port changed: ${reoffered.sdp}`);
+    sipSend(`INVITE ${contact} SIP/2.0\r\nVia: ${via()}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${to}\r\n` +
+      `Call-ID: ${callId}\r\nCSeq: 3 INVITE\r\nContact: <sip:browser@127.0.0.1:${SIP_PORT}>\r\n` +
+      `Content-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(reoffered.sdp)}\r\n\r\n${reoffered.sdp}`);
+    const re200 = await sipWait((m) => /^SIP\/2.0 (200|[3-6]\d\d)/.test(m) && /CSeq:\s*3 INVITE/i.test(m));
+    if (!/^SIP\/2.0 200/.test(re200)) throw new Error(`re-INVITE: ${re200.split('\r\n')[0]}`);
+    sipSend(`ACK ${contact} SIP/2.0\r\nVia: ${via()}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${to}\r\n` +
+      `Call-ID: ${callId}\r\nCSeq: 3 ACK\r\nContent-Length: 0\r\n\r\n`);
+    const reanswered = await ngCommand({
+      command: 'answer', 'call-id': callId, 'from-tag': browserTag, 'to-tag': phoneTag, sdp: body(re200),
+      replace: ['origin', 'session-connection'],
+    });
+    if (reanswered.result !== 'ok') throw new Error(`ng re-answer: ${JSON.stringify(reanswered)}`);
+    const attr = (sdp, name) => (sdp.match(new RegExp(`a=${name}:(.*)`)) || [])[1];
+    for (const name of ['ice-ufrag', 'ice-pwd', 'fingerprint']) {
+      if (attr(reanswered.sdp, name) !== attr(answered.sdp, name)) throw new Error(`a=${name} changed: ${reanswered.sdp}`);
+    }
+    if (mline(reanswered.sdp) !== mline(answered.sdp)) throw new Error(`the browser's port changed: ${reanswered.sdp}`);
+    await page.evaluate((sdp) => window.takeAnswer(sdp), reanswered.sdp);
+    const before = await page.evaluate(() => window.stats());
+    await sleep(1500);
+    const after = await page.evaluate(() => window.stats());
+    if (after.dtls !== 'connected' || !(after.packetsReceived > before.packetsReceived + 30))
+      throw new Error(`after the re-offer: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    ok(`re-offer and re-INVITE: same ports, ICE credentials and fingerprint; DTLS still connected, ` +
+      `${after.packetsReceived - before.packetsReceived} packets in 1.5 s after it`);
     await sleep(SECONDS * 1000);
     // still hearing it, and the AGW counts both ways
     const later = await page.evaluate(() => window.peak());
@@ -223,10 +263,10 @@ async function main() {
     if (received.length !== 2 || received.some((n) => n < 100)) throw new Error(`ng query: ${JSON.stringify(q)}`);
     ok(`ng query: the AGW received ${received.join(' and ')} RTP packets from the two parties`);
     result.query = q;
-    // 5. hang up
+    // 6. hang up
     sipSend(`BYE ${contact} SIP/2.0\r\nVia: ${via()}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${to}\r\n` +
-      `Call-ID: ${callId}\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n`);
-    await sipWait((m) => /^SIP\/2.0 \d+/.test(m) && /CSeq:\s*2 BYE/i.test(m)).catch(() => {});
+      `Call-ID: ${callId}\r\nCSeq: 4 BYE\r\nContent-Length: 0\r\n\r\n`);
+    await sipWait((m) => /^SIP\/2.0 \d+/.test(m) && /CSeq:\s*4 BYE/i.test(m)).catch(() => {});
     await page.evaluate(() => window.hangUp());
     const deleted = await ngCommand({ command: 'delete', 'call-id': callId, 'from-tag': browserTag });
     if (deleted.result !== 'ok') throw new Error(`ng delete: ${JSON.stringify(deleted)}`);
