@@ -405,6 +405,36 @@ TEST_F(CallTableTest, PlayDtmfInjectsRfc4733TowardTheOtherParty) {
   EXPECT_EQ(table_->handle(bad).result, ng::NgReply::Result::error);
 }
 
+TEST_F(CallTableTest, JunkOnTheMediaPortsIsDroppedAndCounted) {
+  Phone a(io_), b(io_);
+  const auto s = call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });
+  std::mt19937 junk(3);
+  for (int i = 0; i < 200; ++i) {
+    std::vector<std::uint8_t> d(junk() % 300);
+    for (auto& x : d) x = static_cast<std::uint8_t>(junk());
+    if (i % 4 == 0 && !d.empty()) d[0] = 0x80;                  // RTP-looking, truncated or padded wrong
+    if (i % 4 == 1 && d.size() > 1) { d[0] = 0x80; d[1] = 200; }  // RTCP-looking
+    if (i % 4 == 2 && !d.empty()) d[0] = 0x00;                    // STUN-looking
+    a.send(d, s.to_a.port);
+    a.send(d, static_cast<std::uint16_t>(s.to_a.port + 1));
+  }
+  a.send({}, s.to_a.port);
+  settle();
+  while (b.try_receive()) {  // junk that happened to be RTP of payload type 0 was relayed
+  }
+  // the call still works
+  const std::vector<std::uint8_t> voice(160, 1);
+  a.send(rtp_packet(0, 1, 160, 0xaaaa, voice), s.to_a.port);
+  const auto got = receive(b);
+  ASSERT_TRUE(got);
+  const auto p = rtp::parse_rtp(*got);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(std::vector<std::uint8_t>(p.packet.payload().begin(), p.packet.payload().end()), voice);
+  const auto q = table_->handle(request(ng::Command::query, "tag-a"));
+  ASSERT_TRUE(q.stats);
+  EXPECT_GT(q.stats->totals_rtp.errors, 0u);
+}
+
 TEST_F(CallTableTest, MediaTimeoutIsReportedThenTheCallIsFreed) {
   ctx_->media_timeout = 5s;
   Phone a(io_), b(io_);
