@@ -9,7 +9,9 @@
 # Each time the browser hears 2 kHz (WebAudio AnalyserNode on the remote stream,
 # unmuted <audio>) and baresip's recording has 1 kHz (media-tool), and a
 # re-offer from the browser (re-INVITE to baresip) keeps the ports, the ICE
-# credentials and the DTLS association (no new handshake) while audio goes on.
+# credentials and the DTLS association (no new handshake) while audio goes on;
+# the browser's DTMF (RTCDTMFSender: RFC 4733 at 48 kHz when transcoding, 8 kHz
+# with PCMU) and a digit injected with ng `play DTMF` reach baresip as 159#7.
 source "$(dirname "$0")/lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/agw"
@@ -82,6 +84,10 @@ CONF
     fail "$name: the AGW's plan is not '$plan': $(grep -F "call_id=$call_id" "$AGW_LOG" | tail -3)"
   pass "$name: the AGW's plan: $(grep -F "call_id=$call_id answer from tag" "$AGW_LOG" | sed 's/.*: \(relay\|transcode\)/\1/')"
   grep -qF "call_id=$call_id deleted (ports freed)" "$AGW_LOG" || fail "$name: not deleted"
+  # the digits as baresip decoded them from RFC 4733 at its own clock rate
+  digits=$(sed 's/\x1b\[[0-9;]*m//g' "$dir/out" | grep -o "received event: '.'" | sed "s/.*'\(.\)'/\1/" | uniq | tr -d '\n')
+  [ "$digits" = "159#7" ] || fail "$name: baresip received the digits '$digits', not 159#7: $(sed 's/\x1b\[[0-9;]*m//g' "$dir/out" | grep -i -E 'event|dtmf' | head)"
+  pass "$name: baresip received DTMF $digits (the browser's 159#, then 7 from play DTMF)"
   "$BIN/media-tool" detect "$dir"/dump/*-dec.wav --freq 1000 --skip-seconds 1 --min-windows 20 > "$dir/detect" ||
     fail "$name: baresip did not hear the browser's 1 kHz: $(cat "$dir/detect")"
   pass "$name: baresip heard the browser's 1 kHz: $(grep windows "$dir/detect")"

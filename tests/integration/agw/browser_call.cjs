@@ -135,6 +135,11 @@ window.peak = () => {
   return { hz: (best * analyser.context.sampleRate) / analyser.fftSize, db: bins[best] };
 };
 window.hangUp = () => pc.close();
+// RFC 4733 digits through the RTCRtpSender (what the web client does)
+window.dtmf = (tones) => {
+  const sender = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+  sender.dtmf.insertDTMF(tones, 120, 80);
+};
 </script></body></html>`;
 
 const FLAGS = [
@@ -263,7 +268,16 @@ async function main() {
     if (received.length !== 2 || received.some((n) => n < 100)) throw new Error(`ng query: ${JSON.stringify(q)}`);
     ok(`ng query: the AGW received ${received.join(' and ')} RTP packets from the two parties`);
     result.query = q;
-    // 6. hang up
+    // 6. DTMF: the browser's digits (RFC 4733 at its telephone-event rate) reach the phone at
+    //    its own; play DTMF (what the P-CSCF sends for a SIP INFO digit) injects one toward the phone
+    await page.evaluate(() => window.dtmf('159#'));
+    await sleep(1500);
+    const played = await ngCommand({ command: 'play DTMF', 'call-id': callId, 'from-tag': browserTag, code: '7',
+      duration: 150 });
+    if (played.result !== 'ok') throw new Error(`ng play DTMF: ${JSON.stringify(played)}`);
+    await sleep(1000);
+    ok('DTMF 159# sent by the browser, 7 injected with play DTMF');
+    // 7. hang up
     sipSend(`BYE ${contact} SIP/2.0\r\nVia: ${via()}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${to}\r\n` +
       `Call-ID: ${callId}\r\nCSeq: 4 BYE\r\nContent-Length: 0\r\n\r\n`);
     await sipWait((m) => /^SIP\/2.0 \d+/.test(m) && /CSeq:\s*4 BYE/i.test(m)).catch(() => {});
