@@ -20,8 +20,8 @@ write_config "$BASE"
 disable_nodes pcscf icscf scscf hss tas mrf
 NG_PORT=$((BASE + 31))
 MEDIA_MIN=40000 MEDIA_MAX=$((40000 + 4 * CALLS + 99))
-sed -i -e "s/^\[global\]/[global]\nlog_level = warning/" \
-  -e "/^\[agw\]/a rtp_port_min = $MEDIA_MIN\nrtp_port_max = $MEDIA_MAX\nworkers = 1" "$DATA_DIR/imsbox.conf"
+sed -i -e "s/^\[global\]/[global]\nlog_level = warning/" -e "s/^rtp_port_min = .*/rtp_port_min = $MEDIA_MIN/" \
+  -e "s/^rtp_port_max = .*/rtp_port_max = $MEDIA_MAX/" -e "/^\[agw\]/a workers = 1" "$DATA_DIR/imsbox.conf"
 "$IMSBOX" up --data-dir "$DATA_DIR" >/dev/null
 for _ in $(seq 1 50); do ss -Huln "sport = :$NG_PORT" | grep -q . && break; sleep 0.1; done
 AGW_PID=$(pgrep -f -- "ims-agw .*--data-dir $DATA_DIR" | head -1)

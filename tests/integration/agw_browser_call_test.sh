@@ -28,11 +28,10 @@ disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
 NG_PORT=$((BASE + 31))
 BOB_SIP=$((BASE + 16))      # baresip: SIP on UDP/TCP, TLS on the next port
 DRIVER_SIP=$((BASE + 18))
-for _ in $(seq 1 20); do
-  MEDIA=$(free_port_base)
-  [ "$MEDIA" -gt $((BASE + 31)) ] || [ $((MEDIA + 31)) -lt "$BASE" ] && break
-done
-sed -i "/^\[agw\]/a rtp_port_min = $MEDIA\nrtp_port_max = $((MEDIA + 31))\nworkers = 2" "$DATA_DIR/imsbox.conf"
+# the AGW's media ports (write_config's range), two workers
+MEDIA=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+MEDIA_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+sed -i "/^\[agw\]/a workers = 2" "$DATA_DIR/imsbox.conf"
 AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"

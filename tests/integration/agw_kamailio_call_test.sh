@@ -24,12 +24,10 @@ disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
 NG_PORT=$((BASE + 31))
 # baresip listens for TLS on its SIP port + 1
 ALICE_SIP=$((BASE + 16)) BOB_SIP=$((BASE + 18)) KAM_PORT=$((BASE + 28))
-# the AGW's media ports: a second free range, apart from the first
-for _ in $(seq 1 20); do
-  MEDIA=$(free_port_base)
-  [ "$MEDIA" -gt $((BASE + 31)) ] || [ $((MEDIA + 31)) -lt "$BASE" ] && break
-done
-sed -i "/^\[agw\]/a rtp_port_min = $MEDIA\nrtp_port_max = $((MEDIA + 31))\nworkers = 2" "$DATA_DIR/imsbox.conf"
+# the AGW's media ports (write_config's range), two workers
+MEDIA=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+MEDIA_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+sed -i "/^\[agw\]/a workers = 2" "$DATA_DIR/imsbox.conf"
 AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"
@@ -39,7 +37,7 @@ mkdir -p "$AUDIO"
 
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 for _ in $(seq 1 50); do grep -q 'Agw ready' "$AGW_LOG" 2>/dev/null && break; sleep 0.1; done
-grep -q "media on 127.0.0.1 ports $MEDIA-$((MEDIA + 31))" "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
+grep -q "media on 127.0.0.1 ports $MEDIA-$MEDIA_MAX" "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
 
 start_kamailio agw_call "$KAM_PORT" - -A "NG_SOCK=\"udp:127.0.0.1:$NG_PORT\""
 FOUND="rtpengine instance <udp:127.0.0.1:$NG_PORT> found, support for it enabled"
@@ -118,8 +116,8 @@ PY
   # the media came from the AGW's ports
   for who in "$a" "$b"; do
     port=$(sed 's/\x1b\[[0-9;]*m//g' "$who/out" | grep -m1 -o "receiving from 127.0.0.1:[0-9]*" | sed 's/.*://')
-    [ -n "$port" ] && [ "$port" -ge "$MEDIA" ] && [ "$port" -le $((MEDIA + 31)) ] ||
-      fail "$name: $(basename "$who") did not receive from the AGW's ports ($MEDIA-$((MEDIA + 31))): '$port'"
+    [ -n "$port" ] && [ "$port" -ge "$MEDIA" ] && [ "$port" -le $MEDIA_MAX ] ||
+      fail "$name: $(basename "$who") did not receive from the AGW's ports ($MEDIA-$MEDIA_MAX): '$port'"
   done
   pass "$name: both peers receive from the AGW's ports"
   wait "$alice_pid" 2>/dev/null || true   # -t 8: alice hangs up (BYE)
