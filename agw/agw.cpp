@@ -1,14 +1,42 @@
 #include "agw/agw.h"
 
+#include <sys/resource.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "agw/ng/ng_server.h"
+#include "agw/port_pool.h"
+#include "agw/webrtc/dtls_context.h"
+#include "agw/worker.h"
+#include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
+#include "runtime/metrics.h"
 
 namespace imsbox::agw {
 
 namespace {
+
+std::string without_brackets(std::string host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
+  return host;
+}
+
+bool is_ip_literal(const std::string& s) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(s, ec);
+  return !ec;
+}
+
+bool is_wildcard(const std::string& s) {
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address(s, ec);
+  return !ec && a.is_unspecified();
+}
 
 std::string joined(const auto& items) {
   std::string out;
@@ -16,41 +44,134 @@ std::string joined(const auto& items) {
   return out;
 }
 
-// The control protocol's answers until the media plane exists: honest ones.
-ng::NgReply control_reply(const ng::NgRequest& r, runtime::Logger& log) {
-  if (r.command == ng::Command::ping) return ng::NgReply::pong();
+// One line per command, with what the AGW read from it.
+void log_request(runtime::Logger& log, const ng::NgRequest& r, std::size_t worker) {
   log.log(runtime::LogLevel::info,
           "ng " + std::string(ng::to_string(r.command)) + ": call-id " + r.call_id + ", from-tag " + r.from_tag +
               (r.to_tag.empty() ? "" : ", to-tag " + r.to_tag) +
               (r.via_branch.empty() ? "" : ", via-branch " + r.via_branch) + ", " + std::to_string(r.sdp.size()) +
               " bytes of SDP, flags [" + joined(r.flags) + "], replace [" + joined(r.replace) + "], ICE [" +
               joined(r.ice) + "], rtcp-mux [" + joined(r.rtcp_mux) + "]" +
-              (r.transport_protocol.empty() ? "" : ", transport-protocol " + r.transport_protocol) +
-              ": not implemented yet",
+              (r.transport_protocol.empty() ? "" : ", transport-protocol " + r.transport_protocol) + " -> worker " +
+              std::to_string(worker),
           r.call_id);
-  return ng::NgReply::error("not implemented yet");
+}
+
+// Each browser leg holds three descriptors, a phone leg two: lift the soft
+// limit to the hard one (Debian's default soft limit of 1024 is a few
+// hundred calls).
+std::string raise_descriptor_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return "getrlimit failed";
+  if (r.rlim_cur >= r.rlim_max) return "open files: " + std::to_string(r.rlim_cur);
+  const rlim_t before = r.rlim_cur;
+  r.rlim_cur = r.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &r) != 0) return "open files: " + std::to_string(before) + " (setrlimit failed)";
+  return "open files: " + std::to_string(before) + " -> " + std::to_string(r.rlim_cur);
 }
 
 }  // namespace
 
+struct Agw::Hangup {
+  explicit Hangup(boost::asio::io_context& io) : set(io, SIGHUP) {}
+  boost::asio::signal_set set;
+};
+
 Agw::Agw(runtime::NodeContext& ctx) : ctx_(ctx) {}
 
-Agw::~Agw() = default;
+Agw::~Agw() { stop(); }
 
 void Agw::start() {
+  const auto& c = ctx_.config;
+  const std::uint16_t port_min = c.port("agw.rtp_port_min");
+  const std::uint16_t port_max = c.port("agw.rtp_port_max");
+  if (port_max <= port_min) throw runtime::ConfigError("agw.rtp_port_max must be above agw.rtp_port_min");
+  const std::int64_t complexity = c.integer("agw.opus_complexity");
+  if (complexity > 10) throw runtime::ConfigError("agw.opus_complexity must be 0 to 10");
+  std::size_t workers = static_cast<std::size_t>(c.integer("agw.workers"));
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  const auto slices = PortPool::split(port_min, port_max, workers);
+  if (slices.empty()) {
+    throw runtime::ConfigError("agw.rtp_port_min..agw.rtp_port_max holds fewer port pairs than agw.workers");
+  }
+  const std::string bind = c.str("global.bind_address");
+  const std::string advertised = without_brackets(ims::advertised_host(c));
+  if (!is_ip_literal(advertised)) {
+    throw runtime::ConfigError("global.advertised_address: the AGW needs an IP address for its SDP, not '" +
+                               advertised + "'");
+  }
+
+  const std::string limit = raise_descriptor_limit();
+  auto certificate = webrtc::DtlsCertificate::generate();
+  auto dtls = std::make_shared<const webrtc::DtlsContext>(certificate);
+
+  auto& media_timeouts = ctx_.metrics.counter("agw_media_timeouts_total", "Calls whose media timed out");
+  auto& transcoded = ctx_.metrics.counter("agw_transcoded_calls_total", "Calls that were transcoded");
+  auto& calls = ctx_.metrics.gauge("agw_calls", "Calls the AGW holds");
+  for (std::size_t i = 0; i < workers; ++i) {
+    WorkerSettings s;
+    s.index = i;
+    s.port_min = slices[i].first;
+    s.port_max = slices[i].second;
+    s.bind_address = bind;
+    s.browser_bind_address = is_wildcard(bind) ? advertised : bind;
+    s.advertised_address = advertised;
+    s.media.codecs.opus_complexity = static_cast<int>(complexity);
+    s.media.transcode.target_delay = std::chrono::milliseconds(c.integer("agw.jitter_target_ms"));
+    s.media.transcode.max_delay = std::max(s.media.transcode.max_delay, 2 * s.media.transcode.target_delay);
+    s.media_timeout = std::chrono::seconds(c.integer("agw.media_timeout_s"));
+    s.log_path = ctx_.log.path();
+    s.log_level = static_cast<int>(c.log_level());
+    s.media_timeouts = &media_timeouts;
+    s.transcoded_calls = &transcoded;
+    s.calls = &calls;
+    workers_.push_back(std::make_unique<Worker>(std::move(s), dtls, ctx_.clock));
+  }
+  for (auto& w : workers_) w->start();
+
   ng::NgServer::Options options;
-  options.port = ctx_.config.port("agw.ng_port");
+  options.port = c.port("agw.ng_port");
   ng_ = std::make_unique<ng::NgServer>(
       ctx_.io, options,
-      ng::NgServer::synchronous([this](const ng::NgRequest& r) { return control_reply(r, ctx_.log); }), ctx_.log,
-      ctx_.metrics, ctx_.clock);
+      [this](ng::NgRequest r, ng::NgServer::Responder respond) {
+        if (r.command == ng::Command::ping) {
+          respond(ng::NgReply::pong());
+          return;
+        }
+        // one worker per Call-ID, always the same one
+        const std::size_t i = std::hash<std::string>{}(r.call_id) % workers_.size();
+        log_request(ctx_.log, r, i);
+        workers_[i]->post(std::move(r), std::move(respond));
+      },
+      ctx_.log, ctx_.metrics, ctx_.clock);
   ng_->start();
-  ctx_.log.info("Agw ready for domain " + std::string(ctx_.config.domain()));
+
+  hup_ = std::make_unique<Hangup>(ctx_.io);
+  wait_hup();
+
+  ctx_.log.info("Agw ready for domain " + std::string(c.domain()) + ": " + std::to_string(workers) +
+                " workers, media on " + bind + " ports " + std::to_string(port_min) + "-" + std::to_string(port_max) +
+                " advertised as " + advertised + ", DTLS fingerprint " + certificate->fingerprint().to_sdp() + ", " +
+                limit);
+}
+
+void Agw::wait_hup() {
+  hup_->set.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    for (auto& w : workers_) w->reopen_log();
+    wait_hup();
+  });
 }
 
 void Agw::stop() {
+  if (stopped_) return;
+  stopped_ = true;
   ctx_.log.info("Agw stopping");
+  if (hup_) hup_->set.cancel();
   if (ng_) ng_->stop();
+  for (auto& w : workers_) w->stop();
 }
+
+std::string Agw::health() const { return {}; }
 
 }  // namespace imsbox::agw

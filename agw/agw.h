@@ -2,12 +2,16 @@
 // Access gateway (TS 23.228 Annex U): bridges browser media (ICE, DTLS-SRTP, Opus) to
 // telephone media (RTP, AMR-WB, AMR, G.711), transcoding where needed.
 //
-// Today the node stands on the runtime (config, logs, store, /health,
-// /metrics, signals) and listens for its control protocol, a subset of
-// rtpengine's ng protocol (agw/ng), on UDP 127.0.0.1:agw.ng_port: it answers
-// `ping` with `pong` and every other command with `result: error`
-// ("not implemented yet") until the media plane arrives.
+// The node: the ng control protocol (agw/ng, a subset of rtpengine's) on UDP
+// 127.0.0.1:agw.ng_port, served on the node's loop; agw.workers media
+// workers (worker.h), each a thread with its own io_context, its own slice
+// of agw.rtp_port_min..agw.rtp_port_max and the calls whose Call-ID hashes
+// to it. A command is handed to its call's worker once and answered from
+// there. At start: one DTLS certificate for every browser leg, the open
+// files limit raised (a browser leg holds three descriptors).
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "runtime/node_main.h"
 
@@ -16,6 +20,7 @@ namespace imsbox::agw {
 namespace ng {
 class NgServer;
 }
+class Worker;
 
 class Agw final : public runtime::Node {
  public:
@@ -23,10 +28,17 @@ class Agw final : public runtime::Node {
   ~Agw() override;
   void start() override;
   void stop() override;
+  std::string health() const override;
 
  private:
+  void wait_hup();
+
   runtime::NodeContext& ctx_;
+  std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ng::NgServer> ng_;
+  struct Hangup;  // SIGHUP: the workers reopen their log files
+  std::unique_ptr<Hangup> hup_;
+  bool stopped_ = false;
 };
 
 }  // namespace imsbox::agw

@@ -18,6 +18,7 @@ void write_packets(Encoder& e, const PacketStats& s) {
 void write_stream(Encoder& e, const StreamStats& s) {
   e.begin_dictionary();
   if (s.local_port != 0) e.entry("local port", std::int64_t{s.local_port});
+  if (s.last_packet) e.entry("last packet", *s.last_packet);
   e.key("stats").begin_dictionary();
   write_packets(e, s.stats);
   if (s.packets_lost) e.entry("packets lost", as_int(*s.packets_lost));
@@ -38,6 +39,7 @@ void write_media(Encoder& e, const MediaStats& m) {
 
 void write_stats(Encoder& e, const CallStats& c) {
   e.entry("created", c.created).entry("last signal", c.last_signal);
+  if (c.media_timeout) e.entry("media timeout", "yes");
   e.key("totals").begin_dictionary();
   e.key("RTP").begin_dictionary();
   write_packets(e, c.totals_rtp);

@@ -10,8 +10,9 @@
 //   totals: {RTP: {packets, bytes, errors}, RTCP: {...}}
 //   tags: {<tag>: {tag, label, created, in dialogue with,
 //                  medias: [{index, type, protocol,
-//                            streams: [{local port, stats: {packets, bytes, errors,
-//                                                           packets lost, jitter}}]}]}}
+//                            streams: [{local port, last packet,
+//                                       stats: {packets, bytes, errors, packets lost, jitter}}]}]}}
+//   media timeout: "yes"                     (ours, when the AGW timed the media out)
 //
 // A tag's media counts what the AGW received from that party, so the two tags
 // of a call give the two directions. `packets lost` and `jitter` (ms, RFC 3550
@@ -40,6 +41,7 @@ struct StreamStats {
   PacketStats stats;
   std::optional<std::uint64_t> packets_lost;
   std::optional<std::uint32_t> jitter_ms;
+  std::optional<std::int64_t> last_packet;  // UNIX seconds of the last packet received (rtpengine's "last packet")
 };
 
 struct MediaStats {
@@ -63,6 +65,10 @@ struct CallStats {
   PacketStats totals_rtp;
   PacketStats totals_rtcp;
   std::vector<TagStats> tags;
+  // The AGW saw no RTP either way for agw.media_timeout_s: written as
+  // "media timeout": "yes" (ours; rtpengine deletes such a call instead, so a
+  // client of either can also read the streams' "last packet").
+  bool media_timeout = false;
 };
 
 struct NgReply {

@@ -144,6 +144,20 @@ constexpr OptionSpec kOptions[] = {
     {"agw.ng_port", OptionType::port, "2223",
      "AGW control port (rtpengine's ng protocol over UDP, on 127.0.0.1): where the P-CSCF, Kamailio or OpenSIPS "
      "send offer/answer/delete"},
+    {"agw.rtp_port_min", OptionType::port, "30000",
+     "first UDP port of the AGW's media (RTP and RTCP) on global.bind_address, advertised as "
+     "global.advertised_address; a firewall must open agw.rtp_port_min..agw.rtp_port_max"},
+    {"agw.rtp_port_max", OptionType::port, "39999",
+     "last UDP port of the AGW's media; a phone leg takes two ports, a browser leg one (of a pair)"},
+    {"agw.workers", OptionType::count, "0",
+     "media worker threads of the AGW, each with its own event loop, calls shared by Call-ID; 0: one per core"},
+    {"agw.media_timeout_s", OptionType::seconds, "60",
+     "no RTP either way for this long (not on hold): the AGW marks the call timed out (ng query says "
+     "'media timeout') for the P-CSCF to release it"},
+    {"agw.opus_complexity", OptionType::count, "5",
+     "Opus encoder complexity (0-10) for transcoded calls: lower costs less CPU per call"},
+    {"agw.jitter_target_ms", OptionType::milliseconds, "40",
+     "playout delay of the jitter buffer on transcoded calls (relayed calls have none)"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
     {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},

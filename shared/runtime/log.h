@@ -29,6 +29,8 @@ class Logger {
   Logger& operator=(const Logger&) = delete;
 
   bool enabled(LogLevel level) const { return level >= min_level_; }
+  // The file written (empty: stderr): a thread of the node may open a Logger of its own on it.
+  const std::filesystem::path& path() const { return path_; }
   void log(LogLevel level, std::string_view message, std::string_view call_id = {});
   void debug(std::string_view m) { log(LogLevel::debug, m); }
   void info(std::string_view m) { log(LogLevel::info, m); }

@@ -58,7 +58,8 @@ free_port_base() {
 # Diameter, provisioning API and SBI ports at $1+7..$1+9, the P-CSCF's SIP
 # (UDP/TCP), TLS, WS and WSS ports at $1+10..$1+13, the I-CSCF's and the
 # S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31; $1+16..$1+30 are free for the test's
-# own peers. The provisioning API token is $API_TOKEN.
+# own peers. The AGW's media ports are 200 of 40000..60199 (from $1), outside the range free ports come from.
+# The provisioning API token is $API_TOKEN.
 API_TOKEN=0123456789abcdef0123456789abcdef
 write_config() {
   local base=$1
@@ -90,6 +91,8 @@ api_token = $API_TOKEN
 [agw]
 health_port = $((base + 4))
 ng_port = $((base + 31))   # the AGW's ng control port (UDP): the last of the 32
+rtp_port_min = $((40000 + base % 1000 * 20))   # its media ports: 200 in the kernel's ephemeral range,
+rtp_port_max = $((40199 + base % 1000 * 20))   # away from every test's free ports (a taken pair is skipped)
 [tas]
 health_port = $((base + 5))
 [mrf]

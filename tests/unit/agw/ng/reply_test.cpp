@@ -85,6 +85,30 @@ TEST(Reply, StatsInRtpenginesShape) {
   const auto j = decode_json(encode_reply(r, Format::json));
   ASSERT_TRUE(j.document) << j.error;
   EXPECT_EQ(j.document->root().get("tags")->get("cs6kn1rloc")->get("created")->integer(), 1402064111);
+  EXPECT_FALSE(root.get("media timeout"));  // not timed out: not written
+  EXPECT_FALSE(first.get("last packet"));
+}
+
+TEST(Reply, MediaTimeoutAndLastPacket) {
+  CallStats s;
+  s.media_timeout = true;
+  TagStats t;
+  t.tag = "a";
+  MediaStats m;
+  StreamStats rtp;
+  rtp.local_port = 30000;
+  rtp.last_packet = 1402064170;
+  m.streams = {rtp};
+  t.medias = {m};
+  s.tags = {t};
+  NgReply r;
+  r.stats = s;
+  const auto d = decode_bencode(encode_reply(r, Format::bencode));
+  ASSERT_TRUE(d.document) << d.error;
+  const Value root = d.document->root();
+  EXPECT_EQ(root.get("media timeout")->str(), "yes");
+  const Value media = *root.get("tags")->get("a")->get("medias")->items().begin();
+  EXPECT_EQ((*media.get("streams")->items().begin()).get("last packet")->integer(), 1402064170);
 }
 
 }  // namespace

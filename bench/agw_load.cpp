@@ -1,0 +1,262 @@
+// agw-load: drives an ng media relay (our AGW, or Debian's rtpengine for
+// comparison) with N phone<->phone calls over loopback, for
+// bench/media_agw_load.sh:
+//   1. N calls set up with ng offer + answer (RTP/AVP, PCMU): the round-trip
+//      time of each command, p50 and p99;
+//   2. every call's two phones send 50 packets/s each (160-octet PCMU, 20 ms)
+//      for --seconds: what came through, and the relay process's CPU time
+//      over that time (from /proc/PID/stat, all its threads);
+//   3. ng delete for each call.
+// Prints "name: value unit" lines prefixed with --label. The relay should
+// run one media thread (agw.workers = 1, rtpengine --num-threads 1) so that
+// its CPU share is one core's.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agw/ng/encoder.h"
+#include "agw/ng/value.h"
+
+namespace {
+
+namespace po = boost::program_options;
+using namespace imsbox::agw::ng;
+using Clock = std::chrono::steady_clock;
+
+int udp_socket(std::uint16_t* port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  if (port) *port = ntohs(a.sin_port);
+  int size = 1 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  return fd;
+}
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+class NgClient {
+ public:
+  explicit NgClient(std::uint16_t port) : fd_(udp_socket(nullptr)), to_(loopback(port)) {}
+  // One command; its reply's dictionary (bencode) and the round trip.
+  std::string call(const std::string& dictionary, double& ms) {
+    const std::string cookie = "b" + std::to_string(++n_);
+    const std::string msg = cookie + " " + dictionary;
+    const auto t0 = Clock::now();
+    sendto(fd_, msg.data(), msg.size(), 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_);
+    std::vector<char> buf(65536);
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 5000) <= 0) throw std::runtime_error("ng: no reply in 5 s");
+      const ssize_t r = recv(fd_, buf.data(), buf.size(), 0);
+      if (r <= 0) continue;
+      const std::string reply(buf.data(), static_cast<std::size_t>(r));
+      if (reply.rfind(cookie + " ", 0) != 0) continue;
+      ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      return reply.substr(cookie.size() + 1);
+    }
+  }
+
+ private:
+  int fd_;
+  sockaddr_in to_;
+  int n_ = 0;
+};
+
+std::string sdp(std::uint16_t port, int session) {
+  return "v=0\r\no=- " + std::to_string(session) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+         "m=audio " + std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+}
+
+// The m=audio port of the SDP in a reply.
+std::uint16_t reply_port(const std::string& reply, const char* what) {
+  const auto d = decode_bencode(reply);
+  if (!d.document) throw std::runtime_error(std::string(what) + ": undecodable reply");
+  const Value root = d.document->root();
+  const auto result = root.get("result");
+  if (!result || result->str() != "ok") {
+    const auto reason = root.get("error-reason");
+    throw std::runtime_error(std::string(what) + ": " + std::string(reason ? reason->str() : "no result"));
+  }
+  const auto s = root.get("sdp");
+  const std::string text(s ? s->str() : "");
+  const auto m = text.find("m=audio ");
+  if (m == std::string::npos) throw std::runtime_error(std::string(what) + ": no m=audio in the reply's SDP");
+  return static_cast<std::uint16_t>(std::stoi(text.substr(m + 8)));
+}
+
+double cpu_seconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = s.rfind(')');
+  std::istringstream rest(s.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+struct Call {
+  int a = -1, b = -1;  // the two phones' sockets
+  std::uint16_t a_port = 0, b_port = 0;
+  sockaddr_in to_a{}, to_b{};  // the relay's ports facing each phone
+  std::uint16_t seq = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint16_t ng_port = 0;
+  int calls_n = 100, seconds = 10, pid = 0;
+  std::string label = "agw";
+  po::options_description opts("agw-load");
+  opts.add_options()("ng-port", po::value(&ng_port)->required(), "the relay's ng port")(
+      "calls", po::value(&calls_n), "concurrent calls")("seconds", po::value(&seconds), "RTP phase length")(
+      "pid", po::value(&pid), "the relay's process id (CPU time)")("label", po::value(&label), "prefix of the figures");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n" << opts;
+    return 2;
+  }
+  try {
+    NgClient ng(ng_port);
+    std::vector<Call> calls(static_cast<std::size_t>(calls_n));
+    std::vector<double> offer_ms, answer_ms, delete_ms;
+    for (int i = 0; i < calls_n; ++i) {
+      Call& c = calls[static_cast<std::size_t>(i)];
+      c.a = udp_socket(&c.a_port);
+      c.b = udp_socket(&c.b_port);
+      const std::string id = "load-" + std::to_string(getpid()) + "-" + std::to_string(i);
+      double ms = 0;
+      Encoder o(Format::bencode);
+      o.begin_dictionary().entry("command", "offer").entry("call-id", id).entry("from-tag", "a" + std::to_string(i));
+      o.entry("sdp", sdp(c.a_port, i)).key("replace").begin_list().string("origin").string("session-connection").end();
+      o.end();
+      const std::uint16_t toward_b = reply_port(ng.call(o.take(), ms), "offer");
+      offer_ms.push_back(ms);
+      Encoder a(Format::bencode);
+      a.begin_dictionary().entry("command", "answer").entry("call-id", id).entry("from-tag", "a" + std::to_string(i));
+      a.entry("to-tag", "b" + std::to_string(i)).entry("sdp", sdp(c.b_port, i)).end();
+      const std::uint16_t toward_a = reply_port(ng.call(a.take(), ms), "answer");
+      answer_ms.push_back(ms);
+      c.to_a = loopback(toward_a);
+      c.to_b = loopback(toward_b);
+    }
+    std::printf("%s_ng_offer_p50: %.3f ms\n%s_ng_offer_p99: %.3f ms\n", label.c_str(), percentile(offer_ms, 0.5),
+                label.c_str(), percentile(offer_ms, 0.99));
+    std::printf("%s_ng_answer_p50: %.3f ms\n%s_ng_answer_p99: %.3f ms\n", label.c_str(), percentile(answer_ms, 0.5),
+                label.c_str(), percentile(answer_ms, 0.99));
+
+    // RTP: every 20 ms one packet from each phone of each call
+    std::vector<std::uint8_t> packet(12 + 160, 0xd5);
+    packet[0] = 0x80;  // V=2
+    packet[1] = 0;     // PCMU
+    std::uint64_t sent = 0, received = 0;
+    std::vector<std::uint8_t> buf(2048);
+    const auto drain = [&](int fd) {
+      while (recv(fd, buf.data(), buf.size(), 0) > 0) ++received;
+    };
+    const double cpu0 = pid ? cpu_seconds(pid) : 0;
+    const auto t0 = Clock::now();
+    auto next = t0;
+    const int ticks = seconds * 50;
+    for (int t = 0; t < ticks; ++t) {
+      for (auto& c : calls) {
+        packet[2] = static_cast<std::uint8_t>(c.seq >> 8);
+        packet[3] = static_cast<std::uint8_t>(c.seq);
+        const std::uint32_t ts = 160u * c.seq;
+        packet[4] = static_cast<std::uint8_t>(ts >> 24);
+        packet[5] = static_cast<std::uint8_t>(ts >> 16);
+        packet[6] = static_cast<std::uint8_t>(ts >> 8);
+        packet[7] = static_cast<std::uint8_t>(ts);
+        packet[11] = 1;
+        sendto(c.a, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&c.to_a), sizeof c.to_a);
+        packet[11] = 2;
+        sendto(c.b, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&c.to_b), sizeof c.to_b);
+        sent += 2;
+        ++c.seq;
+      }
+      next += std::chrono::milliseconds(20);
+      std::this_thread::sleep_until(next);
+      for (auto& c : calls) {
+        drain(c.a);
+        drain(c.b);
+      }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu = pid ? cpu_seconds(pid) - cpu0 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    for (auto& c : calls) {
+      drain(c.a);
+      drain(c.b);
+    }
+    const double loss = sent ? 100.0 * static_cast<double>(sent - std::min(sent, received)) / static_cast<double>(sent) : 0;
+    std::printf("%s_relayed_calls: %d calls\n", label.c_str(), calls_n);
+    std::printf("%s_relayed_packets_per_second: %.0f packets/s\n", label.c_str(), static_cast<double>(sent) / elapsed);
+    std::printf("%s_relay_loss: %.3f %%\n", label.c_str(), loss);
+    if (pid) {
+      const double share = cpu / elapsed;
+      std::printf("%s_relay_cpu: %.1f %% of a core\n", label.c_str(), 100.0 * share);
+      if (share > 0) {
+        std::printf("%s_relayed_calls_per_core: %.0f calls (extrapolated from the CPU share)\n", label.c_str(),
+                    calls_n / share);
+      }
+    }
+    for (int i = 0; i < calls_n; ++i) {
+      Encoder d(Format::bencode);
+      d.begin_dictionary().entry("command", "delete").entry("call-id", "load-" + std::to_string(getpid()) + "-" +
+                                                                          std::to_string(i));
+      d.entry("from-tag", "a" + std::to_string(i)).end();
+      double ms = 0;
+      ng.call(d.take(), ms);
+      delete_ms.push_back(ms);
+      close(calls[static_cast<std::size_t>(i)].a);
+      close(calls[static_cast<std::size_t>(i)].b);
+    }
+    std::printf("%s_ng_delete_p50: %.3f ms\n", label.c_str(), percentile(delete_ms, 0.5));
+  } catch (const std::exception& e) {
+    std::cerr << "agw-load: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
