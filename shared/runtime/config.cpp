@@ -136,6 +136,14 @@ constexpr OptionSpec kOptions[] = {
      "empty: the web-client folder of the build the P-CSCF runs from (<build>/web-client)"},
     {"pcscf.icscf_uri", OptionType::string, "",
      "where REGISTERs go: the I-CSCF of the home domain; empty: this box's I-CSCF (icscf.uri)"},
+    {"pcscf.media_anchor", OptionType::string, "webrtc",
+     "which calls have their media anchored in the AGW: webrtc (every call with a leg of a UE on a WebSocket "
+     "flow), all (every call of a UE of this P-CSCF), none"},
+    {"pcscf.agw_ng", OptionType::string, "",
+     "the AGW's ng control address, IP:PORT ([IPv6]:PORT); empty: 127.0.0.1 and agw.ng_port (rtpengine's ng "
+     "port works too)"},
+    {"pcscf.media_check_interval_ms", OptionType::milliseconds, "5000",
+     "how often the P-CSCF asks the AGW (ng query) whether each anchored call still has media"},
     {"scscf.icscf_uri", OptionType::string, "",
      "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's "
      "(icscf.uri)"},
@@ -144,6 +152,8 @@ constexpr OptionSpec kOptions[] = {
     {"agw.ng_port", OptionType::port, "2223",
      "AGW control port (rtpengine's ng protocol over UDP, on 127.0.0.1): where the P-CSCF, Kamailio or OpenSIPS "
      "send offer/answer/delete"},
+    {"agw.media_timeout_s", OptionType::seconds, "60",
+     "a call with no RTP either way for this long is released (BYE to both sides, Reason: SIP;cause=408)"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
     {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
