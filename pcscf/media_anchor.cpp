@@ -35,8 +35,12 @@ bool is_webrtc(const sip::Peer& flow) {
   return flow.transport == sip::Transport::ws || flow.transport == sip::Transport::wss;
 }
 
-std::string rewrite_key(std::string_view to_tag, std::string_view body) {
-  return std::string(to_tag) + "\n" + std::string(body);
+// A body the AGW rewrote, as a response of one transaction carries it: a
+// retransmission, or the 200 that repeats its 183's SDP, carries it again.
+std::string rewrite_key(const sip::Message& response) {
+  const auto cseq = response.cseq();
+  return std::string(response.to().tag()) + " " + std::to_string(cseq.number) + " " + std::string(cseq.method) + "\n" +
+         std::string(response.body());
 }
 
 std::string short_reason(const NgAnswer& a) {
@@ -277,7 +281,7 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
     if (leg->ue_tag.empty()) leg->ue_tag = responder == Side::ue ? to_tag : std::string(response.from().tag());
   }
   if (!has_sdp(response)) return Verdict::next;
-  const auto key = rewrite_key(to_tag, response.body());
+  const auto key = rewrite_key(response);
   for (const auto& [in, out] : leg->rewritten) {
     if (in != key) continue;
     response.set_body(out, "application/sdp");  // a repeat: the same rewrite
@@ -510,7 +514,7 @@ bool MediaAnchor::on_ack(sip::Message& ack, bool originating, const sip::proxy::
 
 bool MediaAnchor::on_stray_2xx(sip::Message& response) {
   if (!ng_ || !has_sdp(response)) return true;
-  const auto key = rewrite_key(response.to().tag(), response.body());
+  const auto key = rewrite_key(response);
   for (const bool originating : {true, false}) {
     auto* leg = find(ng_call_id(response.call_id(), originating));
     if (!leg) continue;

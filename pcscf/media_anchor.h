@@ -117,7 +117,7 @@ struct AnchoredLeg {
   bool confirmed = false;   // the initial INVITE's 2xx went through
   std::optional<Offer> pending;  // an offer waiting for its answer
   std::optional<Offer> late;     // an INVITE without SDP: the offer comes in its response
-  // The last bodies the AGW rewrote: key (To tag + "\n" + input body) -> output.
+  // The last response bodies the AGW rewrote: key (To tag, CSeq, input body) -> output.
   std::vector<std::pair<std::string, std::string>> rewritten;
   std::set<std::string> in_progress;  // keys being rewritten now
   // media checks
