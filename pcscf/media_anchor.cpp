@@ -144,6 +144,7 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
   p.sdp = std::string(request.body());
   p.label = from_ue_ ? "ue" : "network";
   p.toward = from_ue_ ? MediaForm::plain_rtp : (leg->ue_webrtc ? MediaForm::webrtc : MediaForm::plain_rtp);
+  p.from_webrtc = from_ue_ && leg->ue_webrtc;
   const std::string what = std::string(answer ? "answer" : "offer") + " (" + method_ + " from the " +
                            (from_ue_ ? "UE" : "network") + ")";
   ng_request_ = anchor_.send(
@@ -198,7 +199,9 @@ Verdict MediaTsx::bye(ProxyTsxHelper& helper, AnchoredLeg& leg) {
         ng_request_.reset();
         std::optional<CallMedia> media;
         if (a.ok()) {
-          if (const auto root = a.root()) media = read_call_media(*root, ue_tag);
+          // counts only when the AGW still had the call (rtpengine answers a
+          // delete of an unknown one ok, with a warning and nothing else)
+          if (const auto root = a.root(); root && root->get("totals")) media = read_call_media(*root, ue_tag);
         }
         if (!media) {
           if (auto* leg = anchor_.find(key_)) media = leg->media;  // the last query's, if any
@@ -313,6 +316,7 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
   p.sdp = std::string(response.body());
   p.label = responder == Side::ue ? "ue" : "network";
   p.toward = sender == Side::ue ? (leg->ue_webrtc ? MediaForm::webrtc : MediaForm::plain_rtp) : MediaForm::plain_rtp;
+  p.from_webrtc = responder == Side::ue && leg->ue_webrtc;
   const std::string what = std::string(answer ? "answer" : "offer") + " (" + std::to_string(status) + " to " +
                            method_ + " from the " + (responder == Side::ue ? "UE" : "network") + ")";
   if (auto parsed = sdp::parse(response.body()); !parsed.ok()) {
@@ -487,6 +491,7 @@ bool MediaAnchor::on_ack(sip::Message& ack, bool originating, const sip::proxy::
   p.sdp = std::string(ack.body());
   p.label = sender == Side::ue ? "ue" : "network";
   p.toward = sender == Side::ue ? MediaForm::plain_rtp : (leg->ue_webrtc ? MediaForm::webrtc : MediaForm::plain_rtp);
+  p.from_webrtc = sender == Side::ue && leg->ue_webrtc;
   const std::string what = std::string("answer (ACK from the ") + (sender == Side::ue ? "UE" : "network") + ")";
   auto held = std::make_shared<sip::Message>(ack.clone());
   auto id = std::make_shared<NgClient::RequestId>(0);

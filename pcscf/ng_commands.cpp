@@ -11,7 +11,8 @@ namespace {
 using agw::ng::Encoder;
 using agw::ng::Format;
 
-void form(Encoder& e, MediaForm toward) {
+void form(Encoder& e, MediaForm toward, bool from_webrtc) {
+  if (from_webrtc) e.entry("DTLS-reverse", "passive");
   if (toward == MediaForm::webrtc) {
     e.entry("transport-protocol", "UDP/TLS/RTP/SAVPF");
     e.entry("ICE", "force");
@@ -37,7 +38,7 @@ std::string offer_answer(std::string_view command, const OfferAnswerParams& p) {
   if (!p.to_tag.empty()) e.entry("to-tag", p.to_tag);
   if (!p.via_branch.empty()) e.entry("via-branch", p.via_branch);
   if (!p.label.empty()) e.entry("label", p.label);
-  form(e, p.toward);
+  form(e, p.toward, p.from_webrtc);
   e.entry("sdp", p.sdp);
   e.end();
   return e.take();

@@ -14,7 +14,8 @@
 //         remove, DTLS off, rtcp-mux [demux], SDES off;
 //     always replace [origin, session-connection] (the UE's addresses never
 //     leave the box) and the flag "inject DTMF" (rtpengine plays DTMF into
-//     a call only when both offer and answer had it).
+//     a call only when both offer and answer had it); from a WebRTC UE,
+//     DTLS-reverse passive.
 //   delete: call-id, from-tag (rtpengine's minimum: that party and those in
 //     dialogue with it go, and the call with them; the answer carries the
 //     call's counts, as a query's), delete-delay 0.
@@ -41,6 +42,10 @@ struct OfferAnswerParams {
   std::string sdp;
   std::string label;       // the sender's role, "ue" or "network": rtpengine names the party with it
   MediaForm toward = MediaForm::plain_rtp;
+  // The sender is a WebRTC UE: the AGW waits for its DTLS ClientHello
+  // (DTLS-reverse passive) instead of starting the handshake itself before
+  // the answer says who is the client (rtpengine would, and then switch).
+  bool from_webrtc = false;
 };
 
 std::string ng_offer(const OfferAnswerParams& p);
