@@ -13,6 +13,8 @@
 #   * a cancelled call and a busy callee (486): no session left;
 #   * a re-INVITE that holds the callee: the AGW's ports and a=sendonly /
 #     a=recvonly on both sides;
+#   * a late offer: the offer in the 200 and the answer in the ACK, each
+#     through the AGW;
 #   * an INVITE with an SDP that does not parse: 488 from the P-CSCF, nothing
 #     reaches the S-CSCF nor the AGW;
 #   * a call whose media stops (a second of PCMU from each phone, then
@@ -196,6 +198,19 @@ in_agw_range "$(grep '^reinvite:' <<<"$callee")" && in_agw_range "$(grep '^reinv
 grep -q '^bye: 200' <<<"$caller" || fail "hold: no 200 to the BYE: $caller"
 no_session "$(call_id_of hold-caller)"
 pass "re-INVITE hold: a=sendonly / a=recvonly through the AGW, its ports on both sides"
+
+# ---- a late offer: SDP in the 200 and the ACK ----
+call late "$HERE/uas_late.xml" "$HERE/uac_late.xml"
+caller=$(sipp_log late-caller)
+callee=$(sipp_log late-callee)
+grep -q '^invite: Content-Length: 0' <<<"$callee" || fail "late offer: the INVITE at the callee: $callee"
+grep -q '^final: SIP/2.0 200 OK | c=IN IP4 127.0.0.1 | m=audio [0-9]* RTP/AVP' <<<"$caller" &&
+  in_agw_range "$(grep '^final:' <<<"$caller")" || fail "late offer: the offer in the 200 at the caller: $caller"
+grep -q '^ack: c=IN IP4 127.0.0.1 | m=audio [0-9]* RTP/AVP' <<<"$callee" && in_agw_range "$(grep '^ack:' <<<"$callee")" ||
+  fail "late offer: the answer in the ACK at the callee: $(what_happened late-caller late-callee)"
+grep -q '^bye: 200' <<<"$caller" || fail "late offer: no 200 to the BYE: $caller"
+no_session "$(call_id_of late-caller)"
+pass "late offer: the 200's offer and the ACK's answer through the AGW, its ports on both sides"
 
 # ---- an SDP that is no SDP ----
 call garbage none "$HERE/uac_garbage.xml"

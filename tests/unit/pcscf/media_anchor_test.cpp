@@ -262,6 +262,7 @@ TEST_F(MediaAnchorTest, ABrowsersCallGoesThroughTheAgwTowardTheNetworkInPlainRtp
   EXPECT_EQ(offer.ice, std::vector<std::string>{"remove"});
   EXPECT_EQ(offer.dtls, std::vector<std::string>{"off"});
   EXPECT_EQ(offer.rtcp_mux, std::vector<std::string>{"demux"});
+  EXPECT_NE(ng_[0].find("12:DTLS-reverse7:passive"), std::string::npos);  // from a browser
   EXPECT_TRUE(r.helper->resumed.empty());
   answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
   EXPECT_EQ(r.helper->resumed, std::vector<Verdict>{Verdict::next});
@@ -467,6 +468,21 @@ TEST_F(MediaAnchorTest, ByeTowardTheUePutsTheCountsOnIts200) {
   auto ok = response_to(*bye.helper, 200, "", "");
   EXPECT_EQ(respond(bye, ok), Verdict::next);
   EXPECT_EQ(value(ok, "P-RTP-Stat"), "PS=100,OS=17200,PR=90,OR=15480,PL=2,JI=5");
+}
+
+// The AGW lost the call already (rtpengine answers the delete ok, with a
+// warning and no counts): the BYE carries the last query's counts.
+TEST_F(MediaAnchorTest, AByeForACallTheAgwLostCarriesTheLastCounts) {
+  browser_call();
+  advance(2s);
+  answer(ng_.size() - 1, counts("a1", 300, "c1", 280));
+  auto bye = run(request_text("BYE", "sip:carl@192.0.2.7:5080", "<sip:alice@ims.test>;tag=a1",
+                              "<sip:carl@ims.test>;tag=c1", "Route: <sip:orig@pcscf.ims.test:5060;lr>\r\n", {}, 2),
+                 kBrowser);
+  auto warning = agw::ng::NgReply::ok();
+  warning.warning = "Call-ID not found or tags didn't match";
+  answer(ng_.size() - 1, warning);
+  EXPECT_EQ(value(bye.helper->request(), "P-RTP-Stat"), "PS=300,OS=51600,PR=280,OR=48160,PL=2,JI=5");
 }
 
 TEST_F(MediaAnchorTest, AByeGoesOnWhenTheAgwIsSilent) {

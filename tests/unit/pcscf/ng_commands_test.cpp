@@ -41,6 +41,25 @@ TEST(NgCommandsTest, OfferTowardAWebRtcUe) {
   EXPECT_TRUE(r.has_flag("inject DTMF"));
 }
 
+// rtpengine starts DTLS as the client on a browser's offer (before the
+// answer says who is) unless told to wait; our AGW ignores the key.
+TEST(NgCommandsTest, AnOfferFromABrowserAsksTheAgwToWaitForItsDtlsClientHello) {
+  OfferAnswerParams p;
+  p.call_id = "c;orig";
+  p.from_tag = "a1";
+  p.sdp = "v=0\r\n";
+  p.from_webrtc = true;
+  const auto text = ng_offer(p);
+  const auto doc = agw::ng::decode_bencode(text);
+  ASSERT_TRUE(doc.document);
+  const auto reverse = doc.document->root().get("DTLS-reverse");
+  ASSERT_TRUE(reverse);
+  EXPECT_EQ(reverse->str(), "passive");
+  p.from_webrtc = false;
+  EXPECT_FALSE(agw::ng::decode_bencode(ng_offer(p)).document->root().get("DTLS-reverse"));
+  parsed(text);  // and our AGW still takes it
+}
+
 TEST(NgCommandsTest, AnswerTowardTheNetwork) {
   OfferAnswerParams p;
   p.call_id = "abc@h;term";
