@@ -82,7 +82,16 @@ MediaTsx::MediaTsx(MediaAnchor& anchor, bool originating, bool from_ue)
     : anchor_(anchor), originating_(originating), from_ue_(from_ue) {}
 
 MediaTsx::~MediaTsx() {
-  if (ng_request_ && anchor_.ng()) anchor_.ng()->cancel(*ng_request_);
+  if (!anchor_.ng()) return;
+  if (ng_request_) anchor_.ng()->cancel(*ng_request_);
+  if (!initial_invite_) return;
+  auto* leg = anchor_.find(key_);
+  if (leg && leg->generation == generation_ && !leg->confirmed) {
+    anchor_.close(key_, true, "its INVITE ended unanswered");
+  } else if (!leg && ng_request_ && initial_offer_out_) {
+    // the offer may have made a session that nothing else will delete
+    anchor_.delete_session(key_, offerer_tag_, call_id_, "its INVITE ended");
+  }
 }
 
 Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog_flow) {
@@ -91,7 +100,8 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
   method_ = std::string(request.method());
   cseq_ = request.cseq().number;
   key_ = ng_call_id(request.call_id(), originating_);
-  const std::string call_id(request.call_id());
+  call_id_ = std::string(request.call_id());
+  const std::string& call_id = call_id_;
   const bool sdp = has_sdp(request);
   // An SDP that does not parse: 488, and nothing else changes (checked
   // before anything is opened or asked).
@@ -110,6 +120,8 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
     if (auto refused = refuse_malformed()) return *refused;
     initial_invite_ = true;
     leg = &anchor_.open(key_, request, originating_, is_webrtc(*new_dialog_flow));
+    generation_ = leg->generation;
+    offerer_tag_ = leg->offerer_tag;
   } else {
     leg = anchor_.find(key_);
     if (!leg) return Verdict::next;
@@ -147,10 +159,12 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
   p.from_webrtc = from_ue_ && leg->ue_webrtc;
   const std::string what = std::string(answer ? "answer" : "offer") + " (" + method_ + " from the " +
                            (from_ue_ ? "UE" : "network") + ")";
+  initial_offer_out_ = initial_invite_ && !answer;
   ng_request_ = anchor_.send(
       answer ? ng_answer(p) : ng_offer(p), what, call_id,
       [this, &helper, answer, sender, what, call_id](NgAnswer a) {
         ng_request_.reset();
+        initial_offer_out_ = false;
         auto* leg = anchor_.find(key_);
         const auto sdp_out = a.ok() ? a.string("sdp") : std::string_view();
         if (!leg && a.ok() && !answer) {
@@ -431,6 +445,7 @@ AnchoredLeg& MediaAnchor::open(const std::string& key, const sip::Message& invit
   auto& leg = legs_[key];
   if (leg.ng_call_id.empty() && sessions_total_) sessions_total_->inc();
   leg = AnchoredLeg{};
+  leg.generation = next_generation_++;
   leg.sip_call_id = std::string(invite.call_id());
   leg.ng_call_id = key;
   leg.originating = originating;

@@ -107,6 +107,7 @@ struct AnchoredLeg {
   };
   std::string sip_call_id;
   std::string ng_call_id;
+  std::uint64_t generation = 0;  // which initial INVITE opened it (a new one with the Call-ID opens it again)
   bool originating = true;  // the UE is the caller
   bool ue_webrtc = false;   // the UE is on a WebSocket flow
   std::string ue_tag;
@@ -139,6 +140,9 @@ class MediaTsx {
   // `originating`: the leg (the UE is the caller); `from_ue`: the request
   // comes from the UE (else it goes to it).
   MediaTsx(MediaAnchor& anchor, bool originating, bool from_ue);
+  // An initial INVITE that ends without its 2xx having gone through (the
+  // core answered it, a CANCEL crossed the AGW's answer) takes its leg and
+  // AGW session with it.
   ~MediaTsx();
   MediaTsx(const MediaTsx&) = delete;
   MediaTsx& operator=(const MediaTsx&) = delete;
@@ -158,10 +162,14 @@ class MediaTsx {
   bool originating_;
   bool from_ue_;
   std::string key_;  // the leg's ng call-id
+  std::string call_id_;  // the SIP Call-ID
   std::string method_;
   std::uint32_t cseq_ = 0;
   bool initial_invite_ = false;
   std::optional<NgClient::RequestId> ng_request_;  // the one out now
+  bool initial_offer_out_ = false;                 // ... is the initial INVITE's offer
+  std::uint64_t generation_ = 0;                   // of the leg an initial INVITE opened
+  std::string offerer_tag_;
   std::optional<ims::RtpStat> stat_for_response_;  // a BYE toward the UE: its 2xx carries the counts
 };
 
@@ -225,6 +233,7 @@ class MediaAnchor {
   std::unique_ptr<NgClient> ng_;
   Release release_;
   std::unordered_map<std::string, AnchoredLeg> legs_;  // by ng call-id
+  std::uint64_t next_generation_ = 1;
   std::set<NgClient::RequestId> own_requests_;          // the anchor's own (ACK answers, queries, deletes)
   std::optional<runtime::TimerQueue::TimerId> check_timer_;
   runtime::Counter* sessions_total_ = nullptr;

@@ -530,6 +530,56 @@ TEST_F(MediaAnchorTest, AnOfferAnsweredAfterTheCallWasCancelledIsDeleted) {
   EXPECT_EQ(ng(1).command, agw::ng::Command::delete_);
 }
 
+// The core ends the transaction without the service's filter seeing a
+// final response (its own 500 after the wait limit; the transaction retired
+// with the AGW's answer to the offer still out): the session goes too.
+TEST_F(MediaAnchorTest, AnInviteTransactionThatEndsUnansweredTakesItsSessionWithIt) {
+  {
+    auto r = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a1", "<sip:carl@ims.test>", "",
+                              kBrowserSdp),
+                 kBrowser);
+    answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+    auto ringing = response_to(*r.helper, 180, "c1", "");
+    respond(r, ringing);
+  }  // gone without a final response through the service
+  ASSERT_EQ(ng_.size(), 2u);
+  EXPECT_EQ(ng(1).command, agw::ng::Command::delete_);
+  EXPECT_EQ(ng(1).from_tag, "a1");
+  EXPECT_EQ(service_->media().legs(), 0u);
+  {
+    auto r = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a2", "<sip:carl@ims.test>", "",
+                              kBrowserSdp, 1, "call-2@ims.test"),
+                 kBrowser);
+    auto cancelled = response_to(*r.helper, 487, "", "");
+    respond(r, cancelled);
+  }  // gone with the offer still at the AGW: its answer would find nobody
+  ASSERT_EQ(ng_.size(), 4u);
+  EXPECT_EQ(ng(3).command, agw::ng::Command::delete_);
+  EXPECT_EQ(ng(3).call_id, "call-2@ims.test;orig");
+  answer(2, agw::ng::NgReply::with_sdp(agw_sdp(30000)));  // late: nobody waits for it
+  EXPECT_EQ(ng_.size(), 4u);
+  // an answered call stays when its INVITE transaction ends
+  {
+    auto r = browser_call();
+  }
+  EXPECT_EQ(service_->media().legs(), 1u);
+  EXPECT_EQ(ng(ng_.size() - 1).command, agw::ng::Command::answer);
+}
+
+// A second INVITE with the Call-ID (the S-CSCF tries the UE's next contact)
+// opens the leg again; the end of the first does not take it away.
+TEST_F(MediaAnchorTest, TheEndOfAnEarlierInviteLeavesTheNextOnesLegAlone) {
+  const auto invite = request_text("INVITE", std::string(kBrowserContact), "<sip:carl@ims.test>;tag=c1",
+                                   "<sip:alice@ims.test>", "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n", kPhoneSdp);
+  auto first = run(invite, kScscf);
+  answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30004, "UDP/TLS/RTP/SAVPF")));
+  auto second = run(invite, kScscf);
+  answer(1, agw::ng::NgReply::with_sdp(agw_sdp(30004, "UDP/TLS/RTP/SAVPF")));
+  first.tsx.reset();
+  EXPECT_EQ(service_->media().legs(), 1u);
+  EXPECT_EQ(ng_.size(), 2u);
+}
+
 TEST_F(MediaAnchorTest, DeregistrationReleasesTheDialogAndItsSession) {
   browser_call();
   const auto sent = ng_.size();
