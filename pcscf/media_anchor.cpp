@@ -6,6 +6,7 @@
 #include "runtime/ascii.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "sdp/attributes.h"
 #include "sdp/parser.h"
 
 namespace imsbox::pcscf {
@@ -41,6 +42,21 @@ std::string rewrite_key(const sip::Message& response) {
   const auto cseq = response.cseq();
   return std::string(response.to().tag()) + " " + std::to_string(cseq.number) + " " + std::string(cseq.method) + "\n" +
          std::string(response.body());
+}
+
+// Whether an SDP puts the call on hold: no media section (with a port) both
+// sends and receives (sendonly, recvonly, inactive; RFC 3264 §8.4).
+bool on_hold(std::string_view body) {
+  const auto parsed = sdp::parse(body);
+  if (!parsed.ok()) return false;
+  const auto& d = *parsed.description;
+  bool any = false;
+  for (const auto& m : d.media) {
+    if (m.port == 0) continue;
+    any = true;
+    if (sdp::direction(d, m) == sdp::Direction::sendrecv) return false;
+  }
+  return any;
 }
 
 std::string short_reason(const NgAnswer& a) {
@@ -140,6 +156,7 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
   // an answer when the other side's offer waits for one (PRACK to a
   // reliable 18x), an offer otherwise
   const bool answer = method_ == "PRACK" && leg->pending && leg->pending->from != sender;
+  anchor_.saw_sdp(*leg, request.body());
   OfferAnswerParams p;
   p.call_id = key_;
   if (answer) {
@@ -337,6 +354,7 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
     anchor_.log().log(runtime::LogLevel::warning, "media: " + what + ": malformed SDP (" + parsed.error() + ")",
                       call_id);
   }
+  anchor_.saw_sdp(*leg, response.body());
   leg->in_progress.insert(key);
   ng_request_ = anchor_.send(
       answer ? ng_answer(p) : ng_offer(p), what, call_id,
@@ -499,6 +517,7 @@ bool MediaAnchor::on_ack(sip::Message& ack, bool originating, const sip::proxy::
              call_id);
     return false;
   }
+  saw_sdp(*leg, ack.body());
   OfferAnswerParams p;
   p.call_id = key;
   p.from_tag = std::string(ack.to().tag());  // the offerer's (the 2xx's sender)
@@ -557,6 +576,12 @@ void MediaAnchor::dialog_released(std::string_view call_id, std::string_view ue_
   }
 }
 
+void MediaAnchor::saw_sdp(AnchoredLeg& leg, std::string_view body) {
+  const bool held = on_hold(body);
+  if (leg.held && !held) leg.last_activity = now();  // resumed: the silence counts from here
+  leg.held = held;
+}
+
 void MediaAnchor::arm_checks() {
   if (!timers_ || options_.check_interval.count() <= 0) return;
   check_timer_ = timers_->schedule_after(options_.check_interval, [this] {
@@ -612,6 +637,10 @@ void MediaAnchor::on_query(const std::string& key, NgAnswer answer) {
   if (media.rtp_packets != leg->last_packets) {
     leg->last_packets = media.rtp_packets;
     leg->last_activity = t;
+    return;
+  }
+  if (leg->held) {
+    leg->last_activity = t;  // on hold: silence is expected (rtpengine's silent timeout is an hour)
     return;
   }
   if (t - leg->last_activity >= options_.media_timeout) {

@@ -33,7 +33,8 @@
 //
 // Media checks: every `check_interval` each confirmed anchored call is
 // queried. Its RTP packet count (ng query `totals`) standing still for
-// `media_timeout` -> the call is released with BYEs, Reason: SIP;cause=408;
+// `media_timeout`, the call not on hold (its last SDP had sendrecv media)
+// -> the call is released with BYEs, Reason: SIP;cause=408;
 // text="media timeout"; a session the AGW no longer knows (an error answer:
 // rtpengine's "Unknown call-id", after a restart, or after its own timeout)
 // -> released too (408 "media timeout" when the media had stopped long
@@ -126,6 +127,7 @@ struct AnchoredLeg {
   std::uint64_t last_packets = 0;
   std::optional<CallMedia> media;  // the last query's (or delete's) counts
   std::optional<runtime::Clock::MonotonicTime> unanswered_since;
+  bool held = false;       // the last SDP had no sendrecv media (hold): no media timeout
   bool checking = false;   // a query is out
   bool releasing = false;  // released (or its other leg is): no more checks
 };
@@ -224,6 +226,8 @@ class MediaAnchor {
   void on_query(const std::string& key, NgAnswer answer);
   void release(AnchoredLeg& leg, int cause, std::string text);
   void remember(AnchoredLeg& leg, std::string key, std::string output);
+  // An offer or answer of the leg passes: whether it holds the call.
+  void saw_sdp(AnchoredLeg& leg, std::string_view body);
   NgClient::RequestId send(std::string dictionary, std::string label, std::string call_id, NgClient::Callback done);
 
   MediaAnchorOptions options_;

@@ -832,6 +832,34 @@ TEST_F(MediaAnchorTest, ACallWhoseMediaStopsIsReleasedWithReason408AndItsCounts)
   EXPECT_NE(log_text().find("media: no RTP either way for 1"), std::string::npos);
 }
 
+// On hold (rtpengine's silent timeout is an hour): no media timeout; after
+// the resume the silence counts from the resume.
+TEST_F(MediaAnchorTest, ACallOnHoldIsNotReleasedForItsSilence) {
+  browser_call();
+  const auto hold = [&](std::string_view direction, std::uint32_t cseq) {
+    auto re = run(request_text("INVITE", "sip:carl@192.0.2.7:5080", "<sip:alice@ims.test>;tag=a1",
+                               "<sip:carl@ims.test>;tag=c1", "Route: <sip:orig@pcscf.ims.test:5060;lr>\r\n",
+                               kBrowserSdp + "a=" + std::string(direction) + "\r\n", cseq),
+                   kBrowser);
+    answer(ng_.size() - 1, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  };
+  hold("sendonly", 2);
+  for (int i = 0; i < 15; ++i) {
+    advance(2s);
+    const auto n = ng_.size() - 1;
+    if (ng(n).command == agw::ng::Command::query) answer(n, counts("a1", 10, "c1", 10));
+  }
+  EXPECT_TRUE(byes().empty());  // 30 s of silence on hold
+  hold("sendrecv", 3);
+  for (int i = 0; i < 8 && byes().empty(); ++i) {
+    advance(2s);
+    const auto n = ng_.size() - 1;
+    if (ng(n).command == agw::ng::Command::query) answer(n, counts("a1", 10, "c1", 10));
+  }
+  ASSERT_EQ(byes().size(), 2u);  // resumed and silent: released
+  EXPECT_EQ(value(byes()[0]->request, HeaderId::reason), "SIP;cause=408;text=\"media timeout\"");
+}
+
 TEST_F(MediaAnchorTest, ASessionTheAgwLostReleasesTheCall) {
   browser_call();
   advance(2s);
