@@ -21,8 +21,9 @@
 #     nothing): released after agw.media_timeout_s with BYE to both phones,
 #     Reason: SIP;cause=408;text="media timeout"; its call record says so
 #     and has the media figures;
-#   * the AGW killed mid-call and started again empty: the P-CSCF releases
-#     the call whose session is gone (Reason: SIP;cause=503).
+#   * the AGW killed mid-call and started again empty (rtpengine by the test,
+#     ours by the supervisor): the P-CSCF releases the call whose session is
+#     gone (Reason: SIP;cause=503).
 # pcscf.media_anchor = webrtc (the default; the P-CSCF restarted with it): a
 # phone's call to a phone is not anchored; the web client in headless
 # Chromium calls a phone and is called by it (browser_media.cjs): the
@@ -246,7 +247,17 @@ grep -qE 'RTP of the (caller|callee) PS=[1-9][0-9]*,OS=[1-9][0-9]*,PR=[1-9][0-9]
 pass "its call record: released by the network, Reason 408 \"media timeout\", $(sed 's/.*\(RTP of the .*\)/\1/' <<<"$record")"
 
 # ---- the AGW dies mid-call ----
-if [ "$AGW" = rtpengine ]; then
+# rtpengine: killed and started again, as a supervisor would (the same ports,
+# no calls); the box's AGW: killed, its supervisor starts it again
+kill_agw() {
+  if [ "$AGW" = rtpengine ]; then
+    stop_rtpengine -KILL
+    start_rtpengine
+  else
+    kill -KILL "$(pgrep -f -- "ims-[a]gw .*--data-dir $DATA_DIR")"
+  fi
+}
+{
   sipp_run died-callee "$CALLEE_PORT" "$HERE/uas_wait.xml" -s bert -mp "$CALLEE_MEDIA" &
   died_callee=$!
   sleep 0.5
@@ -254,15 +265,14 @@ if [ "$AGW" = rtpengine ]; then
   died_caller=$!
   for _ in $(seq 1 50); do grep -q '^final:' "$SIPP/died-caller.log" 2>/dev/null && break; sleep 0.1; done
   grep -q '^final: SIP/2.0 200' "$SIPP/died-caller.log" || fail "AGW killed: the call was not answered: $(what_happened died-caller died-callee)"
-  stop_rtpengine -KILL
-  start_rtpengine  # as a supervisor would: the same ports, no calls
+  kill_agw
   wait "$died_caller" && wait "$died_callee" || fail "AGW killed: $(what_happened died-caller died-callee)"
   for side in caller callee; do
     grep -q '^bye: *SIP;cause=503;text="media session lost"' "$SIPP/died-$side.log" ||
       fail "AGW killed: the $side's BYE: $(what_happened died-caller died-callee)"
   done
-  pass "rtpengine killed mid-call and started again: the P-CSCF released the call whose session was gone (BYE both ways, Reason: SIP;cause=503)"
-fi
+  pass "the AGW ($AGW) killed mid-call and started again: the P-CSCF released the call whose session was gone (BYE both ways, Reason: SIP;cause=503)"
+}
 
 # ---- pcscf.media_anchor = webrtc: the P-CSCF restarted with it ----
 sed -i "s/^media_anchor = all/media_anchor = webrtc/" "$DATA_DIR/imsbox.conf"
