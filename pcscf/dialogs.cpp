@@ -105,6 +105,18 @@ std::vector<UeDialog> DialogTable::release(const std::string& contact_key) {
   return out;
 }
 
+std::optional<UeDialog> DialogTable::take(std::string_view call_id, std::string_view ue_tag) {
+  const auto it = dialogs_.find(key(call_id, ue_tag));
+  if (it == dialogs_.end()) return std::nullopt;
+  if (auto c = by_contact_.find(it->second.ue_contact_key); c != by_contact_.end()) {
+    c->second.erase(it->first);
+    if (c->second.empty()) by_contact_.erase(c);
+  }
+  auto d = std::move(it->second);
+  dialogs_.erase(it);
+  return d;
+}
+
 std::size_t DialogTable::move_flow(const std::string& old_key, const std::string& new_key, const sip::Peer& flow) {
   const auto c = by_contact_.find(old_key);
   if (c == by_contact_.end()) return 0;
@@ -124,7 +136,7 @@ std::size_t DialogTable::move_flow(const std::string& old_key, const std::string
 namespace {
 
 sip::Message bye(std::string target, const std::vector<std::string>& route, const std::string& from,
-                 const std::string& to, const UeDialog& d, std::uint32_t cseq, std::string_view reason) {
+                 const std::string& to, const UeDialog& d, std::uint32_t cseq, std::string_view reason, int cause) {
   auto m = sip::Message::request("BYE", std::move(target));
   for (const auto& r : route) m.append(HeaderId::route, r);
   m.append(HeaderId::max_forwards, "70");
@@ -132,19 +144,19 @@ sip::Message bye(std::string target, const std::vector<std::string>& route, cons
   m.append(HeaderId::to, to);
   m.append(HeaderId::call_id, d.call_id);
   m.append(HeaderId::cseq, std::to_string(cseq) + " BYE");
-  m.append(HeaderId::reason, "SIP;cause=480;text=\"" + std::string(reason) + "\"");
+  m.append(HeaderId::reason, "SIP;cause=" + std::to_string(cause) + ";text=\"" + std::string(reason) + "\"");
   return m;
 }
 
 }  // namespace
 
-sip::Message bye_to_ue(const UeDialog& d, std::string_view reason) {
+sip::Message bye_to_ue(const UeDialog& d, std::string_view reason, int cause) {
   // on behalf of the other side: its CSeq space
-  return bye(d.ue_target, {}, d.peer_party, d.ue_party, d, d.peer_cseq + 1, reason);
+  return bye(d.ue_target, {}, d.peer_party, d.ue_party, d, d.peer_cseq + 1, reason, cause);
 }
 
-sip::Message bye_to_network(const UeDialog& d, std::string_view reason) {
-  return bye(d.peer_target, d.network_route, d.ue_party, d.peer_party, d, d.ue_cseq + 1, reason);
+sip::Message bye_to_network(const UeDialog& d, std::string_view reason, int cause) {
+  return bye(d.peer_target, d.network_route, d.ue_party, d.peer_party, d, d.ue_cseq + 1, reason, cause);
 }
 
 }  // namespace imsbox::pcscf

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -53,6 +54,8 @@ class DialogTable {
   void in_dialog(const sip::Message& request, bool from_ue);
   // Removes and returns the dialogs hanging on that contact (contact_key).
   std::vector<UeDialog> release(const std::string& contact_key);
+  // Removes and returns one dialog, by its Call-ID and the UE's tag.
+  std::optional<UeDialog> take(std::string_view call_id, std::string_view ue_tag);
   // The UE of a contact is on a new flow, under the same contact or (RFC
   // 5626 flow replacement) a new one: its dialogs follow, so that a release
   // reaches it there and comes when its new binding ends. Returns how many
@@ -69,8 +72,8 @@ class DialogTable {
 
 // The BYE that releases a dialog toward the UE (send it over ue_flow) and
 // toward the network (along network_route); without Via (the originator
-// adds it). `reason`: the text of a Reason header (RFC 3326).
-sip::Message bye_to_ue(const UeDialog& d, std::string_view reason);
-sip::Message bye_to_network(const UeDialog& d, std::string_view reason);
+// adds it). Reason (RFC 3326): SIP;cause=<cause>;text="<reason>".
+sip::Message bye_to_ue(const UeDialog& d, std::string_view reason, int cause = 480);
+sip::Message bye_to_network(const UeDialog& d, std::string_view reason, int cause = 480);
 
 }  // namespace imsbox::pcscf

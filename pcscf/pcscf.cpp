@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "ims/box.h"
+#include "pcscf/ng_socket.h"
 #include "pcscf/pcscf_service.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
@@ -21,6 +22,15 @@ PcscfOptions pcscf_options(const runtime::Config& c) {
   options.icid_generated_at = c.str("global.bind_address");
   options.own_ports = {c.port("pcscf.sip_port"), c.port("pcscf.tls_port"), c.port("pcscf.ws_port"),
                        c.port("pcscf.wss_port")};
+  const auto mode = parse_anchor_mode(c.str("pcscf.media_anchor"));
+  if (!mode) {
+    throw runtime::ConfigError("pcscf.media_anchor: '" + c.str("pcscf.media_anchor") +
+                               "' is not one of webrtc, all, none");
+  }
+  options.media.mode = *mode;
+  options.media.media_timeout = std::chrono::seconds(c.integer("agw.media_timeout_s"));
+  options.media.check_interval = std::chrono::milliseconds(c.integer("pcscf.media_check_interval_ms"));
+  options.media.ng.peer = agw_ng_address(c);
   for (const auto& uri : ims::node_uris(c, "pcscf")) {
     const auto parsed = sip::parse_uri(uri);
     if (!parsed.uri) continue;
@@ -34,6 +44,15 @@ PcscfOptions pcscf_options(const runtime::Config& c) {
     }
   }
   return options;
+}
+
+std::string agw_ng_address(const runtime::Config& c) {
+  const auto& configured = c.str("pcscf.agw_ng");
+  const std::string text = configured.empty() ? "127.0.0.1:" + std::to_string(c.port("agw.ng_port")) : configured;
+  if (!parse_ng_address(text)) {
+    throw runtime::ConfigError("pcscf.agw_ng: '" + configured + "' is not IP:PORT (or [IPv6]:PORT)");
+  }
+  return text;
 }
 
 Pcscf::Pcscf(runtime::NodeContext& ctx) : ctx_(ctx) {}
@@ -66,12 +85,24 @@ void Pcscf::start() {
   proxy_->start();
   // the originator exists once the stack has started
   service_->attach(proxy_->originator(), proxy_->timers());
+  std::string media = "media anchoring off (pcscf.media_anchor = none)";
+  if (options.media.mode != AnchorMode::none) {
+    // the AGW's control channel (the AGW or rtpengine may start after us:
+    // requests until then time out, and the calls that need it fail cleanly)
+    ng_socket_ = std::make_unique<UdpNgSocket>(ctx_.io, *parse_ng_address(options.media.ng.peer),
+                                               [this](std::string_view d) {
+                                                 if (service_) service_->on_ng_datagram(d);
+                                               });
+    service_->attach_media([socket = ng_socket_.get()](std::string_view d) { return socket->send(d); });
+    media = "media of " + std::string(options.media.mode == AnchorMode::all ? "every call" : "WebRTC calls") +
+            " anchored in the AGW at " + options.media.ng.peer + " (ng)";
+  }
   started_ = true;
   ctx_.log.info("Pcscf ready for domain " + domain + ": SIP on " + address + ":" + std::to_string(sip_port) +
                 " (UDP, TCP), TLS on " + std::to_string(c.port("pcscf.tls_port")) + ", WS on " +
                 std::to_string(c.port("pcscf.ws_port")) + ", WSS on " + std::to_string(c.port("pcscf.wss_port")) +
                 "; I-CSCF " + options.icscf_route + ", Path " + options.path + ", reg-event Contact " +
-                options.pcscf_uri);
+                options.pcscf_uri + "; " + media);
 }
 
 void Pcscf::stop() {

@@ -7,7 +7,9 @@
 // REGISTERs to the I-CSCF (pcscf.icscf_uri, else this box's), keeps the
 // registrations and subscribes to their reg event at the S-CSCF. /health
 // reports a stack that did not start; /metrics has the pcscf_* counters and
-// gauges (registrations, contacts, subscriptions, 400s, 403s, NOTIFYs).
+// gauges (registrations, contacts, subscriptions, 400s, 403s, NOTIFYs). The
+// AGW's media anchoring (media_anchor.h) talks ng over a UDP socket to
+// pcscf.agw_ng (default 127.0.0.1:<agw.ng_port>).
 // stop() ends the reg-event subscriptions (Expires: 0) before it closes the
 // stack, waiting at most kUnsubscribeLimit for their answers.
 #include <chrono>
@@ -23,6 +25,7 @@ class ProxyStack;
 namespace imsbox::pcscf {
 
 class PcscfService;
+class UdpNgSocket;
 struct PcscfOptions;
 
 // The service's options from the configuration. Every URI it hands other
@@ -31,6 +34,9 @@ struct PcscfOptions;
 // P-Asserted-Identity, the Path <sip:term@...;lr>. Its own URIs are those
 // and the older names (ims::node_uris) on any of its ports.
 PcscfOptions pcscf_options(const runtime::Config& c);
+// The AGW's ng address: pcscf.agw_ng, else 127.0.0.1:<agw.ng_port>; a
+// ConfigError naming the option when it is not IP:PORT.
+std::string agw_ng_address(const runtime::Config& c);
 
 class Pcscf final : public runtime::Node {
  public:
@@ -46,6 +52,8 @@ class Pcscf final : public runtime::Node {
   runtime::NodeContext& ctx_;
   PcscfService* service_ = nullptr;  // owned by the stack
   std::unique_ptr<sip::proxy::ProxyStack> proxy_;
+  // After proxy_: it goes first, so that no datagram reaches a service that is gone.
+  std::unique_ptr<UdpNgSocket> ng_socket_;
   bool started_ = false;
 };
 

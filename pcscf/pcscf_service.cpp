@@ -5,6 +5,7 @@
 
 #include "ims/identity.h"
 #include "ims/reginfo.h"
+#include "ims/rtp_stat.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
@@ -55,7 +56,20 @@ class PcscfTsx : public sip::proxy::ProxyTsx {
   void log(ProxyTsxHelper& helper, const std::string& text, runtime::LogLevel level = runtime::LogLevel::info) {
     service_.log().log(level, text, helper.request().call_id());
   }
+  // The media part (media_anchor.h) of a request in an INVITE dialog of the
+  // UE: `originating` is the leg, `from_ue` the direction.
+  Verdict media_request(ProxyTsxHelper& helper, bool originating, bool from_ue, const sip::Peer* new_dialog_flow) {
+    media_ = std::make_unique<MediaTsx>(service_.media(), originating, from_ue);
+    return media_->on_request(helper, new_dialog_flow);
+  }
+  // The dialog bookkeeping (on_response) first, then the media, which may
+  // hold the response while the AGW rewrites its SDP.
+  Verdict filter_response(ProxyTsxHelper& helper, sip::Message& response) override {
+    on_response(helper, response);
+    return media_ ? media_->filter_response(helper, response) : Verdict::next;
+  }
   PcscfService& service_;
+  std::unique_ptr<MediaTsx> media_;
 };
 
 // A REGISTER from a UE (contract: REGISTER, 401, 200 OK).
@@ -124,7 +138,9 @@ class NotifyTsx final : public PcscfTsx {
 // A request from a registered UE (TS 24.229 §5.2.6.3).
 class OriginatingTsx final : public PcscfTsx {
  public:
-  using PcscfTsx::PcscfTsx;
+  // `leg`: of an in-dialog request, the leg its Route names (true: the UE's
+  // dialog as the caller), if any.
+  OriginatingTsx(PcscfService& service, std::optional<bool> leg) : PcscfTsx(service), leg_(leg) {}
 
   Verdict on_request(ProxyTsxHelper& helper) override {
     auto& request = helper.request();
@@ -143,7 +159,7 @@ class OriginatingTsx final : public PcscfTsx {
       request.remove_all(HeaderId::p_preferred_identity);
       drop_own_routes(service_, request);
       log(helper, what + " in dialog from " + sip::to_string(helper.source()) + ": passed on along its Route");
-      return Verdict::next;
+      return leg_ ? media_request(helper, *leg_, true, nullptr) : Verdict::next;
     }
     // the identity: the preferred one if it is in a P-Associated-URI set,
     // else the first P-Associated-URI (of the registration that lists the
@@ -192,7 +208,9 @@ class OriginatingTsx final : public PcscfTsx {
     log(helper, what + " from " + reg->impu + " (" + sip::to_string(helper.source()) + "): asserted " + asserted +
                     ", routed by Service-Route " + (routes.empty() ? "(none)" : routes));
     invite_ = request.method() == "INVITE";
-    return Verdict::next;
+    if (!invite_) return Verdict::next;
+    const auto flow = helper.source();
+    return media_request(helper, true, true, &flow);
   }
 
   void on_response(ProxyTsxHelper& helper, sip::Message& response) override {
@@ -202,13 +220,15 @@ class OriginatingTsx final : public PcscfTsx {
   }
 
  private:
+  std::optional<bool> leg_;
   bool invite_ = false;  // an initial INVITE of the UE
 };
 
 // A request toward a UE: to the source its contact registered from.
 class TowardUeTsx final : public PcscfTsx {
  public:
-  using PcscfTsx::PcscfTsx;
+  // `leg`: of an in-dialog request, the leg its Route names, if any.
+  TowardUeTsx(PcscfService& service, std::optional<bool> leg) : PcscfTsx(service), leg_(leg) {}
 
   Verdict on_request(ProxyTsxHelper& helper) override {
     auto& request = helper.request();
@@ -226,17 +246,21 @@ class TowardUeTsx final : public PcscfTsx {
         helper.add_target(std::move(target));
         log(helper, what + (initial ? "" : " in dialog") + ": to a contact just deregistered, via " +
                         sip::to_string(*departed));
-        return Verdict::next;
+        return !initial && leg_ ? media_request(helper, *leg_, false, nullptr) : Verdict::next;
       }
       log(helper, what + ": not a registered contact, routed by its Request-URI");
-      return Verdict::next;
+      return !initial && leg_ ? media_request(helper, *leg_, false, nullptr) : Verdict::next;
     }
     sip::proxy::Target target;
     target.peer = found->binding->source;
     helper.add_target(std::move(target));
     log(helper, what + (initial ? "" : " in dialog") + ": to " + found->registration->impu + " via " +
                     sip::to_string(found->binding->source));
-    if (initial && request.method() == "INVITE") ue_flow_ = found->binding->source;
+    if (initial && request.method() == "INVITE") {
+      ue_flow_ = found->binding->source;
+      return media_request(helper, false, false, &*ue_flow_);
+    }
+    if (!initial && leg_) return media_request(helper, *leg_, false, nullptr);
     return Verdict::next;
   }
 
@@ -247,6 +271,7 @@ class TowardUeTsx final : public PcscfTsx {
   }
 
  private:
+  std::optional<bool> leg_;
   std::optional<sip::Peer> ue_flow_;  // an initial INVITE to a registered UE: its flow
 };
 
@@ -275,7 +300,8 @@ PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const run
       log_(log),
       clock_(clock),
       random_(std::random_device{}()),
-      dialogs_([this](std::string_view uri) { return is_own_uri(uri); }) {
+      dialogs_([this](std::string_view uri) { return is_own_uri(uri); }),
+      media_(options_.media, log, clock, metrics) {
   if (!metrics) return;
   registrations_total_ = &metrics->counter("pcscf_register_ok_total", "200 OKs to REGISTER applied to the cache");
   bad_requests_total_ = &metrics->counter("pcscf_bad_requests_total", "malformed requests from UEs answered 400");
@@ -290,25 +316,67 @@ PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const run
 void PcscfService::contact_ended(const std::string& contact, std::string_view why) {
   if (cache_.by_contact(contact, now())) return;  // another IMPU still has it
   for (const auto& d : dialogs_.release(contact_key(contact))) {
-    const std::string what = "dialog of " + contact + " released (" + std::string(why) + "): BYE";
-    if (!originator_) {
-      log_.log(runtime::LogLevel::warning, what + "s not sent: the SIP stack is not attached", d.call_id);
-      continue;
-    }
-    std::weak_ptr<int> alive = alive_;
-    const auto done = [this, alive, what, call_id = d.call_id](std::string side) {
-      return [this, alive, what, call_id, side](const sip::Message& response) {
-        if (alive.expired()) return;
-        log_.log(runtime::LogLevel::info, what + " to " + side + ": " + std::to_string(response.status()), call_id);
-      };
-    };
-    const bool to_ue = originator_->originate(bye_to_ue(d, why), d.ue_flow, done("the UE"));
-    const bool to_network = originator_->originate(bye_to_network(d, why), std::nullopt, done("the network"));
-    log_.log(to_ue && to_network ? runtime::LogLevel::info : runtime::LogLevel::warning,
-             what + " to the UE " + (to_ue ? "sent" : "not sent") + ", toward the network " +
-                 (to_network ? "sent" : "not sent"),
-             d.call_id);
+    media_.dialog_released(d.call_id, d.ue_tag);
+    release_dialog(d, "dialog of " + contact + " released (" + std::string(why) + "): BYE", why, 480, std::nullopt);
   }
+}
+
+void PcscfService::release_dialog(const UeDialog& d, const std::string& what, std::string_view reason, int cause,
+                                  const std::optional<ims::RtpStat>& rtp_stat) {
+  if (!originator_) {
+    log_.log(runtime::LogLevel::warning, what + "s not sent: the SIP stack is not attached", d.call_id);
+    return;
+  }
+  std::weak_ptr<int> alive = alive_;
+  const auto done = [this, alive, what, call_id = d.call_id](std::string side) {
+    return [this, alive, what, call_id, side](const sip::Message& response) {
+      if (alive.expired()) return;
+      log_.log(runtime::LogLevel::info, what + " to " + side + ": " + std::to_string(response.status()), call_id);
+    };
+  };
+  auto toward_network = bye_to_network(d, reason, cause);
+  if (rtp_stat) toward_network.append(std::string(ims::kRtpStatHeader), ims::format_rtp_stat(*rtp_stat));
+  const bool to_ue = originator_->originate(bye_to_ue(d, reason, cause), d.ue_flow, done("the UE"));
+  const bool to_network = originator_->originate(std::move(toward_network), std::nullopt, done("the network"));
+  log_.log(to_ue && to_network ? runtime::LogLevel::info : runtime::LogLevel::warning,
+           what + " to the UE " + (to_ue ? "sent" : "not sent") + ", toward the network " +
+               (to_network ? "sent" : "not sent"),
+           d.call_id);
+}
+
+void PcscfService::media_release(const MediaRelease& r) {
+  const auto d = dialogs_.take(r.call_id, r.ue_tag);
+  if (!d) {
+    log_.log(runtime::LogLevel::warning, "media: no confirmed dialog of the UE to release (tag " + r.ue_tag + ")",
+             r.call_id);
+    return;
+  }
+  release_dialog(*d, "call released (" + r.text + "): BYE", r.text, r.cause, r.rtp_stat);
+}
+
+void PcscfService::attach_media(NgClient::Send send) {
+  if (!timers_) return;
+  media_.attach(*timers_, std::move(send), [this](const MediaRelease& r) { media_release(r); }, random_hex(12));
+}
+
+void PcscfService::on_ng_datagram(std::string_view datagram) { media_.on_datagram(datagram); }
+
+bool PcscfService::on_ack(sip::Message& ack, const sip::Peer&, const ForwardAck& forward) {
+  const auto leg = dialog_leg(ack);
+  if (!leg) return false;
+  return media_.on_ack(ack, *leg, forward);
+}
+
+bool PcscfService::on_stray_2xx(sip::Message& response) { return media_.on_stray_2xx(response); }
+
+std::optional<bool> PcscfService::dialog_leg(const sip::Message& request) const {
+  const auto top = sip::proxy::first_uri(request, HeaderId::route);
+  if (!top || !is_own_uri(*top)) return std::nullopt;
+  const auto parsed = sip::parse_uri(*top);
+  if (!parsed.uri) return std::nullopt;
+  if (parsed.uri->user == "orig") return true;
+  if (parsed.uri->user == "term") return false;
+  return std::nullopt;
 }
 
 void PcscfService::refused(int status) {
@@ -349,11 +417,14 @@ std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Messag
   }
   const auto t = now();
   // a registered UE is always originating, whatever Route it sends
-  if (cache_.has_source(source, t)) return std::make_unique<OriginatingTsx>(*this);
-  if (auto top = sip::proxy::first_uri(request, HeaderId::route); top && is_own_path_route(*top)) return std::make_unique<TowardUeTsx>(*this);
+  const auto leg = dialog_leg(request);
+  if (cache_.has_source(source, t)) return std::make_unique<OriginatingTsx>(*this, leg);
+  if (auto top = sip::proxy::first_uri(request, HeaderId::route); top && is_own_path_route(*top)) {
+    return std::make_unique<TowardUeTsx>(*this, leg);
+  }
   if (!request.to().tag().empty()) {
     if (cache_.by_contact(request.request_uri(), t) || cache_.departed_source(request.request_uri(), t)) {
-      return std::make_unique<TowardUeTsx>(*this);
+      return std::make_unique<TowardUeTsx>(*this, leg);
     }
     // the network's side of a dialog: the core follows its Route
     return nullptr;

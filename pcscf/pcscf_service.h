@@ -57,7 +57,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ims/rtp_stat.h"
 #include "pcscf/dialogs.h"
+#include "pcscf/media_anchor.h"
 #include "pcscf/reg_event.h"
 #include "pcscf/registration.h"
 #include "pcscf/registrations.h"
@@ -83,6 +85,7 @@ struct PcscfOptions {
   std::vector<std::string> own_hosts;       // hosts of this P-CSCF's URIs (ims::node_uris: the advertised address, pcscf.D, ...)
   std::vector<std::uint16_t> own_ports;     // its listening ports (SIP, TLS, WS, WSS)
   std::uint32_t reg_subscribe_expires = 600000;  // Expires of the reg-event SUBSCRIBE (contract)
+  MediaAnchorOptions media;  // which calls the AGW anchors, and how (media_anchor.h)
 };
 
 class PcscfService final : public sip::proxy::ProxyService {
@@ -100,6 +103,11 @@ class PcscfService final : public sip::proxy::ProxyService {
   // stack has started): the service cancels its timers when destroyed, and
   // its originator callbacks do nothing once it is gone.
   void attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers);
+  // After attach(): the AGW's control channel. `send` puts one ng datagram
+  // toward the AGW; the AGW's datagrams come in through on_ng_datagram().
+  // Without it no call is anchored.
+  void attach_media(NgClient::Send send);
+  void on_ng_datagram(std::string_view datagram);
 
   // At shutdown: ends every established reg-event subscription with a
   // SUBSCRIBE Expires: 0 (RFC 6665 §4.1.2.3) and calls `done` once, when all
@@ -113,10 +121,15 @@ class PcscfService final : public sip::proxy::ProxyService {
   // The ACK of a 2xx toward a UE: over the flow its contact registered from
   // (a WebSocket UE's contact host is made up, RFC 7118).
   std::optional<sip::Peer> ack_peer(const sip::Message& ack) override;
+  // The ACK of a late offer carries the answer: through the AGW first.
+  bool on_ack(sip::Message& ack, const sip::Peer& source, const ForwardAck& forward) override;
+  // A 2xx retransmission of an anchored call gets the SDP its first copy got.
+  bool on_stray_2xx(sip::Message& response) override;
 
   const PcscfOptions& options() const { return options_; }
   const RegistrationCache& registrations() const { return cache_; }
   DialogTable& dialogs() { return dialogs_; }
+  MediaAnchor& media() { return media_; }
   // The reg-event subscription of an IMPU, or null.
   const RegSubscription* subscription(std::string_view impu) const;
   std::size_t subscriptions() const { return subscriptions_.size(); }
@@ -141,6 +154,9 @@ class PcscfService final : public sip::proxy::ProxyService {
   // A request answered with 400 / 403 (metrics).
   void refused(int status);
   bool is_reg_notify(const sip::Message& request) const;
+  // The leg of the dialog a request's top Route (ours) names: true for our
+  // "orig" Record-Route (the UE is the caller), false for "term".
+  std::optional<bool> dialog_leg(const sip::Message& request) const;
 
  private:
   struct Subscription {
@@ -168,6 +184,12 @@ class PcscfService final : public sip::proxy::ProxyService {
   void arm_expiry();
   void on_expiry();
   void update_gauges();
+  // BYEs to the UE and toward the network for a dialog of the UE, with
+  // Reason: SIP;cause=<cause>;text="<reason>" (and P-RTP-Stat toward the network).
+  void release_dialog(const UeDialog& d, const std::string& what, std::string_view reason, int cause,
+                      const std::optional<ims::RtpStat>& rtp_stat);
+  // The media anchor wants a call released (media timeout, session lost).
+  void media_release(const MediaRelease& r);
 
   PcscfOptions options_;
   runtime::Logger& log_;
@@ -177,6 +199,7 @@ class PcscfService final : public sip::proxy::ProxyService {
   std::mt19937_64 random_;
   RegistrationCache cache_;
   DialogTable dialogs_;
+  MediaAnchor media_;
   std::unordered_map<std::string, Subscription> subscriptions_;  // by Call-ID
   std::unordered_map<std::string, std::string> subscription_of_;  // IMPU -> Call-ID
   std::unordered_map<std::string, PendingSubscribe> pending_subscribe_;  // by IMPU

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ims/rtp_stat.h"
 #include "runtime/clock.h"
 #include "sip/message.h"
 
@@ -40,6 +41,14 @@ struct CallRecord {
   int status = 0;      // the INVITE's final status; 0: none yet
   std::string cause;   // why it ended: "normal", "cancelled", "rejected", "failed", "released" (by the network), "lost" (no end seen)
   std::string ended_by;  // "caller", "callee", "network"; empty while going on
+  // A release by the network: its BYE's Reason (RFC 3326), e.g. 408 "media
+  // timeout" from the P-CSCF when the AGW saw no RTP; 0 / empty otherwise.
+  int reason_cause = 0;
+  std::string reason_text;
+  // The media figures of one party (P-RTP-Stat, ims/rtp_stat.h, the first one
+  // seen): "caller" or "callee", whose view they are; empty without.
+  std::string rtp_party;
+  ims::RtpStat rtp;
 };
 
 class CallRecorder {
@@ -51,8 +60,14 @@ class CallRecorder {
   // The caller cancelled the INVITE.
   void cancelled(std::string_view call_id, WallTime now);
   // A BYE in the dialog: the call ends, hung up by the side it comes from,
-  // or released by the network when it carries a SIP Reason (RFC 3326).
+  // or released by the network when it carries a SIP Reason (RFC 3326),
+  // whose cause and text the record keeps. A P-RTP-Stat on it gives the
+  // media figures of the BYE's sender.
   void bye(const sip::Message& request, WallTime now);
+  // The 2xx to a BYE: a P-RTP-Stat on it gives the media figures of the
+  // BYE's recipient (the P-CSCF of a UE that was hung up on puts them there).
+  // For a record ended a little earlier (kept kFinishedKept) too.
+  void bye_answered(const sip::Message& response);
   // Records whose end was never seen (no BYE through us: a UE that vanished,
   // a lost message) end as "lost" by the network: answered ones after
   // `max_call`, unanswered ones after `max_attempt`. How many.
@@ -63,8 +78,15 @@ class CallRecorder {
 
  private:
   CallRecord* find(std::string_view call_id);
+  // An open record, or one that ended within kFinishedKept.
+  CallRecord* find_any(std::string_view call_id);
   void end(CallRecord& r, WallTime now, std::string cause, std::string by);
+  // The first P-RTP-Stat of a call counts: the party its P-CSCF spoke for.
+  void media(CallRecord& r, const sip::Message& m, bool caller);
+  // Ended records stay this long for the media figures on the BYE's 2xx.
+  static constexpr std::chrono::seconds kFinishedKept{64};
   std::map<std::string, CallRecord, std::less<>> records_;
+  std::map<std::string, CallRecord, std::less<>> finished_;  // ended and written, kept kFinishedKept
   std::set<std::string, std::less<>> changed_;
 };
 

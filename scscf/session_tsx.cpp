@@ -286,6 +286,12 @@ class ByeTsx final : public sip::proxy::ProxyTsx {
     service_.call_record_changed();
     return Verdict::next;
   }
+  // The callee's P-CSCF puts the media figures of a UE hung up on on the 2xx.
+  void on_response(ProxyTsxHelper&, sip::Message& response) override {
+    if (response.status() < 200 || response.status() >= 300) return;
+    service_.calls().bye_answered(response);
+    service_.call_record_changed();
+  }
 
  private:
   ScscfService& service_;

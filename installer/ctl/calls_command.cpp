@@ -50,11 +50,13 @@ std::string describe(store::Statement& q) {
   }
   if (!q.is_null(5)) {
     o << ", ended (" << q.text(7) << (q.text(8).empty() ? "" : ", by the " + q.text(8)) << ")";
+    if (!q.is_null(11)) o << " with Reason " << q.integer(11) << " \"" << q.text(12) << "\"";
   } else if (status >= 200 && status < 300) {
     o << ", in call";
   }
   o << "  Call-ID " << q.text(0);
   if (!q.text(9).empty()) o << "  icid " << q.text(9);
+  if (!q.is_null(13)) o << "  RTP of the " << q.text(13) << " " << q.text(14);
   return o.str();
 }
 
@@ -73,7 +75,10 @@ int cmd_calls(const Args& args) {
     auto db = open_store(rc->config, "ctl");
     const char* columns =
         "call_id, caller, callee, invite_at, answered_at, ended_at, status, cause, ended_by, icid, "
-        "max(invite_at, coalesce(answered_at, 0), coalesce(ended_at, 0)) AS changed_at";
+        "max(invite_at, coalesce(answered_at, 0), coalesce(ended_at, 0)) AS changed_at, reason_cause, reason_text, "
+        "rtp_party, 'PS=' || coalesce(rtp_packets_sent, '-') || ',OS=' || coalesce(rtp_octets_sent, '-') || "
+        "',PR=' || coalesce(rtp_packets_received, '-') || ',OR=' || coalesce(rtp_octets_received, '-') || "
+        "',PL=' || coalesce(rtp_packets_lost, '-') || ',JI=' || coalesce(rtp_jitter_ms, '-')";
     auto first = db.prepare(std::string("SELECT * FROM (SELECT ") + columns +
                             " FROM scscf_call_record ORDER BY invite_at DESC LIMIT ?1) ORDER BY invite_at");
     first.bind(1, static_cast<std::int64_t>(std::max(0, last)));

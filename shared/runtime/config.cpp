@@ -136,6 +136,14 @@ constexpr OptionSpec kOptions[] = {
      "empty: the web-client folder of the build the P-CSCF runs from (<build>/web-client)"},
     {"pcscf.icscf_uri", OptionType::string, "",
      "where REGISTERs go: the I-CSCF of the home domain; empty: this box's I-CSCF (icscf.uri)"},
+    {"pcscf.media_anchor", OptionType::string, "webrtc",
+     "which calls have their media anchored in the AGW: webrtc (every call with a leg of a UE on a WebSocket "
+     "flow), all (every call of a UE of this P-CSCF), none"},
+    {"pcscf.agw_ng", OptionType::string, "",
+     "the AGW's ng control address, IP:PORT ([IPv6]:PORT); empty: 127.0.0.1 and agw.ng_port (rtpengine's ng "
+     "port works too)"},
+    {"pcscf.media_check_interval_ms", OptionType::milliseconds, "5000",
+     "how often the P-CSCF asks the AGW (ng query) whether each anchored call still has media"},
     {"scscf.icscf_uri", OptionType::string, "",
      "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's "
      "(icscf.uri)"},
@@ -153,7 +161,7 @@ constexpr OptionSpec kOptions[] = {
      "media worker threads of the AGW, each with its own event loop, calls shared by Call-ID; 0: one per core"},
     {"agw.media_timeout_s", OptionType::seconds, "60",
      "no RTP either way for this long (not on hold): the AGW marks the call timed out (ng query says "
-     "'media timeout') for the P-CSCF to release it"},
+     "'media timeout') and the P-CSCF releases it (BYE to both sides, Reason: SIP;cause=408)"},
     {"agw.opus_complexity", OptionType::count, "5",
      "Opus encoder complexity (0-10) for transcoded calls: lower costs less CPU per call"},
     {"agw.jitter_target_ms", OptionType::milliseconds, "40",

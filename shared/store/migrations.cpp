@@ -215,6 +215,23 @@ CREATE TABLE scscf_reg_subscription (
 ALTER TABLE hss_subscriber ADD COLUMN username_ha1_md5 TEXT;
 ALTER TABLE hss_subscriber ADD COLUMN username_ha1_sha256 TEXT;
 )sql"},
+    {9, "why the network released a call, and its media figures", R"sql(
+-- A call released by the network (cause 'released'): the cause and text of
+-- its BYE's Reason (RFC 3326), e.g. 408 'media timeout' from the P-CSCF.
+-- The media figures one P-CSCF gave for its UE (P-RTP-Stat on the BYE or its
+-- 2xx): rtp_party is 'caller' or 'callee', whose view they are (sent: by
+-- that party; received: toward it; lost and jitter: of the stream toward
+-- it). All NULL when not known.
+ALTER TABLE scscf_call_record ADD COLUMN reason_cause INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN reason_text TEXT;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_party TEXT;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_packets_sent INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_octets_sent INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_packets_received INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_octets_received INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_packets_lost INTEGER;
+ALTER TABLE scscf_call_record ADD COLUMN rtp_jitter_ms INTEGER;
+)sql"},
 };
 
 }  // namespace

@@ -71,6 +71,8 @@ bind_address = 127.0.0.1
 [supervisor]
 stop_timeout_ms = 3000
 [pcscf]
+# signalling tests: no media anchoring (the media tests, tests/integration/pcscf_media, turn it on)
+media_anchor = none
 health_port = $((base + 0))
 sip_port = $((base + 10))
 tls_port = $((base + 11))

@@ -27,6 +27,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
 
   ~Transaction() override {
     disarm(wait_timer_);
+    disarm(hold_timer_);
     if (branch_) {
       disarm(branch_->timer);
       core_.by_client_.erase(branch_->id);
@@ -45,11 +46,12 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     if (final_sent_) return;
     if (response.status() >= 200) {
       final_sent_ = true;
+      final_out_ = true;  // responses held behind it are not sent any more
       targets_.clear();
       cancel_branch();
     }
     core_.layer_->respond(server_, std::move(response));
-    if (final_sent_ && !branch_) core_.retire(server_);
+    if (final_out_ && !branch_) core_.retire(server_);
   }
 
   void respond(int status, std::string_view reason) override {
@@ -71,6 +73,20 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       return;
     }
     after_service(verdict);
+  }
+
+  void resume_response() override {
+    if (upstream_.empty()) return;
+    auto& head = upstream_.front();
+    if (!head.waiting) {
+      // from inside filter_response, before it returned wait
+      if (filtering_) resumed_early_ = true;
+      return;
+    }
+    head.waiting = false;
+    --head.next;
+    disarm(hold_timer_);
+    pump_upstream();
   }
 
   // ---- driven by the core ----
@@ -149,6 +165,13 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     if (!waiting_) return;
     waiting_ = false;
     respond(500, "Service Did Not Answer");
+  }
+
+  // A service held a response longer than the wait limit: it goes on as it is.
+  void on_hold_expired() {
+    hold_timer_.reset();
+    if (upstream_.empty() || !upstream_.front().waiting) return;
+    resume_response();
   }
 
  private:
@@ -307,7 +330,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     disarm(branch_->timer);
     core_.by_client_.erase(branch_->id);
     branch_.reset();
-    if (final_sent_) core_.retire(server_);
+    if (final_out_ && upstream_.empty()) core_.retire(server_);
   }
 
   void cancel_branch() {
@@ -379,16 +402,54 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     pass_upstream(std::move(best), true);
   }
 
+  // Through the services (last first), then upstream, in order: a service
+  // may hold one (filter_response), and those after it wait behind it.
   void pass_upstream(Message response, bool final) {
-    for (auto it = tsxs_.rbegin(); it != tsxs_.rend(); ++it) (*it)->on_response(*this, response);
     if (final) final_sent_ = true;
-    core_.layer_->respond(server_, std::move(response));
-    if (final_sent_ && !branch_) core_.retire(server_);
+    upstream_.push_back(Upstream{std::move(response), final, tsxs_.size(), false});
+    pump_upstream();
   }
 
-  void forward_stray(Message response) {
-    if (auto peer = core_.response_peer(response)) core_.sender_->send(*peer, response);
+  void pump_upstream() {
+    if (pumping_) return;  // a service resumed from inside filter_response: the loop below goes on
+    pumping_ = true;
+    while (!upstream_.empty() && !upstream_.front().waiting) {
+      auto& head = upstream_.front();
+      bool held = false;
+      while (head.next > 0) {
+        filtering_ = true;
+        resumed_early_ = false;
+        const auto verdict = tsxs_[head.next - 1]->filter_response(*this, head.response);
+        filtering_ = false;
+        if (verdict == Verdict::wait && !resumed_early_) {
+          head.waiting = true;
+          arm_hold_timer();
+          held = true;
+          break;
+        }
+        --head.next;
+      }
+      if (held) break;
+      Upstream out = std::move(upstream_.front());
+      upstream_.pop_front();
+      if (final_out_) continue;  // a final response went first (respond()): nothing follows it
+      if (out.final) final_out_ = true;
+      core_.layer_->respond(server_, std::move(out.response));
+    }
+    pumping_ = false;
+    if (final_out_ && !branch_ && upstream_.empty()) core_.retire(server_);
   }
+
+  void arm_hold_timer() {
+    disarm(hold_timer_);
+    const auto server = server_;
+    auto& core = core_;
+    hold_timer_ = core_.timers_.schedule_after(duration_cast<microseconds>(core_.options_.wait_limit), [&core, server] {
+      if (auto it = core.transactions_.find(server); it != core.transactions_.end()) it->second->on_hold_expired();
+    });
+  }
+
+  void forward_stray(Message response) { core_.forward_stray_2xx(std::move(response)); }
 
   ProxyCore& core_;
   ServerTransactionId server_;
@@ -403,7 +464,21 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
   std::size_t next_retry_ = 0;   // the service asked next
   bool waiting_ = false;
   std::optional<runtime::TimerQueue::TimerId> wait_timer_;
-  bool final_sent_ = false;
+  // Responses on their way upstream (pass_upstream): each goes through the
+  // services from the last (`next` counts down) and may be held by one.
+  struct Upstream {
+    Message response;
+    bool final;
+    std::size_t next;  // services not yet passed: tsxs_[0 .. next)
+    bool waiting;      // held by tsxs_[next - 1]
+  };
+  std::deque<Upstream> upstream_;
+  std::optional<runtime::TimerQueue::TimerId> hold_timer_;
+  bool pumping_ = false;
+  bool filtering_ = false;      // inside a filter_response call
+  bool resumed_early_ = false;  // ... which called resume_response()
+  bool final_sent_ = false;  // the final response is chosen (maybe held by a service)
+  bool final_out_ = false;   // ... and went to the layer
   bool cancelled_ = false;
   bool cancel_pending_ = false;
   bool record_route_ = false;
@@ -556,9 +631,20 @@ bool ProxyCore::refuse_for_overload(const Message& request) {
   return refuse;
 }
 
-void ProxyCore::on_ack(Message ack, const transaction::RequestContext&) {
+void ProxyCore::on_ack(Message ack, const transaction::RequestContext& context) {
   // the ACK of a 2xx is forwarded statelessly along the Route set (§16.6)
   const auto received_hash = loop_hash(ack);
+  continue_ack(std::move(ack), context.source, received_hash, 0);
+}
+
+void ProxyCore::continue_ack(Message ack, const Peer& source, const std::string& received_hash,
+                             std::size_t next_service) {
+  for (std::size_t i = next_service; i < services_.size(); ++i) {
+    const auto forward = [this, source, received_hash, i](Message held) {
+      continue_ack(std::move(held), source, received_hash, i + 1);
+    };
+    if (services_[i]->on_ack(ack, source, forward)) return;
+  }
   preprocess_route(ack, [this](std::string_view uri) { return is_own_uri(uri); });
   std::optional<Peer> peer;
   if (ack.count(HeaderId::route) == 0) {
@@ -619,6 +705,13 @@ void ProxyCore::on_stray_response(Message response, const Peer&) {
   for (const auto& s : own_sent_by_) ours |= text::iequals(top->sent_by, s);
   if (!ours) return;
   response.remove_first_value(HeaderId::via);
+  forward_stray_2xx(std::move(response));
+}
+
+void ProxyCore::forward_stray_2xx(Message response) {
+  for (auto& service : services_) {
+    if (!service->on_stray_2xx(response)) return;
+  }
   if (auto peer = response_peer(response)) sender_->send(*peer, response);
 }
 

@@ -91,6 +91,11 @@ class ProxyTsxHelper {
   virtual void record_route(std::string_view user = {}) = 0;
   // After Verdict::wait: go on as if on_request had returned `verdict`.
   virtual void resume(Verdict verdict) = 0;
+  // After ProxyTsx::filter_response returned Verdict::wait: the response
+  // (changed through the reference filter_response was given, which stays
+  // valid until this call) goes on to the services before this one, then
+  // upstream. May be called from inside filter_response.
+  virtual void resume_response() {}
 };
 
 // A service's state for one transaction.
@@ -101,6 +106,19 @@ class ProxyTsx {
   // A response on its way upstream (provisional or the chosen final one); the
   // service may change it.
   virtual void on_response(ProxyTsxHelper&, Message&) {}
+  // What the core calls for each response on its way upstream; by default
+  // on_response, then next. A service that must ask something before the
+  // response can go on (the P-CSCF has the AGW rewrite its SDP) returns
+  // Verdict::wait and calls helper.resume_response() later: the core holds
+  // this response, and every later one of the transaction behind it, in
+  // order, until then (a held final response already counts as chosen: no
+  // other final response, CANCEL or timeout replaces it). A service that
+  // does not resume within the core's wait_limit has the response passed on
+  // as it is then. Verdict::done counts as next.
+  virtual Verdict filter_response(ProxyTsxHelper& helper, Message& response) {
+    on_response(helper, response);
+    return Verdict::next;
+  }
   // The transaction was cancelled by the caller.
   virtual void on_cancel(ProxyTsxHelper&) {}
   // The last target failed: it answered with a final response that is
@@ -128,6 +146,21 @@ class ProxyService {
   // of a UE's contact, e.g. a WebSocket connection). Nothing: the core's own
   // choice. The ACK is the one about to be forwarded (our Route removed).
   virtual std::optional<Peer> ack_peer(const Message&) { return std::nullopt; }
+
+  // The ACK of a 2xx, as received from `source` (our Route still on top),
+  // before the core forwards it statelessly. The service may change it;
+  // returning true, it takes the ACK over and calls `forward` later (once,
+  // on the loop, with the ACK as received, changed or not) to have the core
+  // go on with it (the services after this one, then forwarding), or never,
+  // to drop it. `forward` must not be called once the core is gone.
+  using ForwardAck = std::function<void(Message ack)>;
+  virtual bool on_ack(Message& /*ack*/, const Peer& /*source*/, const ForwardAck& /*forward*/) { return false; }
+
+  // A 2xx to an INVITE forwarded upstream statelessly (RFC 6026: a
+  // retransmission of one already passed on, or one of a branch the
+  // transaction is done with): the service may change it (the P-CSCF puts
+  // in the SDP it gave the first copy) or drop it (false).
+  virtual bool on_stray_2xx(Message& /*response*/) { return true; }
 };
 
 // Requests a node sends on its own behalf (the P-CSCF's SUBSCRIBE to the reg
@@ -201,6 +234,10 @@ class ProxyCore final : public transaction::TransactionUser, public RequestOrigi
   void on_server_terminated(transaction::ServerTransactionId id) override;
 
  private:
+  // on_ack after the services before `next_service` had their say.
+  void continue_ack(Message ack, const Peer& source, const std::string& received_hash, std::size_t next_service);
+  // A 2xx going upstream statelessly (§16.7 step 5 for 2xx, RFC 6026), after the services' on_stray_2xx.
+  void forward_stray_2xx(Message response);
   class Transaction;
   friend class Transaction;
 

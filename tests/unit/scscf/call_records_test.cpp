@@ -62,6 +62,58 @@ TEST(CallRecorder, ByeWithASipReasonIsAReleaseByTheNetwork) {
   EXPECT_EQ(changed[0].ended_by, "network");
 }
 
+// The P-CSCF released a call whose media stopped: the Reason's cause and
+// text, and the media figures on the BYE toward the network (P-RTP-Stat).
+TEST(CallRecorder, AReleaseKeepsItsReasonAndTheMediaFigures) {
+  CallRecorder calls;
+  calls.invite(request("INVITE", "a"), kT0);
+  calls.final_response("c1", 200, kT0 + 1s);
+  auto bye = request("BYE", "a", "b");  // on behalf of the caller (her P-CSCF)
+  bye.append(sip::HeaderId::reason, "SIP;cause=408;text=\"media timeout\"");
+  bye.append("P-RTP-Stat", "PS=250,OS=43000,PR=240,OR=41280,PL=3,JI=7");
+  calls.bye(bye, kT0 + 70s);
+  const auto changed = calls.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].cause, "released");
+  EXPECT_EQ(changed[0].reason_cause, 408);
+  EXPECT_EQ(changed[0].reason_text, "media timeout");
+  EXPECT_EQ(changed[0].rtp_party, "caller");
+  EXPECT_EQ(changed[0].rtp.packets_sent, 250u);
+  EXPECT_EQ(changed[0].rtp.octets_received, 41280u);
+  EXPECT_EQ(changed[0].rtp.packets_lost, 3u);
+  EXPECT_EQ(changed[0].rtp.jitter_ms, 7u);
+}
+
+// A UE hung up on: its P-CSCF puts its figures on the BYE's 2xx, after the
+// record ended and was written; it is written again with them.
+TEST(CallRecorder, MediaFiguresOnTheByes200ComeAfterTheEnd) {
+  CallRecorder calls;
+  calls.invite(request("INVITE", "a"), kT0);
+  calls.final_response("c1", 200, kT0 + 1s);
+  calls.bye(request("BYE", "b", "a"), kT0 + 5s);  // the callee hangs up
+  auto changed = calls.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_TRUE(changed[0].rtp_party.empty());
+  auto ok = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+                  "From: <sip:bob@ims.test>;tag=b\r\nTo: <sip:alice@ims.test>;tag=a\r\nCall-ID: c1\r\n"
+                  "CSeq: 2 BYE\r\nP-RTP-Stat: PS=10,OS=1720,PR=12,OR=2064\r\nContent-Length: 0\r\n\r\n");
+  calls.bye_answered(ok);
+  changed = calls.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].cause, "normal");
+  EXPECT_EQ(changed[0].rtp_party, "caller");  // the BYE's recipient
+  EXPECT_EQ(changed[0].rtp.packets_received, 12u);
+  EXPECT_FALSE(changed[0].rtp.packets_lost);
+  calls.bye_answered(ok);  // the first figures count
+  EXPECT_TRUE(calls.take_changed().empty());
+  // a minute later the ended record is gone for good
+  calls.expire(kT0 + 70s, 86400s, 600s);
+  auto late = ok.clone();
+  calls.bye_answered(late);
+  EXPECT_TRUE(calls.take_changed().empty());
+  EXPECT_EQ(calls.open(), 0u);
+}
+
 // Records whose end never shows end by themselves, not to pile up in memory.
 TEST(CallRecorder, CallsWhoseEndIsNeverSeenEndAsLost) {
   CallRecorder calls;
@@ -114,7 +166,8 @@ TEST(CallRecorder, TheStoreKeepsOneRowPerCallUpdatedAsItGoes) {
   calls.bye(request("BYE", "a", "b"), kT0 + 5s);
   store.write(calls.take_changed());
   auto q = db.prepare(
-      "SELECT caller, callee, icid, invite_at, answered_at, ended_at, status, cause, ended_by FROM scscf_call_record");
+      "SELECT caller, callee, icid, invite_at, answered_at, ended_at, status, cause, ended_by, reason_cause, "
+      "rtp_party FROM scscf_call_record");
   ASSERT_TRUE(q.step());
   EXPECT_EQ(q.text(0), "tel:+15550100");
   EXPECT_EQ(q.text(1), "sip:bob@ims.test");
@@ -125,7 +178,37 @@ TEST(CallRecorder, TheStoreKeepsOneRowPerCallUpdatedAsItGoes) {
   EXPECT_EQ(q.integer(6), 200);
   EXPECT_EQ(q.text(7), "normal");
   EXPECT_EQ(q.text(8), "caller");
+  EXPECT_TRUE(q.is_null(9));
+  EXPECT_TRUE(q.is_null(10));
   EXPECT_FALSE(q.step());
+}
+
+TEST(CallRecorder, TheStoreKeepsTheReasonAndTheMediaFigures) {
+  testing::TempDir dir;
+  auto db = store::Database::open(dir / "box.db", "scscf");
+  SqlCallRecordStore store(db);
+  CallRecorder calls;
+  calls.invite(request("INVITE", "a"), kT0);
+  calls.final_response("c1", 200, kT0 + 2s);
+  auto bye = request("BYE", "b", "a");
+  bye.append(sip::HeaderId::reason, "SIP;cause=408;text=\"media timeout\"");
+  bye.append("P-RTP-Stat", "PS=250,OS=43000,PR=240,OR=41280,JI=7");
+  calls.bye(bye, kT0 + 70s);
+  store.write(calls.take_changed());
+  auto q = db.prepare(
+      "SELECT cause, reason_cause, reason_text, rtp_party, rtp_packets_sent, rtp_octets_sent, rtp_packets_received, "
+      "rtp_octets_received, rtp_packets_lost, rtp_jitter_ms FROM scscf_call_record");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.text(0), "released");
+  EXPECT_EQ(q.integer(1), 408);
+  EXPECT_EQ(q.text(2), "media timeout");
+  EXPECT_EQ(q.text(3), "callee");
+  EXPECT_EQ(q.integer(4), 250);
+  EXPECT_EQ(q.integer(5), 43000);
+  EXPECT_EQ(q.integer(6), 240);
+  EXPECT_EQ(q.integer(7), 41280);
+  EXPECT_TRUE(q.is_null(8));
+  EXPECT_EQ(q.integer(9), 7);
 }
 
 }  // namespace

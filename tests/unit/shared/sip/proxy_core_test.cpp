@@ -810,3 +810,191 @@ TEST_F(ProxyCoreTest, NonInviteBranchTimeoutGivesUpWithoutCancel) {
 
 }  // namespace
 }  // namespace imsbox::sip::proxy
+
+// ---- services that hold responses, ACKs and stray 2xx (the P-CSCF's media anchoring) ----
+
+namespace imsbox::sip::proxy {
+namespace {
+
+// A service that holds every response (filter_response -> wait) and the
+// ACKs of 2xx, and rewrites or drops stray 2xx.
+struct HoldingService : ProxyService {
+  struct Tsx : ProxyTsx {
+    explicit Tsx(HoldingService& s) : s(s) {}
+    Verdict filter_response(ProxyTsxHelper& h, Message& r) override {
+      s.helper = &h;
+      s.held.push_back(&r);
+      if (s.resume_at_once) {
+        r.append("X-Held", "at-once");
+        h.resume_response();
+      }
+      return Verdict::wait;
+    }
+    HoldingService& s;
+  };
+  std::unique_ptr<ProxyTsx> on_request(const Message&, const Peer&) override { return std::make_unique<Tsx>(*this); }
+  bool on_ack(Message& ack, const Peer&, const ForwardAck& forward) override {
+    if (!hold_acks) return false;
+    acks.push_back(ack.clone());
+    ack_forwards.push_back(forward);
+    return true;
+  }
+  bool on_stray_2xx(Message& r) override {
+    ++strays;
+    if (drop_strays) return false;
+    r.append("X-Stray", "seen");
+    return true;
+  }
+  ProxyTsxHelper* helper = nullptr;
+  std::vector<Message*> held;
+  bool resume_at_once = false;
+  bool hold_acks = false;
+  std::vector<Message> acks;
+  std::vector<ForwardAck> ack_forwards;
+  int strays = 0;
+  bool drop_strays = false;
+};
+
+class ProxyCoreHoldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto svc = std::make_unique<HoldingService>();
+    service = svc.get();
+    std::vector<std::unique_ptr<ProxyService>> services;
+    services.push_back(std::move(svc));
+    ProxyOptions o;
+    o.interfaces = {Interface{Transport::udp, "192.0.2.10", 5060}};
+    o.wait_limit = 2s;
+    o.record_route = true;
+    core.emplace(timers, std::move(o), std::move(services));
+    tx::TransactionLayer::Options lo;
+    lo.branch_seed = 7;
+    layer.emplace(sender, *core, timers, lo);
+    core->attach(*layer, sender);
+  }
+  void advance(std::chrono::microseconds d) {
+    for (auto left = d; left > 0us; left -= 10ms) {
+      clock.advance(std::min<std::chrono::microseconds>(10ms, left));
+      timers.fire_due();
+    }
+  }
+  Message forwarded_to(const Peer& to, std::string_view method) {
+    auto m = sender.last([&](const Message& m) { return m.is_request() && m.method() == method; });
+    EXPECT_TRUE(m) << "no " << method << " to " << to_string(to);
+    return m ? std::move(*m) : Message::request("NONE", "sip:none");
+  }
+  std::vector<int> responses_to(const Peer& to) {
+    std::vector<int> out;
+    for (const auto& s : sender.sent) {
+      if (s.to != to) continue;
+      auto m = s.message();
+      if (!m.is_request()) out.push_back(m.status());
+    }
+    return out;
+  }
+  void answer(const Message& request, int status, const Peer& from, std::string_view tag = "callee") {
+    layer->receive(parse(make_response(request, status, {}, status > 100 ? tag : "").serialize()), from);
+  }
+  runtime::ManualClock clock;
+  runtime::TimerQueue timers{clock};
+  FakeSender sender;
+  HoldingService* service = nullptr;
+  std::optional<ProxyCore> core;
+  std::optional<tx::TransactionLayer> layer;
+};
+
+TEST_F(ProxyCoreHoldTest, HeldResponsesGoUpstreamInOrderOnceResumedAndChanged) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 183, kCallee);
+  answer(fwd, 200, kCallee);  // arrives while the 183 is held
+  EXPECT_TRUE(responses_to(kCaller).empty());
+  ASSERT_EQ(service->held.size(), 1u);  // the 200 waits behind the 183 without being shown yet
+  service->held[0]->set_body("v=0\r\n", "application/sdp");
+  service->helper->resume_response();
+  ASSERT_EQ(service->held.size(), 2u);
+  EXPECT_EQ(service->held[1]->status(), 200);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{183}));
+  const auto early = sender.last([](const Message& m) { return !m.is_request() && m.status() == 183; });
+  EXPECT_EQ(early->body(), "v=0\r\n");
+  service->helper->resume_response();
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{183, 200}));
+  advance(1ms);
+  EXPECT_EQ(core->active(), 0u);
+}
+
+TEST_F(ProxyCoreHoldTest, AHeldFinalResponseIsNotReplacedByACancel) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 180, kCallee);
+  service->helper->resume_response();
+  answer(fwd, 200, kCallee);
+  layer->receive(tx::make_cancel(parse(invite())), kCaller);  // crosses the 200 being held
+  service->helper->resume_response();
+  // 180, the CANCEL's 200, the INVITE's 200: never a 487
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{180, 200, 200}));
+}
+
+TEST_F(ProxyCoreHoldTest, AServiceThatNeverResumesHasTheResponsePassedOnAfterTheWaitLimit) {
+  layer->receive(parse(invite()), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 486, kCallee);
+  advance(1900ms);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{100}));  // the layer's own 100 Trying (200 ms)
+  advance(200ms);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{100, 486}));
+  advance(1ms);
+  EXPECT_EQ(core->active(), 0u);
+}
+
+TEST_F(ProxyCoreHoldTest, ResumingFromInsideFilterResponseIsNoWait) {
+  service->resume_at_once = true;
+  layer->receive(parse(invite()), kCaller);
+  answer(forwarded_to(kCallee, "INVITE"), 200, kCallee);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200}));
+  EXPECT_TRUE(sender.last([](const Message& m) { return !m.is_request() && m.find("X-Held"); }));
+}
+
+const std::string kAck =
+    "ACK sip:bob@192.0.2.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKack1\r\n"
+    "Route: <sip:192.0.2.10:5060;lr>\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:alice@example.com>;tag=a1\r\n"
+    "To: <sip:bob@example.com>;tag=callee\r\n"
+    "Call-ID: call-1@192.0.2.1\r\n"
+    "CSeq: 1 ACK\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+TEST_F(ProxyCoreHoldTest, AHeldAckIsForwardedWhenTheServiceSaysSoWithItsChanges) {
+  service->hold_acks = true;
+  layer->receive(parse(kAck), kCaller);
+  ASSERT_EQ(service->acks.size(), 1u);
+  EXPECT_TRUE(service->acks[0].find(HeaderId::route));  // as received
+  EXPECT_TRUE(sender.sent.empty());
+  auto ack = service->acks[0].clone();
+  ack.set_body("v=0\r\n", "application/sdp");
+  service->ack_forwards[0](std::move(ack));
+  auto out = forwarded_to(kCallee, "ACK");
+  EXPECT_FALSE(out.find(HeaderId::route));
+  EXPECT_EQ(out.body(), "v=0\r\n");
+  EXPECT_EQ(out.vias().size(), 2u);
+}
+
+TEST_F(ProxyCoreHoldTest, StrayTwoHundredsGoThroughTheServices) {
+  layer->receive(parse(invite()), kCaller);
+  auto fwd = forwarded_to(kCallee, "INVITE");
+  answer(fwd, 200, kCallee);
+  service->helper->resume_response();
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200}));
+  answer(fwd, 200, kCallee);  // a retransmission
+  EXPECT_EQ(service->strays, 1);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200, 200}));
+  EXPECT_TRUE(sender.last([](const Message& m) { return !m.is_request() && m.find("X-Stray"); }));
+  service->drop_strays = true;
+  answer(fwd, 200, kCallee);
+  EXPECT_EQ(service->strays, 2);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{200, 200}));
+}
+
+}  // namespace
+}  // namespace imsbox::sip::proxy
