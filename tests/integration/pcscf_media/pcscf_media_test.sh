@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The P-CSCF anchors calls' media in the AGW over the ng protocol (issue 16),
-# with Debian's rtpengine (userspace, loopback, ports of its own) standing in
-# for the AGW; IMSBOX_TEST_AGW=imsbox runs the same against the box's own AGW
-# (pcscf.agw_ng left to its default, 127.0.0.1:<agw.ng_port>).
+# The P-CSCF anchors calls' media in the AGW over the ng protocol (issue 16):
+# the box's own AGW (IMSBOX_TEST_AGW=imsbox, the default; pcscf.agw_ng left to
+# its default, 127.0.0.1:<agw.ng_port>), or Debian's rtpengine (userspace,
+# loopback, ports of its own) standing in for it (IMSBOX_TEST_AGW=rtpengine).
 #
 # pcscf.media_anchor = all, two sipp phones (IMS-AKA over UDP):
 #   * an answered call: both phones see the AGW's address and ports (RTP/AVP);
@@ -45,7 +45,7 @@ CALLER_MEDIA=$((BASE + 20))  # sipp's RTP ports (and +2 for its video)
 CALLEE_MEDIA=$((BASE + 24))
 NG_PORT=$((BASE + 30))       # rtpengine's ng port; the box's AGW has BASE + 31
 MEDIA_TIMEOUT=5
-AGW=${IMSBOX_TEST_AGW:-rtpengine}
+AGW=${IMSBOX_TEST_AGW:-imsbox}
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
 # The AGW's media ports: 32 more free ones, apart from the box's
@@ -92,7 +92,9 @@ if [ "$AGW" = rtpengine ]; then
   pass "rtpengine $(rtpengine --version 2>&1 | head -1 | awk '{print $2}') on 127.0.0.1:$NG_PORT (ng), RTP $RTP_MIN-$RTP_MAX"
 else
   AGW_NG=$((BASE + 31))
-  sed -i "/^\[agw\]/a rtp_port_min = $RTP_MIN\nrtp_port_max = $RTP_MAX" "$DATA_DIR/imsbox.conf"
+  # the AGW's media ports: write_config's range
+  RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+  RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 fi
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
