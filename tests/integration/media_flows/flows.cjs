@@ -480,12 +480,20 @@ const cases = {
     await call.bye();
   },
 
-  // 8: the browser's candidates withheld: the AGW learns its address from its checks
+  // 8: the browser's candidates withheld: the AGW learns its address from its checks; the call is
+  //    Opus <-> AMR transcoded (G.711 and AMR-WB masked toward the phone), so 9: DTMF at 48 kHz <-> 8 kHz
   async noCandidates() {
-    const call = await browserCall({ strip: true });
+    const call = await browserCall({ strip: true, codec: { mask: ['PCMU', 'PCMA', 'G722', 'AMR-WB'] } });
     const s = await browserConnected(call.page);
     ok(`no a=candidate from the browser: ICE ${s.ice}, DTLS ${s.dtls} (peer-reflexive)`);
-    await call.audioBothWays('the browser\'s candidates withheld');
+    const phoneAnswer = body(call.final);
+    const amr = phoneAnswer.match(/a=rtpmap:(\d+) AMR\/8000/);
+    if (!amr || !/telephone-event\/48000/.test(call.answerSdp)) {
+      throw new Error(`not Opus/telephone-event 48000 <-> AMR: ${mline(call.answerSdp)} / ${mline(phoneAnswer)}`);
+    }
+    await call.audioBothWays('the browser\'s candidates withheld (Opus <-> AMR)');
+    await dtmfBothWays(call, 'DTMF transcoding Opus <-> AMR (browser telephone-event/48000, phone ' +
+      `${(phoneAnswer.match(/telephone-event\/(\d+)/) || [0, 'none'])[1]})`);
     await call.bye();
   },
 

@@ -19,7 +19,8 @@
 #   agwClient:    that answer munged to setup:passive: the AGW would be the DTLS client. NOT in the
 #                 default cases: the AGW refuses such an answer (it is always the DTLS server);
 #                 MEDIA_FLOWS_CASES=agwClient shows it
-#   noCandidates: the browser's a=candidate lines withheld: peer-reflexive ICE
+#   noCandidates: the browser's a=candidate lines withheld: peer-reflexive ICE; Opus <-> AMR
+#                 transcoded: 16 digits each way, telephone-event/48000 <-> /8000
 #   restart:      kill -9 of the AGW under `imsbox up`: ng ping answers within 2 s,
 #                 then a new call has audio both ways
 # MEDIA_FLOWS_CASES picks the cases (ctest runs two halves).
