@@ -16,9 +16,7 @@
 #   earlySdpless: 183 with SDP, then a 200 with no SDP: the same DTLS association
 #   lateOffer:    INVITE without SDP to the phone: the AGW offers actpass, the
 #                 browser answers active
-#   agwClient:    that answer munged to setup:passive: the AGW would be the DTLS client. NOT in the
-#                 default cases: the AGW refuses such an answer (it is always the DTLS server);
-#                 MEDIA_FLOWS_CASES=agwClient shows it
+#   agwClient:    that answer munged to setup:passive: the AGW connects as the DTLS client
 #   noCandidates: the browser's a=candidate lines withheld: peer-reflexive ICE; Opus <-> AMR
 #                 transcoded: 16 digits each way, telephone-event/48000 <-> /8000
 #   restart:      kill -9 of the AGW under `imsbox up`: ng ping answers within 2 s,
@@ -28,7 +26,7 @@ source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/media_flows"
 NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-CASES=${MEDIA_FLOWS_CASES:-reinvites,early,earlySdpless,lateOffer,noCandidates,restart}
+CASES=${MEDIA_FLOWS_CASES:-reinvites,early,earlySdpless,lateOffer,agwClient,noCandidates,restart}
 command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
 [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
