@@ -233,6 +233,16 @@ function rtpOfType(file, pt) {
   return out;
 }
 
+// what the AGW sends to the phone's RTP port during `ms`: the pcap file
+async function captureToPhone(call, ms) {
+  const file = path.join(args.work, `${label}-${rand()}.pcap`);
+  const cap = capture(`udp and dst port ${call.phoneRtpPort}`, file);
+  await cap.ready();
+  await sleep(ms);
+  await cap.stop();
+  return file;
+}
+
 // G.711 mu-law -> 16-bit linear
 function ulaw(u) {
   const x = ~u & 0xff;
@@ -243,11 +253,7 @@ function ulaw(u) {
 // checked with media-tool for the browser's tone. baresip 1.0's sndfile stops writing what it
 // decodes after a re-INVITE that holds, so after hold/resume the phone direction is checked here.
 async function pcmuToPhone(call, what, ms = 1500) {
-  const file = path.join(args.work, `${label}-${rand()}.pcap`);
-  const cap = capture(`udp and dst port ${call.phoneRtpPort}`, file);
-  await cap.ready();
-  await sleep(ms);
-  await cap.stop();
+  const file = await captureToPhone(call, ms);
   const packets = rtpOfType(file, 0);
   const pcm = Buffer.alloc(packets.reduce((n, p) => n + p.payload.length * 2, 0));
   let o = 0;
@@ -273,11 +279,7 @@ async function pcmuToPhone(call, what, ms = 1500) {
 // each a speech frame (frame type 0-7, not SID or NO_DATA). Not a tone check: baresip's sndfile
 // stops writing after a re-INVITE and nothing here decodes AMR from a capture.
 async function amrToPhone(call, pt, ms = 1500) {
-  const file = path.join(args.work, `${label}-${rand()}.pcap`);
-  const cap = capture(`udp and dst port ${call.phoneRtpPort}`, file);
-  await cap.ready();
-  await sleep(ms);
-  await cap.stop();
+  const file = await captureToPhone(call, ms);
   const packets = rtpOfType(file, pt);
   const speech = packets.filter((p) => p.payload.length > 2 && ((p.payload[1] >> 3) & 0x0f) <= 7);
   if (speech.length < (ms / 20) * 0.8) {
@@ -320,6 +322,30 @@ async function dtmfBothWays(call, what) {
   }
   ok(`${what}: phone -> browser: the AGW sent ${starts.length} telephone events (${packets.length} SRTP packets, PT ${pt}, ` +
     `${starts.filter((s) => s.marker).length} with the marker bit) on a ${measured.toFixed(0)} Hz clock (telephone-event/${rate})`);
+}
+
+// A call baresip answers early (183 with SDP): the AGW's answer to the browser as `type`
+// (pranswer or answer), the browser's tone checked toward the phone, then baresip accepts (200)
+async function earlyCall(type) {
+  await phone.command('answermode', 'early');
+  try {
+    let early = false;
+    const call = await browserCall({
+      onEarly: async (m) => {
+        const answered = await callOf.answerToBrowser(body(m));
+        await callOf.page.evaluate(([s, t]) => window.takeAnswer(s, t), [answered.sdp, type]);
+        callOf.answerSdp = answered.sdp;
+        await callOf.earlyAudio('early media (183 with SDP)');
+        early = true;
+        await phone.command('accept');
+      },
+      sdplessFinal: true,
+    });
+    if (!early) throw new Error('no 183 with SDP came');
+    return call;
+  } finally {
+    await phone.command('answermode', 'auto');
+  }
 }
 
 // ---- the cases ----
@@ -398,57 +424,26 @@ const cases = {
     await call.bye();
   },
 
-  // 3 and 7: early media (183 with SDP, audio both ways before the 200), then the 200 with the same SDP
+  // 3: early media (183 with SDP: the browser -> phone audio before the 200), then the 200 with the
+  //    same SDP (answered again)
   async early() {
-    await phone.command('answermode', 'early');
-    try {
-      let heardEarly = false;
-      const call = await browserCall({
-        onEarly: async (m) => {
-          const answered = await callOf.answerToBrowser(body(m));
-          await callOf.page.evaluate((s) => window.takeAnswer(s, 'pranswer'), answered.sdp);
-          callOf.answerSdp = answered.sdp;
-          await callOf.earlyAudio('early media (183 with SDP)');
-          heardEarly = true;
-          await phone.command('accept');
-        },
-        sdplessFinal: true,
-      });
-      if (!heardEarly) throw new Error('no 183 with SDP came');
-      // the 200 carries the same SDP: ng answer again, the browser's final answer
-      const answered = await call.answerToBrowser(body(call.final));
-      await call.page.evaluate((s) => window.takeAnswer(s), answered.sdp);
-      await call.audioBothWays('the 200 after early media (same SDP: answered again)');
-      await call.bye();
-    } finally {
-      await phone.command('answermode', 'auto');
-    }
+    const call = await earlyCall('pranswer');
+    const answered = await call.answerToBrowser(body(call.final));
+    await call.page.evaluate((s) => window.takeAnswer(s), answered.sdp);
+    await call.audioBothWays('the 200 after early media (same SDP: answered again)');
+    await call.bye();
   },
 
   // 3 and 7: early media, then a 200 whose SDP the signalling does not pass on (as a 200 with no SDP):
   // no ng answer, no new handshake, audio goes on
   async earlySdpless() {
-    await phone.command('answermode', 'early');
-    try {
-      const call = await browserCall({
-        onEarly: async (m) => {
-          const answered = await callOf.answerToBrowser(body(m));
-          await callOf.page.evaluate((s) => window.takeAnswer(s, 'answer'), answered.sdp);
-          callOf.answerSdp = answered.sdp;
-          await callOf.earlyAudio('early media (183 with SDP)');
-          await phone.command('accept');
-        },
-        sdplessFinal: true,
-      });
-      const s = await call.audioBothWays('a 200 with no SDP after early media');
-      if (s.dtls !== 'connected' || call.dtlsConnectedLines() !== 1) {
-        throw new Error(`a new DTLS association after the SDP-less 200: ${call.dtlsConnectedLines()} handshakes`);
-      }
-      ok('the same DTLS association after the SDP-less 200 (one handshake in the AGW\'s log)');
-      await call.bye();
-    } finally {
-      await phone.command('answermode', 'auto');
+    const call = await earlyCall('answer');
+    const s = await call.audioBothWays('a 200 with no SDP after early media');
+    if (s.dtls !== 'connected' || call.dtlsConnectedLines() !== 1) {
+      throw new Error(`a new DTLS association after the SDP-less 200: ${call.dtlsConnectedLines()} handshakes`);
     }
+    ok('the same DTLS association after the SDP-less 200 (one handshake in the AGW\'s log)');
+    await call.bye();
   },
 
   // 4 and 6: late offer toward the phone: the AGW offers actpass to the browser, which answers active
