@@ -70,7 +70,8 @@ void BrowserMediaLeg::set_remote(const RemoteEndpoint& remote, bool) {
     r.fingerprint = webrtc::parse_fingerprint(*remote.fingerprint);
     impl_->fingerprint = *remote.fingerprint;
   }
-  if (!r.ice_ufrag.empty() || !r.candidates.empty() || r.fingerprint) impl_->browser.set_remote(r);
+  r.dtls_client = remote.setup == sdp::Setup::passive;
+  if (!r.ice_ufrag.empty() || !r.candidates.empty() || r.fingerprint || r.dtls_client) impl_->browser.set_remote(r);
 }
 
 bool BrowserMediaLeg::send_rtp(std::span<std::uint8_t> buffer, std::size_t length) noexcept {

@@ -565,9 +565,12 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
         result.error = "a UDP/TLS/RTP/SAVPF answer without a=ice-ufrag, a=ice-pwd and a=fingerprint";
         return result;
       }
-      if (result.answerer.setup && *result.answerer.setup != sdp::Setup::active) {
+      // to our actpass the browser may answer passive (RFC 8842 §5.3): then the AGW is the DTLS client
+      const bool we_offered_actpass = pending.options.dtls != OfferOptions::Dtls::passive;
+      if (result.answerer.setup && *result.answerer.setup != sdp::Setup::active &&
+          !(*result.answerer.setup == sdp::Setup::passive && we_offered_actpass)) {
         result.error = "the answer says a=setup:" + std::string(sdp::to_string(*result.answerer.setup)) +
-                       ": the AGW is always the DTLS server (answer active)";
+                       " to our a=setup:" + (we_offered_actpass ? "actpass" : "passive");
         return result;
       }
     }

@@ -36,7 +36,9 @@
 // Browser side: UDP/TLS/RTP/SAVPF, rtcp-mux, single-m BUNDLE (the offerer's
 // mid is kept), a=ice-lite, our host candidate, a=fingerprint:sha-256,
 // a=setup:actpass in our offers (passive with DTLS=passive) and passive in
-// our answers: the AGW is always the DTLS server and the ICE-lite side.
+// our answers: the AGW is the DTLS server, unless a browser answers our
+// actpass with passive (then the AGW connects as the client); always the
+// ICE-lite side.
 // Phone side: RTP/AVP, no ICE, BUNDLE, extmap, rtcp-fb, ssrc or msid; RTCP on
 // port + 1 unless rtcp-mux was negotiated. AMR's fmtp (mode-set and all) is
 // returned unmodified in answers.

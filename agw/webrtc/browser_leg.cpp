@@ -45,6 +45,7 @@ void BrowserLeg::set_remote(const BrowserRemote& remote) {
   if (!remote.ice_ufrag.empty()) ice_.set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
   for (const auto& c : remote.candidates) ice_.add_remote_candidate(c);
   if (remote.fingerprint) dtls_.set_remote_fingerprint(*remote.fingerprint);
+  if (remote.dtls_client) dtls_.start_as_client();  // its ClientHello waits in early_dtls_ for ICE
 }
 
 bool BrowserLeg::send_rtp(std::span<std::uint8_t> buffer, std::size_t length) noexcept {

@@ -52,6 +52,7 @@ struct BrowserRemote {
   std::string ice_pwd;
   std::optional<Fingerprint> fingerprint;  // its a=fingerprint (nullopt: not known yet)
   std::vector<std::string> candidates;     // its a=candidate values (may be none)
+  bool dtls_client = false;                // it answered our actpass with a=setup:passive: we connect
 };
 
 enum class LegFailure {

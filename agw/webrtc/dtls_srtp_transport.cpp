@@ -129,6 +129,13 @@ struct DtlsSrtpTransport::Impl final : DtlsDatagramTarget, DtlsPeerVerifier, std
     });
   }
 
+  void start_as_client() {
+    if (state != DtlsState::idle || received_records != 0) return;
+    SSL_set_connect_state(ssl);
+    start();
+    handshake();  // the ClientHello
+  }
+
   void handle(std::span<const std::uint8_t> datagram) {
     if (state == DtlsState::idle) start();
     if (state != DtlsState::handshaking && state != DtlsState::connected) return;
@@ -172,13 +179,16 @@ struct DtlsSrtpTransport::Impl final : DtlsDatagramTarget, DtlsPeerVerifier, std
     if (SSL_export_keying_material(ssl, material.data(), total, kSrtpExporterLabel.data(), kSrtpExporterLabel.size(),
                                    nullptr, 0, 0) != 1)
       return fail(DtlsFailure::protocol_error, "exporting the SRTP keys failed: " + openssl_errors());
-    // RFC 5764 §4.2: client key, server key, client salt, server salt. We are
-    // the server: we send with the server's, receive with the client's.
+    // RFC 5764 §4.2: client key, server key, client salt, server salt. Each
+    // side sends with its own and receives with the other's.
+    const bool server = SSL_is_server(ssl) == 1;
+    const std::size_t own = server ? 1 : 0;
+    const std::size_t peer = 1 - own;
     std::array<std::uint8_t, 16 + 14> send{}, receive{};
-    std::copy_n(material.begin() + key, key, send.begin());
-    std::copy_n(material.begin() + 2 * key + salt, salt, send.begin() + key);
-    std::copy_n(material.begin(), key, receive.begin());
-    std::copy_n(material.begin() + 2 * key, salt, receive.begin() + key);
+    std::copy_n(material.begin() + own * key, key, send.begin());
+    std::copy_n(material.begin() + 2 * key + own * salt, salt, send.begin() + key);
+    std::copy_n(material.begin() + peer * key, key, receive.begin());
+    std::copy_n(material.begin() + 2 * key + peer * salt, salt, receive.begin() + key);
     try {
       srtp = std::make_unique<SrtpSession>(*chosen, std::span(send.data(), key + salt),
                                            std::span(receive.data(), key + salt));
@@ -342,6 +352,8 @@ DtlsSrtpTransport::~DtlsSrtpTransport() {
 }
 
 void DtlsSrtpTransport::start() { impl_->start(); }
+
+void DtlsSrtpTransport::start_as_client() { impl_->start_as_client(); }
 
 void DtlsSrtpTransport::handle_dtls(std::span<const std::uint8_t> datagram) { impl_->handle(datagram); }
 

@@ -1,7 +1,9 @@
 #pragma once
-// DTLS-SRTP (RFC 5764, RFC 8827 §6.5) for one browser leg, always as the DTLS
-// server: we answer offers with a=setup:passive and offer a=setup:actpass,
-// which browsers answer with active (RFC 8842 §5.3). The handshake runs over
+// DTLS-SRTP (RFC 5764, RFC 8827 §6.5) for one browser leg, as the DTLS server
+// by default: we answer offers with a=setup:passive and offer a=setup:actpass,
+// which browsers answer with active (RFC 8842 §5.3). A peer that answers our
+// actpass with a=setup:passive makes us the client: start_as_client() sends
+// the ClientHello (RFC 8842 §5.3: the answerer may choose). The handshake runs over
 // the leg's ICE component, the peer's certificate must hash to the
 // a=fingerprint of its SDP, and the SRTP keys are exported with the label
 // "EXTRACTOR-dtls_srtp" into an SrtpSession for the negotiated profile.
@@ -91,6 +93,10 @@ class DtlsSrtpTransport {
   // Starts waiting for the peer's ClientHello and the handshake timeout.
   // The first handle_dtls() starts it too. Idempotent.
   void start();
+  // The peer answered a=setup:passive: we are the DTLS client and send the
+  // ClientHello now (through Events::send_dtls), retransmitted from the
+  // loop's timer. Ignored once the peer has sent anything or after start().
+  void start_as_client();
   // One datagram the peer sent whose first byte is 20-63 (RFC 7983).
   void handle_dtls(std::span<const std::uint8_t> datagram);
   // The peer's a=fingerprint, when it was not known at construction. A

@@ -15,12 +15,11 @@
 //                         --expect-hz 2000 --seconds 6 --out FILE.json
 // Prints "ok: ..." lines; exits 1 with "FAIL: ..." at the first failure.
 'use strict';
-const path = require('node:path');
 const fs = require('node:fs');
-const http = require('node:http');
-const dgram = require('node:dgram');
-const crypto = require('node:crypto');
 const { parseArgs } = require('node:util');
+const {
+  sleep, rand, Ng, Sip, header, body, attr, launchBrowser, browserConnected, browserHears,
+} = require('./rig.cjs');
 
 const { values: args } = parseArgs({
   options: {
@@ -29,8 +28,6 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' },
   },
 });
-const { chromium } = require(path.join(args['node-modules'], 'playwright-core'));
-const NG_PORT = Number(args['ng-port']);
 const PHONE_PORT = Number(args['phone-port']);
 const SIP_PORT = Number(args['sip-port']);
 const EXPECT_HZ = Number(args['expect-hz'] || 2000);
@@ -38,139 +35,18 @@ const SECONDS = Number(args.seconds || 6);
 const LABEL = args.label || 'call';
 
 const ok = (what) => console.log(`ok: ${LABEL}: ${what}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rand = () => crypto.randomBytes(6).toString('hex');
-
-// ---- ng over UDP, JSON dictionaries ----
-const ng = dgram.createSocket('udp4');
-const pendingNg = new Map();
-ng.on('message', (msg) => {
-  const text = msg.toString();
-  const space = text.indexOf(' ');
-  const cookie = text.slice(0, space);
-  const done = pendingNg.get(cookie);
-  if (done) { pendingNg.delete(cookie); done(JSON.parse(text.slice(space + 1))); }
-});
-function ngCommand(dict) {
-  const cookie = `t${rand()}`;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { pendingNg.delete(cookie); reject(new Error(`ng ${dict.command}: no reply`)); }, 5000);
-    pendingNg.set(cookie, (reply) => { clearTimeout(timer); resolve(reply); });
-    ng.send(`${cookie} ${JSON.stringify(dict)}`, NG_PORT, '127.0.0.1');
-  });
-}
-
-// ---- a minimal SIP UAC over UDP toward baresip ----
-const sip = dgram.createSocket('udp4');
-let sipWaiter = null;
-sip.on('message', (msg) => { if (sipWaiter) sipWaiter(msg.toString()); });
-function sipSend(text) { sip.send(text, PHONE_PORT, '127.0.0.1'); }
-function sipWait(pred, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sipWaiter = null; reject(new Error('SIP: no answer')); }, timeoutMs);
-    sipWaiter = (m) => { if (pred(m)) { clearTimeout(timer); sipWaiter = null; resolve(m); } };
-  });
-}
-const header = (msg, name) => {
-  const m = msg.match(new RegExp(`^${name}:\\s*(.*)$`, 'mi'));
-  return m ? m[1].trim() : '';
-};
-const body = (msg) => msg.slice(msg.indexOf('\r\n\r\n') + 4);
-
-// ---- the page ----
-const PAGE = `<!doctype html><html><body><audio id="remote" autoplay></audio><script>
-'use strict';
-let pc, analyser;
-window.makeOffer = async () => {
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
-  pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-  stream.getAudioTracks().forEach((t) => pc.addTrack(t, stream));
-  pc.ontrack = (e) => {
-    const remote = e.streams[0] || new MediaStream([e.track]);
-    const audio = document.getElementById('remote');
-    audio.srcObject = remote;
-    audio.muted = false;
-    audio.play().catch(() => {});
-    const ctx = new AudioContext();
-    const src = ctx.createMediaStreamSource(remote);
-    analyser = ctx.createAnalyser();
-    analyser.fftSize = 8192;
-    src.connect(analyser);
-  };
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
-    setTimeout(resolve, 3000);
-  });
-  return pc.localDescription.sdp;
-};
-window.takeAnswer = (sdp) => pc.setRemoteDescription({ type: 'answer', sdp });
-// a re-offer in the same session (what a re-INVITE, or the offer of an SDP-less one, carries)
-window.reoffer = async () => {
-  await pc.setLocalDescription(await pc.createOffer());
-  return pc.localDescription.sdp;
-};
-window.stats = async () => {
-  const out = { ice: pc.iceConnectionState, connection: pc.connectionState };
-  (await pc.getStats()).forEach((r) => {
-    if (r.type === 'transport') { out.dtls = r.dtlsState; out.srtpCipher = r.srtpCipher; }
-    if (r.type === 'inbound-rtp' && r.kind === 'audio') {
-      out.packetsReceived = r.packetsReceived; out.audioLevel = r.audioLevel; out.codecId = r.codecId;
-    }
-    if (r.type === 'outbound-rtp' && r.kind === 'audio') out.packetsSent = r.packetsSent;
-    if (r.type === 'codec') (out.codecs = out.codecs || {})[r.id] = r.mimeType;
-  });
-  if (out.codecId && out.codecs) out.codec = out.codecs[out.codecId];
-  delete out.codecs;
-  return out;
-};
-// the dominant frequency of what the browser hears, and its level
-window.peak = () => {
-  if (!analyser) return { hz: 0, db: -200 };
-  const bins = new Float32Array(analyser.frequencyBinCount);
-  analyser.getFloatFrequencyData(bins);
-  let best = 0;
-  for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-  return { hz: (best * analyser.context.sampleRate) / analyser.fftSize, db: bins[best] };
-};
-window.hangUp = () => pc.close();
-// RFC 4733 digits through the RTCRtpSender (what the web client does)
-window.dtmf = (tones) => {
-  const sender = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
-  sender.dtmf.insertDTMF(tones, 120, 80);
-};
-</script></body></html>`;
-
-const FLAGS = [
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  `--use-file-for-fake-audio-capture=${args.wav}%noloop`, '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required', '--mute-audio', '--disable-background-networking', '--no-sandbox',
-  '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-];
-
-async function waitFor(what, fn, timeout = 20000) {
-  const t0 = Date.now();
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last.done) return last.value;
-    if (Date.now() - t0 > timeout) throw new Error(`${what}: not within ${timeout} ms; last: ${JSON.stringify(last.value)}`);
-    await sleep(200);
-  }
-}
+const ng = new Ng(Number(args['ng-port']));
+const sip = new Sip(SIP_PORT, PHONE_PORT);
+const ngCommand = (dict) => ng.command(dict);
+const sipSend = (text) => sip.send(text);
+const sipWait = (pred, timeoutMs) => sip.wait(pred, timeoutMs);
 
 async function main() {
-  await new Promise((r) => sip.bind(SIP_PORT, '127.0.0.1', r));
-  const server = http.createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end(PAGE); });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+  await sip.bind();
+  const browser = await launchBrowser(args['node-modules'], args.wav);
   const result = { label: LABEL };
   try {
     const page = await browser.newPage();
-    page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-    await page.goto(url);
     const offer = await page.evaluate(() => window.makeOffer());
     const callId = `browser-${rand()}@test`;
     const browserTag = `b${rand()}`;
@@ -211,16 +87,10 @@ async function main() {
     ok(`ng answer: the browser gets ${answered.sdp.match(/m=audio .*/)[0]} (ice-lite, setup:passive)`);
     const t200 = Date.now();
     // 4. media
-    const s = await waitFor('ICE and DTLS connected, audio received', async () => {
-      const v = await page.evaluate(() => window.stats());
-      return { done: ['connected', 'completed'].includes(v.ice) && v.dtls === 'connected' && v.packetsReceived > 0, value: v };
-    });
+    const s = await browserConnected(page);
     ok(`browser ICE ${s.ice}, DTLS ${s.dtls}, SRTP ${s.srtpCipher}, receiving ${s.codec} ${Date.now() - t200} ms after the answer`);
     result.codec = s.codec;
-    const heard = await waitFor(`the browser hears ${EXPECT_HZ} Hz`, async () => {
-      const p = await page.evaluate(() => window.peak());
-      return { done: Math.abs(p.hz - EXPECT_HZ) <= EXPECT_HZ * 0.02 && p.db > -70, value: p };
-    });
+    const heard = await browserHears(page, EXPECT_HZ);
     ok(`the browser hears ${heard.hz.toFixed(0)} Hz at ${heard.db.toFixed(1)} dB (AnalyserNode)`);
     result.browser_peak_hz = heard.hz;
     // 5. a re-offer from the browser, re-INVITE to the phone: the same ports, ICE and DTLS
@@ -245,7 +115,6 @@ async function main() {
       replace: ['origin', 'session-connection'],
     });
     if (reanswered.result !== 'ok') throw new Error(`ng re-answer: ${JSON.stringify(reanswered)}`);
-    const attr = (sdp, name) => (sdp.match(new RegExp(`a=${name}:(.*)`)) || [])[1];
     for (const name of ['ice-ufrag', 'ice-pwd', 'fingerprint']) {
       if (attr(reanswered.sdp, name) !== attr(answered.sdp, name)) throw new Error(`a=${name} changed: ${reanswered.sdp}`);
     }
@@ -287,8 +156,7 @@ async function main() {
     ok('BYE sent, ng delete ok');
     result.call_id = callId;
   } finally {
-    await browser.close().catch(() => {});
-    server.close();
+    await browser.close();
     sip.close();
     ng.close();
     if (args.out) fs.writeFileSync(args.out, JSON.stringify(result, null, 1));

@@ -497,12 +497,35 @@ TEST(OfferAnswer, RefusedAnswers) {
   const std::string browser_answer_head =
       "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
       "a=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n";
-  check(to_browser.pending,
+  // passive to our passive (DTLS=passive): nobody would connect
+  OfferOptions passive = toward(LegKind::browser);
+  passive.dtls = OfferOptions::Dtls::passive;
+  const auto passive_offer = offer(corpus("baresip_offer_amr.sdp"), passive, browser_side());
+  check(passive_offer.pending,
         browser_answer_head + "a=ice-ufrag:bWQx\r\na=ice-pwd:q8B2mnbsfzJu6V5Jw5yzRE0f\r\na=fingerprint:sha-256 00:11\r\n"
                               "a=setup:passive\r\n",
-        "always the DTLS server");
+        "a=setup:passive to our a=setup:passive");
+  check(to_browser.pending,
+        browser_answer_head + "a=ice-ufrag:bWQx\r\na=ice-pwd:q8B2mnbsfzJu6V5Jw5yzRE0f\r\na=fingerprint:sha-256 00:11\r\n"
+                              "a=setup:actpass\r\n",
+        "a=setup:actpass to our a=setup:actpass");
   check(to_browser.pending, browser_answer_head, "without a=ice-ufrag");
   check(to_browser.pending, phone_answer("0\r\na=rtpmap:0 PCMU/8000\r\n"), "the offer was UDP/TLS/RTP/SAVPF");
+}
+
+// A browser may answer our actpass with passive (RFC 8842 §5.3): the AGW is then the DTLS client
+TEST(OfferAnswer, BrowserAnsweringPassiveToOurActpassIsAccepted) {
+  const auto to_browser = offer(corpus("baresip_offer_amr.sdp"), toward(LegKind::browser), browser_side());
+  EXPECT_EQ(to_browser.offer_out.media.at(0).attributes.value("setup"), "actpass");
+  const auto r = make_answer(
+      to_browser.pending,
+      parse("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+            "a=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\na=ice-ufrag:bWQx\r\na=ice-pwd:q8B2mnbsfzJu6V5Jw5yzRE0f\r\n"
+            "a=fingerprint:sha-256 00:11\r\na=setup:passive\r\n"),
+      phone_side(30008), false);
+  ASSERT_TRUE(r.sdp) << r.error;
+  EXPECT_EQ(r.answerer.setup, sdp::Setup::passive);
+  EXPECT_TRUE(r.plan.active);
 }
 
 TEST(OfferAnswer, AnswerRefusingTheStreamLeavesNoMedia) {

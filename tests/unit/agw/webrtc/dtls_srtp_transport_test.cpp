@@ -341,5 +341,66 @@ TEST_F(DtlsTest, OneCertificateServesManyContextsAndSessions) {
   EXPECT_THROW(DtlsContext(cert, DtlsContextOptions{{}}), std::invalid_argument);
 }
 
+// A browser that answers our actpass with a=setup:passive makes the AGW the DTLS
+// client (start_as_client): against a transport in its default server role, the
+// handshake completes and each side unprotects what the other protected (the
+// client sends with the client key of RFC 5764 §4.2, the server with the server's).
+TEST(DtlsClientRole, ConnectsToAServerAndSrtpFlowsBothWays) {
+  boost::asio::io_context io;
+  test::TestLog log;
+  RecordingEvents client_events, server_events;
+  const auto client_cert = DtlsCertificate::generate("client");
+  const auto server_cert = DtlsCertificate::generate("server");
+  DtlsSrtpTransport client(io, std::make_shared<DtlsContext>(client_cert), server_cert->fingerprint(), client_events,
+                           log.logger());
+  DtlsSrtpTransport server(io, std::make_shared<DtlsContext>(server_cert), client_cert->fingerprint(), server_events,
+                           log.logger());
+  client.start_as_client();
+  ASSERT_EQ(client_events.sent.size(), 1u);  // the ClientHello, without waiting for the peer
+  EXPECT_EQ(client.state(), DtlsState::handshaking);
+  const auto deliver = [](RecordingEvents& from, DtlsSrtpTransport& to) {
+    bool any = false;
+    while (!from.sent.empty()) {
+      const auto d = std::move(from.sent.front());
+      from.sent.pop_front();
+      to.handle_dtls(d);
+      any = true;
+    }
+    return any;
+  };
+  for (int i = 0; i < 20; ++i) {
+    const bool a = deliver(client_events, server);
+    const bool b = deliver(server_events, client);
+    if (!a && !b) break;
+  }
+  ASSERT_EQ(client.state(), DtlsState::connected) << client_events.detail;
+  ASSERT_EQ(server.state(), DtlsState::connected) << server_events.detail;
+  EXPECT_EQ(client.srtp_profile(), SrtpProfile::aead_aes_128_gcm);
+  const auto round_trip = [](DtlsSrtpTransport& from, DtlsSrtpTransport& to, std::uint8_t marker) {
+    std::vector<std::uint8_t> packet(12 + 160 + 64, 0);
+    packet[0] = 0x80;
+    packet[3] = 1;                         // sequence 1
+    packet[11] = marker;                   // SSRC
+    std::fill_n(packet.begin() + 12, 160, marker);
+    std::size_t length = 12 + 160;
+    if (from.protect_rtp(packet, length) != SrtpStatus::ok) return false;
+    if (to.unprotect_rtp(std::span(packet.data(), length), length) != SrtpStatus::ok) return false;
+    return length == 12 + 160 && packet[12] == marker && packet[171] == marker;
+  };
+  EXPECT_TRUE(round_trip(client, server, 0x11));
+  EXPECT_TRUE(round_trip(server, client, 0x22));
+}
+
+TEST(DtlsClientRole, IgnoredOnceThePeerHasSpoken) {
+  boost::asio::io_context io;
+  test::TestLog log;
+  RecordingEvents events;
+  DtlsSrtpTransport t(io, std::make_shared<DtlsContext>(DtlsCertificate::generate()), std::nullopt, events,
+                      log.logger());
+  t.start();
+  t.start_as_client();  // already waiting as the server: nothing is sent
+  EXPECT_TRUE(events.sent.empty());
+}
+
 }  // namespace
 }  // namespace imsbox::agw::webrtc
