@@ -10,6 +10,8 @@
 #     callee never sees it) after the AGW played the digit (ng play DTMF;
 #     rtpengine logs the event it injected); after the BYE the AGW knows
 #     neither leg's session (ng query), and the BYE carries P-RTP-Stat;
+#   * sixteen digits in INFO (0-9 * # A-D) reach the callee as RFC 4733
+#     events 0..15 in order (decoded by tshark from the callee's RTP);
 #   * a cancelled call and a busy callee (486): no session left;
 #   * a re-INVITE that holds the callee: the AGW's ports and a=sendonly /
 #     a=recvonly on both sides;
@@ -180,6 +182,40 @@ grep -q '^bye: P-RTP-Stat: *PS=[0-9]*,OS=[0-9]*,PR=[0-9]*,OR=[0-9]*' <<<"$callee
   fail "answered call: no P-RTP-Stat on the BYE at the callee: $callee"
 no_session "$CALL"
 pass "BYE: both legs' sessions deleted (ng query: unknown), the BYE carries P-RTP-Stat"
+
+# ---- 16 digits in INFO, one after the other, reach the callee as RFC 4733 ----
+# uac.xml with its one INFO replaced by sixteen (0-9 * # A-D, 300 ms apart, as
+# JsSIP sends a string of digits); tshark (an RTP event decoder that is not
+# ours) reads the events the AGW sends to the callee's RTP port.
+DIGITS="0123456789*#ABCD"
+python3 - "$HERE/uac.xml" "$SIPP/uac_info16.xml" "$DIGITS" <<'PY'
+import re, sys
+src, dst, digits = sys.argv[1], sys.argv[2], sys.argv[3]
+s = open(src).read()
+info = re.search(r'  <send retrans="500">\s*<!\[CDATA\[\s*INFO .*?</recv>\n', s, re.S).group(0)
+blocks = []
+for i, d in enumerate(digits):
+    b = info.replace("CSeq: 2 INFO", f"CSeq: {2 + i} INFO").replace("Signal=7", f"Signal={d}")
+    b = b.replace('<log message="info: 200"/>', f'<log message="info {d}: 200"/>')
+    blocks.append(b + '  <pause milliseconds="300"/>\n')
+s = s.replace(info, "".join(blocks)).replace("CSeq: 3 BYE", f"CSeq: {2 + len(digits)} BYE")
+s = s.replace('rtp_stream="tone.wav,1,0"', 'rtp_stream="tone.wav,-1,0"')  # audio all along (rtpengine injects only then)
+open(dst, "w").write(s)
+PY
+CAPTURE="$DATA_DIR/info16.pcap"
+dumpcap -q -i lo -f "udp dst port $CALLEE_MEDIA" -w "$CAPTURE" 2> "$DATA_DIR/dumpcap.err" &
+DUMPCAP_PID=$!
+for _ in $(seq 1 50); do grep -q 'Capturing on' "$DATA_DIR/dumpcap.err" && break; sleep 0.1; done
+call info16 "$HERE/uas.xml" "$SIPP/uac_info16.xml"
+kill -INT "$DUMPCAP_PID"; wait "$DUMPCAP_PID" || true
+[ "$(grep -c '^info .: 200' "$SIPP/info16-caller.log")" = 16 ] ||
+  fail "16 INFO digits: not all answered 200: $(grep '^info' "$SIPP/info16-caller.log" | tr '\n' ' ')"
+# RFC 4733 events toward the callee, one per timestamp, in order (event codes 0-15)
+events=$(tshark -r "$CAPTURE" -d "udp.port==$CALLEE_MEDIA,rtp" -Y rtpevent -T fields -e rtp.timestamp -e rtpevent.event_id |
+  awk '!seen[$1]++ {printf "%s ", $2}')
+[ "$events" = "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 " ] ||
+  fail "16 INFO digits: the callee received the RFC 4733 events '$events', not 0..15 (tshark)"
+pass "16 digits in INFO ($DIGITS) from the caller: each answered 200, the callee received them as RFC 4733 events 0..15 in order (tshark)"
 
 # ---- CANCEL, 486 ----
 call cancelled "$CALLS/uas_cancel.xml" "$CALLS/uac_cancel.xml"
