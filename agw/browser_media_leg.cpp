@@ -71,6 +71,7 @@ void BrowserMediaLeg::set_remote(const RemoteEndpoint& remote, bool) {
     impl_->fingerprint = *remote.fingerprint;
   }
   r.dtls_client = remote.setup == sdp::Setup::passive;
+  if (r.dtls_client) local_.dtls_client = true;  // for good: the association keeps its roles
   if (!r.ice_ufrag.empty() || !r.candidates.empty() || r.fingerprint || r.dtls_client) impl_->browser.set_remote(r);
 }
 

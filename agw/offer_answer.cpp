@@ -696,7 +696,8 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
     if (plan.offerer_telephone_event) add_codec(m, *plan.offerer_telephone_event);
     sdp::set_direction(m.attributes, plan.answerer_direction);
     if (local.kind == LegKind::browser) {
-      add_browser_transport(m, local, analysis.offerer.mid.empty() ? "0" : analysis.offerer.mid, sdp::Setup::passive);
+      add_browser_transport(m, local, analysis.offerer.mid.empty() ? "0" : analysis.offerer.mid,
+                            local.dtls_client ? sdp::Setup::active : sdp::Setup::passive);
     } else {
       if (analysis.offerer_rtcp_mux) {
         m.attributes.add("rtcp-mux");

@@ -103,6 +103,9 @@ struct LocalEndpoint {
   std::string ice_pwd;
   std::string candidate;    // a=candidate value
   std::string fingerprint;  // a=fingerprint value: "sha-256 AB:CD:..."
+  bool dtls_client = false;  // the AGW is the DTLS client of the leg's association (the browser answered
+                             // our actpass with passive): its answers to re-offers keep that, a=setup:active
+                             // (RFC 8842 §5.5)
 };
 
 // A party's transport, as its SDP states it.

@@ -472,6 +472,15 @@ const cases = {
     if (s.dtlsRole !== 'server') throw new Error(`the browser is not the DTLS server: ${JSON.stringify(s)}`);
     ok('the browser answered setup:passive: the AGW connected as the DTLS client');
     await call.audioBothWays('the AGW as the DTLS client');
+    // the browser's re-offer (actpass): the AGW's answer keeps the roles, a=setup:active (RFC 8842 §5.5)
+    const handshakes = call.dtlsConnectedLines();
+    const re = await call.browserExchange(await page.evaluate(() => window.reoffer('sendrecv')));
+    if (attr(re.answered.sdp, 'setup') !== 'active') {
+      throw new Error(`the browser's re-offer: the AGW answered a=setup:${attr(re.answered.sdp, 'setup')}, not active`);
+    }
+    await call.audioBothWays('the browser\'s re-offer answered setup:active', { wire: true });
+    if (call.dtlsConnectedLines() !== handshakes) throw new Error('the browser\'s re-offer: a new DTLS handshake');
+    ok('the browser\'s re-offer: the AGW answered setup:active, the same DTLS association, audio both ways');
     await call.bye();
   },
 

@@ -16,7 +16,8 @@
 #   earlySdpless: 183 with SDP, then a 200 with no SDP: the same DTLS association
 #   lateOffer:    INVITE without SDP to the phone: the AGW offers actpass, the
 #                 browser answers active
-#   agwClient:    that answer munged to setup:passive: the AGW connects as the DTLS client
+#   agwClient:    that answer munged to setup:passive: the AGW connects as the DTLS client;
+#                 the browser's re-offer then gets setup:active (the roles kept)
 #   noCandidates: the browser's a=candidate lines withheld: peer-reflexive ICE; Opus <-> AMR
 #                 transcoded: 16 digits each way, telephone-event/48000 <-> /8000
 #   restart:      kill -9 of the AGW under `imsbox up`: ng ping answers within 2 s,

@@ -528,6 +528,22 @@ TEST(OfferAnswer, BrowserAnsweringPassiveToOurActpassIsAccepted) {
   EXPECT_TRUE(r.plan.active);
 }
 
+TEST(OfferAnswer, ABrowserReofferingToTheAgwAsDtlsClientGetsActive) {
+  // the browser answered our actpass with passive once: the AGW is the DTLS client of the association,
+  // and its answer to the browser's next (re-)offer keeps the roles (RFC 8842 §5.5)
+  const auto chrome = corpus("chromium_offer_audio.sdp");
+  const auto x = offer(chrome, toward(LegKind::phone), phone_side());
+  const auto answer = parse(phone_answer("0\r\na=rtpmap:0 PCMU/8000\r\n"));
+  auto client = browser_side();
+  client.dtls_client = true;
+  const auto r = make_answer(x.pending, answer, client, false);
+  ASSERT_TRUE(r.sdp) << r.error;
+  EXPECT_EQ(r.sdp->media.at(0).attributes.value("setup"), "active");
+  const auto server = make_answer(x.pending, answer, browser_side(), false);
+  ASSERT_TRUE(server.sdp) << server.error;
+  EXPECT_EQ(server.sdp->media.at(0).attributes.value("setup"), "passive");
+}
+
 TEST(OfferAnswer, AnswerRefusingTheStreamLeavesNoMedia) {
   const auto x = offer(corpus("baresip_offer_amr.sdp"), toward(LegKind::phone), phone_side());
   const auto r = make_answer(x.pending, parse(phone_answer("0\r\n").replace(0, 0, "")), phone_side(30004), false);
