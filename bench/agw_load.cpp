@@ -33,63 +33,14 @@
 
 #include "agw/ng/encoder.h"
 #include "agw/ng/value.h"
+#include "bench/relay_load.h"
 
 namespace {
 
 namespace po = boost::program_options;
 using namespace imsbox::agw::ng;
+using namespace imsbox::bench;
 using Clock = std::chrono::steady_clock;
-
-int udp_socket(std::uint16_t* port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  if (port) *port = ntohs(a.sin_port);
-  int size = 1 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  return fd;
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
-class NgClient {
- public:
-  explicit NgClient(std::uint16_t port) : fd_(udp_socket(nullptr)), to_(loopback(port)) {}
-  // One command; its reply's dictionary (bencode) and the round trip.
-  std::string call(const std::string& dictionary, double& ms) {
-    const std::string cookie = "b" + std::to_string(++n_);
-    const std::string msg = cookie + " " + dictionary;
-    const auto t0 = Clock::now();
-    sendto(fd_, msg.data(), msg.size(), 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_);
-    std::vector<char> buf(65536);
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 5000) <= 0) throw std::runtime_error("ng: no reply in 5 s");
-      const ssize_t r = recv(fd_, buf.data(), buf.size(), 0);
-      if (r <= 0) continue;
-      const std::string reply(buf.data(), static_cast<std::size_t>(r));
-      if (reply.rfind(cookie + " ", 0) != 0) continue;
-      ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      return reply.substr(cookie.size() + 1);
-    }
-  }
-
- private:
-  int fd_;
-  sockaddr_in to_;
-  int n_ = 0;
-};
 
 std::string sdp(std::uint16_t port, int session) {
   return "v=0\r\no=- " + std::to_string(session) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -97,41 +48,7 @@ std::string sdp(std::uint16_t port, int session) {
 }
 
 // The m=audio port of the SDP in a reply.
-std::uint16_t reply_port(const std::string& reply, const char* what) {
-  const auto d = decode_bencode(reply);
-  if (!d.document) throw std::runtime_error(std::string(what) + ": undecodable reply");
-  const Value root = d.document->root();
-  const auto result = root.get("result");
-  if (!result || result->str() != "ok") {
-    const auto reason = root.get("error-reason");
-    throw std::runtime_error(std::string(what) + ": " + std::string(reason ? reason->str() : "no result"));
-  }
-  const auto s = root.get("sdp");
-  const std::string text(s ? s->str() : "");
-  const auto m = text.find("m=audio ");
-  if (m == std::string::npos) throw std::runtime_error(std::string(what) + ": no m=audio in the reply's SDP");
-  return static_cast<std::uint16_t>(std::stoi(text.substr(m + 8)));
-}
-
-double cpu_seconds(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = s.rfind(')');
-  std::istringstream rest(s.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+std::uint16_t reply_port(const std::string& reply, const char* what) { return audio_port(reply_sdp(reply, what), what); }
 
 struct Call {
   int a = -1, b = -1;  // the two phones' sockets
