@@ -63,9 +63,11 @@ std::string browser_offer(const WebrtcClientLeg& leg, std::uint16_t port, int se
          "a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n";
 }
 
+// RTCP to the RTP port (RFC 3605), not port + 1: that may be another call's socket.
 std::string phone_answer(std::uint16_t port, int session) {
+  const std::string p = std::to_string(port);
   return "v=0\r\no=- " + std::to_string(session) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-         "m=audio " + std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+         "m=audio " + p + " RTP/AVP 0\r\na=rtcp:" + p + "\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
 }
 
 // The ng flags a P-CSCF sends for a browser -> phone call (pcscf/ng_commands.cpp),
@@ -253,6 +255,7 @@ class Load {
         if (!c.first_audio_ms)
           c.first_audio_ms = std::chrono::duration<double, std::milli>(now - c.answered_at).count();
       }
+      if (n >= 2 && (buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95) continue;  // RTCP (RFC 5761 §4)
       const auto off = payload_offset(buf, n);
       if (!off || n - *off < 8) continue;
       if (get32(buf + *off) != key / 2) {
