@@ -42,9 +42,11 @@ using namespace imsbox::agw::ng;
 using namespace imsbox::bench;
 using Clock = std::chrono::steady_clock;
 
+// RTCP to the RTP port (RFC 3605), not port + 1: that may be another call's socket.
 std::string sdp(std::uint16_t port, int session) {
+  const std::string p = std::to_string(port);
   return "v=0\r\no=- " + std::to_string(session) + " 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-         "m=audio " + std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+         "m=audio " + p + " RTP/AVP 0\r\na=rtcp:" + p + "\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
 }
 
 // The m=audio port of the SDP in a reply.
@@ -111,7 +113,9 @@ int main(int argc, char** argv) {
     std::uint64_t sent = 0, received = 0;
     std::vector<std::uint8_t> buf(2048);
     const auto drain = [&](int fd) {
-      while (recv(fd, buf.data(), buf.size(), 0) > 0) ++received;
+      // RTP only: the relay's own RTCP reports are not relayed packets
+      for (ssize_t r; (r = recv(fd, buf.data(), buf.size(), 0)) > 0;)
+        if (r >= 2 && !((buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95)) ++received;
     };
     const double cpu0 = pid ? cpu_seconds(pid) : 0;
     const auto t0 = Clock::now();
