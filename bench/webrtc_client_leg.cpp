@@ -31,15 +31,12 @@ std::string random_token(std::mt19937_64& rng, std::size_t n) {
   return s;
 }
 
+// The reason of OpenSSL's first queued error; empties the queue.
 std::string openssl_errors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "no detail from OpenSSL" : out;
+  const unsigned long first = ERR_get_error();
+  ERR_clear_error();
+  const char* reason = first != 0 ? ERR_reason_error_string(first) : nullptr;
+  return reason != nullptr ? reason : "no detail from OpenSSL";
 }
 
 std::optional<webrtc::SrtpProfile> profile_of(unsigned long id) {
