@@ -64,11 +64,13 @@ struct Call {
 int main(int argc, char** argv) {
   std::uint16_t ng_port = 0;
   int calls_n = 100, seconds = 10, pid = 0;
+  std::uint16_t local_ports = 0;
   std::string label = "agw";
   po::options_description opts("agw-load");
   opts.add_options()("ng-port", po::value(&ng_port)->required(), "the relay's ng port")(
       "calls", po::value(&calls_n), "concurrent calls")("seconds", po::value(&seconds), "RTP phase length")(
-      "pid", po::value(&pid), "the relay's process id (CPU time)")("label", po::value(&label), "prefix of the figures");
+      "pid", po::value(&pid), "the relay's process id (CPU time)")("label", po::value(&label), "prefix of the figures")(
+      "local-ports", po::value(&local_ports), "the phones' ports from here up, outside the relay's (default: ephemeral)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -83,8 +85,8 @@ int main(int argc, char** argv) {
     std::vector<double> offer_ms, answer_ms, delete_ms;
     for (int i = 0; i < calls_n; ++i) {
       Call& c = calls[static_cast<std::size_t>(i)];
-      c.a = udp_socket(&c.a_port);
-      c.b = udp_socket(&c.b_port);
+      c.a = udp_socket(&c.a_port, &local_ports);
+      c.b = udp_socket(&c.b_port, &local_ports);
       const std::string id = "load-" + std::to_string(getpid()) + "-" + std::to_string(i);
       double ms = 0;
       Encoder o(Format::bencode);
@@ -160,7 +162,7 @@ int main(int argc, char** argv) {
       std::printf("%s_relay_cpu: %.1f %% of a core\n", label.c_str(), 100.0 * share);
       if (share > 0) {
         std::printf("%s_relayed_calls_per_core: %.0f calls (extrapolated from the CPU share)\n", label.c_str(),
-                    calls_n / share);
+                    static_cast<double>(sent) / elapsed / 100.0 / share);  // the calls the sent rate is (100 packets/s each)
       }
     }
     for (int i = 0; i < calls_n; ++i) {

@@ -127,11 +127,12 @@ struct Call {
 
 class Load {
  public:
-  Load(std::size_t n, std::shared_ptr<const webrtc::DtlsContext> dtls) : calls_(n), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+  Load(std::size_t n, std::shared_ptr<const webrtc::DtlsContext> dtls, std::uint16_t local_ports)
+      : calls_(n), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
     for (std::size_t i = 0; i < n; ++i) {
       Call& c = calls_[i];
-      c.browser_fd = udp_socket(&c.browser_port);
-      c.phone_fd = udp_socket(&c.phone_port);
+      c.browser_fd = udp_socket(&c.browser_port, &local_ports);
+      c.phone_fd = udp_socket(&c.phone_port, &local_ports);
       const int fd = c.browser_fd;
       c.leg = std::make_unique<WebrtcClientLeg>(
           dtls,
@@ -298,6 +299,7 @@ double loss_percent(std::uint64_t sent, std::uint64_t received) {
 int main(int argc, char** argv) {
   std::uint16_t ng_port = 0;
   int calls_n = 100, seconds = 10, pid = 0;
+  std::uint16_t local_ports = 0;
   double rate = 100;
   std::string label = "agw", srtp = "AEAD_AES_128_GCM,AES_CM_128_HMAC_SHA1_80";  // as Chrome offers them
   po::options_description opts("agw-webrtc-load");
@@ -305,7 +307,8 @@ int main(int argc, char** argv) {
       "calls", po::value(&calls_n), "concurrent calls")("seconds", po::value(&seconds), "measured RTP phase length")(
       "rate", po::value(&rate), "calls started per second")("pid", po::value(&pid), "the relay's process id (CPU time)")(
       "srtp", po::value(&srtp), "SRTP profiles offered, comma-separated, preferred first")(
-      "label", po::value(&label), "prefix of the figures");
+      "label", po::value(&label), "prefix of the figures")(
+      "local-ports", po::value(&local_ports), "our sockets' ports from here up, outside the relay's (default: ephemeral)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -324,7 +327,7 @@ int main(int argc, char** argv) {
     auto dtls = std::make_shared<const webrtc::DtlsContext>(webrtc::DtlsCertificate::generate("agw-webrtc-load"),
                                                             webrtc::DtlsContextOptions{profiles_from(srtp)});
     NgClient ng(ng_port);
-    Load load(static_cast<std::size_t>(calls_n), dtls);
+    Load load(static_cast<std::size_t>(calls_n), dtls, local_ports);
     auto& calls = load.calls();
     const std::string prefix = "webrtc-load-" + std::to_string(getpid()) + "-";
     const auto idle = [&] { load.run_until(Clock::now()); };
@@ -387,11 +390,11 @@ int main(int argc, char** argv) {
     const std::uint32_t first_tick = load.tick() + 1, end_tick = first_tick + static_cast<std::uint32_t>(seconds * 50);
     load.set_window(first_tick, end_tick);
     while (load.tick() < first_tick) load.run_until(Clock::now() + 1ms);
-    const double cpu0 = pid ? cpu_seconds(pid) : 0;
+    const double cpu0 = pid ? cpu_seconds(pid) : 0, own0 = cpu_seconds(getpid());
     const auto t0 = Clock::now();
     while (load.tick() < end_tick) load.run_until(Clock::now() + 5ms);
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double cpu = pid ? cpu_seconds(pid) - cpu0 : 0;
+    const double cpu = pid ? cpu_seconds(pid) - cpu0 : 0, own = cpu_seconds(getpid()) - own0;
     load.stop_sending();
     load.run_until(Clock::now() + 500ms);
 
@@ -421,6 +424,12 @@ int main(int argc, char** argv) {
                 loss_tb);
     std::printf("%s_webrtc_misdelivered: %llu packets\n%s_webrtc_srtp_errors: %llu packets\n", l,
                 static_cast<unsigned long long>(load.misdelivered()), l, static_cast<unsigned long long>(srtp_errors));
+    // A load client that falls behind sends less than 50 packets/s a call (it
+    // does not burst to catch up): the per-core figure counts the calls its
+    // packet rate amounts to, which are all the calls when it keeps up.
+    const double sent_rate = static_cast<double>(sent_tp + sent_tb) / elapsed;
+    std::printf("%s_webrtc_packets_per_second: %.0f packets/s (of %d)\n", l, sent_rate, connected * 100);
+    std::printf("%s_webrtc_load_client_cpu: %.1f %% of a core\n", l, 100.0 * own / elapsed);
     std::printf("%s_webrtc_load_client_max_tick_lag: %.1f ms (while measuring)\n", l, load.max_lag_ms());
     if (pid) {
       const double share = cpu / elapsed;
@@ -428,7 +437,7 @@ int main(int argc, char** argv) {
       if (share > 0 && connected > 0) {
         const bool valid = loss_tp < 0.1 && loss_tb < 0.1;
         std::printf("%s_webrtc_relayed_calls_per_core: %.0f calls (extrapolated from the CPU share%s)\n", l,
-                    connected / share, valid ? "" : "; loss above 0.1 %: not a valid figure");
+                    sent_rate / 100.0 / share, valid ? "" : "; loss above 0.1 %: not a valid figure");
       }
     }
     for (int i = 0; i < calls_n; ++i) {

@@ -23,8 +23,10 @@ SECONDS_RTP="${RTP_SECONDS:-10}"  # (bash owns $SECONDS)
 
 # run_loads LABEL NG_PORT PID: both loads against one relay; their figures on stdout.
 run_loads() {
-  "$BIN/agw-load" --ng-port "$2" --calls "$CALLS" --seconds "$SECONDS_RTP" --pid "$3" --label "$1"
-  "$BIN/agw-webrtc-load" --ng-port "$2" --calls "$WEBRTC_CALLS" --seconds "$SECONDS_RTP" --pid "$3" --label "$1"
+  "$BIN/agw-load" --ng-port "$2" --calls "$CALLS" --seconds "$SECONDS_RTP" --pid "$3" --label "$1" \
+    --local-ports $((MEDIA_MAX + 1))
+  "$BIN/agw-webrtc-load" --ng-port "$2" --calls "$WEBRTC_CALLS" --seconds "$SECONDS_RTP" --pid "$3" --label "$1" \
+    --local-ports $((MEDIA_MAX + 1))
 }
 
 figure() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" <<<"$2"; }
@@ -33,7 +35,8 @@ BASE=$(free_port_base)
 write_config "$BASE"
 disable_nodes pcscf icscf scscf hss tas mrf
 NG_PORT=$((BASE + 31))
-# four ports a call, for each load's calls (rtpengine keeps none after a delete: --delete-delay=0)
+# four ports a call, for each load's calls (rtpengine keeps none after a delete: --delete-delay=0); the
+# load clients' own sockets above them (not ephemeral ports, which would take some of the relays')
 MEDIA_MIN=40000 MEDIA_MAX=$((40000 + 4 * (CALLS > WEBRTC_CALLS ? CALLS : WEBRTC_CALLS) + 99))
 sed -i -e "s/^\[global\]/[global]\nlog_level = warning/" -e "s/^rtp_port_min = .*/rtp_port_min = $MEDIA_MIN/" \
   -e "s/^rtp_port_max = .*/rtp_port_max = $MEDIA_MAX/" -e "/^\[agw\]/a workers = 1" "$DATA_DIR/imsbox.conf"
@@ -68,6 +71,8 @@ if command -v rtpengine >/dev/null; then
   comparable=1
   for out in "$OURS" "$THEIRS"; do
     label=$(sed -n 's/^\([a-z]*\)_webrtc_dtls_handshakes: .*/\1/p' <<<"$out")
+    grep -q "_webrtc_calls_set_up: $WEBRTC_CALLS of $WEBRTC_CALLS calls" <<<"$out" ||
+      { echo "media_agw_load: $label did not set up every call" >&2; comparable=0; }
     grep -q "_webrtc_dtls_handshakes: $WEBRTC_CALLS of $WEBRTC_CALLS calls" <<<"$out" ||
       { echo "media_agw_load: $label did not complete every DTLS handshake" >&2; comparable=0; }
     grep -q "_webrtc_relayed_calls_per_core: [0-9]* calls (extrapolated from the CPU share)$" <<<"$out" ||

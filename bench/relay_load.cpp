@@ -17,14 +17,18 @@
 
 namespace imsbox::bench {
 
-int udp_socket(std::uint16_t* port) {
+int udp_socket(std::uint16_t* port, std::uint16_t* next) {
   const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-  sockaddr_in a = loopback(0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
+  sockaddr_in a = loopback(next != nullptr ? *next : 0);
+  while (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (errno != EADDRINUSE || a.sin_port == 0 || ntohs(a.sin_port) == 65535) {
+      close(fd);
+      throw std::runtime_error("bind: " + std::string(std::strerror(errno)));
+    }
+    a.sin_port = htons(static_cast<std::uint16_t>(ntohs(a.sin_port) + 1));
   }
+  if (next != nullptr && *next != 0) *next = static_cast<std::uint16_t>(ntohs(a.sin_port) + 1);
   socklen_t len = sizeof a;
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   if (port) *port = ntohs(a.sin_port);

@@ -11,9 +11,13 @@
 
 namespace imsbox::bench {
 
-// A non-blocking UDP socket bound to 127.0.0.1 (an ephemeral port, returned
-// in *port when asked) with a 1 MiB receive buffer. Throws std::runtime_error.
-int udp_socket(std::uint16_t* port);
+// A non-blocking UDP socket bound to 127.0.0.1 with a 1 MiB receive buffer:
+// at `*next` or the first free port above it (then *next moves past it), or
+// at an ephemeral port when `next` is null or *next is 0. Its port goes to
+// *port when asked. Throws std::runtime_error. (The relay's media ports lie
+// in the kernel's ephemeral range: a load client with a thousand ephemeral
+// sockets takes some of them unless it is given ports of its own.)
+int udp_socket(std::uint16_t* port, std::uint16_t* next = nullptr);
 sockaddr_in loopback(std::uint16_t port);
 
 // ng over UDP on loopback (rtpengine's control protocol): one command at a time.
