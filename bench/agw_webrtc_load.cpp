@@ -368,7 +368,10 @@ int main(int argc, char** argv) {
       load.run_until(Clock::now() + 50ms);
     }
     int set_up = 0, connected = 0;
-    std::vector<double> first_audio;
+    std::vector<double> first_audio, ice_done, dtls_done;
+    const auto ms_since = [](Clock::time_point from, Clock::time_point to) {
+      return std::chrono::duration<double, std::milli>(to - from).count();
+    };
     std::map<std::string, int> failures;
     std::optional<webrtc::SrtpProfile> profile;
     for (auto& c : calls) {
@@ -382,6 +385,8 @@ int main(int argc, char** argv) {
         ++failures[c.leg->state() == WebrtcClientLeg::State::failed ? c.leg->failure() : "not connected in 11 s"];
       }
       if (c.first_audio_ms) first_audio.push_back(*c.first_audio_ms);
+      if (const auto t = c.leg->ice_done_at()) ice_done.push_back(ms_since(c.answered_at, *t));
+      if (const auto t = c.leg->dtls_done_at()) dtls_done.push_back(ms_since(c.answered_at, *t));
     }
     for (const auto& [what, n] : setup_errors) std::cerr << "agw-webrtc-load: " << n << " calls not set up: " << what << "\n";
     for (const auto& [what, n] : failures) std::cerr << "agw-webrtc-load: " << n << " calls not connected: " << what << "\n";
@@ -415,6 +420,9 @@ int main(int argc, char** argv) {
     std::printf("%s_answer_to_first_audio_p50: %.1f ms\n%s_answer_to_first_audio_p99: %.1f ms\n", l,
                 percentile(first_audio, 0.5), l, percentile(first_audio, 0.99));
     std::printf("%s_webrtc_calls_with_audio: %zu of %d calls\n", l, first_audio.size(), set_up);
+    // where the time to first audio goes: ICE (our check answered), then DTLS
+    std::printf("%s_answer_to_ice_done_p50: %.1f ms\n%s_answer_to_dtls_done_p50: %.1f ms\n", l,
+                percentile(ice_done, 0.5), l, percentile(dtls_done, 0.5));
     std::printf("%s_webrtc_packets_browser_to_phone: %llu of %llu packets\n", l,
                 static_cast<unsigned long long>(recv_tp), static_cast<unsigned long long>(sent_tp));
     std::printf("%s_webrtc_packets_phone_to_browser: %llu of %llu packets\n", l,

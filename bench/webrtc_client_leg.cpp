@@ -133,6 +133,7 @@ bool WebrtcClientLeg::receive(std::span<std::uint8_t> d, const sockaddr_in& from
     } else if (type == 0x0101 && std::equal(transaction_.begin(), transaction_.end(), d.begin() + 8) &&
                state_ == State::checking) {
       state_ = State::handshaking;  // nominated: DTLS now, as browsers do
+      ice_done_at_ = now;
       next_check_ = now + kConsentInterval;
       ssl_ = SSL_new(context_->native().ctx);
       BIO* rbio = BIO_new(BIO_s_mem());
@@ -213,6 +214,7 @@ void WebrtcClientLeg::handshake(Clock::time_point now) {
   srtp_ = std::make_unique<webrtc::SrtpSession>(*chosen, std::span(send.data(), key + salt),
                                                 std::span(receive.data(), key + salt));
   state_ = State::connected;
+  dtls_done_at_ = now;
   dtls_deadline_ = Clock::time_point::max();
 }
 

@@ -76,6 +76,9 @@ class WebrtcClientLeg final : agw::webrtc::DtlsDatagramTarget, agw::webrtc::Dtls
   const std::string& failure() const { return failure_; }
   std::optional<agw::webrtc::SrtpProfile> profile() const;
   std::uint64_t srtp_errors() const { return srtp_errors_; }
+  // When our check was answered (ICE done) and when DTLS finished, if they did.
+  std::optional<Clock::time_point> ice_done_at() const { return ice_done_at_; }
+  std::optional<Clock::time_point> dtls_done_at() const { return dtls_done_at_; }
 
  private:
   void write_datagram(const unsigned char* data, std::size_t size) override;
@@ -98,6 +101,7 @@ class WebrtcClientLeg final : agw::webrtc::DtlsDatagramTarget, agw::webrtc::Dtls
   Clock::time_point started_{}, next_check_{}, dtls_deadline_{Clock::time_point::max()};
   std::chrono::milliseconds check_interval_{50};
   std::uint64_t srtp_errors_ = 0;
+  std::optional<Clock::time_point> ice_done_at_, dtls_done_at_;
 };
 
 }  // namespace imsbox::bench
