@@ -401,7 +401,15 @@ int main(int argc, char** argv) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     const double cpu = pid ? cpu_seconds(pid) - cpu0 : 0, own = cpu_seconds(getpid()) - own0;
     load.stop_sending();
-    load.run_until(Clock::now() + 500ms);
+    // what is still on its way: until everything came, 2 s at most (a relay
+    // descheduled on a busy machine is late, not lossy)
+    const auto all_came = [&] {
+      return std::all_of(calls.begin(), calls.end(), [](const Call& c) {
+        return c.to_phone.received >= c.to_phone.sent && c.to_browser.received >= c.to_browser.sent;
+      });
+    };
+    for (const auto drain_end = Clock::now() + 2s; Clock::now() < drain_end && !all_came();)
+      load.run_until(Clock::now() + 20ms);
 
     std::uint64_t sent_tp = 0, recv_tp = 0, sent_tb = 0, recv_tb = 0, srtp_errors = 0;
     for (const auto& c : calls) {

@@ -125,7 +125,9 @@ bool WebrtcClientLeg::receive(std::span<std::uint8_t> d, const sockaddr_in& from
                               std::size_t& rtp_length) {
   if (d.empty() || state_ == State::idle || state_ == State::failed) return false;
   const std::uint8_t first = d[0];
-  if (first < 4) {  // STUN (RFC 7983)
+  // STUN (RFC 7983). The relay's messages are taken without checking their
+  // integrity: loopback, and a load client, not a browser.
+  if (first < 4) {
     if (d.size() < 20) return false;
     const std::uint16_t type = static_cast<std::uint16_t>(d[0] << 8 | d[1]);
     if (type == 0x0001) {  // the relay's own check (a full agent): answer it
@@ -141,7 +143,8 @@ bool WebrtcClientLeg::receive(std::span<std::uint8_t> d, const sockaddr_in& from
       if (ssl_ == nullptr || rbio == nullptr || wbio == nullptr) {
         BIO_free(rbio);
         BIO_free(wbio);
-        return fail("OpenSSL: " + openssl_errors()), false;
+        fail("OpenSSL: " + openssl_errors());
+        return false;
       }
       BIO_set_mem_eof_return(rbio, -1);
       BIO_set_data(wbio, static_cast<DtlsDatagramTarget*>(this));
