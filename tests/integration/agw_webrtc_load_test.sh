@@ -14,6 +14,7 @@ write_config "$BASE"
 disable_nodes pcscf icscf scscf hss tas mrf
 NG_PORT=$((BASE + 31))
 RE_NG=$((BASE + 30))
+LOCAL_PORTS=$((BASE + 16))  # the load client's 10 sockets: free ports, not ephemeral ones near the relays' range
 RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 
@@ -41,7 +42,8 @@ check() {
   grep -qx "${label}_webrtc_misdelivered: 0 packets" <<<"$out" || fail "$label: $(grep misdelivered <<<"$out")"
   grep -qx "${label}_webrtc_srtp_errors: 0 packets" <<<"$out" || fail "$label: $(grep srtp_errors <<<"$out")"
   grep -q "^${label}_answer_to_first_audio_p99: [0-9.]* ms$" <<<"$out" || fail "$label: no first-audio figure: $out"
-  grep -q "^${label}_webrtc_relayed_calls_per_core: [0-9]* calls" <<<"$out" || fail "$label: no per-core figure: $out"
+  # (no per-core figure asked for: 5 calls for 2 s may cost the relay less than one clock tick of CPU time)
+  grep -q "^${label}_webrtc_relay_cpu: [0-9.]* % of a core$" <<<"$out" || fail "$label: no CPU figure: $out"
   pass "$label: $CALLS DTLS-SRTP<->RTP calls, $(sed -n "s/^${label}_webrtc_srtp_profile: //p" <<<"$out"), $sent packets each way, first audio p99 $(sed -n "s/^${label}_answer_to_first_audio_p99: //p" <<<"$out")"
 }
 
@@ -50,7 +52,8 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 for _ in $(seq 1 100); do ss -Huln "sport = :$NG_PORT" | grep -q . && break; sleep 0.1; done
 AGW_PID=$(pgrep -f -- "ims-agw .*--data-dir $DATA_DIR" | head -1)
 [ -n "$AGW_PID" ] || fail "ims-agw is not running"
-OUT=$(timeout 60 "$BIN/agw-webrtc-load" --ng-port "$NG_PORT" --calls "$CALLS" --seconds 2 --pid "$AGW_PID" --label agw) ||
+OUT=$(timeout 60 "$BIN/agw-webrtc-load" --ng-port "$NG_PORT" --calls "$CALLS" --seconds 2 --pid "$AGW_PID" --label agw \
+  --local-ports "$LOCAL_PORTS") ||
   fail "agw-webrtc-load against the AGW failed: $OUT"
 check agw "$OUT"
 # calls_with LOG PATTERN: how many of our calls a log has a line matching PATTERN of
@@ -66,7 +69,8 @@ rtpengine --foreground --log-stderr --config-file=none --table=-1 --interface=12
   --log-level=6 > "$DATA_DIR/rtpengine.log" 2>&1 &
 RE_PID=$!
 for _ in $(seq 1 100); do ss -Huln "sport = :$RE_NG" | grep -q . && break; sleep 0.1; done
-OUT=$(timeout 60 "$BIN/agw-webrtc-load" --ng-port "$RE_NG" --calls "$CALLS" --seconds 2 --pid "$RE_PID" --label rtpengine) ||
+OUT=$(timeout 60 "$BIN/agw-webrtc-load" --ng-port "$RE_NG" --calls "$CALLS" --seconds 2 --pid "$RE_PID" --label rtpengine \
+  --local-ports "$LOCAL_PORTS") ||
   fail "agw-webrtc-load against rtpengine failed: $OUT; $(tail -n 20 "$DATA_DIR/rtpengine.log")"
 check rtpengine "$OUT"
 # rtpengine's word on it: ICE done with our checks, our certificate taken, DTLS-SRTP up, for every call
