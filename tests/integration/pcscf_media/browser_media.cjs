@@ -1,42 +1,67 @@
-// The web client and a phone through the AGW (pcscf_media_test.sh): one
-// headless Chromium (Debian's, driven by playwright-core) loads the client
-// the P-CSCF serves, registers over WSS, calls the phone and hangs up; then
-// has the phone call it (--phone-calls, a bash command that must exit 0),
-// answers and hangs up. Each time the browser's remote SDP must be the AGW's
-// (UDP/TLS/RTP/SAVPF on a port in --rtp-min..--rtp-max, ICE credentials, a
-// host candidate there, a sha-256 fingerprint), and the phone's PCMU must
-// reach it decoded (getStats inbound-rtp: packets and an audio level).
+// The web client and a phone through the AGW (pcscf_media_test.sh,
+// media_calls_test.sh): one headless Chromium (Debian's, driven by
+// playwright-core) loads the client the P-CSCF serves, registers over WSS and
+// makes the calls of --calls in turn (default "out,in"):
+//   out   it calls --phone and hangs up;
+//   in    it runs --phone-calls (a bash command that must exit 0; it makes the
+//         phone call the browser), answers and hangs up;
+//   b2b   it calls --peer, a second browser (another Chromium, its own tone),
+//         which answers; both check what they hear, then the caller hangs up;
+//   out*20 (any item)  that call 20 times in a row.
+// Each time the browser's remote SDP must be the AGW's (UDP/TLS/RTP/SAVPF on a
+// port in --rtp-min..--rtp-max, ICE credentials, a host candidate there, a
+// sha-256 fingerprint; with a peer browser: no candidate outside that range),
+// and the other side's audio must reach it: without --expect-hz, decoded
+// (getStats inbound-rtp: packets and an audio level); with --wav (the tone the
+// browser sends: fake capture) and --expect-hz, the tone heard (WebAudio
+// AnalyserNode, tone_monitor.cjs), the call held up for --seconds after the
+// answer, and the time from the answer to the first frame with the tone
+// printed. After each call --after-call (a bash command, with CALL_N,
+// CALL_KIND and CALL_ID in its environment) must exit 0; --out writes the
+// calls' notes as JSON.
 //
 //   node browser_media.cjs --url https://127.0.0.1:PORT/ --domain D --user USER:PASSWORD \
-//     --phone USER --rtp-min N --rtp-max M --node-modules DIR --phone-calls COMMAND
+//     --phone USER --rtp-min N --rtp-max M --node-modules DIR --phone-calls COMMAND \
+//     [--calls out,in,b2b,out*20] [--wav TONE.wav --expect-hz HZ --seconds S] [--after-call COMMAND] \
+//     [--peer USER:PASSWORD --peer-wav TONE.wav --peer-expect-hz HZ] [--out FILE.json]
 //
 // Prints one "ok: ..." line per step; exits 1 with "FAIL: ..." on the first failure.
 'use strict';
 const path = require('node:path');
+const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const { parseArgs } = require('node:util');
+const tones = require('../webclient/tone_monitor.cjs');
 
 const { values: args } = parseArgs({
   options: {
     url: { type: 'string' }, domain: { type: 'string' }, user: { type: 'string' }, phone: { type: 'string' },
     'rtp-min': { type: 'string' }, 'rtp-max': { type: 'string' }, 'node-modules': { type: 'string' },
-    'phone-calls': { type: 'string' },
+    'phone-calls': { type: 'string' }, calls: { type: 'string', default: 'out,in' }, wav: { type: 'string' },
+    'expect-hz': { type: 'string' }, seconds: { type: 'string', default: '2' }, 'after-call': { type: 'string' },
+    peer: { type: 'string' }, 'peer-wav': { type: 'string' }, 'peer-expect-hz': { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const { chromium } = require(path.join(args['node-modules'], 'playwright-core'));
 
 // PEERS.md: fake devices, loopback ICE candidates, the self-signed certificate
 // of `imsbox up`; the remote audio plays into an unmuted <audio> element, so
-// Chrome decodes it (audioLevel stays 0 otherwise).
+// Chrome decodes it (audioLevel stays 0 otherwise). With a tone to send, it
+// plays once (%noloop) and nothing is played aloud (--mute-audio).
 const FLAGS = [
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
   '--disable-background-networking', '--no-sandbox', '--ignore-certificate-errors', '--disable-gpu',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
   '--autoplay-policy=no-user-gesture-required',
 ];
+const toneFlags = (wav) => (wav ? [`--use-file-for-fake-audio-capture=${wav}%noloop`, '--mute-audio'] : []);
 const STEP_MS = 20000;
 const rtpMin = Number(args['rtp-min']);
 const rtpMax = Number(args['rtp-max']);
+const expectHz = args['expect-hz'] ? Number(args['expect-hz']) : 0;
+const peerHz = args['peer-expect-hz'] ? Number(args['peer-expect-hz']) : 0;
+const holdMs = Number(args.seconds) * 1000;
 const [user, password] = args.user.split(':');
 
 function ok(what) { console.log(`ok: ${what}`); }
@@ -57,8 +82,9 @@ async function waitFor(page, what, predicate, timeout = STEP_MS) {
   }
 }
 
-// The remote SDP of the call: the AGW's, in the browser's form.
-async function checkRemoteSdp(page, what) {
+// The remote SDP of the call: the AGW's, in the browser's form (strict: every
+// candidate is the AGW's, none is the other browser's).
+async function checkRemoteSdp(page, what, strict = false) {
   const sdp = await page.evaluate(() => {
     const pc = window.imsboxClient.peerConnection();
     return pc && pc.remoteDescription ? pc.remoteDescription.sdp : '';
@@ -68,6 +94,10 @@ async function checkRemoteSdp(page, what) {
   if (!m || m[2] !== 'UDP/TLS/RTP/SAVPF') throw new Error(`${what}: the remote m= line is not UDP/TLS/RTP/SAVPF:\n${sdp}`);
   const candidates = [...sdp.matchAll(/^a=candidate:\S+ 1 (?:udp|UDP) \d+ 127\.0\.0\.1 (\d+) typ host/mg)].map((c) => c[1]);
   if (!candidates.some(inRange)) throw new Error(`${what}: no host candidate of the AGW (${rtpMin}-${rtpMax}):\n${sdp}`);
+  const all = [...sdp.matchAll(/^a=candidate:\S+ \d+ \S+ \d+ \S+ (\d+) /mg)].map((c) => c[1]);
+  if (strict && (!all.every(inRange) || !inRange(m[1]))) {
+    throw new Error(`${what}: a port outside the AGW's (${rtpMin}-${rtpMax}):\n${sdp}`);
+  }
   if (!/^a=ice-ufrag:\S+/m.test(sdp) || !/^a=ice-pwd:\S+/m.test(sdp)) throw new Error(`${what}: no ICE credentials:\n${sdp}`);
   if (!/^a=fingerprint:sha-256 [0-9A-F:]+/mi.test(sdp)) throw new Error(`${what}: no sha-256 fingerprint:\n${sdp}`);
   if (/^a=crypto:/m.test(sdp)) throw new Error(`${what}: SDES crypto offered to a browser:\n${sdp}`);
@@ -105,54 +135,140 @@ async function checkAudio(page, what) {
      + `audio level ${s.level.toFixed(3)}`);
 }
 
-function run(command) {
-  const child = spawn('bash', ['-c', command], { stdio: 'inherit' });
+// The other side's tone heard (AnalyserNode), then the call held for --seconds after the answer.
+async function checkTone(page, what, hz) {
+  const rec = await tones.waitForTone(page, what, hz);
+  ok(`${what}: the browser hears ${rec.lastToneHz.toFixed(0)} Hz at ${rec.lastToneDb.toFixed(1)} dB; `
+     + `200 OK to audio: ${rec.answerToToneMs} ms`);
+  return rec;
+}
+
+function run(command, env = {}) {
+  const child = spawn('bash', ['-c', command], { stdio: 'inherit', env: { ...process.env, ...env } });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
 }
 
-let browser;
+const browsers = [];
 
-async function main() {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+async function openClient(who, wav, credentials) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: [...FLAGS, ...toneFlags(wav)] });
+  browsers.push(browser);
   const page = await browser.newPage({ ignoreHTTPSErrors: true });
-  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  page.on('pageerror', (e) => console.log(`[${who} page error] ${e.message}`));
   const res = await page.goto(args.url, { waitUntil: 'load' });
   if (!res || res.status() !== 200) throw new Error(`GET ${args.url} -> ${res && res.status()}`);
-  await page.fill('#impu', `sip:${user}@${args.domain}`);
-  await page.fill('#password', password);
+  const [name, secret] = credentials.split(':');
+  await page.fill('#impu', `sip:${name}@${args.domain}`);
+  await page.fill('#password', secret);
   await page.click('#btn-sign-in');
-  await waitFor(page, 'registration', (v) => v.reg === 'registered');
-  ok(`${user} registered over WSS`);
+  await waitFor(page, `registration of ${name}`, (v) => v.reg === 'registered');
+  ok(`${name} registered over WSS`);
+  return page;
+}
 
-  // ---- the browser calls the phone ----
+async function hangUp(page, what) {
+  await page.click('#btn-hangup');
+  await waitFor(page, 'idle after hanging up', (v) => v.call === 'idle');
+  ok(`${what}: hung up`);
+}
+
+// Holds the call until --seconds after the answer.
+async function hold(page, rec) {
+  const left = holdMs - (Date.now() - rec.startedAt);
+  if (left > 0) await page.waitForTimeout(left);
+}
+
+async function callOut(page, n) {
+  const what = `call ${n}: browser -> phone`;
   await page.fill('#target', args.phone);
   await page.click('#btn-call');
+  const callId = expectHz ? await tones.watchCall(page, expectHz) : '';
   await waitFor(page, `connected to ${args.phone}`, (v) => v.call === 'connected');
-  await checkRemoteSdp(page, 'browser -> phone');
-  await checkAudio(page, 'browser -> phone');
-  await page.click('#btn-hangup');
-  await waitFor(page, 'idle after hanging up', (v) => v.call === 'idle');
-  ok('browser -> phone: hung up');
+  const startedAt = Date.now();
+  await checkRemoteSdp(page, what);
+  let rec = { callId };
+  if (expectHz) rec = await checkTone(page, what, expectHz); else await checkAudio(page, what);
+  await hold(page, { startedAt });
+  await hangUp(page, what);
+  return rec;
+}
 
-  // ---- the phone calls the browser ----
-  const exited = run(args['phone-calls']);
+async function callIn(page, n) {
+  const what = `call ${n}: phone -> browser`;
+  const exited = run(args['phone-calls'], { CALL_N: String(n) });
   await waitFor(page, `the call from ${args.phone}`, (v) => v.call === 'ringing');
+  const callId = expectHz ? await tones.watchCall(page, expectHz) : '';
   await page.click('#btn-answer');
   await waitFor(page, 'connected', (v) => v.call === 'connected');
-  await checkRemoteSdp(page, 'phone -> browser');
-  await checkAudio(page, 'phone -> browser');
-  await page.click('#btn-hangup');
-  await waitFor(page, 'idle after hanging up', (v) => v.call === 'idle');
+  const startedAt = Date.now();
+  await checkRemoteSdp(page, what);
+  let rec = { callId };
+  if (expectHz) rec = await checkTone(page, what, expectHz); else await checkAudio(page, what);
+  await hold(page, { startedAt });
+  await hangUp(page, what);
   const code = await exited;
   if (code !== 0) throw new Error(`the phone's call ended with exit status ${code}`);
-  ok('phone -> browser: answered, hung up by the browser');
+  return rec;
+}
+
+async function callPeer(page, peer, n) {
+  const what = `call ${n}: browser -> browser`;
+  const [peerName] = args.peer.split(':');
+  await page.fill('#target', peerName);
+  await page.click('#btn-call');
+  const callId = await tones.watchCall(page, expectHz);
+  await waitFor(peer, 'the call from the first browser', (v) => v.call === 'ringing');
+  await tones.watchCall(peer, peerHz);
+  await peer.click('#btn-answer');
+  await waitFor(page, 'connected', (v) => v.call === 'connected');
+  await waitFor(peer, 'connected', (v) => v.call === 'connected');
+  const startedAt = Date.now();
+  await checkRemoteSdp(page, `${what}: caller`, true);
+  await checkRemoteSdp(peer, `${what}: callee`, true);
+  const rec = await checkTone(page, `${what}: the caller`, expectHz);
+  const peerRec = await checkTone(peer, `${what}: the callee`, peerHz);
+  await hold(page, { startedAt });
+  await hangUp(page, what);
+  await waitFor(peer, 'idle after the remote hang-up', (v) => v.call === 'idle');
+  return { ...rec, callId, callee: peerRec };
+}
+
+async function main() {
+  const page = await openClient('A', args.wav, args.user);
+  const peer = args.peer ? await openClient('B', args['peer-wav'], args.peer) : null;
+  const results = [];
+  let n = 0;
+  for (const item of args.calls.split(',')) {
+    const [kind, times] = item.split('*');
+    for (let i = 0; i < Number(times || 1); i++) {
+      n += 1;
+      let rec;
+      if (kind === 'out') rec = await callOut(page, n);
+      else if (kind === 'in') rec = await callIn(page, n);
+      else if (kind === 'b2b') rec = await callPeer(page, peer, n);
+      else throw new Error(`unknown call kind ${kind}`);
+      results.push({ n, kind, ...rec });
+      if (args.out) fs.writeFileSync(args.out, JSON.stringify(results, null, 1));
+      if (args['after-call']) {
+        const code = await run(args['after-call'], { CALL_N: String(n), CALL_KIND: kind, CALL_ID: rec.callId || '' });
+        if (code !== 0) throw new Error(`call ${n} (${kind}): the check after the call failed (exit status ${code})`);
+      }
+    }
+  }
+  const delays = results.filter((r) => r.answerToToneMs !== undefined).map((r) => r.answerToToneMs);
+  if (delays.length) {
+    delays.sort((a, b) => a - b);
+    ok(`200 OK to audio over ${delays.length} calls: min ${delays[0]} ms, median ${delays[delays.length >> 1]} ms, `
+       + `max ${delays[delays.length - 1]} ms`);
+  }
 }
 
 main().then(async () => {
-  await browser.close();
+  for (const b of browsers) await b.close();
   process.exit(0);
 }, async (err) => {
   console.log(`FAIL: ${err.message}`);
-  if (browser) await browser.close().catch(() => {});
+  for (const b of browsers) await b.close().catch(() => {});
   process.exit(1);
 });

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Heard audio through the whole box (issue 16): `imsbox up` with
+# pcscf.media_anchor = webrtc (the default), so the P-CSCF drives the box's
+# own AGW over ng. The bundled web client in headless Chromium
+# (pcscf_media/browser_media.cjs) sends a 1 kHz tone; a phone registered with
+# the box over UDP (Debian's baresip, SIP digest) sends a 2 kHz one. For each
+# of the phone's codecs, the browser calls the phone and the phone calls the
+# browser (baresip dials through its ctrl_tcp module):
+#   * AMR-WB octet-aligned (baresip's amr module): transcoded (Opus <-> AMR-WB);
+#   * AMR-NB (the same module, the account limited to AMR): transcoded;
+#   * PCMU (baresip's g711): relayed, no transcoding.
+# Each call: the browser's remote SDP is the AGW's, the browser hears 2 kHz
+# (WebAudio AnalyserNode: within 2 %, above -70 dB), baresip's recording has
+# 1 kHz (media-tool detect), and the AGW's log has the plan expected for the
+# codec (relay or transcode). Then:
+#   * browser <-> browser (two Chromium instances, 1 kHz and 2.5 kHz): each
+#     hears the other, each one's remote SDP has only the AGW's ports;
+#   * 20 calls in a row browser -> phone (AMR-WB), each checked both ways
+#     after ~2 s of audio (no one-way audio); the time from the 200 OK to
+#     the first analyser frame with the tone is printed
+#     ("media_calls: 200 OK to audio: N ms", the median).
+# IMSBOX_TEST_MEDIA_ANCHOR=none runs the same with the P-CSCF not anchoring
+# (the check that the test can fail: the browser hears nothing from a phone).
+source "$(dirname "$0")/../lib.sh"
+
+HERE="$SOURCE_DIR/tests/integration/media_calls"
+DRIVER="$SOURCE_DIR/tests/integration/pcscf_media/browser_media.cjs"
+NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
+command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
+[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
+[ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
+
+DOMAIN=it.example.org
+BASE=$(free_port_base)
+PCSCF_UDP="127.0.0.1:$((BASE + 10))"
+WSS_PORT=$((BASE + 13))
+PHONE_SIP=$((BASE + 16))   # baresip: SIP on UDP/TCP, TLS on the next port
+PHONE_CTRL=$((BASE + 18))  # its ctrl_tcp
+PHONE_RTP=$((BASE + 20))   # its RTP ports: BASE+20..27
+ANCHOR=${IMSBOX_TEST_MEDIA_ANCHOR:-webrtc}
+
+write_config "$BASE"
+sed -i "s/^media_anchor = none/media_anchor = $ANCHOR/" "$DATA_DIR/imsbox.conf"
+RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+AGW_LOG="$DATA_DIR/log/agw.log"
+AUDIO="$DATA_DIR/audio"
+mkdir -p "$AUDIO"
+for tone in 1000:48000 2500:48000 2000:16000 2000:8000; do
+  "$BIN/media-tool" tone "$AUDIO/${tone%:*}-${tone#*:}.wav" --freq "${tone%:*}" --rate "${tone#*:}" --seconds 90 >/dev/null
+done
+
+expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
+grep -q "media of WebRTC calls anchored in the AGW" "$DATA_DIR/log/pcscf.log" || [ "$ANCHOR" = none ] ||
+  fail "the P-CSCF does not anchor WebRTC calls: $(grep -i 'media\|ready' "$DATA_DIR/log/pcscf.log" | head -5)"
+for u in webA webB phone; do
+  expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$u@$DOMAIN" --impu "sip:$u@$DOMAIN" \
+    --password "$u-secret"
+done
+pass "up with pcscf.media_anchor = $ANCHOR; webA, webB and phone provisioned (passwords)"
+
+# ---- the phone: baresip registered with the box over UDP ----
+PHONE_PID=""
+PHONE_DIR=""
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$@"; }
+stop_phone() {
+  [ -n "$PHONE_PID" ] || return 0
+  kill -TERM "$PHONE_PID" 2>/dev/null || true   # it de-registers
+  for _ in $(seq 1 50); do kill -0 "$PHONE_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$PHONE_PID" 2>/dev/null || true
+  wait "$PHONE_PID" 2>/dev/null || true
+  PHONE_PID=""
+}
+trap 'rc=$?; stop_phone; (exit $rc); cleanup' EXIT
+
+# start_phone NAME MODULE CODEC TONE_WAV: baresip with only CODEC (its account's audio_codecs)
+start_phone() {
+  local name=$1 module=$2 codec=$3 wav=$4
+  PHONE_DIR="$DATA_DIR/phone-$name"
+  mkdir -p "$PHONE_DIR/dump"
+  cat > "$PHONE_DIR/config" <<CONF
+poll_method epoll
+sip_listen 127.0.0.1:$PHONE_SIP
+net_interface 127.0.0.1
+rtp_ports $PHONE_RTP-$((PHONE_RTP + 7))
+module_path /usr/lib/baresip/modules
+module $module.so
+module aufile.so
+module sndfile.so
+module_tmp account.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:$PHONE_CTRL
+audio_player aufile,/dev/null
+audio_source aufile,$wav
+audio_alert none
+snd_path $PHONE_DIR/dump
+CONF
+  echo "<sip:phone@$DOMAIN>;auth_user=phone@$DOMAIN;auth_pass=phone-secret;outbound=\"sip:$PCSCF_UDP;transport=udp\";regint=600;answermode=auto;audio_codecs=$codec" \
+    > "$PHONE_DIR/accounts"
+  : > "$PHONE_DIR/contacts"
+  baresip -f "$PHONE_DIR" -t 200 > "$PHONE_DIR/out" 2>&1 &
+  PHONE_PID=$!
+  for _ in $(seq 1 200); do
+    grep -qE "phone@$DOMAIN: \{0/UDP/v4\} [0-9]{3}" "$PHONE_DIR/out" && break
+    kill -0 "$PHONE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -qE "phone@$DOMAIN: \{0/UDP/v4\} 200 OK" "$PHONE_DIR/out" ||
+    fail "$name: baresip did not register: $(plain "$PHONE_DIR/out" | tail -20)"
+}
+export PHONE_DIR PHONE_CTRL
+
+# The check after each call with the phone (run by the driver with CALL_N, CALL_KIND, CALL_ID):
+# the AGW's plan for the call, and baresip's recording of it has the browser's 1 kHz.
+# PLAN is a regular expression (ERE) the AGW's "answer from tag" line must match.
+cat > "$DATA_DIR/after_call.sh" <<'SH'
+set -u
+leg=orig; [ "$CALL_KIND" = in ] && leg=term
+line=$(grep -F "call_id=$CALL_ID;$leg answer from tag" "$AGW_LOG" | tail -1)
+grep -qE -- "$PLAN" <<<"$line" || { echo "FAIL: call $CALL_N: the AGW's plan is not '$PLAN': '$line'"; exit 1; }
+[ "$CALL_N" -le 2 ] && echo "ok: call $CALL_N ($CALL_KIND): the AGW's plan: ${line##*: }"
+# the recording the phone made of this call: the newest one, complete once baresip closes it
+for _ in $(seq 1 100); do
+  rec=$(ls -t "$PHONE_DIR"/dump/*-dec.wav 2>/dev/null | head -1)
+  if [ -n "$rec" ] && [ "$rec" != "$(cat "$PHONE_DIR/last-rec" 2>/dev/null)" ] &&
+     "$MEDIA_TOOL" detect "$rec" --freq 1000 --skip-seconds 0.5 --min-windows 8 > "$PHONE_DIR/detect" 2>&1; then
+    echo "$rec" > "$PHONE_DIR/last-rec"
+    echo "ok: call $CALL_N ($CALL_KIND): the phone heard the browser's 1 kHz: $(grep windows "$PHONE_DIR/detect")"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "FAIL: call $CALL_N ($CALL_KIND): the phone did not hear 1 kHz in ${rec:-no recording}: $(cat "$PHONE_DIR/detect" 2>/dev/null)"
+exit 1
+SH
+export AGW_LOG MEDIA_TOOL="$BIN/media-tool"
+
+# with_phone NAME MODULE CODEC TONE_WAV PLAN CALLS: the phone with that codec, the browser's calls
+with_phone() {
+  local name=$1 module=$2 codec=$3 wav=$4 calls=$6 rc
+  export PLAN=$5
+  start_phone "$name" "$module" "$codec" "$wav"
+  set +e
+  timeout 200 node "$DRIVER" --url "https://127.0.0.1:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
+    --phone phone --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" \
+    --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds 2 --calls "$calls" \
+    --phone-calls "python3 '$HERE/baresip_ctrl.py' $PHONE_CTRL dial sip:webA@$DOMAIN > '$PHONE_DIR/dial.out'" \
+    --after-call "bash '$DATA_DIR/after_call.sh'" --out "$DATA_DIR/$name.json" > "$DATA_DIR/$name.out" 2>&1
+  rc=$?
+  set -e
+  sed "s/^/  [$name] /" "$DATA_DIR/$name.out"
+  if [ $rc != 0 ]; then
+    echo "--- baresip"; plain "$PHONE_DIR/out" | grep -v '^\[' | tail -25
+    echo "--- the AGW"; tail -n 15 "$AGW_LOG"
+    fail "$name: exit $rc"
+  fi
+  stop_phone
+  pass "$name: browser <-> phone ($codec), $calls: each side heard the other; the AGW's plan: $PLAN"
+}
+
+with_phone amr-wb-oa amr AMR-WB "$AUDIO/2000-16000.wav" "transcode .*AMR-WB/16000" out,in
+with_phone amr-nb amr AMR "$AUDIO/2000-8000.wav" "transcode .*AMR/8000" out,in
+with_phone pcmu g711 PCMU "$AUDIO/2000-8000.wav" "relay PCMU/8000 " out,in
