@@ -259,7 +259,7 @@ async function main() {
   const delays = results.filter((r) => r.answerToToneMs !== undefined).map((r) => r.answerToToneMs);
   if (delays.length) {
     delays.sort((a, b) => a - b);
-    ok(`200 OK to audio over ${delays.length} calls: min ${delays[0]} ms, median ${delays[delays.length >> 1]} ms, `
+    ok(`200 OK to audio over ${delays.length} call(s): min ${delays[0]} ms, median ${delays[delays.length >> 1]} ms, `
        + `max ${delays[delays.length - 1]} ms`);
   }
 }
