@@ -8,10 +8,14 @@
 # browser (baresip dials through its ctrl_tcp module):
 #   * AMR-WB octet-aligned (baresip's amr module): transcoded (Opus <-> AMR-WB);
 #   * AMR-NB (the same module, the account limited to AMR): transcoded;
-#   * PCMU (baresip's g711): relayed, no transcoding.
+#   * PCMU (baresip's g711): relayed, no transcoding;
+#   * AMR-WB bandwidth-efficient, which baresip does not do: sipp registered
+#     with digest carries the SDP (be_uas.xml, be_uac.xml) and starts
+#     rtp-phone (tests/integration/media), which sends the tone in AMR-WB BE
+#     (the media library's RFC 4867 packing) and records what it receives.
 # Each call: the browser's remote SDP is the AGW's, the browser hears 2 kHz
 # (WebAudio AnalyserNode: within 2 %, above -70 dB), baresip's recording has
-# 1 kHz (media-tool detect), and the AGW's log has the plan expected for the
+# 1 kHz (media-tool detect; rtp-phone's recording for BE), and the AGW's log has the plan expected for the
 # codec (relay or transcode). Then:
 #   * browser <-> browser (two Chromium instances, 1 kHz and 2.5 kHz): each
 #     hears the other, each one's remote SDP has only the AGW's ports;
@@ -30,7 +34,7 @@ command -v node >/dev/null || fail "node is not installed (installer/imsbox inst
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
 [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
-[ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
+[ -x "$BIN/media-tool" ] && [ -x "$BIN/rtp-phone" ] || fail "no $BIN/media-tool or $BIN/rtp-phone"
 
 DOMAIN=it.example.org
 BASE=$(free_port_base)
@@ -56,7 +60,7 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 grep -q "media of WebRTC calls anchored in the AGW" "$DATA_DIR/log/pcscf.log" || [ "$ANCHOR" = none ] ||
   fail "the P-CSCF does not anchor WebRTC calls: $(grep -i 'media\|ready' "$DATA_DIR/log/pcscf.log" | head -5)"
-for u in webA webB phone; do
+for u in webA webB phone bephone; do
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$u@$DOMAIN" --impu "sip:$u@$DOMAIN" \
     --password "$u-secret"
 done
@@ -139,33 +143,62 @@ exit 1
 SH
 export AGW_LOG MEDIA_TOOL="$BIN/media-tool"
 
-# with_phone NAME MODULE CODEC TONE_WAV PLAN CALLS: the phone with that codec, the browser's calls
-with_phone() {
-  local name=$1 module=$2 codec=$3 wav=$4 calls=$6 rc
-  export PLAN=$5
-  start_phone "$name" "$module" "$codec" "$wav"
+# browser_calls NAME PLAN CALLS PHONE_CALLS: the browser's calls (CALLS, for browser_media.cjs) with
+# the phone of $PHONE_DIR; PHONE_CALLS is the bash command that makes the phone call the browser
+browser_calls() {
+  local name=$1 calls=$3 rc
+  export PLAN=$2
   set +e
   timeout 200 node "$DRIVER" --url "https://127.0.0.1:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
-    --phone phone --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" \
-    --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds 2 --calls "$calls" \
-    --phone-calls "python3 '$HERE/baresip_ctrl.py' $PHONE_CTRL dial sip:webA@$DOMAIN > '$PHONE_DIR/dial.out'" \
+    --phone "${PHONE_USER:-phone}" --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" \
+    --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds 2 --calls "$calls" --phone-calls "$4" \
     --after-call "bash '$DATA_DIR/after_call.sh'" --out "$DATA_DIR/$name.json" > "$DATA_DIR/$name.out" 2>&1
   rc=$?
   set -e
   sed "s/^/  [$name] /" "$DATA_DIR/$name.out"
-  if [ $rc != 0 ]; then
+  [ $rc = 0 ] || return 1
+}
+
+# with_phone NAME MODULE CODEC TONE_WAV PLAN CALLS: baresip with that codec, the browser's calls
+with_phone() {
+  local name=$1 module=$2 codec=$3 wav=$4 plan=$5 calls=$6
+  start_phone "$name" "$module" "$codec" "$wav"
+  if ! browser_calls "$name" "$plan" "$calls" \
+       "python3 '$HERE/baresip_ctrl.py' $PHONE_CTRL dial sip:webA@$DOMAIN > '$PHONE_DIR/dial.out'"; then
     echo "--- baresip"; plain "$PHONE_DIR/out" | grep -v '^\[' | tail -25
     echo "--- the AGW"; tail -n 15 "$AGW_LOG"
-    fail "$name: exit $rc"
+    fail "$name: the browser's calls with baresip ($codec) failed"
   fi
   stop_phone
   pass "$name: browser <-> phone ($codec), $calls: each side heard the other; the AGW's plan: $PLAN"
 }
 
-# AMR-WB: both call directions, then 20 calls in a row browser -> phone (each ~2 s, both ways checked)
+# AMR-WB octet-aligned: both call directions, then 20 calls in a row browser -> phone (each ~2 s, both ways checked)
 with_phone amr-wb-oa amr AMR-WB "$AUDIO/2000-16000.wav" "transcode .*AMR-WB/16000" "out,in,out*20"
 with_phone amr-nb amr AMR "$AUDIO/2000-8000.wav" "transcode .*AMR/8000" out,in
 with_phone pcmu g711 PCMU "$AUDIO/2000-8000.wav" "relay PCMU/8000 " out,in
+
+# ---- AMR-WB bandwidth-efficient: sipp signals (registered with digest), rtp-phone sends and records ----
+PCSCF_PORT=$((BASE + 10))
+source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
+export -f sipp_to sipp_run
+export SIPP DOMAIN PCSCF_PORT
+PHONE_DIR="$DATA_DIR/phone-amr-wb-be"
+mkdir -p "$PHONE_DIR/dump"
+BE_KEYS="-key tool $BIN/rtp-phone -key phone_rtp $PHONE_RTP -key dump $PHONE_DIR/dump"
+sipp_run be-register "$PHONE_SIP" "$SOURCE_DIR/tests/integration/registration/register_digest.xml" -s bephone \
+  -au "bephone@$DOMAIN" -ap bephone-secret -key expires 600 || fail "the BE phone did not register: $(sipp_story be-register)"
+grep -q '^final: SIP/2.0 200' "$SIPP/be-register.log" || fail "the BE phone did not register: $(sipp_story be-register)"
+# it answers the browser's call, then (once that is over) calls the browser
+SIPP_TIMEOUT=60 sipp_run be-answers "$PHONE_SIP" "$HERE/be_uas.xml" -s bephone $BE_KEYS &
+be_answers=$!
+PHONE_USER=bephone browser_calls amr-wb-be "transcode .*AMR-WB/16000 \(pt [0-9]+(, mode-change-capability=2;max-red=0)?\)" out,in \
+  "while kill -0 $be_answers 2>/dev/null; do sleep 0.1; done
+   sipp_run be-calls $PHONE_SIP '$HERE/be_uac.xml' -s webA -key caller bephone $BE_KEYS" ||
+  fail "amr-wb-be: the browser's calls with the AMR-WB BE phone failed: $(sipp_story be-answers be-calls; cat "$PHONE_DIR"/dump/rtp-phone.*)"
+wait "$be_answers" || fail "amr-wb-be: the phone that answers: $(sipp_story be-answers)"
+sed 's/^/  [amr-wb-be] /' "$PHONE_DIR/dump/rtp-phone.out"
+pass "amr-wb-be: browser <-> phone (AMR-WB bandwidth-efficient, rtp-phone), out,in: each side heard the other; the AGW's plan: $PLAN"
 
 # ---- browser <-> browser: two Chromium instances, 1 kHz and 2.5 kHz ----
 set +e
@@ -186,7 +219,7 @@ done
 pass "browser <-> browser through the AGW (both legs anchored, Opus relayed): each hears the other's tone; each one's remote SDP has only the AGW's ports"
 
 # ---- 200 OK to audio ----
-python3 - "$DATA_DIR"/amr-wb-oa.json "$DATA_DIR"/amr-nb.json "$DATA_DIR"/pcmu.json "$DATA_DIR"/b2b.json > "$DATA_DIR/delay" <<'PY'
+python3 - "$DATA_DIR"/amr-wb-oa.json "$DATA_DIR"/amr-nb.json "$DATA_DIR"/pcmu.json "$DATA_DIR"/amr-wb-be.json "$DATA_DIR"/b2b.json > "$DATA_DIR/delay" <<'PY'
 import json, statistics, sys
 ms = [c["answerToToneMs"] for f in sys.argv[1:] for c in json.load(open(f))]
 print(len(ms), round(statistics.median(ms)), max(ms))
