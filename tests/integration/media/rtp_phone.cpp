@@ -5,10 +5,10 @@
 // records what it receives, decoded, to a WAV file. Signalling is someone
 // else's (sipp carries the SDP and starts this program).
 //
-//   rtp-phone --local PORT --remote IP:PORT --codec NAME/RATE --pt N [--fmtp "a=b;c=d"]
+//   rtp-phone --local [IP:]PORT --remote IP:PORT --codec NAME/RATE --pt N [--fmtp "a=b;c=d"]
 //             --tone HZ --record OUT.wav [--seconds 20] [--idle-ms 700]
 //
-// Binds 127.0.0.1:PORT (symmetric RTP: it sends from there too), sends one
+// Binds IP:PORT (127.0.0.1 by default; symmetric RTP: it sends from there too), sends one
 // packet per 20 ms, and stops after --seconds, or --idle-ms after the last
 // packet it received (the call ended), or on SIGTERM/SIGINT; then writes the
 // recording (at the codec's PCM rate) and prints one line of counts.
@@ -44,13 +44,13 @@ void on_signal(int) { g_stop = 1; }
 
 int usage() {
   std::fprintf(stderr,
-               "usage: rtp-phone --local PORT --remote IP:PORT --codec NAME/RATE --pt N [--fmtp PARAMS]\n"
+               "usage: rtp-phone --local [IP:]PORT --remote IP:PORT --codec NAME/RATE --pt N [--fmtp PARAMS]\n"
                "                 --tone HZ --record OUT.wav [--seconds 20] [--idle-ms 700]\n");
   return 2;
 }
 
 struct Options {
-  int local_port = 0;
+  sockaddr_in local{};
   sockaddr_in remote{};
   std::string codec_name;
   int clock_rate = 0;
@@ -62,6 +62,16 @@ struct Options {
   int idle_ms = 700;
 };
 
+// "IP:PORT" -> an IPv4 socket address with a port other than 0
+bool address(const std::string& text, sockaddr_in& out) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  out.sin_family = AF_INET;
+  const int port = std::atoi(text.c_str() + colon + 1);
+  out.sin_port = htons(static_cast<std::uint16_t>(port));
+  return port > 0 && port < 65536 && inet_pton(AF_INET, text.substr(0, colon).c_str(), &out.sin_addr) == 1;
+}
+
 bool parse(int argc, char** argv, Options& o) {
   std::map<std::string, std::string> a;
   for (int i = 1; i + 1 < argc; i += 2) a[argv[i]] = argv[i + 1];
@@ -69,13 +79,8 @@ bool parse(int argc, char** argv, Options& o) {
   for (const char* required : {"--local", "--remote", "--codec", "--pt", "--tone", "--record"}) {
     if (!a.count(required)) return false;
   }
-  o.local_port = std::atoi(a["--local"].c_str());
-  const auto& remote = a["--remote"];
-  const auto colon = remote.rfind(':');
-  if (colon == std::string::npos) return false;
-  o.remote.sin_family = AF_INET;
-  o.remote.sin_port = htons(static_cast<std::uint16_t>(std::atoi(remote.c_str() + colon + 1)));
-  if (inet_pton(AF_INET, remote.substr(0, colon).c_str(), &o.remote.sin_addr) != 1) return false;
+  const std::string local = a["--local"].find(':') == std::string::npos ? "127.0.0.1:" + a["--local"] : a["--local"];
+  if (!address(local, o.local) || !address(a["--remote"], o.remote)) return false;
   const auto& codec = a["--codec"];
   const auto slash = codec.find('/');
   if (slash == std::string::npos) return false;
@@ -87,7 +92,7 @@ bool parse(int argc, char** argv, Options& o) {
   o.record = a["--record"];
   if (a.count("--seconds")) o.seconds = std::atof(a["--seconds"].c_str());
   if (a.count("--idle-ms")) o.idle_ms = std::atoi(a["--idle-ms"].c_str());
-  return o.local_port > 0 && o.clock_rate > 0 && o.payload_type >= 0 && o.payload_type < 128 && o.tone_hz > 0;
+  return o.clock_rate > 0 && o.payload_type >= 0 && o.payload_type < 128 && o.tone_hz > 0;
 }
 
 }  // namespace
@@ -105,11 +110,7 @@ int main(int argc, char** argv) {
   const auto& info = codec.info();
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(static_cast<std::uint16_t>(o.local_port));
-  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+  if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&o.local), sizeof o.local) != 0) {
     std::perror("rtp-phone: bind");
     return 2;
   }

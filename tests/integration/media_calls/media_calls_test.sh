@@ -12,7 +12,11 @@
 #   * AMR-WB bandwidth-efficient, which baresip does not do: sipp registered
 #     with digest carries the SDP (be_uas.xml, be_uac.xml) and starts
 #     rtp-phone (tests/integration/media), which sends the tone in AMR-WB BE
-#     (the media library's RFC 4867 packing) and records what it receives.
+#     (the media library's RFC 4867 packing) and records what it receives;
+#   * once with the client in headless Firefox (its fake microphone's 1 kHz),
+#     with the AMR-WB octet-aligned phone: the phone hears the 1 kHz; Firefox's
+#     AudioContext stays suspended without an audio output device, so what it
+#     receives is checked with getStats (packets, decoded audio level).
 # Each call: the browser's remote SDP is the AGW's, the browser hears 2 kHz
 # (WebAudio AnalyserNode: within 2 %, above -70 dB), baresip's recording has
 # 1 kHz (media-tool detect; rtp-phone's recording for BE), and the AGW's log has the plan expected for the
@@ -23,9 +27,22 @@
 #     after ~2 s of audio (no one-way audio); the time from the 200 OK to
 #     the first analyser frame with the tone is printed
 #     ("media_calls: 200 OK to audio: N ms", the median).
+# The test runs in a network namespace of its own (root: unshare -n), the
+# box on 10.77.0.1 there (a veth in the namespace): Firefox gathers no
+# loopback candidate and pairs none of its own with the AGW's 127.0.0.1, so
+# a box on loopback cannot carry its media (a real box advertises a routable
+# address anyway).
 # IMSBOX_TEST_MEDIA_ANCHOR=none runs the same with the P-CSCF not anchoring
 # (the check that the test can fail: the browser hears nothing from a phone).
+source "$(dirname "$0")/../netns_lib.sh"
+in_own_netns "$0" "$@"
 source "$(dirname "$0")/../lib.sh"
+ADDR=10.77.0.1
+ip link add mc0 type veth peer name mc1
+ip addr add "$ADDR/24" dev mc0
+ip link set mc0 up
+ip link set mc1 up
+ip route add default via 10.77.0.2 dev mc0   # Firefox gathers nothing without a default route
 
 HERE="$SOURCE_DIR/tests/integration/media_calls"
 DRIVER="$SOURCE_DIR/tests/integration/pcscf_media/browser_media.cjs"
@@ -33,12 +50,14 @@ NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
 command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
 [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+[ -x /usr/bin/firefox-esr ] || fail "/usr/bin/firefox-esr is not installed (Debian package firefox-esr)"
+[ -d "$NODE_MODULES/puppeteer-core" ] || fail "no puppeteer-core in $NODE_MODULES (target web_client runs npm ci)"
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
 [ -x "$BIN/media-tool" ] && [ -x "$BIN/rtp-phone" ] || fail "no $BIN/media-tool or $BIN/rtp-phone"
 
 DOMAIN=it.example.org
 BASE=$(free_port_base)
-PCSCF_UDP="127.0.0.1:$((BASE + 10))"
+PCSCF_UDP="$ADDR:$((BASE + 10))"
 WSS_PORT=$((BASE + 13))
 PHONE_SIP=$((BASE + 16))   # baresip: SIP on UDP/TCP, TLS on the next port
 PHONE_CTRL=$((BASE + 18))  # its ctrl_tcp
@@ -46,7 +65,8 @@ PHONE_RTP=$((BASE + 20))   # its RTP ports: BASE+20..27
 ANCHOR=${IMSBOX_TEST_MEDIA_ANCHOR:-webrtc}
 
 write_config "$BASE"
-sed -i "s/^media_anchor = none/media_anchor = $ANCHOR/" "$DATA_DIR/imsbox.conf"
+sed -i -e "s/^media_anchor = none/media_anchor = $ANCHOR/" -e "s/^bind_address = 127.0.0.1/bind_address = $ADDR/" \
+  "$DATA_DIR/imsbox.conf"
 RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 AGW_LOG="$DATA_DIR/log/agw.log"
@@ -87,8 +107,8 @@ start_phone() {
   mkdir -p "$PHONE_DIR/dump"
   cat > "$PHONE_DIR/config" <<CONF
 poll_method epoll
-sip_listen 127.0.0.1:$PHONE_SIP
-net_interface 127.0.0.1
+sip_listen $ADDR:$PHONE_SIP
+net_interface $ADDR
 rtp_ports $PHONE_RTP-$((PHONE_RTP + 7))
 module_path /usr/lib/baresip/modules
 module $module.so
@@ -144,15 +164,17 @@ SH
 export AGW_LOG MEDIA_TOOL="$BIN/media-tool"
 
 # browser_calls NAME PLAN CALLS PHONE_CALLS: the browser's calls (CALLS, for browser_media.cjs) with
-# the phone of $PHONE_DIR; PHONE_CALLS is the bash command that makes the phone call the browser
+# the phone of $PHONE_DIR; PHONE_CALLS is the bash command that makes the phone call the browser.
+# The browser: Chromium, or $BROWSER (firefox).
 browser_calls() {
   local name=$1 calls=$3 rc
   export PLAN=$2
   set +e
-  timeout 200 node "$DRIVER" --url "https://127.0.0.1:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
+  timeout 200 node "$DRIVER" --url "https://$ADDR:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
     --phone "${PHONE_USER:-phone}" --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" \
     --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds 2 --calls "$calls" --phone-calls "$4" \
-    --after-call "bash '$DATA_DIR/after_call.sh'" --out "$DATA_DIR/$name.json" > "$DATA_DIR/$name.out" 2>&1
+    --after-call "bash '$DATA_DIR/after_call.sh'" --out "$DATA_DIR/$name.json" --browser "${BROWSER:-chromium}" \
+    > "$DATA_DIR/$name.out" 2>&1
   rc=$?
   set -e
   sed "s/^/  [$name] /" "$DATA_DIR/$name.out"
@@ -177,24 +199,25 @@ with_phone() {
 with_phone amr-wb-oa amr AMR-WB "$AUDIO/2000-16000.wav" "transcode .*AMR-WB/16000" "out,in,out*20"
 with_phone amr-nb amr AMR "$AUDIO/2000-8000.wav" "transcode .*AMR/8000" out,in
 with_phone pcmu g711 PCMU "$AUDIO/2000-8000.wav" "relay PCMU/8000 " out,in
+# the same web client in headless Firefox (its own fake tone is 1 kHz too), with the AMR-WB phone
+BROWSER=firefox with_phone firefox-amr-wb amr AMR-WB "$AUDIO/2000-16000.wav" "transcode .*AMR-WB/16000" out,in
 
 # ---- AMR-WB bandwidth-efficient: sipp signals (registered with digest), rtp-phone sends and records ----
-PCSCF_PORT=$((BASE + 10))
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
-export -f sipp_to sipp_run
-export SIPP DOMAIN PCSCF_PORT
+export -f sipp_to
+export SIPP DOMAIN
 PHONE_DIR="$DATA_DIR/phone-amr-wb-be"
 mkdir -p "$PHONE_DIR/dump"
 BE_KEYS="-key tool $BIN/rtp-phone -key phone_rtp $PHONE_RTP -key dump $PHONE_DIR/dump"
-sipp_run be-register "$PHONE_SIP" "$SOURCE_DIR/tests/integration/registration/register_digest.xml" -s bephone \
+sipp_to be-register "$PCSCF_UDP" "$ADDR" "$PHONE_SIP" "$SOURCE_DIR/tests/integration/registration/register_digest.xml" -s bephone \
   -au "bephone@$DOMAIN" -ap bephone-secret -key expires 600 || fail "the BE phone did not register: $(sipp_story be-register)"
 grep -q '^final: SIP/2.0 200' "$SIPP/be-register.log" || fail "the BE phone did not register: $(sipp_story be-register)"
 # it answers the browser's call, then (once that is over) calls the browser
-SIPP_TIMEOUT=60 sipp_run be-answers "$PHONE_SIP" "$HERE/be_uas.xml" -s bephone $BE_KEYS &
+SIPP_TIMEOUT=60 sipp_to be-answers "$PCSCF_UDP" "$ADDR" "$PHONE_SIP" "$HERE/be_uas.xml" -s bephone $BE_KEYS &
 be_answers=$!
 PHONE_USER=bephone browser_calls amr-wb-be "transcode .*AMR-WB/16000 \(pt [0-9]+(, mode-change-capability=2;max-red=0)?\)" out,in \
   "while kill -0 $be_answers 2>/dev/null; do sleep 0.1; done
-   sipp_run be-calls $PHONE_SIP '$HERE/be_uac.xml' -s webA -key caller bephone $BE_KEYS" ||
+   sipp_to be-calls $PCSCF_UDP $ADDR $PHONE_SIP '$HERE/be_uac.xml' -s webA -key caller bephone $BE_KEYS" ||
   fail "amr-wb-be: the browser's calls with the AMR-WB BE phone failed: $(sipp_story be-answers be-calls; cat "$PHONE_DIR"/dump/rtp-phone.*)"
 wait "$be_answers" || fail "amr-wb-be: the phone that answers: $(sipp_story be-answers)"
 sed 's/^/  [amr-wb-be] /' "$PHONE_DIR/dump/rtp-phone.out"
@@ -202,7 +225,7 @@ pass "amr-wb-be: browser <-> phone (AMR-WB bandwidth-efficient, rtp-phone), out,
 
 # ---- browser <-> browser: two Chromium instances, 1 kHz and 2.5 kHz ----
 set +e
-timeout 120 node "$DRIVER" --url "https://127.0.0.1:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
+timeout 120 node "$DRIVER" --url "https://$ADDR:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
   --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" --calls b2b --seconds 2 \
   --wav "$AUDIO/1000-48000.wav" --expect-hz 2500 --peer webB:webB-secret --peer-wav "$AUDIO/2500-48000.wav" \
   --peer-expect-hz 1000 --out "$DATA_DIR/b2b.json" > "$DATA_DIR/b2b.out" 2>&1
