@@ -98,7 +98,7 @@ stop_phone() {
   wait "$PHONE_PID" 2>/dev/null || true
   PHONE_PID=""
 }
-trap 'rc=$?; stop_phone; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_phone; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
 
 # start_phone NAME MODULE CODEC TONE_WAV: baresip with only CODEC (its account's audio_codecs)
 start_phone() {
