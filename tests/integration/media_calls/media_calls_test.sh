@@ -37,6 +37,7 @@
 source "$(dirname "$0")/../netns_lib.sh"
 in_own_netns "$0" "$@"
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../baresip_lib.sh"
 ADDR=10.77.0.1
 ip link add mc0 type veth peer name mc1
 ip addr add "$ADDR/24" dev mc0
@@ -104,28 +105,10 @@ trap 'rc=$?; set +e; stop_phone; (exit $rc); cleanup' EXIT   # set +e: (exit $rc
 start_phone() {
   local name=$1 module=$2 codec=$3 wav=$4
   PHONE_DIR="$DATA_DIR/phone-$name"
-  mkdir -p "$PHONE_DIR/dump"
-  cat > "$PHONE_DIR/config" <<CONF
-poll_method epoll
-sip_listen $ADDR:$PHONE_SIP
-net_interface $ADDR
-rtp_ports $PHONE_RTP-$((PHONE_RTP + 7))
-module_path /usr/lib/baresip/modules
-module $module.so
-module aufile.so
-module sndfile.so
-module_tmp account.so
-module_app menu.so
-module_app ctrl_tcp.so
-ctrl_tcp_listen 127.0.0.1:$PHONE_CTRL
-audio_player aufile,/dev/null
-audio_source aufile,$wav
-audio_alert none
-snd_path $PHONE_DIR/dump
-CONF
+  baresip_config "$PHONE_DIR" "$ADDR:$PHONE_SIP" "$PHONE_RTP-$((PHONE_RTP + 7))" "$wav" "$module"
+  printf 'module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:%s\n' "$PHONE_CTRL" >> "$PHONE_DIR/config"
   echo "<sip:phone@$DOMAIN>;auth_user=phone@$DOMAIN;auth_pass=phone-secret;outbound=\"sip:$PCSCF_UDP;transport=udp\";regint=600;answermode=auto;audio_codecs=$codec" \
     > "$PHONE_DIR/accounts"
-  : > "$PHONE_DIR/contacts"
   baresip -f "$PHONE_DIR" -t 200 > "$PHONE_DIR/out" 2>&1 &
   PHONE_PID=$!
   for _ in $(seq 1 200); do

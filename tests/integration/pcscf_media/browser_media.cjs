@@ -196,43 +196,39 @@ async function hangUp(page, what) {
 // The SIP Call-ID of the page's call (JsSIP's INVITE).
 const callIdOf = (page) => page.evaluate(() => window.imsboxClient.session._request.call_id);
 
-// Holds the call until --seconds after the answer.
-async function hold(page, rec) {
-  const left = holdMs - (Date.now() - rec.startedAt);
+// Holds the call until --seconds after `startedAt`.
+async function hold(startedAt) {
+  const left = holdMs - (Date.now() - startedAt);
   if (left > 0) await sleep(left);
 }
 
-async function callOut(page, n) {
-  const what = `call ${n}: browser -> phone`;
-  await fill(page, '#target', args.phone);
-  await page.click('#btn-call');
-  await waitFor(page, `connected to ${args.phone}`, (v) => v.call === 'connected');
-  const startedAt = Date.now();
-  const callId = await callIdOf(page);
-  await checkRemoteSdp(page, what);
-  let rec = {};
-  if (expectHz) rec = await checkTone(page, what, expectHz); else await checkAudio(page, what);
-  await hold(page, { startedAt });
-  await hangUp(page, what);
-  return { ...rec, callId };
-}
-
-async function callIn(page, n) {
-  const what = `call ${n}: phone -> browser`;
-  const exited = run(args['phone-calls'], { CALL_N: String(n) });
-  await waitFor(page, `the call from ${args.phone}`, (v) => v.call === 'ringing');
-  await page.click('#btn-answer');
+// A connected call with the phone: the remote SDP, what the browser hears, --seconds of it, hang up.
+async function talkToPhone(page, what) {
   await waitFor(page, 'connected', (v) => v.call === 'connected');
   const startedAt = Date.now();
   const callId = await callIdOf(page);
   await checkRemoteSdp(page, what);
   let rec = {};
   if (expectHz) rec = await checkTone(page, what, expectHz); else await checkAudio(page, what);
-  await hold(page, { startedAt });
+  await hold(startedAt);
   await hangUp(page, what);
+  return { ...rec, callId };
+}
+
+async function callOut(page, n) {
+  await fill(page, '#target', args.phone);
+  await page.click('#btn-call');
+  return talkToPhone(page, `call ${n}: browser -> phone`);
+}
+
+async function callIn(page, n) {
+  const exited = run(args['phone-calls'], { CALL_N: String(n) });
+  await waitFor(page, `the call from ${args.phone}`, (v) => v.call === 'ringing');
+  await page.click('#btn-answer');
+  const rec = await talkToPhone(page, `call ${n}: phone -> browser`);
   const code = await exited;
   if (code !== 0) throw new Error(`the phone's call ended with exit status ${code}`);
-  return { ...rec, callId };
+  return rec;
 }
 
 async function callPeer(page, peer, n) {
@@ -249,7 +245,7 @@ async function callPeer(page, peer, n) {
   await checkRemoteSdp(peer, `${what}: callee`, true);
   const rec = await checkTone(page, `${what}: the caller`, expectHz);
   const peerRec = await checkTone(peer, `${what}: the callee`, peerHz);
-  await hold(page, { startedAt });
+  await hold(startedAt);
   await hangUp(page, what);
   await waitFor(peer, 'idle after the remote hang-up', (v) => v.call === 'idle');
   return { ...rec, callee: peerRec };
