@@ -99,7 +99,8 @@ stop_phone() {
   wait "$PHONE_PID" 2>/dev/null || true
   PHONE_PID=""
 }
-trap 'rc=$?; set +e; stop_phone; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
+# rtp-phone (started by sipp, detached) records into this data dir: those of a failed run end here
+trap 'rc=$?; set +e; stop_phone; pkill -f -- "--record $DATA_DIR/"; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
 
 # start_phone NAME MODULE CODEC TONE_WAV: baresip with only CODEC (its account's audio_codecs)
 start_phone() {
