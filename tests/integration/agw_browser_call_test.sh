@@ -13,6 +13,7 @@
 # the browser's DTMF (RTCDTMFSender: RFC 4733 at 48 kHz when transcoding, 8 kHz
 # with PCMU) and a digit injected with ng `play DTMF` reach baresip as 159#7.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/baresip_lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/agw"
 NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
@@ -46,25 +47,8 @@ grep -q 'Agw ready' "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_L
 # browser_call NAME CODEC_MODULE TONE_WAV EXPECTED_PLAN
 browser_call() {
   local name=$1 module=$2 wav=$3 plan=$4 dir="$DATA_DIR/baresip-$1" pid call_id
-  mkdir -p "$dir/dump"
-  cat > "$dir/config" <<CONF
-poll_method epoll
-sip_listen 127.0.0.1:$BOB_SIP
-net_interface 127.0.0.1
-rtp_ports $((BASE + 20))-$((BASE + 27))
-module_path /usr/lib/baresip/modules
-module $module.so
-module aufile.so
-module sndfile.so
-module_tmp account.so
-module_app menu.so
-audio_player aufile,/dev/null
-audio_source aufile,$wav
-audio_alert none
-snd_path $dir/dump
-CONF
+  baresip_config "$dir" "127.0.0.1:$BOB_SIP" "$((BASE + 20))-$((BASE + 27))" "$wav" "$module"
   echo "<sip:bob@127.0.0.1>;regint=0;answermode=auto" > "$dir/accounts"
-  : > "$dir/contacts"
   baresip -f "$dir" -t 60 > "$dir/out" 2>&1 &
   pid=$!
   for _ in $(seq 1 50); do ss -Huln "sport = :$BOB_SIP" | grep -q . && break; sleep 0.1; done

@@ -14,6 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 DOMAIN=it.example.org
 source "$(dirname "$0")/kamailio/kamailio_lib.sh"
+source "$(dirname "$0")/baresip_lib.sh"
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
 command -v python3 >/dev/null || fail "python3 is not installed"
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
@@ -46,29 +47,12 @@ grep -qF "$FOUND" "$KDIR/agw_call.log" || fail "Kamailio did not find the AGW: $
 pass "Kamailio's rtpengine module pinged the AGW: '$FOUND'"
 remember_kamailio_pids
 
-# baresip_config DIR USER SIP_PORT RTP_FIRST SOURCE_WAV ANSWERMODE CODEC_MODULE...: writes its config dir
-baresip_config() {
+# phone_config DIR USER SIP_PORT RTP_FIRST SOURCE_WAV ANSWERMODE CODEC_MODULE...: writes its config dir
+phone_config() {
   local dir="$DATA_DIR/$1" name=$2 sip=$3 rtp=$4 wav=$5 answermode=$6
   shift 6
-  mkdir -p "$dir/dump"
-  {
-    echo "poll_method epoll"
-    echo "sip_listen 127.0.0.1:$sip"
-    echo "net_interface 127.0.0.1"
-    echo "rtp_ports $rtp-$((rtp + 3))"
-    echo "module_path /usr/lib/baresip/modules"
-    for m in "$@"; do echo "module $m.so"; done
-    echo "module aufile.so"
-    echo "module sndfile.so"
-    echo "module_tmp account.so"
-    echo "module_app menu.so"
-    echo "audio_player aufile,/dev/null"
-    echo "audio_source aufile,$wav"
-    echo "audio_alert none"
-    echo "snd_path $dir/dump"
-  } > "$dir/config"
+  baresip_config "$dir" "127.0.0.1:$sip" "$rtp-$((rtp + 3))" "$wav" "$@"
   echo "<sip:$name@127.0.0.1>;regint=0;answermode=$answermode;outbound=\"sip:127.0.0.1:$KAM_PORT;lr\"" > "$dir/accounts"
-  : > "$dir/contacts"
 }
 
 ng_query() {  # CALL_ID: the AGW's bencode reply to an ng query
@@ -85,8 +69,8 @@ PY
 call() {
   local name=$1 alice_module=$2 alice_wav=$3 bob_module=$4 plan=$5 a b call_id q port
   # the peers' own RTP ports: the test's first range (BASE+20..27)
-  baresip_config "baresip-alice-$name" alice "$ALICE_SIP" $((BASE + 20)) "$alice_wav" manual "$alice_module"
-  baresip_config "baresip-bob-$name" bob "$BOB_SIP" $((BASE + 24)) "$AUDIO/2k-8k.wav" auto "$bob_module"
+  phone_config "baresip-alice-$name" alice "$ALICE_SIP" $((BASE + 20)) "$alice_wav" manual "$alice_module"
+  phone_config "baresip-bob-$name" bob "$BOB_SIP" $((BASE + 24)) "$AUDIO/2k-8k.wav" auto "$bob_module"
   b="$DATA_DIR/baresip-bob-$name"
   a="$DATA_DIR/baresip-alice-$name"
   baresip -f "$b" -t 30 > "$b/out" 2>&1 &

@@ -64,7 +64,7 @@ stop_rtpengine() {
   wait "$RTPENGINE_PID" 2>/dev/null || true
   RTPENGINE_PID=""
 }
-trap 'rc=$?; stop_rtpengine; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_rtpengine; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
 
 ng() { python3 "$HERE/ng.py" "127.0.0.1:$AGW_NG" "$@"; }
 

@@ -19,15 +19,8 @@ const { values: args } = parseArgs({
     shots: { type: 'string' }, 'node-modules': { type: 'string' },
   },
 });
-const puppeteer = require(path.join(args['node-modules'], 'puppeteer-core'));
+const { launchFirefox } = require('./firefox.cjs');
 
-// Fake microphone, no permission prompt, loopback ICE candidates without mDNS names.
-const PREFS = {
-  'media.navigator.streams.fake': true,
-  'media.navigator.permission.disabled': true,
-  'media.peerconnection.ice.loopback': true,
-  'media.peerconnection.ice.obfuscate_host_addresses': false,
-};
 const STEP_MS = 20000;
 const [aUser, aPass] = args.a.split(':');
 const [bUser, bPass] = args.b.split(':');
@@ -43,10 +36,7 @@ async function shot(name, page) {
 }
 
 async function newPage(name) {
-  const browser = await puppeteer.launch({
-    browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, acceptInsecureCerts: true,
-    extraPrefsFirefox: PREFS,
-  });
+  const browser = await launchFirefox(args['node-modules']);
   browsers.push(browser);
   const page = await browser.newPage();
   await page.setViewport({ width: 520, height: 900 });
