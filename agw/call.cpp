@@ -83,7 +83,8 @@ std::unique_ptr<MediaLeg> Call::make_leg(LegKind kind, const std::string& tag, s
     error = "no browser legs here (no DTLS context)";
     return nullptr;
   }
-  const std::string log_tag = "call " + call_id_ + " tag " + (tag.empty() ? "?" : tag) + ": ";
+  // the answerer's leg is made with the offer, before its tag is known
+  const std::string leg_name = "call " + call_id_ + (tag.empty() ? std::string(" answerer") : " tag " + tag);
   std::string last;
   const std::size_t attempts = std::min<std::size_t>(ctx_.ports.available(), 16);
   for (std::size_t i = 0; i < attempts; ++i) {
@@ -93,10 +94,10 @@ std::unique_ptr<MediaLeg> Call::make_leg(LegKind kind, const std::string& tag, s
     try {
       if (kind == LegKind::phone) {
         return std::make_unique<PhoneLeg>(ctx_.io, std::move(lease), ctx_.bind_address, ctx_.advertised_address, *this,
-                                          ctx_.log, log_tag);
+                                          ctx_.log, leg_name + ": ");
       }
       return std::make_unique<BrowserMediaLeg>(ctx_.io, std::move(lease), ctx_.browser_bind_address,
-                                               ctx_.advertised_address, ctx_.dtls, *this, ctx_.log, log_tag);
+                                               ctx_.advertised_address, ctx_.dtls, *this, ctx_.log, leg_name);
     } catch (const std::exception& e) {
       // taken by another process: the pair goes to the back of the queue
       last = "port " + std::to_string(*port) + ": " + e.what();
