@@ -13,6 +13,8 @@
 #   * sixteen digits in INFO (0-9 * # A-D) reach the callee as RFC 4733
 #     events 0..15 in order (decoded by tshark from the callee's RTP);
 #   * a cancelled call and a busy callee (486): no session left;
+#   * an UPDATE with SDP mid-call: answered through the AGW, and the new tones
+#     each phone sends afterwards reach the other (captured, decoded);
 #   * a re-INVITE that holds the callee: the AGW's ports and a=sendonly /
 #     a=recvonly on both sides;
 #   * a late offer: the offer in the 200 and the answer in the ACK, each
@@ -202,12 +204,18 @@ s = s.replace(info, "".join(blocks)).replace("CSeq: 3 BYE", f"CSeq: {2 + len(dig
 s = s.replace('rtp_stream="tone.wav,1,0"', 'rtp_stream="tone.wav,-1,0"')  # audio all along (rtpengine injects only then)
 open(dst, "w").write(s)
 PY
+# capture FILE FILTER: a loopback capture (pcap) in the background until stop_capture
+capture() {
+  dumpcap -q -P -i lo -f "$2" -w "$1" 2> "$1.err" &
+  DUMPCAP_PID=$!
+  for _ in $(seq 1 50); do grep -q 'Capturing on' "$1.err" && return 0; sleep 0.1; done
+  fail "dumpcap did not start: $(cat "$1.err")"
+}
+stop_capture() { kill -INT "$DUMPCAP_PID"; wait "$DUMPCAP_PID" || true; }
 CAPTURE="$DATA_DIR/info16.pcap"
-dumpcap -q -i lo -f "udp dst port $CALLEE_MEDIA" -w "$CAPTURE" 2> "$DATA_DIR/dumpcap.err" &
-DUMPCAP_PID=$!
-for _ in $(seq 1 50); do grep -q 'Capturing on' "$DATA_DIR/dumpcap.err" && break; sleep 0.1; done
+capture "$CAPTURE" "udp dst port $CALLEE_MEDIA"
 call info16 "$HERE/uas.xml" "$SIPP/uac_info16.xml"
-kill -INT "$DUMPCAP_PID"; wait "$DUMPCAP_PID" || true
+stop_capture
 [ "$(grep -c '^info .: 200' "$SIPP/info16-caller.log")" = 16 ] ||
   fail "16 INFO digits: not all answered 200: $(grep '^info' "$SIPP/info16-caller.log" | tr '\n' ' ')"
 # RFC 4733 events toward the callee, one per timestamp, in order (event codes 0-15)
@@ -237,6 +245,33 @@ in_agw_range "$(grep '^reinvite:' <<<"$callee")" && in_agw_range "$(grep '^reinv
 grep -q '^bye: 200' <<<"$caller" || fail "hold: no 200 to the BYE: $caller"
 no_session "$(call_id_of hold-caller)"
 pass "re-INVITE hold: a=sendonly / a=recvonly through the AGW, its ports on both sides"
+
+# ---- UPDATE with SDP mid-call (RFC 3311): audio goes on ----
+# Both phones stream PCMU (sipp rtp_stream); after the UPDATE's 200 the caller
+# switches to 2 kHz and the callee to 1.5 kHz: what each receives afterwards
+# (captured, decoded by pcmu_capture.py) must hold the other's new tone.
+python3 "$HERE/pcmu_tone.py" "$SIPP/tone2.wav" 2000 1
+python3 "$HERE/pcmu_tone.py" "$SIPP/tone3.wav" 1500 1
+capture "$DATA_DIR/update.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
+call update "$HERE/uas_update.xml" "$HERE/uac_update.xml"
+stop_capture
+caller=$(sipp_log update-caller)
+callee=$(sipp_log update-callee)
+grep -q '^update: .* | a=sendrecv' <<<"$callee" || fail "UPDATE: the callee's UPDATE: $callee"
+grep -q '^update: SIP/2.0 200 OK | m=audio .* | a=sendrecv' <<<"$caller" || fail "UPDATE: the caller's 200: $caller"
+[ "$(grep '^update:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" = \
+  "$(grep '^final:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" ] &&
+  in_agw_range "$(grep '^update:' <<<"$callee")" || fail "UPDATE: not the AGW's ports, or they changed: $caller / $callee"
+for side in callee:$CALLEE_MEDIA:2000 caller:$CALLER_MEDIA:1500; do
+  IFS=: read -r who port hz <<<"$side"
+  tshark -r "$DATA_DIR/update.pcap" -Y "udp.dstport == $port" -F pcap -w "$DATA_DIR/update-$who.pcap" 2>/dev/null
+  python3 "$HERE/pcmu_capture.py" "$DATA_DIR/update-$who.pcap" "$DATA_DIR/update-$who.wav" > "$DATA_DIR/update-$who.n"
+  "$BIN/media-tool" detect "$DATA_DIR/update-$who.wav" --freq "$hz" --min-windows 10 > "$DATA_DIR/update-$who.detect" ||
+    fail "UPDATE: the $who did not hear $hz Hz after it: $(cat "$DATA_DIR/update-$who.n" "$DATA_DIR/update-$who.detect")"
+done
+grep -q '^bye: 200' <<<"$caller" || fail "UPDATE: no 200 to the BYE: $caller"
+no_session "$(call_id_of update-caller)"
+pass "UPDATE with SDP mid-call: answered through the AGW (its ports, unchanged); afterwards the callee hears the caller's new 2 kHz, the caller the callee's 1.5 kHz"
 
 # ---- a late offer: SDP in the 200 and the ACK ----
 call late "$HERE/uas_late.xml" "$HERE/uac_late.xml"
