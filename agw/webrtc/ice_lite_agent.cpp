@@ -376,8 +376,18 @@ bool IceLiteAgent::add_remote_candidate(std::string_view candidate) {
 
 bool IceLiteAgent::send(std::span<const std::uint8_t> datagram) {
   if (impl_->state != IceState::connected || datagram.empty()) return false;
-  return nice_agent_send(impl_->agent, impl_->stream_id, kComponent, static_cast<guint>(datagram.size()),
-                         reinterpret_cast<const gchar*>(datagram.data())) == static_cast<gint>(datagram.size());
+  // What nice_agent_send() would do for a UDP pair, without its locking and
+  // GIO's per-datagram address conversion: libnice refuses to send once
+  // consent is lost, and it tells us (FAILED) in the same call that loses it,
+  // so `connected` is that check; the pair is the one it selected last.
+  const auto& to = impl_->selected_address;
+  const socklen_t length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  for (;;) {
+    const ssize_t sent = sendto(impl_->reader.native_handle(), datagram.data(), datagram.size(), MSG_DONTWAIT,
+                                reinterpret_cast<const sockaddr*>(&to), length);
+    if (sent < 0 && errno == EINTR) continue;
+    return sent == static_cast<ssize_t>(datagram.size());
+  }
 }
 
 IceState IceLiteAgent::state() const { return impl_->state; }
