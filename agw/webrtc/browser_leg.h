@@ -12,7 +12,9 @@
 // Measured (bench_webrtc, BM_ReceiveThroughDriver, 2-core Xeon): one datagram
 // through libnice and the driver costs 6.8 us with 1 leg; with 400 legs
 // 214 us on one shared context, 16 us with a context per leg. A leg costs
-// three fds (its socket, GLib's wake-up eventfd, the driver's epoll set).
+// five fds (libnice's socket and IceLiteAgent's dup of it, the wake-up
+// eventfds of the driver's context and of the socket's context, the
+// driver's epoll set).
 //
 // Threading: the io_context's thread. Lifetime: events and logger outlive
 // the leg. A callback must not destroy the leg (post it).

@@ -1,10 +1,19 @@
 #include "agw/webrtc/ice_lite_agent.h"
 
 #include <agent.h>  // libnice
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "agw/webrtc/main_context_driver.h"
 #include "runtime/log.h"
@@ -42,6 +51,59 @@ std::string_view type_name(NiceCandidateType type) {
   return "?";
 }
 
+// Datagrams read per wake-up of the fast path before the loop gets its turn.
+constexpr int kMaxDatagramsPerHandler = 64;
+// Our receive buffer: more than any datagram a browser sends (its MTU); a
+// longer one goes to libnice.
+constexpr std::size_t kReceiveBuffer = 4096;
+// Iterations of the socket's context in a row after which a datagram libnice
+// left on the socket is dropped (it gave the socket up after an error).
+constexpr int kMaxSlowInARow = 4;
+
+bool same_endpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  if (a.ss_family == AF_INET) {
+    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+  }
+  if (a.ss_family == AF_INET6) {
+    const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+    return x.sin6_port == y.sin6_port && std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
+  }
+  return false;
+}
+
+// The UDP socket libnice made for the agent: the one datagram socket among
+// the fds `context` polls (it holds nothing else but GLib's wake-up eventfd).
+int find_socket_fd(GMainContext* context, std::uint16_t port) {
+  if (!g_main_context_acquire(context)) return -1;
+  gint priority = 0;
+  g_main_context_prepare(context, &priority);
+  std::vector<GPollFD> fds(8);
+  gint timeout = -1;
+  gint n = 0;
+  while ((n = g_main_context_query(context, G_MAXINT, &timeout, fds.data(), static_cast<gint>(fds.size()))) >
+         static_cast<gint>(fds.size()))
+    fds.resize(static_cast<std::size_t>(n));
+  g_main_context_release(context);
+  for (gint i = 0; i < n; ++i) {
+    int type = 0;
+    socklen_t type_len = sizeof type;
+    sockaddr_storage local{};
+    socklen_t local_len = sizeof local;
+    if (getsockopt(fds[static_cast<std::size_t>(i)].fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 ||
+        type != SOCK_DGRAM ||
+        getsockname(fds[static_cast<std::size_t>(i)].fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0)
+      continue;
+    const std::uint16_t bound = local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(local).sin6_port)
+                                                            : ntohs(reinterpret_cast<sockaddr_in&>(local).sin_port);
+    if (bound == port) return fds[static_cast<std::size_t>(i)].fd;
+  }
+  return -1;
+}
+
 bool is_ip_literal(const std::string& s) {
   NiceAddress a;
   nice_address_init(&a);
@@ -67,16 +129,20 @@ std::string_view to_string(IceFailure failure) {
 
 struct IceLiteAgent::Impl {
   Impl(MainContextDriver& d, IceLiteConfig c, Events& e, runtime::Logger& l)
-      : driver(d), config(std::move(c)), events(e), log(l) {}
+      : driver(d), config(std::move(c)), events(e), log(l), reader(d.io()), socket_context(g_main_context_new()) {}
 
   ~Impl() {
-    if (agent == nullptr) return;
-    g_signal_handlers_disconnect_by_data(agent, this);
-    if (stream_id != 0)
-      nice_agent_attach_recv(agent, stream_id, kComponent, driver.context(), nullptr, nullptr);
-    g_object_unref(agent);
-    // Its socket is closed: its fd number is free for the next agent's.
-    driver.rescan();
+    alive.reset();  // posted continuations of the reader see it gone
+    boost::system::error_code ignored;
+    reader.close(ignored);  // our dup of the socket
+    if (agent != nullptr) {
+      g_signal_handlers_disconnect_by_data(agent, this);
+      if (stream_id != 0) nice_agent_attach_recv(agent, stream_id, kComponent, socket_context, nullptr, nullptr);
+      g_object_unref(agent);
+      // Its timers are gone from the driver's context.
+      driver.rescan();
+    }
+    g_main_context_unref(socket_context);
   }
 
   void start() {
@@ -104,7 +170,9 @@ struct IceLiteAgent::Impl {
     credentials = random_ice_credentials();
     nice_agent_set_local_credentials(agent, stream_id, credentials.ufrag.c_str(), credentials.pwd.c_str());
     if (config.port != 0) nice_agent_set_port_range(agent, stream_id, kComponent, config.port, config.port);
-    nice_agent_attach_recv(agent, stream_id, kComponent, driver.context(), &Impl::on_receive, this);
+    // The socket's GSource goes on a context of its own that only the slow
+    // path iterates: the fast path reads the socket itself (on_readable).
+    nice_agent_attach_recv(agent, stream_id, kComponent, socket_context, &Impl::on_receive, this);
     if (!nice_agent_gather_candidates(agent, stream_id))
       throw std::runtime_error("ICE: cannot bind UDP " + config.address + ":" + std::to_string(config.port));
     GSList* locals = nice_agent_get_local_candidates(agent, stream_id, kComponent);
@@ -122,8 +190,82 @@ struct IceLiteAgent::Impl {
     g_slist_free_full(locals, reinterpret_cast<GDestroyNotify>(&nice_candidate_free));
     if (candidate.empty())
       throw std::runtime_error("ICE: no host candidate on " + config.address + ":" + std::to_string(config.port));
+    const int fd = find_socket_fd(socket_context, port);
+    const int copy = fd >= 0 ? dup(fd) : -1;
+    if (copy < 0) throw std::runtime_error("ICE: cannot find the socket libnice bound on port " + std::to_string(port));
+    reader.assign(copy);
+    wait_readable();
     driver.rescan();
     log.debug(tag() + "ICE-lite agent on " + config.address + ":" + std::to_string(port));
+  }
+
+  // ---- the socket, read on the loop ----
+  //
+  // What the browser sends once ICE is up is DTLS, SRTP and SRTCP from the
+  // selected pair's address, 50 packets a second each way: those we read
+  // ourselves (one peek, one discard: two system calls) and hand on; STUN
+  // (its checks, consent, the answers to ours), anything from another
+  // address, and everything before a pair is selected stay for libnice,
+  // which reads them (and whatever follows) when we iterate the socket's
+  // context once. Iterating a GMainContext per datagram costs several
+  // system calls (GLib unblocks a dispatched source's fds: two eventfd
+  // writes, a read, a second round) and most of GLib's bookkeeping.
+
+  void wait_readable() {
+    reader.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                      [this, token = std::weak_ptr<int>(alive)](const boost::system::error_code& ec) {
+                        if (ec || token.expired()) return;
+                        on_readable();
+                      });
+  }
+
+  void on_readable() {
+    const int fd = reader.native_handle();
+    for (int n = 0; n < kMaxDatagramsPerHandler; ++n) {
+      sockaddr_storage from{};
+      iovec iov{buffer.data(), buffer.size()};
+      msghdr message{};
+      message.msg_name = &from;
+      message.msg_namelen = sizeof from;
+      message.msg_iov = &iov;
+      message.msg_iovlen = 1;
+      const ssize_t r = recvmsg(fd, &message, MSG_PEEK | MSG_DONTWAIT);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        slow_in_a_row = 0;
+        return wait_readable();
+      }
+      const bool ours = r > 0 && (message.msg_flags & MSG_TRUNC) == 0 && buffer[0] > 3 /* not STUN (RFC 7983) */ &&
+                        state == IceState::connected && same_endpoint(from, selected_address);
+      if (!ours) {  // or an error: libnice reads it as it would have
+        if (++slow_in_a_row > kMaxSlowInARow) {
+          // libnice left it there (it dropped its socket after an error):
+          // nobody else will take it
+          (void)recv(fd, nullptr, 0, MSG_DONTWAIT);
+          slow_in_a_row = 0;
+          continue;
+        }
+        read_through_libnice();
+        continue;
+      }
+      slow_in_a_row = 0;
+      if (recv(fd, nullptr, 0, MSG_DONTWAIT) < 0) continue;  // taken meanwhile: nothing to hand on
+      events.on_ice_datagram(std::span(buffer.data(), static_cast<std::size_t>(r)));
+    }
+    // More may wait: the socket's readiness is edge-triggered, so go on in a
+    // posted handler rather than wait for the next datagram.
+    boost::asio::post(driver.io(), [this, token = std::weak_ptr<int>(alive)] {
+      if (!token.expired()) on_readable();
+    });
+  }
+
+  // One iteration of the socket's context: libnice's GSource reads every
+  // queued datagram (STUN handled, the rest to on_receive). Then the driver
+  // looks again: libnice may have added timers to its context.
+  void read_through_libnice() {
+    ++slow_path_reads;
+    g_main_context_iteration(socket_context, FALSE);
+    driver.wake();
   }
 
   // ---- libnice's callbacks (on the driver's loop, context acquired) ----
@@ -144,6 +286,8 @@ struct IceLiteAgent::Impl {
                    " <-> " + pair.remote_address + ":" + std::to_string(pair.remote_port) + " (" + pair.remote_type +
                    ")");
     self->selected = std::move(pair);
+    self->selected_address = {};
+    nice_address_copy_to_sockaddr(&remote->addr, reinterpret_cast<sockaddr*>(&self->selected_address));
     if (self->state == IceState::waiting) {
       self->state = IceState::connected;
       self->events.on_ice_connected();
@@ -184,6 +328,13 @@ struct IceLiteAgent::Impl {
   std::uint16_t port = 0;
   IceState state = IceState::waiting;
   std::optional<IceSelectedPair> selected;
+  sockaddr_storage selected_address{};  // the selected pair's remote end, for the fast path
+  boost::asio::posix::stream_descriptor reader;  // a dup of libnice's socket
+  GMainContext* socket_context = nullptr;        // where libnice's socket GSource lives
+  std::array<std::uint8_t, kReceiveBuffer> buffer{};
+  std::uint64_t slow_path_reads = 0;
+  int slow_in_a_row = 0;
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
 };
 
 IceLiteAgent::IceLiteAgent(MainContextDriver& driver, IceLiteConfig config, Events& events, runtime::Logger& log)
@@ -225,8 +376,18 @@ bool IceLiteAgent::add_remote_candidate(std::string_view candidate) {
 
 bool IceLiteAgent::send(std::span<const std::uint8_t> datagram) {
   if (impl_->state != IceState::connected || datagram.empty()) return false;
-  return nice_agent_send(impl_->agent, impl_->stream_id, kComponent, static_cast<guint>(datagram.size()),
-                         reinterpret_cast<const gchar*>(datagram.data())) == static_cast<gint>(datagram.size());
+  // What nice_agent_send() would do for a UDP pair, without its locking and
+  // GIO's per-datagram address conversion: libnice refuses to send once
+  // consent is lost, and it tells us (FAILED) in the same call that loses it,
+  // so `connected` is that check; the pair is the one it selected last.
+  const auto& to = impl_->selected_address;
+  const socklen_t length = to.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  for (;;) {
+    const ssize_t sent = sendto(impl_->reader.native_handle(), datagram.data(), datagram.size(), MSG_DONTWAIT,
+                                reinterpret_cast<const sockaddr*>(&to), length);
+    if (sent < 0 && errno == EINTR) continue;
+    return sent == static_cast<ssize_t>(datagram.size());
+  }
 }
 
 IceState IceLiteAgent::state() const { return impl_->state; }

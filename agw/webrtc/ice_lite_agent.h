@@ -14,6 +14,11 @@
 //   consent checks go to the selected pair every ~5 s, and when the browser
 //   has answered none for 10 s, consent is lost: on_ice_failed(consent_lost).
 //   That is how a vanished browser shows.
+// * Once a pair is selected, what its remote end sends (not STUN) is read
+//   off the socket on the loop, and send() is one sendto: no GMainContext
+//   iteration per datagram. libnice's socket GSource sits on a context of
+//   its own, iterated when STUN, another source or anything before the
+//   selection is at the head of the socket (libnice then reads what is queued).
 // * Local credentials are random (OpenSSL's RAND_bytes; libnice's own come
 //   from a non-cryptographic generator): ufrag 8, pwd 24 ice-chars.
 //
