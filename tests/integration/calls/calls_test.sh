@@ -282,6 +282,11 @@ for _ in $(seq 1 100); do
 done
 [ "$(grep -c "connection with scscf.$DOMAIN open" "$DATA_DIR/log/hss.log")" -ge 2 ] ||
   fail "the S-CSCF did not come back: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
+# the new S-CSCF may open its Cx connection before it logs what it restored: wait for the line
+for _ in $(seq 1 100); do
+  grep -q "reg-event subscription(s) restored" "$DATA_DIR/log/scscf.log" && break
+  sleep 0.1
+done
 grep -q "reg-event subscription(s) restored" "$DATA_DIR/log/scscf.log" ||
   fail "no subscription restored: $(grep -i 'restor' "$DATA_DIR/log/scscf.log")"
 notifies=$(grep -c "reg event: NOTIFY sip:anna@$DOMAIN" "$DATA_DIR/log/pcscf.log")
