@@ -184,7 +184,9 @@ void add_codec(sdp::MediaDescription& m, const Codec& c) {
 
 // A codec a party of this kind may speak, worth keeping for pass-through.
 bool may_speak(LegKind kind, const Codec& c) {
-  if (c.is_telephone_event()) return true;
+  // a browser's telephone-event runs at its audio codecs' clocks (Opus 48 kHz, G.711/G.722 8 kHz):
+  // Chromium sends DTMF on an offered /16000 even when its answer drops it, so none is offered
+  if (c.is_telephone_event()) return kind != LegKind::browser || c.clock_rate == 48000 || c.clock_rate == 8000;
   if (iequals(c.encoding, "CN") || iequals(c.encoding, "red") || iequals(c.encoding, "rtx") ||
       iequals(c.encoding, "ulpfec") || iequals(c.encoding, "flexfec-03")) {
     return false;

@@ -13,7 +13,19 @@
 // packet it received (the call ended), or on SIGTERM/SIGINT; then writes the
 // recording (at the codec's PCM rate) and prints one line of counts.
 // Packets of another payload type (telephone-event, comfort noise) are
-// counted, not decoded. Exit status 0, or 2 on a usage or socket error.
+// counted, not decoded.
+//
+// DTMF (RFC 4733, the rtp library's sender and receiver):
+//             [--dtmf-pt N --dtmf-rate HZ] [--dtmf DIGITS --dtmf-delay-ms 1500
+//              --dtmf-ms 100 --dtmf-gap-ms 70]
+// With --dtmf-pt, telephone-event packets of that payload type are decoded
+// at --dtmf-rate (the SDP's telephone-event clock, default the codec's) and
+// each received event is printed ("rtp-phone: event 5 '5' duration 1600 end 1
+// ts N"), then the digits in one line ("rtp-phone: dtmf received: ...").
+// With --dtmf, those digits are sent after --dtmf-delay-ms, each for
+// --dtmf-ms (audio muted meanwhile), --dtmf-gap-ms of audio between them,
+// timestamps and durations on the --dtmf-rate clock.
+// Exit status 0, or 2 on a usage or socket error.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -33,6 +45,7 @@
 #include "media/tone_detector.h"
 #include "media/wav.h"
 #include "rtp/rtp_packet.h"
+#include "rtp/telephone_event.h"
 
 namespace {
 
@@ -45,7 +58,9 @@ void on_signal(int) { g_stop = 1; }
 int usage() {
   std::fprintf(stderr,
                "usage: rtp-phone --local [IP:]PORT --remote IP:PORT --codec NAME/RATE --pt N [--fmtp PARAMS]\n"
-               "                 --tone HZ --record OUT.wav [--seconds 20] [--idle-ms 700]\n");
+               "                 --tone HZ --record OUT.wav [--seconds 20] [--idle-ms 700]\n"
+               "                 [--dtmf-pt N [--dtmf-rate HZ] [--dtmf DIGITS [--dtmf-delay-ms 1500] [--dtmf-ms 100]\n"
+               "                  [--dtmf-gap-ms 70]]]\n");
   return 2;
 }
 
@@ -60,6 +75,12 @@ struct Options {
   std::string record;
   double seconds = 20;
   int idle_ms = 700;
+  int dtmf_pt = -1;
+  int dtmf_rate = 0;
+  std::string dtmf;
+  int dtmf_delay_ms = 1500;
+  int dtmf_ms = 100;
+  int dtmf_gap_ms = 70;
 };
 
 // "IP:PORT" -> an IPv4 socket address with a port other than 0
@@ -92,6 +113,17 @@ bool parse(int argc, char** argv, Options& o) {
   o.record = a["--record"];
   if (a.count("--seconds")) o.seconds = std::atof(a["--seconds"].c_str());
   if (a.count("--idle-ms")) o.idle_ms = std::atoi(a["--idle-ms"].c_str());
+  if (a.count("--dtmf-pt")) o.dtmf_pt = std::atoi(a["--dtmf-pt"].c_str());
+  o.dtmf_rate = a.count("--dtmf-rate") ? std::atoi(a["--dtmf-rate"].c_str()) : o.clock_rate;
+  if (a.count("--dtmf")) o.dtmf = a["--dtmf"];
+  if (a.count("--dtmf-delay-ms")) o.dtmf_delay_ms = std::atoi(a["--dtmf-delay-ms"].c_str());
+  if (a.count("--dtmf-ms")) o.dtmf_ms = std::atoi(a["--dtmf-ms"].c_str());
+  if (a.count("--dtmf-gap-ms")) o.dtmf_gap_ms = std::atoi(a["--dtmf-gap-ms"].c_str());
+  for (const char c : o.dtmf) {
+    if (!rtp::dtmf_event(c)) return false;
+  }
+  if (!o.dtmf.empty() && o.dtmf_pt < 0) return false;
+  if (o.dtmf_pt >= 128 || o.dtmf_rate <= 0 || o.dtmf_ms <= 0 || o.dtmf_gap_ms < 0 || o.dtmf_delay_ms < 0) return false;
   return o.clock_rate > 0 && o.payload_type >= 0 && o.payload_type < 128 && o.tone_hz > 0;
 }
 
@@ -136,11 +168,47 @@ int main(int argc, char** argv) {
   auto next_send = start;
   auto last_received = Clock::time_point{};
 
+  // DTMF out: the digits left to send, when the next one begins; DTMF in: the events received
+  rtp::TelephoneEventSender dtmf_sender({.clock_rate = static_cast<std::uint32_t>(o.dtmf_rate)});
+  std::size_t dtmf_next = 0, dtmf_sent = 0;
+  auto dtmf_at = start + std::chrono::milliseconds(o.dtmf_delay_ms);
+  rtp::TelephoneEventReceiver dtmf_receiver;
+  std::string dtmf_received;
+  const auto on_event = [&](const rtp::ReceivedEvent& e) {
+    const char c = rtp::dtmf_char(e.event);
+    std::printf("rtp-phone: event %u '%c' duration %u end %d ts %u\n", e.event, c ? c : '?', e.duration,
+                e.ended ? 1 : 0, e.timestamp);
+    dtmf_received += c ? c : '?';
+  };
+  // the event clock's timestamp of the audio clock's `ts` (one SSRC, one timeline)
+  const auto event_time = [&](std::uint32_t ts) {
+    return static_cast<std::uint32_t>(std::uint64_t{ts} * static_cast<std::uint64_t>(o.dtmf_rate) /
+                                      static_cast<std::uint64_t>(o.clock_rate));
+  };
+
   while (!g_stop) {
     const auto now = Clock::now();
     if (now >= end) break;
     if (received > 0 && now - last_received > std::chrono::milliseconds(o.idle_ms)) break;
-    if (now >= next_send) {
+    if (now >= next_send && (dtmf_sender.active() || (dtmf_next < o.dtmf.size() && now >= dtmf_at))) {
+      // a digit: its packets instead of audio until its end packets are out
+      const std::uint32_t ts = event_time(timestamp);
+      if (!dtmf_sender.active()) {
+        dtmf_sender.start(*rtp::dtmf_event(o.dtmf[dtmf_next++]), ts,
+                          static_cast<std::uint32_t>(std::int64_t{o.dtmf_rate} * o.dtmf_ms / 1000));
+      }
+      if (const auto ev = dtmf_sender.poll(ts)) {
+        const std::size_t size = rtp::build_telephone_event_rtp(packet, *ev, static_cast<std::uint8_t>(o.dtmf_pt),
+                                                                sequence++, ssrc);
+        if (size > 0 &&
+            sendto(fd, packet.data(), size, 0, reinterpret_cast<const sockaddr*>(&o.remote), sizeof o.remote) > 0) {
+          ++dtmf_sent;
+        }
+      }
+      if (!dtmf_sender.active()) dtmf_at = now + std::chrono::milliseconds(o.dtmf_gap_ms);
+      timestamp += info.frame_timestamp;
+      next_send += std::chrono::milliseconds(media::kFrameMs);
+    } else if (now >= next_send) {
       rtp::RtpHeaderFields h;
       h.marker = sent == 0;
       h.payload_type = static_cast<std::uint8_t>(o.payload_type);
@@ -174,6 +242,11 @@ int main(int argc, char** argv) {
     }
     ++received;
     last_received = Clock::now();
+    if (parsed.packet.payload_type() == o.dtmf_pt) {
+      dtmf_receiver.on_packet(parsed.packet.timestamp(), parsed.packet.payload(), on_event);
+      ++other;
+      continue;
+    }
     if (parsed.packet.payload_type() != o.payload_type) {
       ++other;
       continue;
@@ -187,6 +260,7 @@ int main(int argc, char** argv) {
     recording.insert(recording.end(), pcm.begin(), pcm.begin() + static_cast<std::ptrdiff_t>(dec.samples));
   }
   close(fd);
+  if (const auto last = dtmf_receiver.flush()) on_event(*last);
   std::string error;
   if (!media::write_wav_file(o.record, recording, info.pcm_rate, &error)) {
     std::fprintf(stderr, "rtp-phone: %s\n", error.c_str());
@@ -196,5 +270,13 @@ int main(int argc, char** argv) {
               "%zu bad), recorded %.2f s\n",
               o.codec_name.c_str(), o.clock_rate, o.payload_type, sent, received, decoded, other, bad,
               static_cast<double>(recording.size()) / info.pcm_rate);
+  if (o.dtmf_pt >= 0) {
+    char remote[INET_ADDRSTRLEN] = "";
+    inet_ntop(AF_INET, &o.remote.sin_addr, remote, sizeof remote);
+    std::printf("rtp-phone: dtmf pt %d telephone-event/%d, remote %s:%u: sent %zu digits (%zu packets), "
+                "dtmf received: %s\n",
+                o.dtmf_pt, o.dtmf_rate, remote, ntohs(o.remote.sin_port), dtmf_next, dtmf_sent,
+                dtmf_received.c_str());
+  }
   return 0;
 }

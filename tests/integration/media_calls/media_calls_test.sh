@@ -13,6 +13,13 @@
 #     with digest carries the SDP (be_uas.xml, be_uac.xml) and starts
 #     rtp-phone (tests/integration/media), which sends the tone in AMR-WB BE
 #     (the media library's RFC 4867 packing) and records what it receives;
+#     its only telephone-event is /16000: in both calls the browser sends 16
+#     digits (0-9 * # A-D, RTCDTMFSender) and so does rtp-phone (at /16000);
+#     a capture of what the AGW sends (dumpcap) is checked by check_dtmf.py:
+#     toward the phone tshark's rtpevent dissector decodes the 16 digits in
+#     order, each ended, durations of a 100 ms tone at 16 kHz (~1600 units),
+#     timestamps on a 16 kHz clock, and rtp-phone logged the same; toward the
+#     browser 16 events on its telephone-event payload type at 48 kHz;
 #   * once with the client in headless Firefox (its fake microphone's 1 kHz),
 #     with the AMR-WB octet-aligned phone: the phone hears the 1 kHz; Firefox's
 #     AudioContext stays suspended without an audio output device, so what it
@@ -90,6 +97,7 @@ pass "up with pcscf.media_anchor = $ANCHOR; webA, webB and phone provisioned (pa
 # ---- the phone: baresip registered with the box over UDP ----
 PHONE_PID=""
 PHONE_DIR=""
+CAP_PID=""
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$@"; }
 stop_phone() {
   [ -n "$PHONE_PID" ] || return 0
@@ -100,7 +108,7 @@ stop_phone() {
   PHONE_PID=""
 }
 # rtp-phone (started by sipp, detached) records into this data dir: those of a failed run end here
-trap 'rc=$?; set +e; stop_phone; pkill -f -- "--record $DATA_DIR/"; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
+trap 'rc=$?; set +e; stop_phone; [ -z "$CAP_PID" ] || kill "$CAP_PID"; pkill -f -- "--record $DATA_DIR/"; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
 
 # start_phone NAME MODULE CODEC TONE_WAV: baresip with only CODEC (its account's audio_codecs)
 start_phone() {
@@ -156,7 +164,8 @@ browser_calls() {
   set +e
   timeout 200 node "$DRIVER" --url "https://$ADDR:$WSS_PORT/" --domain "$DOMAIN" --user webA:webA-secret \
     --phone "${PHONE_USER:-phone}" --rtp-min "$RTP_MIN" --rtp-max "$RTP_MAX" --node-modules "$NODE_MODULES" \
-    --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds 2 --calls "$calls" --phone-calls "$4" \
+    --wav "$AUDIO/1000-48000.wav" --expect-hz 2000 --seconds "${HOLD_SECONDS:-2}" --calls "$calls" --phone-calls "$4" \
+    ${DTMF:+--dtmf "$DTMF"} \
     --after-call "bash '$DATA_DIR/after_call.sh'" --out "$DATA_DIR/$name.json" --browser "${BROWSER:-chromium}" \
     > "$DATA_DIR/$name.out" 2>&1
   rc=$?
@@ -196,16 +205,32 @@ BE_KEYS="-key tool $BIN/rtp-phone -key phone_rtp $PHONE_RTP -key dump $PHONE_DIR
 sipp_to be-register "$PCSCF_UDP" "$ADDR" "$PHONE_SIP" "$SOURCE_DIR/tests/integration/registration/register_digest.xml" -s bephone \
   -au "bephone@$DOMAIN" -ap bephone-secret -key expires 600 || fail "the BE phone did not register: $(sipp_story be-register)"
 grep -q '^final: SIP/2.0 200' "$SIPP/be-register.log" || fail "the BE phone did not register: $(sipp_story be-register)"
+# what the AGW sends (from its RTP ports) during the BE calls: their DTMF is checked on the wire
+BE_PCAP="$DATA_DIR/amr-wb-be.pcap"
+dumpcap -q -P -i lo -f "udp and src portrange $RTP_MIN-$RTP_MAX" -w "$BE_PCAP" 2> "$DATA_DIR/dumpcap.err" &
+CAP_PID=$!
+for _ in $(seq 1 100); do grep -q "Capturing on" "$DATA_DIR/dumpcap.err" && break; sleep 0.1; done
+grep -q "Capturing on" "$DATA_DIR/dumpcap.err" || fail "dumpcap did not start: $(cat "$DATA_DIR/dumpcap.err")"
 # it answers the browser's call, then (once that is over) calls the browser
 SIPP_TIMEOUT=60 sipp_to be-answers "$PCSCF_UDP" "$ADDR" "$PHONE_SIP" "$HERE/be_uas.xml" -s bephone $BE_KEYS &
 be_answers=$!
-PHONE_USER=bephone browser_calls amr-wb-be "transcode .*AMR-WB/16000 \(pt [0-9]+(, mode-change-capability=2;max-red=0)?\)" out,in \
+# each call ~7 s: 16 digits each way (the phone's begin 1.5 s after the ACK, ~4.5 s of them)
+DTMF='0123456789*#ABCD'
+HOLD_SECONDS=7 DTMF=$DTMF PHONE_USER=bephone browser_calls amr-wb-be "transcode .*AMR-WB/16000 \(pt [0-9]+(, mode-change-capability=2;max-red=0)?\)" out,in \
   "while kill -0 $be_answers 2>/dev/null; do sleep 0.1; done
    sipp_to be-calls $PCSCF_UDP $ADDR $PHONE_SIP '$HERE/be_uac.xml' -s webA -key caller bephone $BE_KEYS" ||
   fail "amr-wb-be: the browser's calls with the AMR-WB BE phone failed: $(sipp_story be-answers be-calls; cat "$PHONE_DIR"/dump/rtp-phone.*)"
 wait "$be_answers" || fail "amr-wb-be: the phone that answers: $(sipp_story be-answers)"
-sed 's/^/  [amr-wb-be] /' "$PHONE_DIR/dump/rtp-phone.out"
+sed 's/^/  [amr-wb-be] /' "$PHONE_DIR/dump/rtp-phone.out" | grep -v "rtp-phone: event "
 pass "amr-wb-be: browser <-> phone (AMR-WB bandwidth-efficient, rtp-phone), out,in: each side heard the other; the AGW's plan: $PLAN"
+kill -INT "$CAP_PID"
+wait "$CAP_PID" || true
+CAP_PID=""
+python3 "$HERE/check_dtmf.py" "$BE_PCAP" "$DATA_DIR/amr-wb-be.json" "$PHONE_DIR/dump/rtp-phone.out" "$PHONE_RTP" "$DTMF" \
+  "${IMSBOX_TEST_DTMF_PHONE_RATE:-16000}" > "$DATA_DIR/dtmf.out" 2>&1 || dtmf_rc=$?
+sed 's/^/  [dtmf] /' "$DATA_DIR/dtmf.out"
+[ "${dtmf_rc:-0}" = 0 ] || fail "amr-wb-be: DTMF with the telephone-event/16000 phone"
+pass "amr-wb-be: DTMF both ways in both calls: 16 digits browser -> phone at telephone-event/16000 (tshark rtpevent and rtp-phone), 16 phone -> browser at 48000"
 
 # ---- browser <-> browser: two Chromium instances, 1 kHz and 2.5 kHz ----
 set +e

@@ -22,11 +22,17 @@
 // Chromium (it sends its own 1 kHz fake tone: firefox.cjs); what it receives
 // is checked with getStats (packets and audio level), --expect-hz is ignored:
 // its AudioContext stays suspended without an audio output device.
+// --dtmf DIGITS: in each call with the phone, once its tone is heard, the
+// client sends DIGITS (window.imsboxClient.sendDtmf: RTCDTMFSender, 100 ms
+// tones, 70 ms gaps) and the driver waits until they are out; the call's
+// notes get the AGW's port and telephone-event payload type and clock from
+// the browser's remote SDP (dtmf: {port, pt, rate}).
 //
 //   node browser_media.cjs --url https://127.0.0.1:PORT/ --domain D --user USER:PASSWORD \
 //     --phone USER --rtp-min N --rtp-max M --node-modules DIR --phone-calls COMMAND \
 //     [--calls out,in,b2b,out*20] [--wav TONE.wav --expect-hz HZ --seconds S] [--after-call COMMAND] \
-//     [--peer USER:PASSWORD --peer-wav TONE.wav --peer-expect-hz HZ] [--out FILE.json] [--browser firefox]
+//     [--peer USER:PASSWORD --peer-wav TONE.wav --peer-expect-hz HZ] [--out FILE.json] [--browser firefox] \
+//     [--dtmf DIGITS]
 //
 // Prints one "ok: ..." line per step; exits 1 with "FAIL: ..." on the first failure.
 'use strict';
@@ -43,7 +49,7 @@ const { values: args } = parseArgs({
     'phone-calls': { type: 'string' }, calls: { type: 'string', default: 'out,in' }, wav: { type: 'string' },
     'expect-hz': { type: 'string' }, seconds: { type: 'string', default: '2' }, 'after-call': { type: 'string' },
     peer: { type: 'string' }, 'peer-wav': { type: 'string' }, 'peer-expect-hz': { type: 'string' },
-    out: { type: 'string' }, browser: { type: 'string', default: 'chromium' },
+    out: { type: 'string' }, browser: { type: 'string', default: 'chromium' }, dtmf: { type: 'string' },
   },
 });
 const { chromium } = require(path.join(args['node-modules'], 'playwright-core'));
@@ -196,6 +202,37 @@ async function hangUp(page, what) {
 // The SIP Call-ID of the page's call (JsSIP's INVITE).
 const callIdOf = (page) => page.evaluate(() => window.imsboxClient.session._request.call_id);
 
+// --dtmf: the digits sent through the web client's RTCDTMFSender, waited for until its tone
+// buffer is empty; the AGW's port and telephone-event (payload type, clock) toward the browser.
+async function sendDtmf(page, what) {
+  const [sdp, local] = await page.evaluate(() => {
+    const pc = window.imsboxClient.peerConnection();
+    return [pc.remoteDescription.sdp, pc.localDescription.sdp];
+  });
+  // the negotiated telephone-event: in the remote SDP and the browser's own (offer or answer) alike
+  const events = (s) => [...s.matchAll(/^a=rtpmap:(\d+) telephone-event\/(\d+)/mg)].map((m) => `${m[1]}/${m[2]}`);
+  const [pt, rate] = (events(sdp).find((e) => events(local).includes(e)) || '').split('/');
+  if (!pt) throw new Error(`${what}: no telephone-event in both the browser's remote and local SDP:\n${sdp}\n${local}`);
+  if (!(await page.evaluate((d) => window.imsboxClient.sendDtmf(d), args.dtmf))) {
+    throw new Error(`${what}: the client could not send DTMF (no RTCDTMFSender that can insert)`);
+  }
+  const t0 = Date.now();
+  for (;;) {
+    const left = await page.evaluate(() => {
+      const sender = window.imsboxClient.peerConnection().getSenders().find((x) => x.dtmf);
+      return sender.dtmf.toneBuffer;
+    });
+    if (left === '') break;
+    if (Date.now() - t0 > STEP_MS) throw new Error(`${what}: DTMF not sent in ${STEP_MS} ms: '${left}' left`);
+    await sleep(100);
+  }
+  await sleep(300);  // the last tone's end packets
+  ok(`${what}: the browser sent the digits ${args.dtmf} (RTCDTMFSender) in ${Date.now() - t0} ms; ` +
+    `toward it the AGW's telephone-event/${rate} (pt ${pt})`);
+  const port = /^a=candidate:\S+ 1 (?:udp|UDP) \d+ [0-9.]+ (\d+) typ host/m.exec(sdp)[1];
+  return { port: Number(port), pt: Number(pt), rate: Number(rate) };
+}
+
 // Holds the call until --seconds after `startedAt`.
 async function hold(startedAt) {
   const left = holdMs - (Date.now() - startedAt);
@@ -210,6 +247,7 @@ async function talkToPhone(page, what) {
   await checkRemoteSdp(page, what);
   let rec = {};
   if (expectHz) rec = await checkTone(page, what, expectHz); else await checkAudio(page, what);
+  if (args.dtmf) rec.dtmf = await sendDtmf(page, what);
   await hold(startedAt);
   await hangUp(page, what);
   return { ...rec, callId };

@@ -441,6 +441,20 @@ TEST(OfferAnswer, CodecAcceptChoosesTheOfferersTranscodingCodec) {
   EXPECT_EQ(r.plan.offerer_telephone_event->clock_rate, 8000u);
 }
 
+TEST(OfferAnswer, PhoneTelephoneEvent16000IsNotPassedToABrowser) {
+  // An AMR-WB phone whose only telephone-event is /16000: no browser codec runs at 16 kHz, and
+  // Chromium sends its DTMF on the offer's telephone-event/16000 even when its answer keeps only
+  // /48000 (seen in media_calls), which the plan does not expect: offer the browser ours (/48000) only
+  const auto phone = parse(
+      "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 104 105\r\na=rtpmap:104 AMR-WB/16000/1\r\na=rtpmap:105 telephone-event/16000\r\n"
+      "a=fmtp:105 0-15\r\n");
+  const auto x = offer(phone, toward(LegKind::browser), browser_side());
+  EXPECT_EQ(rtpmaps(x.offer_out.media.at(0)),
+            (std::vector<std::string>{"96 opus/48000 minptime=10;useinbandfec=1", "0 PCMU/8000", "8 PCMA/8000",
+                                      "97 telephone-event/48000 0-15"}));
+}
+
 TEST(OfferAnswer, NoTranscodableCodecMeansOnlyPassThroughIsOffered) {
   const auto g729 = parse(
       "v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
