@@ -71,11 +71,14 @@ trap 'rc=$?; set +e; stop_rtpengine; (exit $rc); cleanup' EXIT   # set +e: (exit
 ng() { python3 "$HERE/ng.py" "127.0.0.1:$AGW_NG" "$@"; }
 
 # rtpengine on loopback, userspace only (no kernel table), its own ports;
-# its media timeout as the box's, deleted calls gone at once.
+# deleted calls gone at once; its own media timeout three times the box's, so
+# that the P-CSCF's media check (agw.media_timeout_s) releases a silent call
+# with 408 before rtpengine drops it (with both at 5 s the two raced: a call
+# rtpengine dropped first is released as "media session lost", 503).
 start_rtpengine() {
   command -v rtpengine >/dev/null || fail "rtpengine is not installed (rtpengine-daemon)"
   rtpengine --foreground --log-stderr --config-file=none --table=-1 --interface=127.0.0.1 \
-    --listen-ng="127.0.0.1:$NG_PORT" --port-min="$RTP_MIN" --port-max="$RTP_MAX" --timeout="$MEDIA_TIMEOUT" \
+    --listen-ng="127.0.0.1:$NG_PORT" --port-min="$RTP_MIN" --port-max="$RTP_MAX" --timeout="$((3 * MEDIA_TIMEOUT))" \
     --delete-delay=0 --log-level=7 >> "$DATA_DIR/rtpengine.log" 2>&1 &
   RTPENGINE_PID=$!
   for _ in $(seq 1 50); do
