@@ -61,14 +61,16 @@ std::string MediaPath::configure(const MediaPlan& plan, PartyMedia& offerer, Par
   }
   plan_ = plan;
   transcoder_ = std::move(transcoder);
-  const auto prepare = [&](PartyMedia& p, const Codec& codec, const std::optional<Codec>& event) {
+  const auto prepare = [&](PartyMedia& p, const Codec& codec, const std::optional<Codec>& event,
+                           const std::vector<Codec>& others) {
     if (!p.received) p.received.emplace(codec.clock_rate);
     if (event) p.received->exclude_from_jitter(event->payload_type);
+    for (const auto& other : others) p.received->exclude_from_jitter(other.payload_type);
     p.sending.set_clock_rate(codec.clock_rate);
     p.sending.rejoin();
   };
-  prepare(offerer, plan_.offerer_codec, plan_.offerer_telephone_event);
-  prepare(answerer, plan_.answerer_codec, plan_.answerer_telephone_event);
+  prepare(offerer, plan_.offerer_codec, plan_.offerer_telephone_event, plan_.offerer_other_events);
+  prepare(answerer, plan_.answerer_codec, plan_.answerer_telephone_event, plan_.answerer_other_events);
 
   Direction& forward = directions_[0];
   forward.from = &offerer;
@@ -78,6 +80,7 @@ std::string MediaPath::configure(const MediaPlan& plan, PartyMedia& offerer, Par
   forward.to_codec = plan_.answerer_codec;
   forward.from_event = plan_.offerer_telephone_event;
   forward.to_event = plan_.answerer_telephone_event;
+  forward.from_other_events = &plan_.offerer_other_events;
   Direction& backward = directions_[1];
   backward.from = &answerer;
   backward.to = &offerer;
@@ -86,6 +89,7 @@ std::string MediaPath::configure(const MediaPlan& plan, PartyMedia& offerer, Par
   backward.to_codec = plan_.offerer_codec;
   backward.from_event = plan_.answerer_telephone_event;
   backward.to_event = plan_.offerer_telephone_event;
+  backward.from_other_events = &plan_.answerer_other_events;
   if (transcoder_ && kept) {
     std::tie(forward.chain, forward.chain_offset) = chains[0];
     std::tie(backward.chain, backward.chain_offset) = chains[1];
@@ -129,11 +133,20 @@ void MediaPath::on_rtp(PartyMedia& from, std::span<std::uint8_t> packet, MediaTi
     relay(*d, packet, parsed.packet, now);
   } else if (pt == d->from_codec.payload_type) {
     d->chain->push(parsed.packet.payload(), parsed.packet.sequence(), parsed.packet.timestamp(), now);
-  } else if (d->from_event && d->to_event && pt == d->from_event->payload_type) {
-    transcode_event(*d, packet, parsed.packet, now);
+  } else if (const std::uint32_t clock = d->to_event ? event_clock(*d, pt) : 0; clock != 0) {
+    transcode_event(*d, packet, parsed.packet, clock, now);
   } else {
     ++from.dropped;
   }
+}
+
+std::uint32_t MediaPath::event_clock(const Direction& d, std::uint8_t pt) noexcept {
+  if (d.from_event && pt == d.from_event->payload_type) return d.from_event->clock_rate;
+  if (d.from_other_events == nullptr) return 0;
+  for (const auto& c : *d.from_other_events) {
+    if (c.payload_type == pt) return c.clock_rate;
+  }
+  return 0;
 }
 
 void MediaPath::relay(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed,
@@ -166,16 +179,17 @@ void MediaPath::relay(Direction& d, std::span<std::uint8_t> packet, const rtp::R
 }
 
 void MediaPath::transcode_event(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed,
-                                MediaTime now) noexcept {
+                                std::uint32_t from_clock, MediaTime now) noexcept {
   if (packet.size() > kMaxDatagram) return;
   const std::uint32_t ts = parsed.timestamp();
-  const bool continues = d.last_event_timestamp &&
+  const bool continues = d.last_event_timestamp && d.last_event_clock == from_clock &&
                          (ts == *d.last_event_timestamp || ts - *d.last_event_timestamp == rtp::max_event_duration);
   if (!continues || !d.event_timestamps) {
     // a new event begins now on the outgoing timeline
-    d.event_timestamps.emplace(d.from_event->clock_rate, d.to_event->clock_rate, ts, d.to->sending.timestamp_at(now));
+    d.event_timestamps.emplace(from_clock, d.to_event->clock_rate, ts, d.to->sending.timestamp_at(now));
   }
   d.last_event_timestamp = ts;
+  d.last_event_clock = from_clock;
   std::memcpy(scratch_.data(), packet.data(), packet.size());
   const rtp::MutableBytes out(scratch_.data(), packet.size());
   rtp::set_payload_type(out, d.to_event->payload_type);

@@ -31,6 +31,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "agw/media_leg.h"
 #include "agw/offer_answer.h"
@@ -110,18 +111,22 @@ class MediaPath {
     Codec to_codec;
     std::optional<Codec> from_event;
     std::optional<Codec> to_event;
+    const std::vector<Codec>* from_other_events = nullptr;  // transcoding: taken like from_event
     media::TranscodeChain* chain = nullptr;
     std::uint32_t chain_offset = 0;  // chain timestamps -> the outgoing stream's timeline
     // telephone-events while transcoding
     std::optional<rtp::TimestampRescaler> event_timestamps;
     rtp::TelephoneEventRescaler event_rescaler;
     std::optional<std::uint32_t> last_event_timestamp;
+    std::uint32_t last_event_clock = 0;
   };
 
   Direction* direction_from(const PartyMedia& from);
   void relay(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed, MediaTime now) noexcept;
+  // The clock rate of `pt` when it is a telephone-event the sender of `d` may use, else 0.
+  static std::uint32_t event_clock(const Direction& d, std::uint8_t pt) noexcept;
   void transcode_event(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed,
-                       MediaTime now) noexcept;
+                       std::uint32_t from_clock, MediaTime now) noexcept;
   void send(PartyMedia& to, std::span<const std::uint8_t> packet) noexcept;
   void send_dtmf(PartyMedia& to, MediaTime now) noexcept;
 

@@ -635,6 +635,16 @@ MakeAnswerResult make_answer(const PendingOffer& pending, const sdp::SessionDesc
     }
     plan.offerer_telephone_event = pick_telephone_event(analysis.offerer_codecs, plan.offerer_codec.clock_rate);
     plan.answerer_telephone_event = pick_telephone_event(b_codecs, plan.answerer_codec.clock_rate);
+    if (plan.transcoding) {
+      const auto other_events = [](std::vector<Codec>& into, const std::optional<Codec>& chosen, const Codec& c) {
+        if (!c.is_telephone_event() || (chosen && chosen->payload_type == c.payload_type)) return;
+        if (std::none_of(into.begin(), into.end(), [&](const Codec& x) { return x.payload_type == c.payload_type; }))
+          into.push_back(c);
+      };
+      for (const auto& c : analysis.offerer_codecs) other_events(plan.offerer_other_events, plan.offerer_telephone_event, c);
+      for (const auto& c : b_codecs) other_events(plan.answerer_other_events, plan.answerer_telephone_event, c);
+      for (const auto& o : pending.offered) other_events(plan.answerer_other_events, plan.answerer_telephone_event, o.codec);
+    }
     if (!plan.transcoding) {
       for (const auto& [a, b] : shared) {
         plan.offerer_to_answerer.set(a.payload_type, b.payload_type);

@@ -204,6 +204,13 @@ struct MediaPlan {
   Codec answerer_codec;
   std::optional<Codec> offerer_telephone_event;
   std::optional<Codec> answerer_telephone_event;
+  // Transcoding: the other telephone-event formats a party may send its DTMF
+  // on, taken like its chosen one (rescaled from its own clock): the
+  // offerer's other offered ones; for the answerer those of its answer and
+  // those we offered it (a browser may use one it was offered but did not
+  // answer with: Chromium does).
+  std::vector<Codec> offerer_other_events;
+  std::vector<Codec> answerer_other_events;
   // Relay: payload types of every shared codec and of the telephone-event,
   // each way. Unmapped payload types are dropped.
   rtp::PayloadTypeMap offerer_to_answerer;

@@ -558,6 +558,28 @@ TEST(OfferAnswer, ABrowserReofferingToTheAgwAsDtlsClientGetsActive) {
   EXPECT_EQ(server.sdp->media.at(0).attributes.value("setup"), "passive");
 }
 
+TEST(OfferAnswer, TranscodingPlansListTheOtherTelephoneEventsEachSideMaySend) {
+  const auto chrome = corpus("chromium_offer_audio.sdp");  // telephone-event 110/48000 and 126/8000
+  const auto x = offer(chrome, toward(LegKind::phone), phone_side());
+  const auto answer = parse(phone_answer(
+      "97 100\r\na=rtpmap:97 AMR-WB/16000\r\na=fmtp:97 octet-align=1\r\na=rtpmap:100 telephone-event/16000\r\n"));
+  const auto r = make_answer(x.pending, answer, browser_side(), false);
+  ASSERT_TRUE(r.sdp) << r.error;
+  ASSERT_TRUE(r.plan.transcoding);
+  ASSERT_TRUE(r.plan.offerer_telephone_event);
+  EXPECT_EQ(r.plan.offerer_telephone_event->payload_type, 110);
+  ASSERT_EQ(r.plan.offerer_other_events.size(), 1u);
+  EXPECT_EQ(r.plan.offerer_other_events[0].payload_type, 126);
+  EXPECT_EQ(r.plan.offerer_other_events[0].clock_rate, 8000u);
+  // the phone answered /16000; the /8000 we offered it is the other one it might use
+  ASSERT_TRUE(r.plan.answerer_telephone_event);
+  EXPECT_EQ(r.plan.answerer_telephone_event->payload_type, 100);
+  const bool has_8000 = std::any_of(r.plan.answerer_other_events.begin(), r.plan.answerer_other_events.end(),
+                                    [](const Codec& c) { return c.clock_rate == 8000; });
+  EXPECT_TRUE(has_8000);
+  for (const auto& c : r.plan.answerer_other_events) EXPECT_NE(c.payload_type, 100);
+}
+
 TEST(OfferAnswer, AnswerRefusingTheStreamLeavesNoMedia) {
   const auto x = offer(corpus("baresip_offer_amr.sdp"), toward(LegKind::phone), phone_side());
   const auto r = make_answer(x.pending, parse(phone_answer("0\r\n").replace(0, 0, "")), phone_side(30004), false);
