@@ -16,10 +16,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/baresip_lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/agw"
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+require_chromium
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
 

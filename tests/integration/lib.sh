@@ -9,6 +9,7 @@ export IMSBOX_BUILD_DIR="${IMSBOX_BUILD_DIR:-$SOURCE_DIR/build}"
 export IMSBOX_NO_SETUP=1   # the suite runs after `imsbox build`
 BIN="$IMSBOX_BUILD_DIR/bin"
 IMSBOX="$SOURCE_DIR/installer/imsbox"
+NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"  # the web_client target's npm packages
 
 DATA_DIR="$(mktemp -d /tmp/imsbox-it-XXXXXX)"
 export HOME="$DATA_DIR/home"   # nothing may touch the real ~/.imsbox
@@ -135,4 +136,12 @@ $OUT"
 expect_out() {
   grep -qF -- "$1" <<<"$OUT" || fail "expected '$1' in the output:
 $OUT"
+}
+
+# require_chromium: node, Debian's Chromium and playwright-core, for the
+# tests that drive a headless browser
+require_chromium() {
+  command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
+  [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
+  [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
 }

@@ -15,9 +15,7 @@ DOMAIN=it.example.org
 BASE=$(free_port_base)
 PCSCF_UDP="127.0.0.1:$((BASE + 10))"
 WSS="wss://127.0.0.1:$((BASE + 13))"
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
+require_chromium
 [ -d "$NODE_MODULES/playwright-core" ] && [ -d "$NODE_MODULES/esbuild" ] && [ -d "$NODE_MODULES/jssip" ] ||
   fail "no playwright-core, esbuild or jssip in $NODE_MODULES (target web_client runs npm ci)"
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"

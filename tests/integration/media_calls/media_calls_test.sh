@@ -54,10 +54,7 @@ ip route add default via 10.77.0.2 dev mc0   # Firefox gathers nothing without a
 
 HERE="$SOURCE_DIR/tests/integration/media_calls"
 DRIVER="$SOURCE_DIR/tests/integration/pcscf_media/browser_media.cjs"
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+require_chromium
 [ -x /usr/bin/firefox-esr ] || fail "/usr/bin/firefox-esr is not installed (Debian package firefox-esr)"
 [ -d "$NODE_MODULES/puppeteer-core" ] || fail "no puppeteer-core in $NODE_MODULES (target web_client runs npm ci)"
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"

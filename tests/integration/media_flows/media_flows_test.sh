@@ -26,11 +26,8 @@
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/media_flows"
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
 CASES=${MEDIA_FLOWS_CASES:-reinvites,early,earlySdpless,lateOffer,agwClient,noCandidates,restart}
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+require_chromium
 command -v baresip >/dev/null || fail "baresip is not installed (Debian package baresip-core)"
 command -v dumpcap >/dev/null || fail "dumpcap is not installed (Debian package tshark)"
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"

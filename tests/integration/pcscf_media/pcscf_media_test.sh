@@ -367,9 +367,7 @@ grep -q "^invite: c=IN IP4 127.0.0.1 | m=audio $CALLER_MEDIA RTP/AVP" "$SIPP/pla
 pass "pcscf.media_anchor = webrtc (P-CSCF restarted): a call between two phones is not anchored"
 
 # ---- the web client in headless Chromium and a phone ----
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+require_chromium
 expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "webA@$DOMAIN" --impu "sip:webA@$DOMAIN" \
   --password 'webA-secret'
 python3 "$HERE/pcmu_tone.py" "$SIPP/tone.wav" 1000 20  # long enough for the browser to hear it

@@ -13,12 +13,9 @@ HERE="$SOURCE_DIR/tests/integration/webclient"
 DOMAIN=it.example.org
 BASE=$(free_port_base)
 WSS_PORT=$((BASE + 13))
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
 SHOTS="$IMSBOX_BUILD_DIR/screenshots/webclient"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
+require_chromium
 [ -f "$IMSBOX_BUILD_DIR/web-client/app.js" ] || fail "no bundled web client in $IMSBOX_BUILD_DIR/web-client (target web_client)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
 
 write_config "$BASE"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"

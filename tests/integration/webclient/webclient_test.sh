@@ -19,12 +19,9 @@ WS_PORT=$((BASE + 12))
 WSS_PORT=$((BASE + 13))
 PCSCF_UDP="127.0.0.1:$((BASE + 10))"
 SIPP_PORT=$((BASE + 16))
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
 SHOTS="$IMSBOX_BUILD_DIR/screenshots/webclient"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
+require_chromium
 [ -f "$IMSBOX_BUILD_DIR/web-client/app.js" ] || fail "no bundled web client in $IMSBOX_BUILD_DIR/web-client (target web_client)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
 [ -x /usr/bin/firefox-esr ] || fail "/usr/bin/firefox-esr is not installed (Debian package firefox-esr)"
 [ -d "$NODE_MODULES/puppeteer-core" ] || fail "no puppeteer-core in $NODE_MODULES (target web_client runs npm ci)"
 

@@ -13,10 +13,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/webrtc"
-NODE_MODULES="$IMSBOX_BUILD_DIR/web-client-npm/node_modules"
-command -v node >/dev/null || fail "node is not installed (installer/imsbox install)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
-[ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
+require_chromium
 [ -x "$BIN/webrtc-echo" ] || fail "no $BIN/webrtc-echo"
 
 BASE=$(free_port_base)
