@@ -15,6 +15,8 @@
 #   * a cancelled call and a busy callee (486): no session left;
 #   * an UPDATE with SDP mid-call: answered through the AGW, and the new tones
 #     each phone sends afterwards reach the other (captured, decoded);
+#   * an INVITE without SDP, the offer in a reliable 183, the answer in the
+#     PRACK: early media both ways through the AGW, kept by the SDP-less 200;
 #   * a re-INVITE that holds the callee: the AGW's ports and a=sendonly /
 #     a=recvonly on both sides;
 #   * a late offer: the offer in the 200 and the answer in the ACK, each
@@ -265,16 +267,34 @@ grep -q '^update: SIP/2.0 200 OK | m=audio .* | a=sendrecv' <<<"$caller" || fail
 [ "$(grep '^update:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" = \
   "$(grep '^final:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" ] &&
   in_agw_range "$(grep '^update:' <<<"$callee")" || fail "UPDATE: not the AGW's ports, or they changed: $caller / $callee"
-for side in callee:$CALLEE_MEDIA:2000 caller:$CALLER_MEDIA:1500; do
-  IFS=: read -r who port hz <<<"$side"
-  tshark -r "$DATA_DIR/update.pcap" -Y "udp.dstport == $port" -F pcap -w "$DATA_DIR/update-$who.pcap" 2>/dev/null
-  python3 "$HERE/pcmu_capture.py" "$DATA_DIR/update-$who.pcap" "$DATA_DIR/update-$who.wav" > "$DATA_DIR/update-$who.n"
-  "$BIN/media-tool" detect "$DATA_DIR/update-$who.wav" --freq "$hz" --min-windows 10 > "$DATA_DIR/update-$who.detect" ||
-    fail "UPDATE: the $who did not hear $hz Hz after it: $(cat "$DATA_DIR/update-$who.n" "$DATA_DIR/update-$who.detect")"
-done
+# heard NAME WHO PORT HZ: the PCMU sent to PORT in NAME.pcap holds HZ for a second at least
+heard() {
+  local name=$1 who=$2 port=$3 hz=$4 out="$DATA_DIR/$1-$2"
+  tshark -r "$DATA_DIR/$name.pcap" -Y "udp.dstport == $port" -F pcap -w "$out.pcap" 2>/dev/null
+  python3 "$HERE/pcmu_capture.py" "$out.pcap" "$out.wav" > "$out.n"
+  "$BIN/media-tool" detect "$out.wav" --freq "$hz" --min-windows 10 > "$out.detect" ||
+    fail "$name: the $who did not hear $hz Hz: $(cat "$out.n" "$out.detect")"
+}
+heard update callee "$CALLEE_MEDIA" 2000
+heard update caller "$CALLER_MEDIA" 1500
 grep -q '^bye: 200' <<<"$caller" || fail "UPDATE: no 200 to the BYE: $caller"
 no_session "$(call_id_of update-caller)"
 pass "UPDATE with SDP mid-call: answered through the AGW (its ports, unchanged); afterwards the callee hears the caller's new 2 kHz, the caller the callee's 1.5 kHz"
+
+# ---- a late offer in a reliable 183, the answer in the PRACK (RFC 3262): early media ----
+capture "$DATA_DIR/prack.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
+call prack "$HERE/uas_prack_offer.xml" "$HERE/uac_prack_offer.xml"
+stop_capture
+caller=$(sipp_log prack-caller)
+callee=$(sipp_log prack-callee)
+in_agw_range "$(grep '^early:' <<<"$caller")" && in_agw_range "$(grep '^prack:' <<<"$callee")" ||
+  fail "offer in a reliable 183: not the AGW's ports: $caller / $callee"
+grep -q '^final: SIP/2.0 200' <<<"$caller" && grep -q '^bye: 200' <<<"$caller" ||
+  fail "offer in a reliable 183: the call did not complete: $caller"
+heard prack callee "$CALLEE_MEDIA" 2000
+heard prack caller "$CALLER_MEDIA" 1500
+no_session "$(call_id_of prack-caller)"
+pass "an INVITE without SDP, the offer in a reliable 183 and the answer in the PRACK: the AGW's ports on both sides; each phone hears the other's tone from the PRACK on (early media, then the SDP-less 200)"
 
 # ---- a late offer: SDP in the 200 and the ACK ----
 call late "$HERE/uas_late.xml" "$HERE/uac_late.xml"
