@@ -21,25 +21,16 @@ command -v baresip >/dev/null || fail "baresip is not installed (Debian package 
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
 
 BASE=$(free_port_base)
-write_config "$BASE"
-disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
-NG_PORT=$((BASE + 31))
+agw_only_config "$BASE" 2   # the AGW alone, two workers
 BOB_SIP=$((BASE + 16))      # baresip: SIP on UDP/TCP, TLS on the next port
 DRIVER_SIP=$((BASE + 18))
-# the AGW's media ports (write_config's range), two workers
-MEDIA=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-MEDIA_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-sed -i "/^\[agw\]/a workers = 2" "$DATA_DIR/imsbox.conf"
-AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"
 "$BIN/media-tool" tone "$AUDIO/1k-48k.wav" --freq 1000 --rate 48000 --seconds 30 >/dev/null
 "$BIN/media-tool" tone "$AUDIO/2k-8k.wav" --freq 2000 --rate 8000 --seconds 30 >/dev/null
 "$BIN/media-tool" tone "$AUDIO/2k-16k.wav" --freq 2000 --rate 16000 --seconds 30 >/dev/null
 
-expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
-for _ in $(seq 1 50); do grep -q 'Agw ready' "$AGW_LOG" 2>/dev/null && break; sleep 0.1; done
-grep -q 'Agw ready' "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
+start_agw_only
 
 # browser_call NAME CODEC_MODULE TONE_WAV EXPECTED_PLAN
 browser_call() {

@@ -20,25 +20,17 @@ command -v python3 >/dev/null || fail "python3 is not installed"
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
 
 BASE=$(free_port_base)
-write_config "$BASE"
-disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
-NG_PORT=$((BASE + 31))
+agw_only_config "$BASE" 2   # the AGW alone, two workers
 # baresip listens for TLS on its SIP port + 1
 ALICE_SIP=$((BASE + 16)) BOB_SIP=$((BASE + 18)) KAM_PORT=$((BASE + 28))
-# the AGW's media ports (write_config's range), two workers
-MEDIA=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-MEDIA_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-sed -i "/^\[agw\]/a workers = 2" "$DATA_DIR/imsbox.conf"
-AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"
 "$BIN/media-tool" tone "$AUDIO/1k-8k.wav" --freq 1000 --rate 8000 --seconds 20 >/dev/null
 "$BIN/media-tool" tone "$AUDIO/1k-16k.wav" --freq 1000 --rate 16000 --seconds 20 >/dev/null
 "$BIN/media-tool" tone "$AUDIO/2k-8k.wav" --freq 2000 --rate 8000 --seconds 20 >/dev/null
 
-expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
-for _ in $(seq 1 50); do grep -q 'Agw ready' "$AGW_LOG" 2>/dev/null && break; sleep 0.1; done
-grep -q "media on 127.0.0.1 ports $MEDIA-$MEDIA_MAX" "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
+start_agw_only
+grep -q "media on 127.0.0.1 ports $AGW_RTP_MIN-$AGW_RTP_MAX" "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
 
 start_kamailio agw_call "$KAM_PORT" - -A "NG_SOCK=\"udp:127.0.0.1:$NG_PORT\""
 FOUND="rtpengine instance <udp:127.0.0.1:$NG_PORT> found, support for it enabled"
@@ -100,8 +92,8 @@ PY
   # the media came from the AGW's ports
   for who in "$a" "$b"; do
     port=$(sed 's/\x1b\[[0-9;]*m//g' "$who/out" | grep -m1 -o "receiving from 127.0.0.1:[0-9]*" | sed 's/.*://')
-    [ -n "$port" ] && [ "$port" -ge "$MEDIA" ] && [ "$port" -le $MEDIA_MAX ] ||
-      fail "$name: $(basename "$who") did not receive from the AGW's ports ($MEDIA-$MEDIA_MAX): '$port'"
+    [ -n "$port" ] && [ "$port" -ge "$AGW_RTP_MIN" ] && [ "$port" -le "$AGW_RTP_MAX" ] ||
+      fail "$name: $(basename "$who") did not receive from the AGW's ports ($AGW_RTP_MIN-$AGW_RTP_MAX): '$port'"
   done
   pass "$name: both peers receive from the AGW's ports"
   wait "$alice_pid" 2>/dev/null || true   # -t 8: alice hangs up (BYE)

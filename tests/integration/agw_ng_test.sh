@@ -21,11 +21,8 @@ command -v nc >/dev/null || fail "nc is not installed (netcat-openbsd)"
 command -v python3 >/dev/null || fail "python3 is not installed"
 
 BASE=$(free_port_base)
-write_config "$BASE"
-disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
-NG_PORT=$((BASE + 31))
+agw_only_config "$BASE"   # the AGW alone
 KAM_PORT=$((BASE + 16)) SIPP_PORT=$((BASE + 17)) KAM2_PORT=$((BASE + 18)) SILENT_PORT=$((BASE + 19))
-AGW_LOG="$DATA_DIR/log/agw.log"
 SIPP="$DATA_DIR/sipp"
 mkdir -p "$SIPP"
 

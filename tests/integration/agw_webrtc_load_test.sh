@@ -10,13 +10,10 @@ source "$(dirname "$0")/lib.sh"
 
 CALLS=5
 BASE=$(free_port_base)
-write_config "$BASE"
-disable_nodes pcscf icscf scscf hss tas mrf
-NG_PORT=$((BASE + 31))
+agw_only_config "$BASE"
 RE_NG=$((BASE + 30))
 LOCAL_PORTS=$((BASE + 16))  # the load client's 10 sockets: free ports, not ephemeral ones near the relays' range
-RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
 
 RE_PID=""
 stop_rtpengine() {

@@ -145,3 +145,29 @@ require_chromium() {
   [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is not installed (Debian package chromium)"
   [ -d "$NODE_MODULES/playwright-core" ] || fail "no playwright-core in $NODE_MODULES (target web_client runs npm ci)"
 }
+
+# agw_rtp_range: AGW_RTP_MIN and AGW_RTP_MAX, the AGW's media ports in the
+# test config (write_config's range)
+agw_rtp_range() {
+  AGW_RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+  AGW_RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+}
+
+# agw_only_config BASE [WORKERS]: write_config with every node but the AGW
+# disabled (the AGW alone), WORKERS media workers when given; sets NG_PORT
+# (its ng port, BASE + 31), AGW_LOG and AGW_RTP_MIN..AGW_RTP_MAX
+agw_only_config() {
+  write_config "$1"
+  disable_nodes pcscf icscf scscf hss tas mrf
+  if [ -n "${2:-}" ]; then sed -i "/^\[agw\]/a workers = $2" "$DATA_DIR/imsbox.conf"; fi
+  NG_PORT=$(($1 + 31))
+  AGW_LOG="$DATA_DIR/log/agw.log"
+  agw_rtp_range
+}
+
+# start_agw_only: `imsbox up` of agw_only_config's box; the AGW ready within 5 s
+start_agw_only() {
+  expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
+  for _ in $(seq 1 50); do grep -q 'Agw ready' "$AGW_LOG" 2>/dev/null && break; sleep 0.1; done
+  grep -q 'Agw ready' "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
+}

@@ -72,8 +72,8 @@ ANCHOR=${IMSBOX_TEST_MEDIA_ANCHOR:-webrtc}
 write_config "$BASE"
 sed -i -e "s/^media_anchor = none/media_anchor = $ANCHOR/" -e "s/^bind_address = 127.0.0.1/bind_address = $ADDR/" \
   "$DATA_DIR/imsbox.conf"
-RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+agw_rtp_range
+RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
 AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"

@@ -33,21 +33,16 @@ command -v dumpcap >/dev/null || fail "dumpcap is not installed (Debian package 
 [ -x "$BIN/media-tool" ] || fail "no $BIN/media-tool"
 
 BASE=$(free_port_base)
-write_config "$BASE"
-disable_nodes pcscf icscf scscf hss tas mrf   # the AGW alone
-NG_PORT=$((BASE + 31))
+agw_only_config "$BASE"   # the AGW alone
 BOB_SIP=$((BASE + 16))      # baresip: SIP on UDP/TCP, TLS on the next port
 DRIVER_SIP=$((BASE + 18))
 CTRL_PORT=$((BASE + 19))
-AGW_LOG="$DATA_DIR/log/agw.log"
 AUDIO="$DATA_DIR/audio"
 mkdir -p "$AUDIO"
 "$BIN/media-tool" tone "$AUDIO/1k-48k.wav" --freq 1000 --rate 48000 --seconds 200 >/dev/null
 "$BIN/media-tool" tone "$AUDIO/2k-8k.wav" --freq 2000 --rate 8000 --seconds 200 >/dev/null
 
-expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
-for _ in $(seq 1 50); do grep -q 'Agw ready' "$AGW_LOG" 2>/dev/null && break; sleep 0.1; done
-grep -q 'Agw ready' "$AGW_LOG" || fail "the AGW did not start: $(tail -5 "$AGW_LOG")"
+start_agw_only
 
 # baresip: G.711 and AMR (AMR-NB and AMR-WB, octet-aligned), a 2 kHz source at 8 kHz (its aufile
 # takes only WAVs at the codec's rate: PCMU and AMR-NB here), its decoded audio dumped

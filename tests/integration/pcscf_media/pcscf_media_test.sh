@@ -102,8 +102,8 @@ if [ "$AGW" = rtpengine ]; then
 else
   AGW_NG=$((BASE + 31))
   # the AGW's media ports: write_config's range
-  RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-  RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+  agw_rtp_range
+  RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
 fi
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
