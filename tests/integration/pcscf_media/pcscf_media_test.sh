@@ -217,10 +217,23 @@ capture() {
   fail "dumpcap did not start: $(cat "$1.err")"
 }
 stop_capture() { kill -INT "$DUMPCAP_PID"; wait "$DUMPCAP_PID" || true; }
+# captured_call NAME UAS UAC: `call`, with what both phones receive captured
+# in NAME.pcap (for heard)
+captured_call() {
+  capture "$DATA_DIR/$1.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
+  call "$1" "$2" "$3"
+  stop_capture
+}
+# heard NAME WHO PORT HZ: the PCMU sent to PORT in NAME.pcap holds HZ for a second at least
+heard() {
+  local name=$1 who=$2 port=$3 hz=$4 out="$DATA_DIR/$1-$2"
+  tshark -r "$DATA_DIR/$name.pcap" -Y "udp.dstport == $port" -F pcap -w "$out.pcap" 2>/dev/null
+  python3 "$HERE/pcmu_capture.py" "$out.pcap" "$out.wav" > "$out.n"
+  "$BIN/media-tool" detect "$out.wav" --freq "$hz" --min-windows 10 > "$out.detect" ||
+    fail "$name: the $who did not hear $hz Hz: $(cat "$out.n" "$out.detect")"
+}
+captured_call info16 "$HERE/uas.xml" "$SIPP/uac_info16.xml"
 CAPTURE="$DATA_DIR/info16.pcap"
-capture "$CAPTURE" "udp dst port $CALLEE_MEDIA"
-call info16 "$HERE/uas.xml" "$SIPP/uac_info16.xml"
-stop_capture
 [ "$(grep -c '^info .: 200' "$SIPP/info16-caller.log")" = 16 ] ||
   fail "16 INFO digits: not all answered 200: $(grep '^info' "$SIPP/info16-caller.log" | tr '\n' ' ')"
 # RFC 4733 events toward the callee, one per timestamp, in order (event codes 0-15)
@@ -257,9 +270,7 @@ pass "re-INVITE hold: a=sendonly / a=recvonly through the AGW, its ports on both
 # (captured, decoded by pcmu_capture.py) must hold the other's new tone.
 python3 "$HERE/pcmu_tone.py" "$SIPP/tone2.wav" 2000 1
 python3 "$HERE/pcmu_tone.py" "$SIPP/tone3.wav" 1500 1
-capture "$DATA_DIR/update.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
-call update "$HERE/uas_update.xml" "$HERE/uac_update.xml"
-stop_capture
+captured_call update "$HERE/uas_update.xml" "$HERE/uac_update.xml"
 caller=$(sipp_log update-caller)
 callee=$(sipp_log update-callee)
 grep -q '^update: .* | a=sendrecv' <<<"$callee" || fail "UPDATE: the callee's UPDATE: $callee"
@@ -267,14 +278,6 @@ grep -q '^update: SIP/2.0 200 OK | m=audio .* | a=sendrecv' <<<"$caller" || fail
 [ "$(grep '^update:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" = \
   "$(grep '^final:' <<<"$caller" | sed 's/.*m=audio \([0-9]*\).*/\1/')" ] &&
   in_agw_range "$(grep '^update:' <<<"$callee")" || fail "UPDATE: not the AGW's ports, or they changed: $caller / $callee"
-# heard NAME WHO PORT HZ: the PCMU sent to PORT in NAME.pcap holds HZ for a second at least
-heard() {
-  local name=$1 who=$2 port=$3 hz=$4 out="$DATA_DIR/$1-$2"
-  tshark -r "$DATA_DIR/$name.pcap" -Y "udp.dstport == $port" -F pcap -w "$out.pcap" 2>/dev/null
-  python3 "$HERE/pcmu_capture.py" "$out.pcap" "$out.wav" > "$out.n"
-  "$BIN/media-tool" detect "$out.wav" --freq "$hz" --min-windows 10 > "$out.detect" ||
-    fail "$name: the $who did not hear $hz Hz: $(cat "$out.n" "$out.detect")"
-}
 heard update callee "$CALLEE_MEDIA" 2000
 heard update caller "$CALLER_MEDIA" 1500
 grep -q '^bye: 200' <<<"$caller" || fail "UPDATE: no 200 to the BYE: $caller"
@@ -282,9 +285,7 @@ no_session "$(call_id_of update-caller)"
 pass "UPDATE with SDP mid-call: answered through the AGW (its ports, unchanged); afterwards the callee hears the caller's new 2 kHz, the caller the callee's 1.5 kHz"
 
 # ---- a late offer in a reliable 183, the answer in the PRACK (RFC 3262): early media ----
-capture "$DATA_DIR/prack.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
-call prack "$HERE/uas_prack_offer.xml" "$HERE/uac_prack_offer.xml"
-stop_capture
+captured_call prack "$HERE/uas_prack_offer.xml" "$HERE/uac_prack_offer.xml"
 caller=$(sipp_log prack-caller)
 callee=$(sipp_log prack-callee)
 in_agw_range "$(grep '^early:' <<<"$caller")" && in_agw_range "$(grep '^prack:' <<<"$callee")" ||
