@@ -10,11 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,6 +29,7 @@
 #include "store/database.h"
 #include "store/registration_table.h"
 #include "store/service_data_table.h"
+#include "unit/file_text.h"
 #include "unit/shared/aka/testdata_csv.h"
 #include "unit/test_dir.h"
 
@@ -147,12 +146,7 @@ class SbiApiTest : public ::testing::Test {
     return store::RegistrationTable(db_).find(impu);
   }
 
-  std::string log_text() const {
-    std::ifstream in(dir_ / "hss.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(dir_ / "hss.log"); }
 
   static void expect_problem(const Answer& a, int status, const std::string& cause,
                              const std::string& detail_has = {}) {

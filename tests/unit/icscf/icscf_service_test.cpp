@@ -3,15 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "sip/text.h"
+#include "unit/file_text.h"
 #include "unit/proxy_fakes.h"
 
 namespace imsbox::icscf {
@@ -114,12 +113,7 @@ class IcscfServiceTest : public ::testing::Test {
 
   std::unique_ptr<sip::proxy::ProxyTsx> tsx_for(FakeHelper& h) { return service_->on_request(h.request(), h.source()); }
 
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
 
   runtime::ManualClock clock_;
   std::string log_path_;

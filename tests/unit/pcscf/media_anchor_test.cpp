@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "agw/ng/reply.h"
 #include "agw/ng/request.h"
@@ -18,6 +16,7 @@
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "sip/proxy/routing.h"
+#include "unit/file_text.h"
 #include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
@@ -197,12 +196,7 @@ class MediaAnchorTest : public ::testing::Test {
       timers_.fire_due();
     }
   }
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
   std::vector<const FakeOriginator::Sent*> byes() const {
     std::vector<const FakeOriginator::Sent*> out;
     for (const auto& s : originator_.sent) {

@@ -6,8 +6,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "agw/ng/ng_server.h"
 #include "agw/ng/reply.h"
@@ -17,6 +15,7 @@
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "unit/file_text.h"
 #include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
@@ -46,12 +45,7 @@ class NgClientTest : public ::testing::Test {
     clock_.advance(d);
     timers_.fire_due();
   }
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
 
   runtime::ManualClock clock_;
   std::string log_path_;

@@ -4,10 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "ims/reginfo.h"
 #include "pcscf/registration.h"
@@ -16,6 +14,7 @@
 #include "runtime/metrics.h"
 #include "sip/parser.h"
 #include "sip/proxy/routing.h"
+#include "unit/file_text.h"
 #include "unit/proxy_fakes.h"
 
 namespace imsbox::pcscf {
@@ -173,12 +172,7 @@ class PcscfServiceTest : public ::testing::Test {
     s.done(response_to(h, status_line, extra));
   }
 
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
 
   void advance(std::chrono::microseconds d) {
     clock_.advance(d);

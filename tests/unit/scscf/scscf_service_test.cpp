@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "aka/digest.h"
 #include "ims/reginfo.h"
@@ -15,6 +13,7 @@
 #include "sip/parser.h"
 #include "sip/response.h"
 #include "store/database.h"
+#include "unit/file_text.h"
 #include "unit/proxy_fakes.h"
 #include "unit/test_dir.h"
 
@@ -254,12 +253,7 @@ class ScscfServiceTest : public ::testing::Test {
     return h;
   }
 
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
 
   runtime::ManualClock clock_;
   std::string log_path_;

@@ -6,14 +6,13 @@
 #include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "agw/ng/ng_server.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
+#include "unit/file_text.h"
 
 namespace imsbox::agw::ng {
 namespace {
@@ -74,12 +73,7 @@ class NgServerTest : public ::testing::Test {
     return r.value_or("");
   }
 
-  std::string log_text() const {
-    std::ifstream in(log_path_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string log_text() const { return imsbox::testing::file_text(log_path_); }
 
   runtime::ManualClock clock_;
   runtime::Metrics metrics_;
