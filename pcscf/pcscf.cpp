@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "ims/box.h"
+#include "pcscf/ipsec/userspace_esp.h"
 #include "pcscf/ng_socket.h"
 #include "pcscf/pcscf_service.h"
 #include "runtime/config.h"
@@ -31,6 +32,31 @@ PcscfOptions pcscf_options(const runtime::Config& c) {
   options.media.media_timeout = std::chrono::seconds(c.integer("agw.media_timeout_s"));
   options.media.check_interval = std::chrono::milliseconds(c.integer("pcscf.media_check_interval_ms"));
   options.media.ng.peer = agw_ng_address(c);
+  const auto ipsec = parse_ipsec_mode(c.str("pcscf.ipsec"));
+  if (!ipsec) throw runtime::ConfigError("pcscf.ipsec: '" + c.str("pcscf.ipsec") + "' is not one of off, optional, required");
+  options.sec_agree.mode = *ipsec;
+  const auto algorithms = parse_algorithm_pairs(c.str("pcscf.ipsec_algorithms"));
+  if (!algorithms) {
+    throw runtime::ConfigError("pcscf.ipsec_algorithms: '" + c.str("pcscf.ipsec_algorithms") +
+                               "' is not a list of ALG+EALG (hmac-sha-1-96 or hmac-md5-96, + aes-cbc or null)");
+  }
+  options.sec_agree.algorithms = *algorithms;
+  options.sec_agree.ports = {c.port("pcscf.ipsec_port_c"), c.port("pcscf.ipsec_port_s")};
+  if (options.sec_agree.ports.client == options.sec_agree.ports.server) {
+    throw runtime::ConfigError("pcscf.ipsec_port_c and pcscf.ipsec_port_s must differ");
+  }
+  options.sec_agree.pending_lifetime = std::chrono::seconds(c.integer("pcscf.ipsec_pending_s"));
+  {
+    boost::system::error_code ec;
+    options.sec_agree.address = boost::asio::ip::make_address(c.str("global.bind_address"), ec);
+  }
+  if (options.sec_agree.mode != IpsecMode::off) {
+    for (const auto port : {options.sec_agree.ports.client, options.sec_agree.ports.server}) {
+      if (std::find(options.own_ports.begin(), options.own_ports.end(), port) == options.own_ports.end()) {
+        options.own_ports.push_back(port);
+      }
+    }
+  }
   for (const auto& uri : ims::node_uris(c, "pcscf")) {
     const auto parsed = sip::parse_uri(uri);
     if (!parsed.uri) continue;
@@ -65,12 +91,29 @@ void Pcscf::start() {
   const auto& address = c.str("global.bind_address");
   const auto sip_port = c.port("pcscf.sip_port");
 
-  const auto options = pcscf_options(c);
-  auto service = std::make_unique<PcscfService>(options, ctx_.log, ctx_.clock, &ctx_.metrics);
+  auto options = pcscf_options(c);
+  std::string esp_device;
+  start_esp(options, esp_device);
+  auto service = std::make_unique<PcscfService>(options, ctx_.log, ctx_.clock, &ctx_.metrics, esp_.get());
   service_ = service.get();
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
   services.push_back(std::move(service));
   auto stack_config = ims::proxy_stack_config(c, "pcscf");
+  std::string protected_ports;
+  if (esp_) {
+    // the protected ports (TS 33.203 §7.1), after the others: the first
+    // listener of a transport stays the one plain sends leave from
+    const auto& ports = options.sec_agree.ports;
+    stack_config.transport.listeners.push_back({sip::Transport::udp, address, ports.server, esp_device});
+    stack_config.transport.listeners.push_back({sip::Transport::tcp, address, ports.server, esp_device});
+    stack_config.transport.listeners.push_back({sip::Transport::udp, address, ports.client, esp_device});
+    stack_config.outbound_route = [service = service_](sip::Peer& to, const sip::Message& m) {
+      service->outbound_route(to, m);
+    };
+    protected_ports = "; IPsec sec-agree (" + std::string(c.str("pcscf.ipsec")) + ", " +
+                      std::string(esp_->name()) + " ESP) on protected ports " + std::to_string(ports.client) +
+                      " (client) and " + std::to_string(ports.server) + " (server)";
+  }
   // The WWSF: the web client on the WS and WSS ports. A box built without it
   // still does SIP; say so once rather than with every 404.
   std::error_code ec;
@@ -102,7 +145,37 @@ void Pcscf::start() {
                 " (UDP, TCP), TLS on " + std::to_string(c.port("pcscf.tls_port")) + ", WS on " +
                 std::to_string(c.port("pcscf.ws_port")) + ", WSS on " + std::to_string(c.port("pcscf.wss_port")) +
                 "; I-CSCF " + options.icscf_route + ", Path " + options.path + ", reg-event Contact " +
-                options.pcscf_uri + "; " + media);
+                options.pcscf_uri + "; " + media + protected_ports);
+}
+
+void Pcscf::start_esp(PcscfOptions& options, std::string& device) {
+  const auto& c = ctx_.config;
+  auto& mode = options.sec_agree.mode;
+  if (mode == IpsecMode::off) return;
+  const auto& backend = c.str("pcscf.ipsec_backend");
+  if (backend != "auto" && backend != "userspace" && backend != "kernel") {
+    throw runtime::ConfigError("pcscf.ipsec_backend: '" + backend + "' is not one of auto, kernel, userspace");
+  }
+  try {
+    if (backend == "kernel") {
+      throw std::runtime_error("the kernel ESP backend is not built yet (pcscf.ipsec_backend = userspace or auto)");
+    }
+    ipsec::UserspaceEspOptions o;
+    o.device = c.str("pcscf.ipsec_device");
+    o.address = options.sec_agree.address;
+    auto esp = std::make_unique<ipsec::UserspaceEsp>(ctx_.io, o, ctx_.log, &ctx_.metrics);
+    esp->start();
+    device = esp->device();
+    ctx_.log.info("Pcscf: ESP backend userspace (pcscf.ipsec_backend = " + backend + "), TUN device " + device);
+    esp_ = std::move(esp);
+  } catch (const std::exception& e) {
+    if (mode == IpsecMode::required) {
+      throw std::runtime_error(std::string("pcscf.ipsec = required, but no ESP backend: ") + e.what());
+    }
+    ctx_.log.warning(std::string("Pcscf: no ESP backend (") + e.what() +
+                     "): sec-agree is off, UEs register without IPsec (pcscf.ipsec = optional)");
+    mode = IpsecMode::off;
+  }
 }
 
 void Pcscf::stop() {

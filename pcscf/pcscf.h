@@ -9,7 +9,10 @@
 // reports a stack that did not start; /metrics has the pcscf_* counters and
 // gauges (registrations, contacts, subscriptions, 400s, 403s, NOTIFYs). The
 // AGW's media anchoring (media_anchor.h) talks ng over a UDP socket to
-// pcscf.agw_ng (default 127.0.0.1:<agw.ng_port>).
+// pcscf.agw_ng (default 127.0.0.1:<agw.ng_port>). With pcscf.ipsec on,
+// IMS-AKA UEs get IPsec SAs (security_agreement.h): the protected ports
+// pcscf.ipsec_port_c / ipsec_port_s (UDP and TCP) are bound too, and an ESP
+// backend (kernel XFRM or userspace over a TUN device) carries them.
 // stop() ends the reg-event subscriptions (Expires: 0) before it closes the
 // stack, waiting at most kUnsubscribeLimit for their answers.
 #include <chrono>
@@ -24,6 +27,9 @@ class ProxyStack;
 
 namespace imsbox::pcscf {
 
+namespace ipsec {
+class EspBackend;
+}
 class PcscfService;
 class UdpNgSocket;
 struct PcscfOptions;
@@ -49,7 +55,13 @@ class Pcscf final : public runtime::Node {
  private:
   // How long stop() waits for the answers to its unsubscriptions.
   static constexpr std::chrono::milliseconds kUnsubscribeLimit{1000};
+  // The ESP backend of sec-agree (pcscf.ipsec_backend), or null when it is
+  // off or could not start; `device`: the protected sockets' (userspace).
+  void start_esp(PcscfOptions& options, std::string& device);
+
   runtime::NodeContext& ctx_;
+  // Before the stack: the stack's service uses it until the stack is gone.
+  std::unique_ptr<ipsec::EspBackend> esp_;
   PcscfService* service_ = nullptr;  // owned by the stack
   std::unique_ptr<sip::proxy::ProxyStack> proxy_;
   // After proxy_: it goes first, so that no datagram reaches a service that is gone.

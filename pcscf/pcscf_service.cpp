@@ -87,12 +87,23 @@ class RegisterTsx final : public PcscfTsx {
     }
     impu_ = *ims::register_impu(request);
     source_ = helper.source();
+    sec_agree_ = service_.sec_agree().on_register(request, source_, service_.now());
+    if (sec_agree_.status != 0) {
+      auto response = sip::make_response(request, sec_agree_.status, sec_agree_.reason);
+      for (auto& [id, value] : sec_agree_.headers) response.append(id, value);
+      helper.respond(std::move(response));
+      service_.refused(sec_agree_.status);
+      log(helper, "REGISTER " + impu_ + " from " + sip::to_string(source_) + ": " +
+                      std::to_string(sec_agree_.status) + " " + sec_agree_.reason);
+      return Verdict::done;
+    }
     const auto& o = service_.options();
     prepare_register(request, RegisterEdits{o.path, "\"" + o.domain + "\"", service_.random_hex(32), o.icid_generated_at});
     sip::proxy::Target target;
     target.routes = {o.icscf_route};
     helper.add_target(std::move(target));
-    log(helper, "REGISTER " + impu_ + " from " + sip::to_string(source_) + ": forwarded to " + o.icscf_route);
+    log(helper, "REGISTER " + impu_ + " from " + sip::to_string(source_) +
+                    (sec_agree_.note.empty() ? "" : " (" + sec_agree_.note + ")") + ": forwarded to " + o.icscf_route);
     return Verdict::next;
   }
 
@@ -104,9 +115,13 @@ class RegisterTsx final : public PcscfTsx {
       std::string note;
       if (!keys.empty()) {
         if (auto impi = ims::register_impi(helper.request(), service_.options().domain)) {
+          if (status == 401 && service_.sec_agree().on_challenge(sec_agree_, response, keys, *impi, source_,
+                                                                 service_.now())) {
+            note = " (ck/ik taken off, SAs pending)";
+          }
           service_.keep_auth_keys(std::move(*impi), std::move(keys));
         }
-        note = " (ck/ik kept, not passed on)";
+        if (note.empty()) note = " (ck/ik kept, not passed on)";
       }
       log(helper, "REGISTER " + impu_ + ": " + std::to_string(status) + note);
       return;
@@ -116,12 +131,17 @@ class RegisterTsx final : public PcscfTsx {
       return;
     }
     const auto ok = register_ok(helper.request(), response, impu_, source_, service_.options().path);
+    std::chrono::seconds lifetime{0};
+    for (const auto& c : ok.contacts) lifetime = std::max(lifetime, c.expires);
+    service_.sec_agree().on_registered(sec_agree_, ok.remove_all ? std::chrono::seconds(0) : lifetime,
+                                       service_.now());
     service_.registered(ok, helper.request().call_id());
   }
 
  private:
   std::string impu_;
   sip::Peer source_;
+  SecAgreeDecision sec_agree_;
 };
 
 // A NOTIFY of our reg-event subscription: answered here.
@@ -295,13 +315,14 @@ class AnswerTsx final : public PcscfTsx {
 }  // namespace
 
 PcscfService::PcscfService(PcscfOptions options, runtime::Logger& log, const runtime::Clock& clock,
-                           runtime::Metrics* metrics)
+                           runtime::Metrics* metrics, ipsec::EspBackend* esp)
     : options_(std::move(options)),
       log_(log),
       clock_(clock),
       random_(std::random_device{}()),
       dialogs_([this](std::string_view uri) { return is_own_uri(uri); }),
-      media_(options_.media, log, clock, metrics) {
+      media_(options_.media, log, clock, metrics),
+      sec_agree_(options_.sec_agree, log, clock, metrics, esp) {
   if (!metrics) return;
   registrations_total_ = &metrics->counter("pcscf_register_ok_total", "200 OKs to REGISTER applied to the cache");
   bad_requests_total_ = &metrics->counter("pcscf_bad_requests_total", "malformed requests from UEs answered 400");
@@ -399,9 +420,14 @@ PcscfService::~PcscfService() {
   for (auto& [impu, pending] : pending_subscribe_) timers_->cancel(pending.timer);
 }
 
+void PcscfService::outbound_route(sip::Peer& to, const sip::Message& message) const {
+  sec_agree_.route(to, message, now());
+}
+
 void PcscfService::attach(sip::proxy::RequestOriginator& originator, runtime::TimerQueue& timers) {
   originator_ = &originator;
   timers_ = &timers;
+  sec_agree_.attach(timers);
   arm_expiry();
 }
 
@@ -416,6 +442,9 @@ std::unique_ptr<sip::proxy::ProxyTsx> PcscfService::on_request(const sip::Messag
     }
   }
   const auto t = now();
+  if (!sec_agree_.on_request(source, t)) {
+    return std::make_unique<AnswerTsx>(*this, 403, "Forbidden (not over security associations)");
+  }
   // a registered UE is always originating, whatever Route it sends
   const auto leg = dialog_leg(request);
   if (cache_.has_source(source, t)) return std::make_unique<OriginatingTsx>(*this, leg);

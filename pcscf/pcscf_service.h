@@ -63,6 +63,7 @@
 #include "pcscf/reg_event.h"
 #include "pcscf/registration.h"
 #include "pcscf/registrations.h"
+#include "pcscf/security_agreement.h"
 #include "runtime/timer_queue.h"
 #include "sip/proxy/proxy_core.h"
 
@@ -86,13 +87,15 @@ struct PcscfOptions {
   std::vector<std::uint16_t> own_ports;     // its listening ports (SIP, TLS, WS, WSS)
   std::uint32_t reg_subscribe_expires = 600000;  // Expires of the reg-event SUBSCRIBE (contract)
   MediaAnchorOptions media;  // which calls the AGW anchors, and how (media_anchor.h)
+  SecAgreeOptions sec_agree;  // IPsec with IMS-AKA UEs (security_agreement.h)
 };
 
 class PcscfService final : public sip::proxy::ProxyService {
  public:
-  // `metrics` (may be null) gets the pcscf_* counters and gauges.
+  // `metrics` (may be null) gets the pcscf_* counters and gauges; `esp`
+  // (may be null: no sec-agree) puts the SAs of IMS-AKA UEs in place.
   PcscfService(PcscfOptions options, runtime::Logger& log, const runtime::Clock& clock,
-               runtime::Metrics* metrics = nullptr);
+               runtime::Metrics* metrics = nullptr, ipsec::EspBackend* esp = nullptr);
   ~PcscfService() override;
   PcscfService(const PcscfService&) = delete;
   PcscfService& operator=(const PcscfService&) = delete;
@@ -126,7 +129,12 @@ class PcscfService final : public sip::proxy::ProxyService {
   // A 2xx retransmission of an anchored call gets the SDP its first copy got.
   bool on_stray_2xx(sip::Message& response) override;
 
+  // Where a message leaves for (ProxyStackConfig::outbound_route): to a UE
+  // with SAs, from and to the protected ports of TS 33.203 §7.1.
+  void outbound_route(sip::Peer& to, const sip::Message& message) const;
+
   const PcscfOptions& options() const { return options_; }
+  SecurityAgreement& sec_agree() { return sec_agree_; }
   const RegistrationCache& registrations() const { return cache_; }
   DialogTable& dialogs() { return dialogs_; }
   MediaAnchor& media() { return media_; }
@@ -200,6 +208,7 @@ class PcscfService final : public sip::proxy::ProxyService {
   RegistrationCache cache_;
   DialogTable dialogs_;
   MediaAnchor media_;
+  SecurityAgreement sec_agree_;
   std::unordered_map<std::string, Subscription> subscriptions_;  // by Call-ID
   std::unordered_map<std::string, std::string> subscription_of_;  // IMPU -> Call-ID
   std::unordered_map<std::string, PendingSubscribe> pending_subscribe_;  // by IMPU

@@ -15,18 +15,6 @@ using sip::HeaderId;
 
 bool is_star(std::string_view value) { return sip::text::trim(value) == "*"; }
 
-bool has_option(const sip::Message& m, HeaderId id, std::string_view option) {
-  for (const auto& h : m.headers()) {
-    if (h.id != id) continue;
-    const auto list = sip::parse_token_list(h.value);
-    if (!list) continue;
-    for (const auto& t : list.value) {
-      if (sip::text::iequals(t, option)) return true;
-    }
-  }
-  return false;
-}
-
 // The expiry a contact of `m` has: its expires parameter, else the Expires header.
 std::optional<std::uint64_t> expires_of(const sip::NameAddr& contact, const sip::Message& m) {
   if (const auto* p = sip::find_param(contact.params, "expires"); p && p->has_value) {
@@ -53,6 +41,18 @@ void flow_of(const sip::NameAddr& contact, RegisteredContact& out) {
 }
 
 }  // namespace
+
+bool lists_option(const sip::Message& m, HeaderId id, std::string_view option) {
+  for (const auto& h : m.headers()) {
+    if (h.id != id) continue;
+    const auto list = sip::parse_token_list(h.value);
+    if (!list) continue;
+    for (const auto& t : list.value) {
+      if (sip::text::iequals(t, option)) return true;
+    }
+  }
+  return false;
+}
 
 const char* check_register(const sip::Message& request) {
   if (!ims::register_impu(request)) return "Bad Request (no public identity in To)";
@@ -98,8 +98,8 @@ void prepare_register(sip::Message& request, const RegisterEdits& edits) {
   // the UE's own route (to us) is gone already; the I-CSCF is the service's Target
   request.remove_all(HeaderId::route);
   request.prepend(HeaderId::path, edits.path);
-  if (!has_option(request, HeaderId::require, "path")) request.append(HeaderId::require, "path");
-  if (!has_option(request, HeaderId::supported, "path")) request.append(HeaderId::supported, "path");
+  if (!lists_option(request, HeaderId::require, "path")) request.append(HeaderId::require, "path");
+  if (!lists_option(request, HeaderId::supported, "path")) request.append(HeaderId::supported, "path");
   request.remove_all(HeaderId::p_visited_network_id);
   request.append(HeaderId::p_visited_network_id, edits.visited_network);
   request.remove_all(HeaderId::p_charging_vector);
@@ -107,7 +107,9 @@ void prepare_register(sip::Message& request, const RegisterEdits& edits) {
                  "icid-value=" + edits.icid + ";icid-generated-at=" + edits.icid_generated_at);
 }
 
-std::string without_auth_keys(std::string_view value, AuthKeys* keys) {
+std::string edit_auth_params(std::string_view value,
+                             const std::function<bool(std::string_view name, std::string_view param)>& keep,
+                             std::string_view extra) {
   value = sip::text::trim(value);
   std::size_t end_of_scheme = 0;
   while (end_of_scheme < value.size() && !sip::text::is_wsp(value[end_of_scheme])) ++end_of_scheme;
@@ -117,24 +119,29 @@ std::string without_auth_keys(std::string_view value, AuthKeys* keys) {
   if (!list) return std::string(value);
   std::string out(scheme);
   bool first = true;
+  const auto add = [&](std::string_view param) {
+    out += first ? " " : ", ";
+    out += param;
+    first = false;
+  };
   for (const auto element : list.value) {
     const auto e = sip::text::trim(element);
-    const auto eq = e.find('=');
-    const auto name = sip::text::trim(e.substr(0, eq));
+    if (keep(sip::text::trim(e.substr(0, e.find('='))), e)) add(e);
+  }
+  if (!extra.empty()) add(extra);
+  return out;
+}
+
+std::string without_auth_keys(std::string_view value, AuthKeys* keys) {
+  return edit_auth_params(value, [keys](std::string_view name, std::string_view param) {
     const bool is_ck = sip::text::iequals(name, "ck");
     const bool is_ik = sip::text::iequals(name, "ik");
-    if (is_ck || is_ik) {
-      if (keys && eq != std::string_view::npos) {
-        auto v = std::string(sip::unquote(sip::text::trim(e.substr(eq + 1))));
-        (is_ck ? keys->ck : keys->ik) = std::move(v);
-      }
-      continue;
+    if (!is_ck && !is_ik) return true;
+    if (const auto eq = param.find('='); keys && eq != std::string_view::npos) {
+      (is_ck ? keys->ck : keys->ik) = std::string(sip::unquote(sip::text::trim(param.substr(eq + 1))));
     }
-    out += first ? " " : ", ";
-    out += e;
-    first = false;
-  }
-  return out;
+    return false;
+  });
 }
 
 AuthKeys remove_auth_keys(sip::Message& response) {

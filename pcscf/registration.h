@@ -3,6 +3,7 @@
 // RFC 3327; the contract with the S-CSCF: /work/issue5-contract.md). Pure
 // functions of messages: pcscf_service.h applies them on the proxy core.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ struct RegisterEdits {
   std::string icid_generated_at;  // the bind address
 };
 
+// Whether a Require, Proxy-Require or Supported field of `m` lists `option`.
+bool lists_option(const sip::Message& m, sip::HeaderId id, std::string_view option);
+
 // Removes P-Asserted-Identity and P-Preferred-Identity (never trusted from a UE).
 void strip_identities(sip::Message& request);
 
@@ -47,6 +51,14 @@ struct AuthKeys {
 // parameter is kept as written. The removed values go to `keys` (unquoted)
 // when given.
 std::string without_auth_keys(std::string_view value, AuthKeys* keys = nullptr);
+
+// A challenge or credentials value (scheme, auth-params) with the params
+// `keep` refuses left out (it sees each name and the whole "name=value"
+// as written) and `extra` ("name=value") added at the end; the rest as
+// written. A value that does not parse comes back unchanged.
+std::string edit_auth_params(std::string_view value,
+                             const std::function<bool(std::string_view name, std::string_view param)>& keep,
+                             std::string_view extra = {});
 
 // Rewrites every WWW-Authenticate of a response with without_auth_keys();
 // the keys of the first challenge that had any.

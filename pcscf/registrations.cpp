@@ -26,13 +26,15 @@ bool same_source(const sip::Peer& registered, const sip::Peer& now) {
   if (sip::is_reliable(registered.transport) && registered.connection != 0) {
     return registered.connection == now.connection;
   }
-  return registered.address == now.address && registered.port == now.port;
+  return registered.address == now.address && registered.port == now.port && registered.local_port == now.local_port;
 }
 
 std::string source_key(const sip::Peer& p) {
   std::string key(sip::to_string(p.transport));
   if (sip::is_reliable(p.transport) && p.connection != 0) return key + "#" + std::to_string(p.connection);
-  return key + " " + p.address.to_string() + ":" + std::to_string(p.port);
+  // the local port too: a UE's datagrams to a protected port (TS 33.203)
+  // and to the unprotected one are different flows
+  return key + " " + p.address.to_string() + ":" + std::to_string(p.port) + ">" + std::to_string(p.local_port);
 }
 
 namespace {

@@ -101,7 +101,8 @@ std::string contact_key(std::string_view uri);
 
 // Whether a request from `now` comes from the UE that registered from
 // `registered`: the same connection for stream transports (TCP, TLS, WS,
-// WSS), else the same transport, address and port.
+// WSS), else the same transport, address, port and local port (a UE's
+// protected and unprotected datagrams are different flows).
 bool same_source(const sip::Peer& registered, const sip::Peer& now);
 // What same_source() compares, as a string: equal keys for equal sources.
 std::string source_key(const sip::Peer& p);

@@ -216,12 +216,12 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
   sip::proxy::ProxyStackConfig s;
   const auto& address = c.str("global.bind_address");
   const auto port = [&](std::string_view name) { return c.port(option(node, name)); };
-  s.transport.listeners.push_back({sip::Transport::udp, address, port("sip_port")});
-  s.transport.listeners.push_back({sip::Transport::tcp, address, port("sip_port")});
+  s.transport.listeners.push_back({sip::Transport::udp, address, port("sip_port"), {}});
+  s.transport.listeners.push_back({sip::Transport::tcp, address, port("sip_port"), {}});
   if (node == "pcscf") {
-    s.transport.listeners.push_back({sip::Transport::tls, address, port("tls_port")});
-    s.transport.listeners.push_back({sip::Transport::ws, address, port("ws_port")});
-    s.transport.listeners.push_back({sip::Transport::wss, address, port("wss_port")});
+    s.transport.listeners.push_back({sip::Transport::tls, address, port("tls_port"), {}});
+    s.transport.listeners.push_back({sip::Transport::ws, address, port("ws_port"), {}});
+    s.transport.listeners.push_back({sip::Transport::wss, address, port("wss_port"), {}});
     const auto tls = tls_files(c);
     s.transport.tls_certificate_file = tls.certificate;
     s.transport.tls_private_key_file = tls.private_key;

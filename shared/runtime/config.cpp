@@ -144,6 +144,22 @@ constexpr OptionSpec kOptions[] = {
      "port works too)"},
     {"pcscf.media_check_interval_ms", OptionType::milliseconds, "5000",
      "how often the P-CSCF asks the AGW (ng query) whether each anchored call still has media"},
+    {"pcscf.ipsec", OptionType::string, "optional",
+     "IPsec sec-agree with IMS-AKA UEs (RFC 3329, TS 33.203): optional (UEs that send Security-Client get "
+     "their SAs), required (REGISTERs without it get 421/494), off"},
+    {"pcscf.ipsec_algorithms", OptionType::string,
+     "hmac-sha-1-96+aes-cbc, hmac-sha-1-96+null, hmac-md5-96+aes-cbc, hmac-md5-96+null",
+     "the integrity+encryption pairs the P-CSCF takes from a UE's Security-Client, most preferred first"},
+    {"pcscf.ipsec_backend", OptionType::string, "auto",
+     "where ESP runs: kernel (XFRM SAs and policies), userspace (in the P-CSCF, over a TUN device; for kernels "
+     "without ESP), auto (kernel when it has ESP, else userspace)"},
+    {"pcscf.ipsec_port_c", OptionType::port, "5100", "the P-CSCF's protected client port (port_pc, TS 33.203)"},
+    {"pcscf.ipsec_port_s", OptionType::port, "5101",
+     "the P-CSCF's protected server port (port_ps): UEs with SAs send their requests here"},
+    {"pcscf.ipsec_pending_s", OptionType::seconds, "60",
+     "how long the SAs made at a 401 wait for the protected REGISTER"},
+    {"pcscf.ipsec_device", OptionType::string, "imsbox-esp",
+     "the TUN device of the userspace ESP backend"},
     {"scscf.icscf_uri", OptionType::string, "",
      "where originating requests to users of the home network go (for the LIR): the I-CSCF; empty: this box's "
      "(icscf.uri)"},

@@ -30,6 +30,11 @@ struct Peer {
   boost::asio::ip::address address;
   std::uint16_t port = 0;
   ConnectionId connection = 0;
+  // Our end: the local port a message came in on; for a send, the local
+  // port to send from (the listener bound to it; a new TCP connection is
+  // bound to it), 0 for the first listener of the transport. The P-CSCF's
+  // protected ports (TS 33.203 §7.1) are told apart by it.
+  std::uint16_t local_port = 0;
   friend bool operator==(const Peer&, const Peer&) = default;
 };
 

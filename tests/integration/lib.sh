@@ -74,6 +74,11 @@ stop_timeout_ms = 3000
 [pcscf]
 # signalling tests: no media anchoring (the media tests, tests/integration/pcscf_media, turn it on)
 media_anchor = none
+# and no IPsec sec-agree (no TUN device per test; tests/integration/ipsec turns it on)
+ipsec = off
+ipsec_port_c = $((base + 22))
+ipsec_port_s = $((base + 23))
+ipsec_device = imsesp$base
 health_port = $((base + 0))
 sip_port = $((base + 10))
 tls_port = $((base + 11))

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
       const auto colon = a.rfind(':');
       std::string host = a.substr(0, colon);
       if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      config.transport.listeners.push_back({t, host, static_cast<std::uint16_t>(std::stoi(a.substr(colon + 1)))});
+      config.transport.listeners.push_back({t, host, static_cast<std::uint16_t>(std::stoi(a.substr(colon + 1))), {}});
     }
   };
   add(udp, sip::Transport::udp);

@@ -290,7 +290,7 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     }
     ForwardPlan plan;
     plan.inbound = inbound_;
-    plan.outbound = core_.interface_for(peer->transport);
+    plan.outbound = core_.interface_for(*peer);
     plan.record_route = record_route_;
     plan.record_route_user = record_route_user_;
     plan.branch = make_branch_with_hash(received_hash_, std::to_string(core_.next_branch_++));
@@ -524,9 +524,14 @@ bool ProxyCore::is_own_uri(std::string_view uri) const {
   return false;
 }
 
-const Interface& ProxyCore::interface_for(Transport t) const {
+const Interface& ProxyCore::interface_for(const Peer& peer) const {
+  if (peer.local_port != 0) {
+    for (const auto& i : options_.interfaces) {
+      if (i.transport == peer.transport && i.port == peer.local_port) return i;
+    }
+  }
   for (const auto& i : options_.interfaces) {
-    if (i.transport == t) return i;
+    if (i.transport == peer.transport) return i;
   }
   return options_.interfaces.front();
 }
@@ -588,7 +593,7 @@ void ProxyCore::on_request(ServerTransactionId id, const Message& request, const
   Message working = request.clone();
   preprocess_route(working, [this](std::string_view uri) { return is_own_uri(uri); });
   auto tx = std::make_unique<Transaction>(*this, id, std::move(working), context.source,
-                                          interface_for(context.source.transport), loop_hash(request));
+                                          interface_for(context.source), loop_hash(request));
   for (auto& service : services_) {
     if (auto tsx = service->on_request(request, context.source)) tx->add_service(std::move(tsx));
   }
@@ -655,7 +660,7 @@ void ProxyCore::continue_ack(Message ack, const Peer& source, const std::string&
   if (!peer) peer = next_hop(ack, options_.resolve);
   if (!peer) return;
   ForwardPlan plan;
-  plan.outbound = interface_for(peer->transport);
+  plan.outbound = interface_for(*peer);
   plan.inbound = plan.outbound;
   plan.branch = make_branch_with_hash(received_hash, "ack");
   sender_->send(*peer, prepare_forward(ack, plan));
@@ -666,7 +671,7 @@ bool ProxyCore::originate(Message request, std::optional<Peer> to, Done done) {
   auto peer = to ? to : next_hop(request, options_.resolve);
   if (!peer) return false;
   ForwardPlan plan;
-  plan.outbound = interface_for(peer->transport);
+  plan.outbound = interface_for(*peer);
   plan.inbound = plan.outbound;
   plan.branch = make_branch(request, "o" + std::to_string(next_branch_++));
   // prepare_forward counts this node as a hop: start from 71 so 70 leaves

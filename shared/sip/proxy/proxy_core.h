@@ -244,7 +244,10 @@ class ProxyCore final : public transaction::TransactionUser, public RequestOrigi
   // Erases a transaction from a 0 ms timer: it may be in one of its own calls.
   void retire(transaction::ServerTransactionId id);
   bool is_own_uri(std::string_view uri) const;
-  const Interface& interface_for(Transport t) const;
+  // The interface of that transport on peer.local_port (the one a request
+  // came in on, or a send is to leave from), else the first of that
+  // transport, else the default.
+  const Interface& interface_for(const Peer& peer) const;
   // Overload control (ProxyOptions::overload_delay): true when `request`
   // is to be refused now.
   bool refuse_for_overload(const Message& request);

@@ -9,11 +9,18 @@ namespace imsbox::sip::proxy {
 
 class ProxyStack::Sender final : public transaction::Sender {
  public:
-  explicit Sender(TransportLayer& t) : transport_(t) {}
-  bool send(const Peer& to, const Message& message) override { return transport_.send(to, message); }
+  using Route = std::function<void(Peer& to, const Message& message)>;
+  Sender(TransportLayer& t, Route route) : transport_(t), route_(std::move(route)) {}
+  bool send(const Peer& to, const Message& message) override {
+    if (!route_) return transport_.send(to, message);
+    Peer routed = to;
+    route_(routed, message);
+    return transport_.send(routed, message);
+  }
 
  private:
   TransportLayer& transport_;
+  Route route_;
 };
 
 ProxyStack::ProxyStack(boost::asio::io_context& io, ProxyStackConfig config,
@@ -25,7 +32,7 @@ ProxyStack::ProxyStack(boost::asio::io_context& io, ProxyStackConfig config,
                                                 [this](Message&& m, const Peer& source) {
                                                   if (transactions_) transactions_->receive(std::move(m), source);
                                                 });
-  sender_ = std::make_unique<Sender>(*transport_);
+  sender_ = std::make_unique<Sender>(*transport_, config_.outbound_route);
 }
 
 ProxyStack::~ProxyStack() { stop(); }

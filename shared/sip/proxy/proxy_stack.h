@@ -6,6 +6,7 @@
 // Threading: single-threaded on the io_context. Ownership: the stack owns the
 // layers and the services; io_context, Logger, Metrics and Clock are
 // borrowed and must outlive it.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct ProxyStackConfig {
   ProxyOptions proxy;
   std::string advertised_host;
   transaction::TransactionLayer::Options transactions;
+  // A last say on where each message leaves from and goes to, after the
+  // layers above chose (the P-CSCF's protected ports, TS 33.203 §7.1); none:
+  // as chosen. Called on the loop for every message sent.
+  std::function<void(Peer& to, const Message& message)> outbound_route;
 };
 
 class ProxyStack {

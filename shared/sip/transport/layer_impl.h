@@ -107,6 +107,9 @@ struct TransportLayer::Impl : std::enable_shared_from_this<TransportLayer::Impl>
   std::shared_ptr<transport_detail::Connection> find(Transport t, const boost::asio::ip::address& address,
                                                      std::uint16_t port) const;
   void notify_closed(const Peer& peer);
+  // The bound listener on `port` of that address family (its endpoint and
+  // device): where a connection from that local port is bound.
+  std::optional<std::pair<LocalEndpoint, std::string>> listener_on(std::uint16_t port, bool v4) const;
 
   void stop();
 
@@ -205,8 +208,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 void start_stream_server(const std::shared_ptr<TransportLayer::Impl>& layer, Transport t, tcp::socket socket);
 void start_ws_server(const std::shared_ptr<TransportLayer::Impl>& layer, Transport t, tcp::socket socket);
 // An outbound TCP or TLS connection, registered and connecting; messages
-// sent to it wait for the connection.
+// sent to it wait for the connection. From `local_port` (and the address
+// and device of the listener on it) when not 0; null when that port cannot
+// be bound.
 std::shared_ptr<Connection> open_stream_client(const std::shared_ptr<TransportLayer::Impl>& layer, Transport t,
-                                               const tcp::endpoint& remote);
+                                               const tcp::endpoint& remote, std::uint16_t local_port = 0);
+
+// SO_BINDTODEVICE (nothing for an empty name); throws boost::system::system_error.
+void bind_to_device(int fd, const std::string& device);
 
 }  // namespace imsbox::sip::transport_detail

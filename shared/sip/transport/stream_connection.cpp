@@ -209,7 +209,9 @@ class StreamConnection final : public Connection {
 template <bool Tls>
 std::shared_ptr<StreamConnection<Tls>> make(const std::shared_ptr<TransportLayer::Impl>& layer, Transport t,
                                             bool inbound, tcp::socket socket, const tcp::endpoint& remote) {
-  Peer peer{t, remote.address(), remote.port(), layer->next_connection_id()};
+  boost::system::error_code ec;
+  const auto local = socket.local_endpoint(ec);  // an outbound one is bound already, or 0
+  Peer peer{t, remote.address(), remote.port(), layer->next_connection_id(), ec ? std::uint16_t{0} : local.port()};
   auto c = std::make_shared<StreamConnection<Tls>>(layer, std::move(peer), inbound, std::move(socket));
   layer->register_connection(c);
   return c;
@@ -229,8 +231,25 @@ void start_stream_server(const std::shared_ptr<TransportLayer::Impl>& layer, Tra
 }
 
 std::shared_ptr<Connection> open_stream_client(const std::shared_ptr<TransportLayer::Impl>& layer, Transport t,
-                                               const tcp::endpoint& remote) {
+                                               const tcp::endpoint& remote, std::uint16_t local_port) {
   tcp::socket socket(layer->io);
+  if (local_port != 0) {
+    // From a given port (the P-CSCF's protected client port): several
+    // connections to different peers share it (SO_REUSEADDR; no listener on it).
+    const auto listener = layer->listener_on(local_port, remote.address().is_v4());
+    try {
+      socket.open(remote.protocol());
+      socket.set_option(tcp::socket::reuse_address(true));
+      if (listener) bind_to_device(socket.native_handle(), listener->second);
+      const auto any = remote.address().is_v4() ? asio::ip::address(asio::ip::address_v4::any())
+                                                 : asio::ip::address(asio::ip::address_v6::any());
+      socket.bind(tcp::endpoint(listener ? listener->first.address : any, local_port));
+    } catch (const boost::system::system_error& e) {
+      layer->log.warning("cannot connect to " + remote.address().to_string() + ":" + std::to_string(remote.port()) +
+                         " from local port " + std::to_string(local_port) + ": " + e.code().message());
+      return nullptr;
+    }
+  }
   if (t == Transport::tls) {
     auto c = make<true>(layer, t, false, std::move(socket), remote);
     c->start_client(remote);

@@ -33,6 +33,13 @@ bool only_line_ends(std::string_view bytes) {
 
 namespace transport_detail {
 
+void bind_to_device(int fd, const std::string& device) {
+  if (device.empty()) return;
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.data(), static_cast<socklen_t>(device.size())) != 0) {
+    throw boost::system::system_error(errno, boost::system::system_category(), "SO_BINDTODEVICE " + device);
+  }
+}
+
 // A UDP listener: receives datagrams (one message each) and sends from the
 // listener's address, so that responses leave from the port requests came to.
 // Reads with recvmsg() for the kernel's receive time of each datagram
@@ -42,7 +49,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
  public:
   UdpSocket(std::shared_ptr<TransportLayer::Impl> layer, udp::socket socket)
       : layer_(std::move(layer)), socket_(std::move(socket)), is_v4_(socket_.local_endpoint().address().is_v4()),
-        buffer_(layer_->config.max_message_bytes + 1) {
+        port_(socket_.local_endpoint().port()), buffer_(layer_->config.max_message_bytes + 1) {
     const int on = 1;
     if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
       layer_->log.warning("UDP: no receive timestamps (" + std::string(std::strerror(errno)) +
@@ -52,6 +59,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   udp::socket& socket() { return socket_; }
   // The address family, known at bind time (no getsockname per datagram).
   bool is_v4() const { return is_v4_; }
+  std::uint16_t port() const { return port_; }
 
   void receive() {
     socket_.async_wait(udp::socket::wait_read,
@@ -107,7 +115,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
     }
     from.resize(msg.msg_namelen);
     const std::size_t n = static_cast<std::size_t>(got);
-    const Peer source{Transport::udp, from.address(), from.port(), 0};
+    const Peer source{Transport::udp, from.address(), from.port(), 0, port_};
     if (n > layer_->config.max_message_bytes) {
       // the buffer is one byte larger than the limit: a full buffer means a longer datagram
       layer_->metrics.dropped(Transport::udp, DropReason::too_large).inc();
@@ -124,6 +132,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   std::shared_ptr<TransportLayer::Impl> layer_;
   udp::socket socket_;
   bool is_v4_;
+  std::uint16_t port_;
   std::vector<char> buffer_;
 };
 
@@ -263,7 +272,8 @@ bool TransportLayer::Impl::send(const Peer& to, std::string bytes, SendCallback 
                       " connections open (max_connections)");
           return fail(done, to.transport, SendFailure::connection_limit, "connection limit reached");
         }
-        c = open_stream_client(shared_from_this(), to.transport, tcp::endpoint(to.address, to.port));
+        c = open_stream_client(shared_from_this(), to.transport, tcp::endpoint(to.address, to.port), to.local_port);
+        if (!c) return fail(done, to.transport, SendFailure::connect_failed, "cannot bind the local port");
       }
       return c->send(std::move(bytes), std::move(done));
     }
@@ -285,14 +295,15 @@ bool TransportLayer::Impl::send(const Peer& to, std::string bytes, SendCallback 
 bool TransportLayer::Impl::send_udp(const Peer& to, std::string_view bytes, SendCallback& done) {
   UdpSocket* chosen = nullptr;
   for (const auto& s : udp_sockets) {
-    if (s->is_v4() == to.address.is_v4()) {
+    if (s->is_v4() == to.address.is_v4() && (to.local_port == 0 || s->port() == to.local_port)) {
       chosen = s.get();
       break;
     }
   }
   if (chosen == nullptr) {
     return fail(done, Transport::udp, SendFailure::no_socket,
-                std::string("no UDP listener for IPv") + (to.address.is_v4() ? "4" : "6"));
+                std::string("no UDP listener for IPv") + (to.address.is_v4() ? "4" : "6") +
+                    (to.local_port ? " on port " + std::to_string(to.local_port) : std::string()));
   }
   boost::system::error_code ec;
   // Non-blocking: a full socket buffer loses the datagram, as the network would.
@@ -352,6 +363,16 @@ std::shared_ptr<Connection> TransportLayer::Impl::find(Transport t, const asio::
                                                        std::uint16_t port) const {
   const auto it = by_remote_.find(RemoteKey{t, address, port});
   return it == by_remote_.end() ? nullptr : find(it->second);
+}
+
+std::optional<std::pair<LocalEndpoint, std::string>> TransportLayer::Impl::listener_on(std::uint16_t port,
+                                                                                    bool v4) const {
+  for (std::size_t i = 0; i < endpoints.size() && i < config.listeners.size(); ++i) {
+    if (endpoints[i].port == port && endpoints[i].address.is_v4() == v4) {
+      return std::pair{endpoints[i], config.listeners[i].device};
+    }
+  }
+  return std::nullopt;
 }
 
 void TransportLayer::Impl::notify_closed(const Peer& peer) {
@@ -445,6 +466,7 @@ void TransportLayer::start() {
         const udp::endpoint ep(address, l.port);
         socket.open(ep.protocol());
         if (address.is_v6()) socket.set_option(asio::ip::v6_only(true));
+        bind_to_device(socket.native_handle(), l.device);
         socket.bind(ep);
         socket.non_blocking(true);
         // a smaller buffer than asked is no reason not to start, but worth a word
@@ -465,6 +487,7 @@ void TransportLayer::start() {
         acceptor.open(ep.protocol());
         if (address.is_v6()) acceptor.set_option(asio::ip::v6_only(true));
         acceptor.set_option(tcp::acceptor::reuse_address(true));
+        bind_to_device(acceptor.native_handle(), l.device);
         acceptor.bind(ep);
         acceptor.listen();
         endpoints.push_back({l.transport, address, acceptor.local_endpoint().port()});

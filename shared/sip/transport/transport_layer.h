@@ -54,6 +54,11 @@ struct TransportListener {
   Transport transport = Transport::udp;
   std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal; IPv6 sockets are v6-only
   std::uint16_t port = 5060;          // 0: an ephemeral port (see local_endpoints())
+  // A network device the socket is bound to (SO_BINDTODEVICE), or empty: it
+  // then sends and receives only through that device (the P-CSCF's
+  // protected ports on the userspace ESP device). Outgoing TCP connections
+  // from this port are bound to it too.
+  std::string device;
 };
 
 struct TransportConfig {
@@ -142,10 +147,12 @@ class TransportLayer {
   void on_connection_closed(ClosedHandler handler);
 
   // Sends bytes (a whole SIP message, or a CRLF keep-alive) to `to`:
-  //  * UDP: a datagram from a UDP listener of the same address family;
+  //  * UDP: a datagram from the UDP listener on to.local_port, else (0) from
+  //    the first UDP listener of the same address family;
   //  * TCP/TLS: on to.connection when it is open, else on an open connection
   //    to to.address:to.port, else on a new connection to it (kept open for
-  //    messages both ways, subject to the idle timeout);
+  //    messages both ways, subject to the idle timeout), bound to
+  //    to.local_port when it is not 0;
   //  * WS/WSS: on to.connection only.
   // Returns false when delivery is impossible from the start (no such
   // connection, no socket for that transport, a connection limit). `done`,

@@ -338,7 +338,8 @@ void start_ws_server(const std::shared_ptr<TransportLayer::Impl>& layer, Transpo
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   if (ec) return;
-  Peer peer{t, remote.address(), remote.port(), layer->next_connection_id()};
+  const auto local = socket.local_endpoint(ec);
+  Peer peer{t, remote.address(), remote.port(), layer->next_connection_id(), ec ? std::uint16_t{0} : local.port()};
   if (t == Transport::wss) {
     auto c = std::make_shared<WsConnection<true>>(layer, std::move(peer), std::move(socket));
     layer->register_connection(c);

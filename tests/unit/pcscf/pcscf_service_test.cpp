@@ -973,5 +973,201 @@ TEST_F(PcscfServiceTest, MetricsCountRegistrationsAndRefusals) {
   EXPECT_NE(text.find("pcscf_bad_requests_total 1"), std::string::npos) << text;
 }
 
+// ---- sec-agree (issue 17) -------------------------------------------------------
+
+namespace sec {
+
+// Records what the service asks of its ESP backend.
+struct FakeEsp : ipsec::EspBackend {
+  std::vector<ipsec::SecurityAssociation> installed;
+  std::vector<ipsec::SecurityAssociation> removed;
+  bool refuse = false;
+  std::string_view name() const override { return "fake"; }
+  bool install(std::span<const ipsec::SecurityAssociation> sas) override {
+    if (refuse) return false;
+    installed.insert(installed.end(), sas.begin(), sas.end());
+    return true;
+  }
+  void remove(std::span<const ipsec::SecurityAssociation> sas) override {
+    removed.insert(removed.end(), sas.begin(), sas.end());
+  }
+};
+
+constexpr std::string_view kOffer =
+    "Security-Client: ipsec-3gpp;alg=hmac-md5-96;ealg=null;spi-c=1111;spi-s=2222;port-c=50001;port-s=50000, "
+    "ipsec-3gpp;alg=hmac-sha-1-96;ealg=aes-cbc;spi-c=1111;spi-s=2222;port-c=50001;port-s=50000\r\n"
+    "Require: sec-agree\r\nProxy-Require: sec-agree\r\nSupported: path, sec-agree\r\n";
+constexpr std::string_view kAuthorization =
+    "Authorization: Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
+    "response=\"\"\r\n";
+constexpr std::string_view kChallenge =
+    "WWW-Authenticate: Digest realm=\"ims.test\", nonce=\"bm9uY2U=\", algorithm=AKAv1-MD5, qop=\"auth\", "
+    "ck=\"0123456789abcdef0123456789abcdef\", ik=\"fedcba9876543210fedcba9876543210\"\r\n";
+
+sip::Peer protected_udp(std::uint16_t ue_port, std::uint16_t local_port) {
+  sip::Peer p = udp(ue_port);
+  p.local_port = local_port;
+  return p;
+}
+
+class SecAgreeTest : public PcscfServiceTest {
+ protected:
+  explicit SecAgreeTest(IpsecMode mode = IpsecMode::optional) {
+    PcscfOptions o = service_->options();
+    o.sec_agree.mode = mode;
+    o.sec_agree.ports = {5100, 5101};
+    o.sec_agree.address = boost::asio::ip::make_address("127.0.0.1");
+    o.own_ports.push_back(5100);
+    o.own_ports.push_back(5101);
+    service_ = std::make_unique<PcscfService>(o, *log_, clock_, &metrics_, &esp_);
+    service_->attach(originator_, timers_);
+  }
+
+  // The first REGISTER and its 401: the Security-Server the UE gets.
+  std::string challenge() {
+    auto r = run(register_text("sip:alice@ims.test", "sip:alice@127.0.0.1:50000", 600,
+                               std::string(kOffer) + std::string(kAuthorization)),
+                 kUe);
+    EXPECT_EQ(r.verdict, Verdict::next);
+    first_ = r.helper->request().clone();
+    auto c = response_to(*r.helper, "SIP/2.0 401 Unauthorized", kChallenge);
+    r.tsx->on_response(*r.helper, c);
+    challenge_ = c.clone();
+    return value(c, HeaderId::security_server);
+  }
+
+  // The protected REGISTER over the SAs with that Security-Verify.
+  Run protected_register(std::string_view verify, int expires = 600) {
+    return run(register_text("sip:alice@ims.test", "sip:alice@127.0.0.1:50000", expires,
+                             std::string(kOffer) + "Security-Verify: " + std::string(verify) + "\r\n" +
+                                 std::string(kAuthorization)),
+               protected_udp(50001, 5101));
+  }
+
+  void ok(Run& r, int expires = 600) {
+    auto response = response_to(*r.helper, "SIP/2.0 200 OK",
+                                expires > 0 ? "Contact: <sip:alice@127.0.0.1:50000>;expires=" +
+                                                  std::to_string(expires) +
+                                                  "\r\nService-Route: " + std::string(kServiceRoute) +
+                                                  "\r\nP-Associated-URI: <sip:alice@ims.test>\r\n"
+                                            : std::string());
+    r.tsx->on_response(*r.helper, response);
+  }
+
+  FakeEsp esp_;
+  sip::Message first_ = sip::Message::request("REGISTER", "sip:ims.test");
+  sip::Message challenge_ = sip::Message::response(401, "Unauthorized");
+};
+
+TEST_F(SecAgreeTest, FirstRegisterLosesSecAgreeAndItsChallengeGetsSecurityServerAndTheSas) {
+  const auto server = challenge();
+  // what went on to the I-CSCF
+  EXPECT_EQ(first_.count(HeaderId::security_client), 0u);
+  EXPECT_EQ(first_.count(HeaderId::proxy_require), 0u);
+  EXPECT_EQ(value(first_, HeaderId::require), "path");
+  EXPECT_NE(value(first_, HeaderId::authorization).find("integrity-protected=\"no\""), std::string::npos);
+  // SHA-1 + AES-CBC chosen (though offered last), our ports, fresh SPIs
+  EXPECT_TRUE(std::regex_match(server, std::regex("ipsec-3gpp;q=0\\.1;prot=esp;mod=trans;spi-c=[0-9]+;spi-s=[0-9]+;"
+                                                  "port-c=5100;port-s=5101;alg=hmac-sha-1-96;ealg=aes-cbc")))
+      << server;
+  EXPECT_EQ(value(challenge_, HeaderId::www_authenticate).find("ck="), std::string::npos);
+  ASSERT_EQ(esp_.installed.size(), 4u);
+  EXPECT_EQ(esp_.installed[0].keys.encryption_key.size(), 16u);
+  EXPECT_EQ(esp_.installed[0].keys.integrity_key.size(), 20u);
+  EXPECT_EQ(esp_.installed[0].keys.encryption_key[0], 0x01);  // CK
+  EXPECT_EQ(esp_.installed[0].keys.integrity_key[0], 0xFE);   // IK
+  EXPECT_EQ(esp_.installed[1].spi, 2222u);                      // to the UE's port_us: its spi-s
+}
+
+TEST_F(SecAgreeTest, ProtectedRegisterIsForwardedIntegrityProtectedAndItsOkActivatesTheSas) {
+  const auto server = challenge();
+  auto r = protected_register(server);
+  ASSERT_EQ(r.verdict, Verdict::next) << value(r.helper->responses.empty() ? first_ : r.helper->responses.back(),
+                                               HeaderId::via);
+  const auto& forwarded = r.helper->request();
+  EXPECT_NE(value(forwarded, HeaderId::authorization).find("integrity-protected=\"yes\""), std::string::npos);
+  EXPECT_EQ(forwarded.count(HeaderId::security_verify), 0u);
+  EXPECT_EQ(forwarded.count(HeaderId::security_client), 0u);
+  ok(r);
+  const auto* reg = service_->registrations().find("sip:alice@ims.test", clock_.now());
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->bindings[0].source, protected_udp(50001, 5101));
+  ASSERT_EQ(service_->sec_agree().table().sets().size(), 1u);
+  EXPECT_EQ(service_->sec_agree().table().sets().begin()->second.state, SecuritySet::State::active);
+  // a request to the UE leaves from port_pc to its port_us
+  auto to = reg->bindings[0].source;
+  service_->outbound_route(to, first_);
+  EXPECT_EQ(to.port, 50000);
+  EXPECT_EQ(to.local_port, 5100);
+  // its requests over the SAs are taken; the same over the unprotected port are not
+  auto invite = run(request_text("INVITE", "sip:bob@ims.test", "<sip:bob@ims.test>", ""), protected_udp(50001, 5101));
+  EXPECT_EQ(invite.verdict, Verdict::next);
+  auto plain = run(request_text("INVITE", "sip:bob@ims.test", "<sip:bob@ims.test>", ""), protected_udp(50001, 5060));
+  EXPECT_EQ(plain.helper->statuses, std::vector<int>{403});
+  // nor from another port of the UE to port_ps
+  auto stranger = run(request_text("INVITE", "sip:bob@ims.test", "<sip:bob@ims.test>", ""), protected_udp(50009, 5101));
+  EXPECT_EQ(stranger.helper->statuses, std::vector<int>{403});
+}
+
+TEST_F(SecAgreeTest, SecurityVerifyMismatchGets494AndTheSasGo) {
+  auto server = challenge();
+  server.replace(server.find("spi-s="), 6, "spi-s=9");  // another SPI
+  auto r = protected_register(server);
+  EXPECT_EQ(r.verdict, Verdict::done);
+  EXPECT_EQ(r.helper->statuses, std::vector<int>{494});
+  EXPECT_EQ(esp_.removed.size(), 4u);
+  EXPECT_TRUE(service_->sec_agree().table().sets().empty());
+  EXPECT_TRUE(r.helper->targets.empty());
+}
+
+TEST_F(SecAgreeTest, DeregistrationOkLeavesOverTheSasThenTheyGo) {
+  const auto server = challenge();
+  auto r = protected_register(server);
+  ok(r);
+  auto dereg = protected_register(server, 0);
+  ASSERT_EQ(dereg.verdict, Verdict::next);
+  ok(dereg, 0);
+  EXPECT_TRUE(esp_.removed.empty());  // the 200 OK is still to go out over them
+  advance(3s);
+  EXPECT_EQ(esp_.removed.size(), 4u);
+  EXPECT_TRUE(service_->sec_agree().table().sets().empty());
+}
+
+TEST_F(SecAgreeTest, UnusedPendingSasExpire) {
+  challenge();
+  advance(59s);
+  EXPECT_TRUE(esp_.removed.empty());
+  advance(2s);
+  EXPECT_EQ(esp_.removed.size(), 4u);
+}
+
+TEST_F(SecAgreeTest, BackendRefusalMeansNoSecurityServer) {
+  esp_.refuse = true;
+  EXPECT_EQ(challenge(), "(none)");
+  EXPECT_TRUE(service_->sec_agree().table().sets().empty());
+}
+
+class SecAgreeRequiredTest : public SecAgreeTest {
+ protected:
+  SecAgreeRequiredTest() : SecAgreeTest(IpsecMode::required) {}
+};
+
+TEST_F(SecAgreeRequiredTest, RegisterWithoutSecAgreeGets421AndWithoutAnOfferWeTake494) {
+  auto none = run(register_text("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", 600), kUe);
+  EXPECT_EQ(none.helper->statuses, std::vector<int>{421});
+  EXPECT_EQ(none.helper->values(HeaderId::require), std::vector<std::string>{"sec-agree"});
+  auto md5_des = run(register_text("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", 600,
+                                   "Security-Client: ipsec-3gpp;alg=hmac-md5-96;ealg=des-ede3-cbc;spi-c=1;spi-s=2;"
+                                   "port-c=3;port-s=4\r\nRequire: sec-agree\r\n"),
+                     kUe);
+  EXPECT_EQ(md5_des.helper->statuses, std::vector<int>{494});
+  ASSERT_FALSE(md5_des.helper->values(HeaderId::security_server).empty());
+  EXPECT_NE(md5_des.helper->values(HeaderId::security_server)[0].find("alg=hmac-sha-1-96;ealg=aes-cbc"),
+            std::string::npos);
+  EXPECT_TRUE(esp_.installed.empty());
+}
+
+}  // namespace sec
+
 }  // namespace
 }  // namespace imsbox::pcscf
