@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pcscf/ipsec/algorithms.h"
+#include "pcscf/ipsec/esp.h"
 #include "sip/message.h"
 
 namespace imsbox::pcscf {

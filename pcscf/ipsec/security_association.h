@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "pcscf/ipsec/algorithms.h"
+#include "pcscf/ipsec/esp.h"
 
 namespace imsbox::pcscf::ipsec {
 

@@ -142,21 +142,5 @@ TEST(SecAgree, AlgorithmPairOption) {
   EXPECT_FALSE(parse_algorithm_pairs("hmac-sha-1-96+des-ede3-cbc"));
 }
 
-TEST(SecAgree, KeysOfAnnexI) {
-  std::array<std::uint8_t, 16> ck{}, ik{};
-  for (int i = 0; i < 16; ++i) {
-    ck[i] = static_cast<std::uint8_t>(0xC0 + i);
-    ik[i] = static_cast<std::uint8_t>(0x10 + i);
-  }
-  const auto sha = ipsec::ims_aka_keys(IntegrityAlgorithm::hmac_sha1_96, EncryptionAlgorithm::aes_cbc, ck, ik);
-  ASSERT_EQ(sha.integrity_key.size(), 20u);  // IK || 32 zero bits
-  EXPECT_TRUE(std::equal(ik.begin(), ik.end(), sha.integrity_key.begin()));
-  EXPECT_EQ(sha.integrity_key[16] | sha.integrity_key[17] | sha.integrity_key[18] | sha.integrity_key[19], 0);
-  EXPECT_EQ(sha.encryption_key, std::vector<std::uint8_t>(ck.begin(), ck.end()));
-  const auto md5 = ipsec::ims_aka_keys(IntegrityAlgorithm::hmac_md5_96, EncryptionAlgorithm::null, ck, ik);
-  EXPECT_EQ(md5.integrity_key, std::vector<std::uint8_t>(ik.begin(), ik.end()));
-  EXPECT_TRUE(md5.encryption_key.empty());
-}
-
 }  // namespace
 }  // namespace imsbox::pcscf
