@@ -10,6 +10,7 @@
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "sip/header_values.h"
+#include "sip/response.h"
 #include "sip/text.h"
 #include "sip/uri.h"
 
