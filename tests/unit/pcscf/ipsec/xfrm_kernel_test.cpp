@@ -63,8 +63,14 @@ TEST(XfrmKernel, AddSaGetsTheKernelsAnswer) {
     } else {
       ASSERT_FALSE(ours) << "iproute2 failed (" << ip.output << ") but we did not";
       EXPECT_NE(ours.describe(), "ok");
-      if (!ours.kernel_message.empty()) {  // "Error: Requested type not found." from ip
-        EXPECT_NE(ip.output.find(ours.kernel_message), std::string::npos) << ip.output << " vs " << ours.describe();
+      // iproute2 prints the kernel's extended ACK as "Error: TEXT." (here "Requested type not
+      // found"), else "RTNETLINK answers: ERRNO TEXT": we must report the same.
+      const auto extack = ip.output.find("Error: ");
+      if (extack != std::string::npos) {
+        const std::string text = ip.output.substr(extack + 7, ip.output.find('.', extack) - extack - 7);
+        EXPECT_EQ(ours.kernel_message, text) << ip.output;
+      } else {
+        EXPECT_NE(ip.output.find(ours.error.message()), std::string::npos) << ip.output << " vs " << ours.describe();
       }
       std::printf("kernel refused the SA: %s; iproute2: %s", ours.describe().c_str(), ip.output.c_str());
     }
