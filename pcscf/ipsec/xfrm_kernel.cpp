@@ -90,6 +90,11 @@ XfrmResult XfrmKernel::add_sa(const SecurityAssociation& sa) {
   return request(build_new_sa(socket_->request, sa, tag_, ++seq_));
 }
 
+XfrmResult XfrmKernel::update_sa(const SecurityAssociation& sa) {
+  if (auto reason = invalid_reason(sa)) return {errno_code(EINVAL), *reason};
+  return request(build_update_sa(socket_->request, sa, tag_, ++seq_));
+}
+
 XfrmResult XfrmKernel::delete_sa(const SecurityAssociation& sa) {
   const std::size_t length = build_delete_sa(socket_->request, sa, ++seq_);
   if (length == 0) return {errno_code(EINVAL), "addresses of different families"};

@@ -38,6 +38,9 @@ class XfrmKernel {
   // XFRM_MSG_NEWSA: the state for `sa`, tagged. An invalid SA (invalid_reason())
   // is refused here with EINVAL and the reason, without asking the kernel.
   XfrmResult add_sa(const SecurityAssociation& sa);
+  // XFRM_MSG_UPDSA: new lifetimes for an SA in place (temporary -> registration
+  // lifetime + 30 s at the 200 OK). ESRCH when there is no such state.
+  XfrmResult update_sa(const SecurityAssociation& sa);
   // XFRM_MSG_DELSA by (dst, SPI, ESP). ESRCH when there is no such state.
   XfrmResult delete_sa(const SecurityAssociation& sa);
   // XFRM_MSG_NEWPOLICY for sa's direction, selector and template. EEXIST when a

@@ -88,10 +88,13 @@ void put_algorithm(nlmsghdr* nlh, std::uint16_t type, Algo head, const std::vect
 
 }  // namespace
 
-std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
-                         std::uint32_t seq) {
+namespace {
+
+// NEWSA and UPDSA carry the same state.
+std::size_t build_sa(std::span<std::uint8_t> buf, std::uint16_t type, const SecurityAssociation& sa, XfrmTag tag,
+                     std::uint32_t seq) {
   if (invalid_reason(sa)) return 0;
-  nlmsghdr* nlh = start(buf, XFRM_MSG_NEWSA, request_ack, seq);
+  nlmsghdr* nlh = start(buf, type, request_ack, seq);
   if (!nlh) return 0;
   auto* info = static_cast<xfrm_usersa_info*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_usersa_info)));
   fill_selector(info->sel, sa, tag);
@@ -118,6 +121,18 @@ std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation&
   crypt.alg_key_len = static_cast<unsigned>(sa.enc_key.size() * 8);
   put_algorithm(nlh, XFRMA_ALG_CRYPT, crypt, sa.enc_key.reveal());
   return nlh->nlmsg_len;
+}
+
+}  // namespace
+
+std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+                         std::uint32_t seq) {
+  return build_sa(buf, XFRM_MSG_NEWSA, sa, tag, seq);
+}
+
+std::size_t build_update_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+                            std::uint32_t seq) {
+  return build_sa(buf, XFRM_MSG_UPDSA, sa, tag, seq);
 }
 
 std::size_t build_delete_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, std::uint32_t seq) {

@@ -24,6 +24,10 @@ inline constexpr std::size_t xfrm_message_max = 512;
 // algorithm as XFRMA_ALG_AUTH_TRUNC (96 bits), then the cipher as XFRMA_ALG_CRYPT.
 std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
                          std::uint32_t seq);
+// XFRM_MSG_UPDSA: the same state as build_new_sa, for an SA already in place
+// (dst, SPI, ESP); the kernel takes the new lifetimes from it.
+std::size_t build_update_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+                            std::uint32_t seq);
 // XFRM_MSG_DELSA by (destination, SPI, ESP) and XFRMA_SRCADDR.
 std::size_t build_delete_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, std::uint32_t seq);
 // XFRM_MSG_NEWPOLICY: "dir in" for an inbound SA, "dir out" for an outbound one,

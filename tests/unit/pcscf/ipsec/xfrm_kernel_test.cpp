@@ -73,6 +73,8 @@ TEST(XfrmKernel, AddSaGetsTheKernelsAnswer) {
         EXPECT_NE(ip.output.find(ours.error.message()), std::string::npos) << ip.output << " vs " << ours.describe();
       }
       std::printf("kernel refused the SA: %s; iproute2: %s", ours.describe().c_str(), ip.output.c_str());
+      const XfrmResult update = kernel.update_sa(testing::v4_sha1_aes_inbound());
+      EXPECT_FALSE(update) << "updated an SA the kernel could not add";
     }
   });
 }

@@ -96,6 +96,14 @@ TEST(XfrmMessages, NewSaIpv6HmacMd5NullAsIproute2) {
   expect_as_iproute2(new_sa(testing::v6_md5_null_inbound()), "newsa_v6_md5_null", true);
 }
 
+TEST(XfrmMessages, UpdateSaAsIproute2) {
+  auto promoted = testing::v4_sha1_aes_inbound();
+  promoted.soft_lifetime = std::chrono::seconds(3600);
+  promoted.hard_lifetime = std::chrono::seconds(3630);
+  expect_as_iproute2(built([&](std::span<std::uint8_t> b) { return build_update_sa(b, promoted, tag, 42); }),
+                     "updsa_v4_sha1_aes", true);
+}
+
 TEST(XfrmMessages, DeleteSaAsIproute2) {
   expect_as_iproute2(built([](std::span<std::uint8_t> b) {
                        return build_delete_sa(b, testing::v4_sha1_aes_inbound(), 42);

@@ -5,8 +5,9 @@
 # the host's XFRM state; strace dumps the message even when the kernel refuses
 # it (a kernel without ESP answers NEWSA with EPROTONOSUPPORT). Needs root,
 # iproute2 and strace. Output: one NAME.txt per message: the command, then the
-# bytes in hex.
+# bytes in hex. `capture.sh NAME...` re-makes only those.
 set -euo pipefail
+ONLY=" $* "
 cd "$(dirname "$0")"
 
 # The keys are test patterns, never real ones. IK is 16 bytes (TS 33.203 Annex I:
@@ -17,6 +18,7 @@ AES_KEY=0xa0a1a2a3a4a5a6a7a8a9aaabacadaeaf
 
 capture() {
   local name=$1; shift
+  [[ "$ONLY" == "  " || "$ONLY" == *" $name "* ]] || return 0
   local out
   out=$(unshare -n strace -f -e trace=sendmsg,sendto -e write=all -s 65535 "$@" 2>&1 || true)
   {
@@ -41,6 +43,10 @@ capture newsa_v6_sha1_aes ip xfrm state add src 2001:db8::1 dst 2001:db8::2 prot
 capture newsa_v6_md5_null ip xfrm state add src 2001:db8::2 dst 2001:db8::1 proto esp spi 0x10000002 mode transport \
   reqid 10 replay-window 32 auth-trunc 'hmac(md5)' $MD5_KEY 96 enc 'ecb(cipher_null)' '' \
   sel src 2001:db8::2/128 dst 2001:db8::1/128 sport 49153 dport 5066 limit time-soft 90 limit time-hard 120
+# At the 200 OK the P-CSCF extends a temporary SA to the registration's lifetime + 30 s.
+capture updsa_v4_sha1_aes ip xfrm state update src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x10000001 mode transport \
+  reqid 7 replay-window 32 auth-trunc 'hmac(sha1)' $SHA1_KEY 96 enc 'cbc(aes)' $AES_KEY \
+  sel src 192.0.2.2/32 dst 192.0.2.1/32 sport 49152 dport 5064 limit time-soft 3600 limit time-hard 3630
 
 capture delsa_v4 ip xfrm state delete src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x10000001
 capture delsa_v6 ip xfrm state delete src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x0000beef
