@@ -85,29 +85,29 @@ XfrmResult XfrmKernel::dump(std::size_t length, Visit&& visit) {
   }
 }
 
-XfrmResult XfrmKernel::add_sa(const SecurityAssociation& sa) {
+XfrmResult XfrmKernel::add_sa(const XfrmSa& sa) {
   if (auto reason = invalid_reason(sa)) return {errno_code(EINVAL), *reason};
   return request(build_new_sa(socket_->request, sa, tag_, ++seq_));
 }
 
-XfrmResult XfrmKernel::update_sa(const SecurityAssociation& sa) {
+XfrmResult XfrmKernel::update_sa(const XfrmSa& sa) {
   if (auto reason = invalid_reason(sa)) return {errno_code(EINVAL), *reason};
   return request(build_update_sa(socket_->request, sa, tag_, ++seq_));
 }
 
-XfrmResult XfrmKernel::delete_sa(const SecurityAssociation& sa) {
+XfrmResult XfrmKernel::delete_sa(const XfrmSa& sa) {
   const std::size_t length = build_delete_sa(socket_->request, sa, ++seq_);
   if (length == 0) return {errno_code(EINVAL), "addresses of different families"};
   return request(length);
 }
 
-XfrmResult XfrmKernel::add_policy(const SecurityAssociation& sa) {
+XfrmResult XfrmKernel::add_policy(const XfrmSa& sa) {
   const std::size_t length = build_new_policy(socket_->request, sa, tag_, ++seq_);
   if (length == 0) return {errno_code(EINVAL), "addresses of different families"};
   return request(length);
 }
 
-XfrmResult XfrmKernel::delete_policy(const SecurityAssociation& sa) {
+XfrmResult XfrmKernel::delete_policy(const XfrmSa& sa) {
   const std::size_t length = build_delete_policy(socket_->request, sa, tag_, ++seq_);
   if (length == 0) return {errno_code(EINVAL), "addresses of different families"};
   return request(length);
@@ -124,7 +124,7 @@ XfrmKernel::Removed XfrmKernel::remove_ours() {
     if (e.tag == tag_.value) sas.push_back(e);
   }));
   for (const XfrmEntry& e : sas) {
-    SecurityAssociation sa;
+    XfrmSa sa;
     sa.src = e.src;
     sa.dst = e.dst;
     sa.spi = e.spi;
@@ -148,8 +148,8 @@ XfrmKernel::Removed XfrmKernel::remove_ours() {
 namespace {
 
 // An SA no packet will ever use: TEST-NET-1 addresses (RFC 5737), the default algorithms.
-SecurityAssociation probe_sa() {
-  SecurityAssociation sa;
+XfrmSa probe_sa() {
+  XfrmSa sa;
   sa.src = IpAddress::v4({192, 0, 2, 1});
   sa.dst = IpAddress::v4({192, 0, 2, 2});
   sa.sport = 9;

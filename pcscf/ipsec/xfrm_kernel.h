@@ -13,7 +13,7 @@
 #include <string>
 #include <system_error>
 
-#include "pcscf/ipsec/security_association.h"
+#include "pcscf/ipsec/xfrm_sa.h"
 
 namespace imsbox::pcscf::ipsec {
 
@@ -37,17 +37,17 @@ class XfrmKernel {
 
   // XFRM_MSG_NEWSA: the state for `sa`, tagged. An invalid SA (invalid_reason())
   // is refused here with EINVAL and the reason, without asking the kernel.
-  XfrmResult add_sa(const SecurityAssociation& sa);
+  XfrmResult add_sa(const XfrmSa& sa);
   // XFRM_MSG_UPDSA: new lifetimes for an SA in place (temporary -> registration
   // lifetime + 30 s at the 200 OK). ESRCH when there is no such state.
-  XfrmResult update_sa(const SecurityAssociation& sa);
+  XfrmResult update_sa(const XfrmSa& sa);
   // XFRM_MSG_DELSA by (dst, SPI, ESP). ESRCH when there is no such state.
-  XfrmResult delete_sa(const SecurityAssociation& sa);
+  XfrmResult delete_sa(const XfrmSa& sa);
   // XFRM_MSG_NEWPOLICY for sa's direction, selector and template. EEXIST when a
   // policy with this selector (tag included) and direction is in place.
-  XfrmResult add_policy(const SecurityAssociation& sa);
+  XfrmResult add_policy(const XfrmSa& sa);
   // XFRM_MSG_DELPOLICY by selector (tag included) and direction. ENOENT when none.
-  XfrmResult delete_policy(const SecurityAssociation& sa);
+  XfrmResult delete_policy(const XfrmSa& sa);
 
   struct Removed {
     std::size_t sas = 0;       // states deleted

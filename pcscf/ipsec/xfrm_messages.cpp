@@ -41,7 +41,7 @@ IpAddress address_of(const xfrm_address_t& a, std::uint16_t family) {
 std::uint8_t xfrm_direction(Direction d) { return d == Direction::inbound ? XFRM_POLICY_IN : XFRM_POLICY_OUT; }
 
 // Exact addresses and ports, protocol 0: one SA for the port pair's UDP and TCP.
-void fill_selector(xfrm_selector& sel, const SecurityAssociation& sa, XfrmTag tag) {
+void fill_selector(xfrm_selector& sel, const XfrmSa& sa, XfrmTag tag) {
   copy_address(sel.daddr, sa.dst);
   copy_address(sel.saddr, sa.src);
   sel.dport = htons(sa.dport);
@@ -91,7 +91,7 @@ void put_algorithm(nlmsghdr* nlh, std::uint16_t type, Algo head, const std::vect
 namespace {
 
 // NEWSA and UPDSA carry the same state.
-std::size_t build_sa(std::span<std::uint8_t> buf, std::uint16_t type, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_sa(std::span<std::uint8_t> buf, std::uint16_t type, const XfrmSa& sa, XfrmTag tag,
                      std::uint32_t seq) {
   if (invalid_reason(sa)) return 0;
   nlmsghdr* nlh = start(buf, type, request_ack, seq);
@@ -125,17 +125,17 @@ std::size_t build_sa(std::span<std::uint8_t> buf, std::uint16_t type, const Secu
 
 }  // namespace
 
-std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_new_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                          std::uint32_t seq) {
   return build_sa(buf, XFRM_MSG_NEWSA, sa, tag, seq);
 }
 
-std::size_t build_update_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_update_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                             std::uint32_t seq) {
   return build_sa(buf, XFRM_MSG_UPDSA, sa, tag, seq);
 }
 
-std::size_t build_delete_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, std::uint32_t seq) {
+std::size_t build_delete_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, std::uint32_t seq) {
   if (sa.src.is_v4() != sa.dst.is_v4()) return 0;
   nlmsghdr* nlh = start(buf, XFRM_MSG_DELSA, request_ack, seq);
   if (!nlh) return 0;
@@ -150,7 +150,7 @@ std::size_t build_delete_sa(std::span<std::uint8_t> buf, const SecurityAssociati
   return nlh->nlmsg_len;
 }
 
-std::size_t build_new_policy(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                              std::uint32_t seq) {
   if (sa.src.is_v4() != sa.dst.is_v4()) return 0;
   nlmsghdr* nlh = start(buf, XFRM_MSG_NEWPOLICY, request_ack, seq);
@@ -181,7 +181,7 @@ std::size_t build_new_policy(std::span<std::uint8_t> buf, const SecurityAssociat
   return nlh->nlmsg_len;
 }
 
-std::size_t build_delete_policy(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_delete_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                                 std::uint32_t seq) {
   if (sa.src.is_v4() != sa.dst.is_v4()) return 0;
   nlmsghdr* nlh = start(buf, XFRM_MSG_DELPOLICY, request_ack, seq);

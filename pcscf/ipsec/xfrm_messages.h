@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "pcscf/ipsec/security_association.h"
+#include "pcscf/ipsec/xfrm_sa.h"
 
 namespace imsbox::pcscf::ipsec {
 
@@ -22,22 +22,22 @@ inline constexpr std::size_t xfrm_message_max = 512;
 // XFRM_MSG_NEWSA: ESP, transport mode, replay window 32, the SA's selector
 // (exact addresses and ports, protocol 0) tagged with `tag`, the integrity
 // algorithm as XFRMA_ALG_AUTH_TRUNC (96 bits), then the cipher as XFRMA_ALG_CRYPT.
-std::size_t build_new_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_new_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                          std::uint32_t seq);
 // XFRM_MSG_UPDSA: the same state as build_new_sa, for an SA already in place
 // (dst, SPI, ESP); the kernel takes the new lifetimes from it.
-std::size_t build_update_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_update_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                             std::uint32_t seq);
 // XFRM_MSG_DELSA by (destination, SPI, ESP) and XFRMA_SRCADDR.
-std::size_t build_delete_sa(std::span<std::uint8_t> buf, const SecurityAssociation& sa, std::uint32_t seq);
+std::size_t build_delete_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, std::uint32_t seq);
 // XFRM_MSG_NEWPOLICY: "dir in" for an inbound SA, "dir out" for an outbound one,
 // the SA's selector tagged with `tag`, one ESP transport-mode template with the
 // SA's addresses, SPI and reqid.
-std::size_t build_new_policy(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                              std::uint32_t seq);
 // XFRM_MSG_DELPOLICY by selector and direction. The kernel compares the whole
 // selector, tag included, so this never removes a policy someone else installed.
-std::size_t build_delete_policy(std::span<std::uint8_t> buf, const SecurityAssociation& sa, XfrmTag tag,
+std::size_t build_delete_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                                 std::uint32_t seq);
 // XFRM_MSG_DELPOLICY by the kernel's policy index and raw XFRM direction (from a dump).
 std::size_t build_delete_policy_by_index(std::span<std::uint8_t> buf, std::uint32_t index,

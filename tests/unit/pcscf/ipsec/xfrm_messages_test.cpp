@@ -73,10 +73,10 @@ std::vector<std::uint8_t> built(Build&& build) {
   return {buf.begin(), buf.begin() + n};
 }
 
-std::vector<std::uint8_t> new_sa(const SecurityAssociation& sa) {
+std::vector<std::uint8_t> new_sa(const XfrmSa& sa) {
   return built([&](std::span<std::uint8_t> b) { return build_new_sa(b, sa, tag, 42); });
 }
-std::vector<std::uint8_t> new_policy(const SecurityAssociation& sa) {
+std::vector<std::uint8_t> new_policy(const XfrmSa& sa) {
   return built([&](std::span<std::uint8_t> b) { return build_new_policy(b, sa, tag, 42); });
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pcscf/ipsec/security_association.h"
+#include "pcscf/ipsec/xfrm_sa.h"
 
 namespace imsbox::pcscf::ipsec::testing {
 
@@ -46,10 +46,10 @@ inline runtime::SecretBytes aes_key() {
 
 inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
-inline SecurityAssociation make_sa(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+inline XfrmSa make_sa(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
                                    std::uint32_t spi, Direction dir, IntegrityAlgorithm auth, EncryptionAlgorithm enc,
                                    int soft, int hard, std::uint32_t reqid) {
-  SecurityAssociation sa;
+  XfrmSa sa;
   sa.src = ip(src);
   sa.dst = ip(dst);
   sa.sport = sport;
@@ -67,20 +67,20 @@ inline SecurityAssociation make_sa(const char* src, std::uint16_t sport, const c
 }
 
 // UE 192.0.2.2 (port_uc 49152, port_us 49153) -> P-CSCF 192.0.2.1 (port_ps 5064): our SPI.
-inline SecurityAssociation v4_sha1_aes_inbound() {
+inline XfrmSa v4_sha1_aes_inbound() {
   return make_sa("192.0.2.2", 49152, "192.0.2.1", 5064, 0x10000001, Direction::inbound,
                  IntegrityAlgorithm::hmac_sha_1_96, EncryptionAlgorithm::aes_cbc, 90, 120, 7);
 }
 // P-CSCF port_pc 5066 -> UE port_us 49153: the UE's SPI.
-inline SecurityAssociation v4_md5_null_outbound() {
+inline XfrmSa v4_md5_null_outbound() {
   return make_sa("192.0.2.1", 5066, "192.0.2.2", 49153, 0x0000beef, Direction::outbound,
                  IntegrityAlgorithm::hmac_md5_96, EncryptionAlgorithm::null, 3570, 3630, 8);
 }
-inline SecurityAssociation v6_sha1_aes_outbound() {
+inline XfrmSa v6_sha1_aes_outbound() {
   return make_sa("2001:db8::1", 5066, "2001:db8::2", 49153, 0x0000beef, Direction::outbound,
                  IntegrityAlgorithm::hmac_sha_1_96, EncryptionAlgorithm::aes_cbc, 90, 120, 9);
 }
-inline SecurityAssociation v6_md5_null_inbound() {
+inline XfrmSa v6_md5_null_inbound() {
   return make_sa("2001:db8::2", 49153, "2001:db8::1", 5066, 0x10000002, Direction::inbound,
                  IntegrityAlgorithm::hmac_md5_96, EncryptionAlgorithm::null, 90, 120, 10);
 }

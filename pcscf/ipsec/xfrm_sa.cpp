@@ -1,4 +1,4 @@
-#include "pcscf/ipsec/security_association.h"
+#include "pcscf/ipsec/xfrm_sa.h"
 
 #include <arpa/inet.h>
 
@@ -42,7 +42,7 @@ std::size_t key_length(IntegrityAlgorithm alg) {
 
 std::size_t key_length(EncryptionAlgorithm ealg) { return ealg == EncryptionAlgorithm::aes_cbc ? 16 : 0; }
 
-std::optional<std::string> invalid_reason(const SecurityAssociation& sa) {
+std::optional<std::string> invalid_reason(const XfrmSa& sa) {
   if (sa.src.is_v4() != sa.dst.is_v4()) return "source and destination are of different address families";
   if (sa.spi < 256) return "SPI " + std::to_string(sa.spi) + " is reserved (RFC 4303 2.1)";
   if (sa.auth_key.size() != key_length(sa.auth))

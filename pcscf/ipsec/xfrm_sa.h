@@ -56,7 +56,7 @@ std::size_t key_length(EncryptionAlgorithm ealg);
 // the P-CSCF encrypts with (its SPI is the UE's). Its policy is XFRM "dir in" or "dir out".
 enum class Direction { inbound, outbound };
 
-struct SecurityAssociation {
+struct XfrmSa {
   // Transport mode: these are both the outer addresses and the selector's (/32 or /128).
   IpAddress src;
   IpAddress dst;
@@ -79,7 +79,7 @@ struct SecurityAssociation {
 
 // Why an SA cannot be installed (mixed address families, a key of the wrong length,
 // SPI 0 or 1..255, which RFC 4303 §2.1 reserves), or nullopt when it can.
-std::optional<std::string> invalid_reason(const SecurityAssociation& sa);
+std::optional<std::string> invalid_reason(const XfrmSa& sa);
 
 // Marks the XFRM states and policies this P-CSCF installs: the value goes into the
 // selector's `user` field, which the kernel stores and dumps but never matches
