@@ -56,7 +56,7 @@ asio::awaitable<bool> wait_closed(tcp::socket& s) {
 
 class TcpTransport : public ::testing::Test {
  protected:
-  explicit TcpTransport(TransportConfig config = config_with({{Transport::tcp, "127.0.0.1", 0}}))
+  explicit TcpTransport(TransportConfig config = config_with({{Transport::tcp, "127.0.0.1", 0, {}}}))
       : server(io, std::move(config)) {
     server.layer().start();
   }
@@ -152,7 +152,7 @@ class TcpFramingErrors : public TcpTransport, public ::testing::WithParamInterfa
  protected:
   TcpFramingErrors() : TcpTransport(small_limit()) {}
   static TransportConfig small_limit() {
-    auto c = config_with({{Transport::tcp, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tcp, "127.0.0.1", 0, {}}});
     c.max_message_bytes = 1000;
     return c;
   }
@@ -221,7 +221,7 @@ TEST_F(TcpTransport, ClientDisconnectingMidMessageCostsNothing) {
 
 TEST(TcpOutbound, SendOpensAConnectionAndKeepsItForBothWays) {
   asio::io_context io;
-  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0}}));
+  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0, {}}}));
   LayerHarness b(io, config_with({}));  // no listener at all: a pure client
   a.layer().start();
   b.layer().start();
@@ -260,7 +260,7 @@ TEST(TcpOutbound, SendOpensAConnectionAndKeepsItForBothWays) {
 
 TEST(TcpOutbound, ClosedConnectionIdFallsBackToANewConnection) {
   asio::io_context io;
-  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0}}));
+  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0, {}}}));
   LayerHarness b(io, config_with({}));
   a.layer().start();
   b.layer().start();
@@ -308,7 +308,7 @@ class TcpTimeouts : public TcpTransport {
  protected:
   TcpTimeouts() : TcpTransport(short_idle()) {}
   static TransportConfig short_idle() {
-    auto c = config_with({{Transport::tcp, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tcp, "127.0.0.1", 0, {}}});
     c.idle_timeout = 300ms;
     return c;
   }
@@ -352,7 +352,7 @@ class TcpCaps : public TcpTransport {
  protected:
   TcpCaps() : TcpTransport(capped()) {}
   static TransportConfig capped() {
-    auto c = config_with({{Transport::tcp, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tcp, "127.0.0.1", 0, {}}});
     c.max_connections_per_address = 2;
     return c;
   }
@@ -394,7 +394,7 @@ class TcpTotalCap : public TcpTransport {
  protected:
   TcpTotalCap() : TcpTransport(capped()) {}
   static TransportConfig capped() {
-    auto c = config_with({{Transport::tcp, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tcp, "127.0.0.1", 0, {}}});
     c.max_connections = 1;
     return c;
   }
@@ -424,7 +424,7 @@ class TcpWriteQueue : public TcpTransport {
  protected:
   TcpWriteQueue() : TcpTransport(small_queue()) {}
   static TransportConfig small_queue() {
-    auto c = config_with({{Transport::tcp, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tcp, "127.0.0.1", 0, {}}});
     c.max_write_queue_bytes = 5000;
     return c;
   }
@@ -455,7 +455,7 @@ TEST_F(TcpWriteQueue, OverflowDropsTheConnection) {
 
 TEST(TcpStop, StopClosesEverythingAndCallsNothingAfterwards) {
   asio::io_context io;
-  auto server = std::make_unique<LayerHarness>(io, config_with({{Transport::tcp, "127.0.0.1", 0}}));
+  auto server = std::make_unique<LayerHarness>(io, config_with({{Transport::tcp, "127.0.0.1", 0, {}}}));
   server->layer().start();
   tcp::socket client(io);
   client.connect(loopback(server->port(Transport::tcp)));

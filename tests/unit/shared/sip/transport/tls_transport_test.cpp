@@ -22,7 +22,7 @@ class TlsTransport : public ::testing::Test {
   }
 
   TransportConfig server_config() {
-    auto c = config_with({{Transport::tls, "127.0.0.1", 0}});
+    auto c = config_with({{Transport::tls, "127.0.0.1", 0, {}}});
     c.tls_certificate_file = dir / "cert.pem";
     c.tls_private_key_file = dir / "key.pem";
     return c;

@@ -16,7 +16,7 @@ using udp = asio::ip::udp;
 
 class UdpTransport : public ::testing::Test {
  protected:
-  UdpTransport() : server(io, config_with({{Transport::udp, "127.0.0.1", 0}})), client(io) {
+  UdpTransport() : server(io, config_with({{Transport::udp, "127.0.0.1", 0, {}}})), client(io) {
     server.layer().start();
     client.open(udp::v4());
     client.bind(udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -170,7 +170,7 @@ TEST_F(UdpTransport, KeepAliveDatagramsAreIgnored) {
 
 TEST(UdpTransportLimits, OversizedDatagramIsDropped) {
   asio::io_context io;
-  auto config = config_with({{Transport::udp, "127.0.0.1", 0}});
+  auto config = config_with({{Transport::udp, "127.0.0.1", 0, {}}});
   config.max_message_bytes = 600;
   LayerHarness server(io, config);
   server.layer().start();
@@ -187,7 +187,7 @@ TEST(UdpTransportLimits, OversizedDatagramIsDropped) {
 
 TEST(UdpTransportSend, FailsWithoutASocketOfThatFamily) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::udp, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::udp, "127.0.0.1", 0, {}}}));
   server.layer().start();
   SendResult result;
   bool reported = false;
@@ -203,14 +203,14 @@ TEST(UdpTransportSend, FailsWithoutASocketOfThatFamily) {
 
 TEST(UdpTransportSend, NothingBeforeStart) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::udp, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::udp, "127.0.0.1", 0, {}}}));
   const Peer p{Transport::udp, asio::ip::make_address("127.0.0.1"), 5060, 0};
   EXPECT_FALSE(server.layer().send(p, std::string("x")));
 }
 
 TEST(UdpTransportIPv6, RequestOverLoopback) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::udp, "::1", 0}}));
+  LayerHarness server(io, config_with({{Transport::udp, "::1", 0, {}}}));
   try {
     server.layer().start();
   } catch (const std::runtime_error& e) {
@@ -227,9 +227,9 @@ TEST(UdpTransportIPv6, RequestOverLoopback) {
 
 TEST(TransportLayerStart, PortInUseNamesTheListener) {
   asio::io_context io;
-  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0}}));
+  LayerHarness a(io, config_with({{Transport::tcp, "127.0.0.1", 0, {}}}));
   a.layer().start();
-  LayerHarness b(io, config_with({{Transport::udp, "127.0.0.1", 0}, {Transport::tcp, "127.0.0.1", a.port(Transport::tcp)}}));
+  LayerHarness b(io, config_with({{Transport::udp, "127.0.0.1", 0, {}}, {Transport::tcp, "127.0.0.1", a.port(Transport::tcp), {}}}));
   try {
     b.layer().start();
     ADD_FAILURE() << "bound a port in use";
@@ -241,7 +241,7 @@ TEST(TransportLayerStart, PortInUseNamesTheListener) {
 
 TEST(TransportLayerStart, TlsListenerWithoutCertificateIsAConfigurationError) {
   asio::io_context io;
-  LayerHarness a(io, config_with({{Transport::tls, "127.0.0.1", 0}}));
+  LayerHarness a(io, config_with({{Transport::tls, "127.0.0.1", 0, {}}}));
   try {
     a.layer().start();
     ADD_FAILURE() << "started TLS without a certificate";

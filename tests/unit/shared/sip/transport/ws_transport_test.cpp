@@ -108,7 +108,7 @@ void serve_exchange(asio::io_context& io, LayerHarness& server, const std::share
 
 TEST(WsTransport, ClientOfferingSipExchangesBothWays) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0, {}}}));
   server.layer().start();
   const auto port = server.port(Transport::ws);
   websocket::stream<beast::tcp_stream> ws(io);
@@ -124,7 +124,7 @@ TEST(WsTransport, ClientOfferingSipExchangesBothWays) {
 
 TEST(WsTransport, ClientNotOfferingSipIsRefused) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0, {}}}));
   server.layer().start();
   const auto port = server.port(Transport::ws);
   for (const std::string offered : {"", "xmpp, mqtt"}) {
@@ -144,7 +144,7 @@ TEST(WsTransport, ClientNotOfferingSipIsRefused) {
 
 TEST(WsTransport, BinaryFramesAndSubprotocolListsAreAccepted) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0, {}}}));
   server.layer().start();
   const auto port = server.port(Transport::ws);
   websocket::stream<beast::tcp_stream> ws(io);
@@ -163,7 +163,7 @@ TEST(WsTransport, BinaryFramesAndSubprotocolListsAreAccepted) {
 
 TEST(WsTransport, OversizedMessageClosesTheConnection) {
   asio::io_context io;
-  auto config = config_with({{Transport::ws, "127.0.0.1", 0}});
+  auto config = config_with({{Transport::ws, "127.0.0.1", 0, {}}});
   config.max_message_bytes = 1000;
   LayerHarness server(io, config);
   server.layer().start();
@@ -188,7 +188,7 @@ TEST(WsTransport, OversizedMessageClosesTheConnection) {
 
 TEST(WsTransport, AWebSocketClientIsReachableOnlyOverItsConnection) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0, {}}}));
   server.layer().start();
   std::vector<SendResult> results;
   EXPECT_FALSE(server.layer().send(Peer{Transport::ws, asio::ip::make_address("127.0.0.1"), 5555, 0},
@@ -204,7 +204,7 @@ TEST(WsTransport, AWebSocketClientIsReachableOnlyOverItsConnection) {
 
 TEST(WsTransport, PlainHttpGetIsTurnedAway) {
   asio::io_context io;
-  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0}}));
+  LayerHarness server(io, config_with({{Transport::ws, "127.0.0.1", 0, {}}}));
   server.layer().start();
   tcp::socket client(io);
   client.connect(loopback(server.port(Transport::ws)));
@@ -240,7 +240,7 @@ TEST(WsTransport, PlainHttpGetsTheWebClientsFilesWhenThereIsAWebRoot) {
   { std::ofstream(dir / "www/index.html") << "<p>hello</p>"; }
   { std::ofstream(dir / "secret.txt") << "secret"; }
   asio::io_context io;
-  auto config = config_with({{Transport::ws, "127.0.0.1", 0}});
+  auto config = config_with({{Transport::ws, "127.0.0.1", 0, {}}});
   config.web_root = dir / "www";
   LayerHarness server(io, config);
   server.layer().start();
@@ -285,7 +285,7 @@ class WssTransport : public ::testing::Test {
 
 TEST_F(WssTransport, ClientOfferingSipExchangesBothWays) {
   asio::io_context io;
-  auto config = config_with({{Transport::wss, "127.0.0.1", 0}});
+  auto config = config_with({{Transport::wss, "127.0.0.1", 0, {}}});
   config.tls_certificate_file = dir / "cert.pem";
   config.tls_private_key_file = dir / "key.pem";
   LayerHarness server(io, config);
@@ -308,7 +308,7 @@ TEST_F(WssTransport, ClientOfferingSipExchangesBothWays) {
 
 TEST_F(WssTransport, ClientNotOfferingSipIsRefused) {
   asio::io_context io;
-  auto config = config_with({{Transport::wss, "127.0.0.1", 0}});
+  auto config = config_with({{Transport::wss, "127.0.0.1", 0, {}}});
   config.tls_certificate_file = dir / "cert.pem";
   config.tls_private_key_file = dir / "key.pem";
   LayerHarness server(io, config);
