@@ -7,7 +7,8 @@ AKA/sec-agree messages work. It answers the first REGISTER with a 401
 offered pair in --algs order), checks the protected REGISTER (Security-Verify
 == the Security-Server sent, Security-Client == the first one, the digest made
 with XRES; 494 otherwise), answers OPTIONS/INVITE/BYE with 200, and places an
-MT call to the UE when the file --mt-trigger appears. Writes its counters as
+MT call to the UE when the file --mt-trigger appears; the first non-REGISTER
+request over a newer set deletes the older sets. Writes its counters as
 JSON to --json when it gets SIGTERM."""
 import argparse
 import json
@@ -212,7 +213,12 @@ class Stub:
         if sset is None:
             self.log(f"request from unknown port {addr}")
             return
-        sset["used"] = True
+        if m.method != "REGISTER" and sset["registered"]:
+            # the first request over a newer set ends the older ones (as the issue's lifecycle says)
+            for older in [s for s in self.sets if s["group"] < sset["group"]]:
+                self.sets.remove(older)
+                self.esp.remove_group(older["group"])
+                self.events.append({"event": "old-set-dropped", "group": older["group"]})
         if m.method == "REGISTER":
             self.protected_register(m, o, sset)
         elif m.method in ("OPTIONS", "BYE", "MESSAGE"):

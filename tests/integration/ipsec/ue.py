@@ -31,6 +31,8 @@ Usage:
     replay-last               resend the last ESP packet byte for byte (ok: no answer)
     plaintext-probe           OPTIONS in plaintext from an unprotected port to port_ps (ok: no 2xx)
     drop-old                  delete the SAs of the previous registration
+    not COMMAND ...           ok when COMMAND is not ok (e.g. `not probe old` once the P-CSCF
+                              has dropped the old set); both JSON lines are printed
     sleep S | touch FILE | wait-file FILE [MAX_S] | counters
   ESP negative probes are meant for UDP (TCP retransmits the segment through a good SA).
   Each command prints one JSON line {"cmd", "ok", ...}; at the end one line
@@ -355,7 +357,11 @@ class Ue:
         sset = self.new_set()
         self.open_set(sset)
         sec_client = self.security_client(sset)
-        first = self.register_request(sset, self.a.expires, sec_client, self.empty_auth(), via_set=old)
+        # over the old set: Security-Verify with the old Security-Server (TS 24.229 5.1.1.4.1)
+        first = self.register_request(sset, self.a.expires, sec_client, self.empty_auth(),
+                                      verify=", ".join(old.server_values) if old else None, via_set=old)
+        if old is None and self.a.via_unprotected == "unprotected":
+            first.headers[0] = ("Via", self.via(self.a.port_unprotected))
         send = (lambda m: self.send_protected(m, old)) if old else self.send_unprotected
         resp, _ = self.transaction(first, send)
         out = {"cmd": name, "first_status": resp.status if resp else None}
@@ -596,6 +602,12 @@ class Ue:
     # ---- commands ----
     def run(self, line):
         w = shlex.split(line)
+        if w and w[0] == "not":  # `not CMD ...`: ok when CMD is not (e.g. `not probe old` after the rekey)
+            r = self.run(" ".join(shlex.quote(x) for x in w[1:]))
+            r = {**r, "cmd": "not " + r["cmd"], "ok": not r.get("ok")}
+            self.results[-1] = r
+            print(json.dumps(r), flush=True)
+            return r
         c, args = w[0], w[1:]
         try:
             if c == "register":
@@ -670,6 +682,9 @@ def parse_args(argv):
     p.add_argument("--port-c", type=int, default=41000, help="port_uc")
     p.add_argument("--port-s", type=int, default=41001, help="port_us")
     p.add_argument("--port-unprotected", type=int, default=5060, help="the source port of the first REGISTER")
+    p.add_argument("--via-unprotected", choices=("us", "unprotected"), default="us",
+                   help="the port in the first REGISTER's Via: port_us (TS 24.229; with rport the 401 comes "
+                        "back to the source port) or the unprotected port")
     p.add_argument("--spi-c", type=int, default=None, help="spi_uc (default random)")
     p.add_argument("--spi-s", type=int, default=None, help="spi_us (default spi_uc + 1)")
     p.add_argument("--rekey-step", type=int, default=2, help="ports and SPIs of the next set: + this")

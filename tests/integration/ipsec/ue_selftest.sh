@@ -4,7 +4,8 @@
 # P-CSCF stub (pcscf_stub.py, the same scapy ESP machinery) in the other.
 # Over UDP and over TCP: registration with sec-agree (every alg/ealg pair over
 # UDP), probes over the SAs, an MO and an MT call, re-registration with new
-# SAs (old and new both usable until the old are dropped), de-registration
+# SAs (the old set still usable until the first request over the new one,
+# then dropped by the stub: `not probe old`), de-registration
 # answered through the SAs; over UDP also the negative knobs (a corrupted ICV,
 # a wrong key, a reused sequence number each dropped by the stub and counted
 # there, plaintext to port_ps unanswered, a Security-Verify mismatch answered
@@ -71,7 +72,7 @@ counters_line() { grep '"cmd": "counters"' "$DATA_DIR/$1.ue.out" | sed -n "${2}p
 run_case udp udp "hmac-sha-1-96/aes-cbc,hmac-md5-96/null" \
   register probe "call sip:bob@$DOMAIN 0.5" "touch @MT@" "answer 20 0.5" counters \
   probe-corrupt-icv probe-wrong-key probe-replay probe \
-  reregister "probe old" "probe new" drop-old probe counters \
+  reregister "probe old" "probe new" "not probe old" drop-old probe counters \
   plaintext-probe register-bad-verify probe deregister
 U="$DATA_DIR/udp.ue.json" S="$DATA_DIR/udp.stub.json"
 [ "$(json_get "$U" 'd["results"][0]["alg"] + "/" + d["results"][0]["ealg"]')" = hmac-sha-1-96/aes-cbc ] ||
@@ -86,7 +87,10 @@ grep -q '"event": "494"' "$S" || fail "udp: the stub did not refuse the Security
 [ "$(json_get "$S" 'sum(1 for e in d["events"] if e["event"] == "registered")')" = 2 ] ||
   fail "udp: not two registrations (register, reregister): $(json_get "$S" 'd["events"]')"
 [ "$(json_get "$S" 'sum(1 for e in d["events"] if e["event"] == "deregistered")')" = 1 ] || fail "udp: no de-registration"
-pass "udp: re-registration with new SAs, the Security-Verify mismatch answered 494, de-registration answered through the SAs"
+[ "$(json_get "$U" '[r["answer"] for r in d["results"] if r["cmd"] in ("probe", "not probe")][2:5]')" = "[200, 200, None]" ] ||
+  fail "udp: after the rekey the old set did not work until the first request on the new one, or did after it"
+grep -q '"event": "old-set-dropped"' "$S" || fail "udp: the stub did not drop the old set"
+pass "udp: re-registration with new SAs (the old set answered until the first request on the new one), the Security-Verify mismatch answered 494, de-registration answered through the SAs"
 for n in 1 2; do
   line=$(counters_line udp $n)
   [ "$(json_get <(echo "$line") 'd["stats"]["wire_plaintext_protected_ports"]')" = 0 ] ||
