@@ -39,6 +39,21 @@ Usage:
   {"summary": {...}} with the ESP counters per SA, replays and ICV failures seen, and
   what a sniffer on the veth saw (wire_esp, wire_plaintext, wire_plaintext_protected_ports).
   Exit status 0 when every command was ok.
+
+As a library (a test script in Python):
+    import ue
+    u = ue.Ue(ue.parse_args(["--pcscf", "10.77.0.1:5060", "--local", "10.77.0.2", ...]), print)
+    r = u.run("register")      # the same dict as the JSON line
+    u.esp.counters()           # the ESP counters at any time
+
+Notes: the first REGISTER goes from --port-unprotected (5060) unprotected, Via sent-by
+port_us;rport (the 401 is expected back at the source port); protected requests go
+from port_uc to port_ps (UDP) or over a TCP connection port_uc -> port_ps; responses to
+the P-CSCF's requests go from port_uc to its Via (port_ps) over UDP, or back on its
+connection pc -> us over TCP. The UE keeps its own messages small (no IP
+fragmentation: the TUN's MTU is --mtu, 1400). Use Debian's /usr/bin/python3 (scapy).
+Two UEs may share a namespace with distinct --tun, --port-c/--port-s and
+--port-unprotected (each counts the other's ESP as esp_unknown_spi).
 """
 import argparse
 import json
