@@ -53,7 +53,7 @@ run_case() {
   grep -q ready "$DATA_DIR/$name.stub.out" || fail "$name: the stub did not start: $(tail -5 "$DATA_DIR/$name.stub.log")"
   ip netns exec "$UE_NS" timeout 120 "$PY" "$D/ue.py" --pcscf "$P_IP:5060" --local "$UE_IP" \
     --transport "$transport" --impi "sim1@$DOMAIN" --impu "sip:sim1@$DOMAIN" --k "$K" --op "$OP" --algs "$algs" \
-    --probe-wait 2 --json "$DATA_DIR/$name.ue.json" "${@//@MT@/$trigger}" \
+    --probe-wait 4 --json "$DATA_DIR/$name.ue.json" "${@//@MT@/$trigger}" \
     > "$DATA_DIR/$name.ue.out" 2> "$DATA_DIR/$name.ue.log" || rc=$?
   kill -TERM "$stub_pid" 2>/dev/null
   wait "$stub_pid" 2>/dev/null || true
