@@ -107,6 +107,8 @@ void Pcscf::start() {
     stack_config.transport.listeners.push_back({sip::Transport::udp, address, ports.server, esp_device});
     stack_config.transport.listeners.push_back({sip::Transport::tcp, address, ports.server, esp_device});
     stack_config.transport.listeners.push_back({sip::Transport::udp, address, ports.client, esp_device});
+    // RFC 3329 §2.3.1: a UE's Proxy-Require: sec-agree is ours to honour
+    stack_config.proxy.supported_options.push_back("sec-agree");
     stack_config.outbound_route = [service = service_](sip::Peer& to, const sip::Message& m) {
       service->outbound_route(to, m);
     };

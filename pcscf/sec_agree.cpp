@@ -139,6 +139,15 @@ void strip_sec_agree(sip::Message& request) {
   request.remove_all(HeaderId::security_verify);
 }
 
+void strip_integrity_protected(sip::Message& request) {
+  const auto* h = request.find(HeaderId::authorization);
+  if (!h) return;
+  request.set(HeaderId::authorization,
+              edit_auth_params(h->value, [](std::string_view name, std::string_view) {
+                return !iequals(name, "integrity-protected");
+              }));
+}
+
 void set_integrity_protected(sip::Message& request, bool protected_) {
   const auto* h = request.find(HeaderId::authorization);
   if (!h) return;

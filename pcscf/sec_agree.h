@@ -75,5 +75,8 @@ void strip_sec_agree(sip::Message& request);
 // The Authorization of a REGISTER with integrity-protected set (TS 24.229
 // §5.2.2.1): "yes" when it came over the SAs, "no" else; replaces one the UE put.
 void set_integrity_protected(sip::Message& request, bool protected_);
+// The same parameter taken out (a P-CSCF without sec-agree: a UE's own
+// claim is never passed on).
+void strip_integrity_protected(sip::Message& request);
 
 }  // namespace imsbox::pcscf

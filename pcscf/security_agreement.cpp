@@ -75,7 +75,12 @@ void SecurityAgreement::attach(runtime::TimerQueue& timers) { timers_ = &timers;
 
 SecAgreeDecision SecurityAgreement::on_register(sip::Message& request, const sip::Peer& source, Time now) {
   SecAgreeDecision d;
-  if (!enabled()) return d;
+  if (!enabled()) {
+    // the S-CSCF trusts what the P-CSCF says of the REGISTER's protection,
+    // never what the UE says (TS 24.229 §5.2.2.1)
+    strip_integrity_protected(request);
+    return d;
+  }
   const auto client = security_mechanisms(request, HeaderId::security_client);
   if (client.error) {
     d.status = 400;
@@ -116,10 +121,14 @@ SecAgreeDecision SecurityAgreement::on_register(sip::Message& request, const sip
       d.note = "over its SAs";
       drop(table_.used(over->id), "replaced by the SAs it came over");
     }
-    // a re-registration's new offer (over the current SAs) makes a new set at its 401
+    // a re-registration's new offer (over the current SAs: new SPIs and
+    // ports) makes a new set at its 401; the current set's own offer again
+    // (a refresh, a de-registration) makes none
     if (!client.ipsec.empty() && over->state != SecuritySet::State::pending) {
       d.chosen = choose_mechanism(client.ipsec, options_.algorithms);
-      d.offer = client.ipsec;
+      const auto& now_used = over->ue_mechanism;
+      if (d.chosen && d.chosen->spi_c == now_used.spi_c && d.chosen->spi_s == now_used.spi_s) d.chosen.reset();
+      if (d.chosen) d.offer = client.ipsec;
     }
     strip_sec_agree(request);
     set_integrity_protected(request, true);

@@ -116,7 +116,18 @@ void SecurityAssociations::route(sip::Peer& to, bool is_request, Time now) const
   if (to.transport != sip::Transport::udp && to.transport != sip::Transport::tcp) return;
   if (to.transport == sip::Transport::tcp && !is_request) return;  // on the UE's own connection
   const auto* set = newest(by_client_port_, {to.address, to.port}, now);
-  if (!set) return;
+  if (!set) {
+    // a binding on the flow of a set that has since been replaced (a
+    // re-registration that moved the UE to new ports kept its old contact):
+    // the UE is reachable only over its newest active set
+    for (const auto& [id, s] : sets_) {
+      if (s.ue == to.address && s.state == SecuritySet::State::active && s.expires_at > now &&
+          (!set || id > set->id)) {
+        set = &s;
+      }
+    }
+    if (!set) return;
+  }
   to.port = set->ue_mechanism.port_s;
   to.local_port = ports_.client;
   to.connection = 0;  // TCP: a connection from port_pc to its port_us, opened when there is none

@@ -74,7 +74,8 @@ class SecurityAssociations {
   // protected flow (its port_uc, from our port_ps) goes from our port_pc to its port_us; a
   // request over TCP too, on a connection from port_pc (opened again from
   // port_pc when lost). Responses over TCP stay on the UE's connection.
-  // Other destinations are left alone.
+  // A flow whose set is gone (replaced by a re-registration on new ports)
+  // goes over the UE's newest active set. Other destinations are left alone.
   void route(sip::Peer& to, bool is_request, Time now) const;
 
   // The 200 OK to the protected REGISTER over set `id`: active until

@@ -19,6 +19,22 @@ namespace imsbox::scscf {
 namespace {
 
 using diameter::CxError;
+
+// The P-CSCF says the REGISTER came over the UE's security associations
+// (TS 24.229 §5.2.2.1, §7.2A.6: integrity-protected="yes", or tls-yes /
+// ip-assoc-yes for the other mechanisms).
+bool integrity_protected(const sip::Message& request) {
+  for (const auto& h : request.headers()) {
+    if (h.id != sip::HeaderId::authorization) continue;
+    const auto auth = sip::parse_auth(h.value);
+    if (!auth) continue;
+    const auto* p = sip::find_param(auth.value.params, "integrity-protected");
+    if (!p || !p->has_value) continue;
+    const auto v = sip::unquote(p->value);
+    if (v == "yes" || v == "tls-yes" || v == "ip-assoc-yes") return true;
+  }
+  return false;
+}
 using sip::proxy::ProxyTsxHelper;
 using sip::proxy::Verdict;
 
@@ -56,6 +72,16 @@ class RegisterTsx final : public AnsweringTsx {
     const auto now = service_.now();
     if (service_.auth().blocked(impi_, now)) {
       return answer(403, "Forbidden", "blocked after too many failed authentications");
+    }
+    if (integrity_protected(request)) {
+      // TS 24.229 §5.4.1.4: a de-registration over the UE's SAs of a
+      // registered IMPI and IMPU is not challenged
+      const auto* reg = service_.mutable_registrar().find(impu_);
+      const auto check = service_.mutable_registrar().check(impu_, register_, now);
+      if (reg && reg->impi == impi_ && check.kind == Registrar::Kind::deregistration) {
+        note_ += "integrity protected; ";
+        return registered();
+      }
     }
     credentials_ = find_credentials(request, o.domain);
     if (!credentials_ || credentials_->nonce.empty()) return ask_vectors({}, "");

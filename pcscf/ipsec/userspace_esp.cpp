@@ -146,14 +146,20 @@ struct UserspaceEsp::Impl : std::enable_shared_from_this<UserspaceEsp::Impl> {
   void open_tun() {
     const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(errno_text("userspace ESP: cannot open /dev/net/tun"));
-    tun.assign(fd);
     ifreq ifr{};
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     std::strncpy(ifr.ifr_name, options.device.c_str(), IFNAMSIZ - 1);
     if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
       throw std::runtime_error(errno_text("userspace ESP: cannot make TUN device " + options.device +
                                           " (needs CAP_NET_ADMIN)"));
     }
+    // Only now into the event loop: a TUN file polled before TUNSETIFF
+    // attached it never wakes its epoll up again (tun_chr_poll registers
+    // no wait queue then).
+    tun.assign(fd);
     const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) throw std::runtime_error(errno_text("userspace ESP: socket"));
     ifreq req{};
@@ -213,15 +219,18 @@ struct UserspaceEsp::Impl : std::enable_shared_from_this<UserspaceEsp::Impl> {
 
   // ---- out: TUN -> ESP ----
   void wait_tun() {
-    tun.async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this()](const auto& ec) {
-      if (ec || self->stopped) return;
-      for (int i = 0; i < 64; ++i) {
-        const ssize_t n = ::read(self->tun.native_handle(), self->buffer.data(), self->buffer.size());
-        if (n <= 0) break;
-        self->outbound(std::span<const std::uint8_t>(self->buffer.data(), static_cast<std::size_t>(n)));
-      }
-      self->wait_tun();
-    });
+    // one IP packet per read of a TUN device
+    tun.async_read_some(asio::buffer(tun_buffer),
+                        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                          if (self->stopped) return;
+                          if (ec) {
+                            if (ec == asio::error::operation_aborted) return;
+                            self->log.warning("userspace ESP: reading " + self->options.device + ": " + ec.message());
+                          } else {
+                            self->outbound(std::span<const std::uint8_t>(self->tun_buffer.data(), n));
+                          }
+                          self->wait_tun();
+                        });
   }
 
   void outbound(std::span<const std::uint8_t> packet) {
@@ -325,7 +334,8 @@ struct UserspaceEsp::Impl : std::enable_shared_from_this<UserspaceEsp::Impl> {
   runtime::Logger& log;
   asio::posix::stream_descriptor tun, raw_v4, raw_v6;
   bool stopped = false;
-  std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(kMaxPacket);
+  std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(kMaxPacket);      // raw ESP in
+  std::vector<std::uint8_t> tun_buffer = std::vector<std::uint8_t>(kMaxPacket);  // IP packets out
   std::vector<std::uint8_t> sealed, plain;
 
   // outbound by (UE address, our port, its port); inbound by SPI

@@ -1133,6 +1133,28 @@ TEST_F(SecAgreeTest, DeregistrationOkLeavesOverTheSasThenTheyGo) {
   EXPECT_TRUE(service_->sec_agree().table().sets().empty());
 }
 
+TEST_F(SecAgreeTest, ARefreshWithTheSameOfferOverTheSasMakesNoNewSet) {
+  const auto server = challenge();
+  auto r = protected_register(server);
+  ok(r);
+  auto refresh = protected_register(server);
+  ASSERT_EQ(refresh.verdict, Verdict::next);
+  auto c = response_to(*refresh.helper, "SIP/2.0 401 Unauthorized", kChallenge);
+  refresh.tsx->on_response(*refresh.helper, c);
+  EXPECT_EQ(value(c, HeaderId::security_server), "(none)");
+  EXPECT_EQ(esp_.installed.size(), 4u);
+  EXPECT_EQ(service_->sec_agree().table().sets().size(), 1u);
+}
+
+TEST_F(PcscfServiceTest, WithoutSecAgreeAUesOwnIntegrityProtectedIsTakenOff) {
+  auto r = run(register_text("sip:alice@ims.test", "sip:alice@127.0.0.1:5070", 0,
+                             "Authorization: Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", "
+                             "uri=\"sip:ims.test\", response=\"\", integrity-protected=\"yes\"\r\n"),
+               kUe);
+  ASSERT_EQ(r.verdict, Verdict::next);
+  EXPECT_EQ(value(r.helper->request(), HeaderId::authorization).find("integrity-protected"), std::string::npos);
+}
+
 TEST_F(SecAgreeTest, UnusedPendingSasExpire) {
   challenge();
   advance(59s);

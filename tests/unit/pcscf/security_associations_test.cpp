@@ -156,6 +156,11 @@ TEST_F(SecurityAssociationsTest, ReRegistrationKeepsTheOldSetUntilTheNewOneIsUse
   EXPECT_EQ(gone[0].id, first);
   EXPECT_EQ(table.find(first), nullptr);
   EXPECT_EQ(table.arrived_over(from_ue(sip::Transport::udp, 50001, 5101), t0), nullptr);
+  // a contact still bound to the old flow reaches the UE over the new set
+  auto old_flow = from_ue(sip::Transport::udp, 50001, 5101);
+  table.route(old_flow, true, t0);
+  EXPECT_EQ(old_flow.port, 50010);
+  EXPECT_EQ(old_flow.local_port, 5100);
 }
 
 TEST_F(SecurityAssociationsTest, ExpiryAndDeregistration) {

@@ -328,6 +328,47 @@ TEST_F(ScscfServiceTest, ReRegistrationAndDeregistration) {
   EXPECT_EQ(service_->registrar().size(), 0u);
 }
 
+// TS 24.229 §5.4.1.4: a de-registration the P-CSCF says came over the UE's
+// IPsec SAs is not challenged; without that word it is, and the UE's own
+// claim never reaches us (the P-CSCF replaces it).
+TEST_F(ScscfServiceTest, IntegrityProtectedDeregistrationIsNotChallenged) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  const auto mars = cx_.mars.size();
+  Reg bye;
+  bye.call_id = "call-3@ue";
+  bye.cseq = 5;
+  bye.expires = "0";
+  bye.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
+                      "response=\"\", integrity-protected=\"no\"";
+  auto h = run(register_text(bye), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), mars + 1);  // "no": challenged as before
+  cx_.maa_done.back()(maa_aka());
+  EXPECT_EQ(h->status(), 401);
+  bye.cseq = 6;
+  bye.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
+                      "response=\"\", integrity-protected=\"yes\"";
+  h = run(register_text(bye), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), mars + 1);  // no MAR, no challenge: straight to the SAR
+  ASSERT_FALSE(cx_.sars.empty());
+  EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::user_deregistration);
+  cx_.saa_done.back()(saa("alice"));
+  EXPECT_EQ(h->status(), 200);
+  EXPECT_EQ(service_->registrar().size(), 0u);
+}
+
+TEST_F(ScscfServiceTest, IntegrityProtectedRegistrationOfAnUnregisteredUserIsStillChallenged) {
+  Reg r;
+  r.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
+                    "response=\"\", integrity-protected=\"yes\"";
+  r.expires = "0";
+  run(register_text(r), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), 1u);
+  r.expires = "600";
+  r.cseq = 2;
+  run(register_text(r), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), 2u);
+}
+
 TEST_F(ScscfServiceTest, OneOfTwoContactsRemovedIsARefresh) {
   Reg two;
   two.contact = "<sip:alice@127.0.0.1:5070>, <sip:alice@127.0.0.1:5080>;expires=300";
