@@ -75,10 +75,14 @@ class RegisterTsx final : public AnsweringTsx {
     }
     if (integrity_protected(request)) {
       // TS 24.229 §5.4.1.4: a de-registration over the UE's SAs of a
-      // registered IMPI and IMPU is not challenged
+      // registered IMPI and IMPU (every contact it names with expires 0) is
+      // not challenged
       const auto* reg = service_.mutable_registrar().find(impu_);
-      const auto check = service_.mutable_registrar().check(impu_, register_, now);
-      if (reg && reg->impi == impi_ && check.kind == Registrar::Kind::deregistration) {
+      const bool removes_only =
+          register_.wildcard || (!register_.contacts.empty() &&
+                                 std::all_of(register_.contacts.begin(), register_.contacts.end(),
+                                             [](const ContactChange& c) { return c.expires == 0; }));
+      if (reg && reg->impi == impi_ && removes_only) {
         note_ += "integrity protected; ";
         return registered();
       }

@@ -77,7 +77,7 @@ $(tail -n 20 "$DATA_DIR/$name.log")
 $(tail -n 25 "$PCSCF_LOG")
 $(curl -s "http://127.0.0.1:$BASE/metrics" | grep -E '^pcscf_(esp|ipsec)')"
   local plain
-  plain=$(json_get "$DATA_DIR/$name.json" 'd["summary"]["wire_plaintext_protected_ports"]' 2>/dev/null || echo "?")
+  plain=$(json_get "$DATA_DIR/$name.json" 'd["summary"]["stats"]["wire_plaintext_protected_ports"]' 2>/dev/null || echo "?")
   [ "$plain" = "${EXPECTED_PLAINTEXT:-0}" ] ||
     fail "$name: $plain plaintext packets on the protected ports on the veth: $(cat "$DATA_DIR/$name.out" | tail -1)"
 }

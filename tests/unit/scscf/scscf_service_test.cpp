@@ -356,6 +356,25 @@ TEST_F(ScscfServiceTest, IntegrityProtectedDeregistrationIsNotChallenged) {
   EXPECT_EQ(service_->registrar().size(), 0u);
 }
 
+TEST_F(ScscfServiceTest, IntegrityProtectedRemovalOfOneOfTwoContactsIsNotChallenged) {
+  Reg two;
+  two.contact = "<sip:alice@127.0.0.1:5070>, <sip:alice@127.0.0.1:5080>";
+  ASSERT_EQ(register_aka(two)->status(), 200);
+  const auto mars = cx_.mars.size();
+  Reg one;
+  one.call_id = "call-2@ue";
+  one.cseq = 5;
+  one.contact = "<sip:alice@127.0.0.1:5080>;expires=0";
+  one.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
+                      "response=\"\", integrity-protected=\"yes\"";
+  auto h = run(register_text(one), Verdict::wait);
+  EXPECT_EQ(cx_.mars.size(), mars);
+  ASSERT_FALSE(cx_.saa_done.empty());
+  cx_.saa_done.back()(saa("alice"));
+  EXPECT_EQ(h->status(), 200);
+  EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=600"});
+}
+
 TEST_F(ScscfServiceTest, IntegrityProtectedRegistrationOfAnUnregisteredUserIsStillChallenged) {
   Reg r;
   r.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
