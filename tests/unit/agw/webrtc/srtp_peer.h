@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "agw/webrtc/srtp_session.h"
@@ -66,6 +68,18 @@ inline std::vector<std::uint8_t> rtp_packet(std::uint16_t seq, std::uint32_t ssr
                               static_cast<std::uint8_t>(ssrc >> 8), static_cast<std::uint8_t>(ssrc)};
   for (std::size_t i = 0; i < payload; ++i) p.push_back(static_cast<std::uint8_t>(i * 7 + seq));
   return p;
+}
+
+// Bytes written as hex digits (RFC test vectors); spaces and newlines ignored.
+inline std::vector<std::uint8_t> hex_bytes(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  std::string digits;
+  for (const char c : text)
+    if (c != ' ' && c != '\n') digits.push_back(c);
+  if (digits.size() % 2 != 0) throw std::invalid_argument("odd number of hex digits");
+  for (std::size_t i = 0; i < digits.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+  return out;
 }
 
 // An RTCP receiver report without report blocks.
