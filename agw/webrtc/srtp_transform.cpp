@@ -1,9 +1,7 @@
 #include "agw/webrtc/srtp_transform.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -78,10 +76,6 @@ std::optional<SrtcpTrailer> read_srtcp_trailer(SrtpProfile profile, std::span<co
 SrtpTransform::SrtpTransform(SrtpProfile profile, Mode mode, const SrtpSessionKeys& rtp, const SrtpSessionKeys& rtcp)
     : profile_(profile), mode_(mode) {
   try {
-    if (profile_ == SrtpProfile::aes_cm_128_hmac_sha1_80) {
-      hmac_ = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-      if (!hmac_) throw std::runtime_error("SRTP: OpenSSL has no HMAC");
-    }
     key(rtp_, rtp);
     key(rtcp_, rtcp);
   } catch (...) {
@@ -95,13 +89,11 @@ SrtpTransform::~SrtpTransform() { release(); }
 void SrtpTransform::release() noexcept {
   for (Keyed* k : {&rtp_, &rtcp_}) {
     EVP_CIPHER_CTX_free(k->cipher);  // cleanses the key schedule
-    EVP_MAC_CTX_free(k->mac);        // cleanses the HMAC key
+    k->mac.reset();                  // wipes the keyed SHA-1 states
     k->cipher = nullptr;
     k->mac = nullptr;
     OPENSSL_cleanse(k->salt.data(), k->salt.size());
   }
-  EVP_MAC_free(hmac_);
-  hmac_ = nullptr;
 }
 
 void SrtpTransform::key(Keyed& k, const SrtpSessionKeys& keys) {
@@ -117,12 +109,7 @@ void SrtpTransform::key(Keyed& k, const SrtpSessionKeys& keys) {
                          : EVP_EncryptInit_ex(k.cipher, cipher, nullptr, keys.encryption.data(), nullptr);
   if (ok != 1) throw std::runtime_error("SRTP: OpenSSL refused the session key");
   if (gcm) return;
-  k.mac = EVP_MAC_CTX_new(hmac_);
-  char digest[] = "SHA1";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
-  if (!k.mac || EVP_MAC_init(k.mac, keys.authentication.data(), keys.authentication.size(), params) != 1)
-    throw std::runtime_error("SRTP: OpenSSL refused the HMAC-SHA1 key");
+  k.mac = std::make_unique<HmacSha1>(keys.authentication);
 }
 
 std::size_t SrtpTransform::rtp_overhead() const {
@@ -130,15 +117,6 @@ std::size_t SrtpTransform::rtp_overhead() const {
 }
 
 std::size_t SrtpTransform::rtcp_overhead() const { return rtp_overhead() + kSrtcpWord; }
-
-bool SrtpTransform::hmac_tag(Keyed& k, std::span<const std::uint8_t> data, std::span<const std::uint8_t> suffix,
-                             std::uint8_t (&tag)[20]) noexcept {
-  std::size_t out = 0;
-  // A NULL key re-initialises the context with the key it already has.
-  return EVP_MAC_init(k.mac, nullptr, 0, nullptr) == 1 && EVP_MAC_update(k.mac, data.data(), data.size()) == 1 &&
-         (suffix.empty() || EVP_MAC_update(k.mac, suffix.data(), suffix.size()) == 1) &&
-         EVP_MAC_final(k.mac, tag, &out, sizeof tag) == 1 && out == sizeof tag;
-}
 
 bool SrtpTransform::ctr(Keyed& k, const std::uint8_t (&iv)[16], std::span<std::uint8_t> data) noexcept {
   int written = 0;
@@ -208,7 +186,7 @@ SrtpStatus SrtpTransform::protect_rtp(std::span<std::uint8_t> packet, std::size_
   std::uint8_t roc[4];
   write32(roc, static_cast<std::uint32_t>(index >> 16));
   std::uint8_t tag[20];
-  if (!hmac_tag(rtp_, packet.first(length), roc, tag)) return SrtpStatus::failed;
+  rtp_.mac->tag(packet.first(length), roc, tag);
   std::copy(tag, tag + kHmacTag, p + length);
   length += kHmacTag;
   return SrtpStatus::ok;
@@ -234,7 +212,7 @@ SrtpStatus SrtpTransform::unprotect_rtp(std::span<std::uint8_t> packet, std::siz
   std::uint8_t roc[4];
   write32(roc, static_cast<std::uint32_t>(index >> 16));
   std::uint8_t tag[20];
-  if (!hmac_tag(rtp_, packet.first(end), roc, tag)) return SrtpStatus::failed;
+  rtp_.mac->tag(packet.first(end), roc, tag);
   if (CRYPTO_memcmp(tag, p + end, kHmacTag) != 0) return SrtpStatus::auth_failed;
   std::uint8_t iv[16];
   cm_iv(iv, rtp_.salt, ssrc, index);
@@ -271,7 +249,7 @@ SrtpStatus SrtpTransform::protect_rtcp(std::span<std::uint8_t> packet, std::size
   std::copy(word, word + kSrtcpWord, p + length);
   length += kSrtcpWord;
   std::uint8_t tag[20];
-  if (!hmac_tag(rtcp_, packet.first(length), {}, tag)) return SrtpStatus::failed;
+  rtcp_.mac->tag(packet.first(length), {}, tag);
   std::copy(tag, tag + kHmacTag, p + length);
   length += kHmacTag;
   return SrtpStatus::ok;
@@ -297,7 +275,7 @@ SrtpStatus SrtpTransform::unprotect_rtcp(std::span<std::uint8_t> packet, std::si
     return SrtpStatus::ok;
   }
   std::uint8_t tag[20];
-  if (!hmac_tag(rtcp_, packet.first(length - kHmacTag), {}, tag)) return SrtpStatus::failed;
+  rtcp_.mac->tag(packet.first(length - kHmacTag), {}, tag);
   if (CRYPTO_memcmp(tag, p + length - kHmacTag, kHmacTag) != 0) return SrtpStatus::auth_failed;
   if (trailer->encrypted) {
     std::uint8_t iv[16];

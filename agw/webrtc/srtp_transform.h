@@ -6,7 +6,7 @@
 // §9). The caller (SrtpSession) keeps the per-SSRC state and gives the
 // packet index; this class only transforms.
 //
-// The cipher and MAC contexts are made once, keyed once, and reused for each
+// The cipher contexts and HMAC states are made once, keyed once, and reused for each
 // packet: the packet path neither allocates nor throws. In place, in the
 // caller's buffer. One thread at a time.
 #include <openssl/types.h>
@@ -14,9 +14,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
+#include "agw/webrtc/srtp_hmac_sha1.h"
 #include "agw/webrtc/srtp_key_derivation.h"
 #include "agw/webrtc/srtp_session.h"
 
@@ -62,13 +64,11 @@ class SrtpTransform {
  private:
   struct Keyed {  // the contexts of SRTP, or of SRTCP
     EVP_CIPHER_CTX* cipher = nullptr;
-    EVP_MAC_CTX* mac = nullptr;  // AES-CM only
+    std::unique_ptr<HmacSha1> mac;  // AES-CM only
     std::array<std::uint8_t, 14> salt{};
   };
   void key(Keyed& k, const SrtpSessionKeys& keys);
   void release() noexcept;
-  bool hmac_tag(Keyed& k, std::span<const std::uint8_t> data, std::span<const std::uint8_t> suffix,
-                std::uint8_t (&tag)[20]) noexcept;
   bool ctr(Keyed& k, const std::uint8_t (&iv)[16], std::span<std::uint8_t> data) noexcept;
   bool gcm_seal(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
                 std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data, std::uint8_t* tag) noexcept;
@@ -77,7 +77,6 @@ class SrtpTransform {
 
   SrtpProfile profile_;
   Mode mode_;
-  EVP_MAC* hmac_ = nullptr;
   Keyed rtp_;
   Keyed rtcp_;
 };

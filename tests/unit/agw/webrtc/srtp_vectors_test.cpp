@@ -1,11 +1,12 @@
 // Our SRTP (agw/webrtc/srtp_transform.h, srtp_key_derivation.h) on the test
 // vectors of the RFCs: RFC 3711 Appendix B.3 (key derivation with the AES-CM
-// PRF), B.2 (the AES-CM keystream), RFC 7714 §16 (AEAD_AES_128_GCM, SRTP and
+// PRF), B.2 (the AES-CM keystream), RFC 2202 (HMAC-SHA1), RFC 7714 §16 (AEAD_AES_128_GCM, SRTP and
 // SRTCP, the session key and salt given directly).
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "agw/webrtc/srtp_hmac_sha1.h"
 #include "agw/webrtc/srtp_key_derivation.h"
 #include "agw/webrtc/srtp_transform.h"
 #include "unit/agw/webrtc/srtp_peer.h"
@@ -59,6 +60,30 @@ SrtpSessionKeys session_keys(std::string_view key, std::string_view salt) {
   std::copy(sb.begin(), sb.end(), k.salt.begin());
   k.salt_length = sb.size();
   return k;
+}
+
+std::vector<std::uint8_t> hmac(std::span<const std::uint8_t> key, std::string_view data, std::string_view suffix = {}) {
+  HmacSha1 h(key);
+  std::uint8_t out[20];
+  h.tag(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()),
+        std::span(reinterpret_cast<const std::uint8_t*>(suffix.data()), suffix.size()), out);
+  return {out, out + 20};
+}
+
+// RFC 2202 §3, test cases 1 and 2; the suffix is hashed after the data (SRTP's ROC).
+TEST(HmacSha1, Rfc2202) {
+  const std::vector<std::uint8_t> key1(20, 0x0b);
+  EXPECT_EQ(hmac(key1, "Hi There"), hex_bytes("b617318655057264e28bc0b6fb378c8ef146be00"));
+  const std::vector<std::uint8_t> jefe{'J', 'e', 'f', 'e'};
+  EXPECT_EQ(hmac(jefe, "what do ya want for nothing?"), hex_bytes("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"));
+  EXPECT_EQ(hmac(jefe, "what do ya ", "want for nothing?"), hex_bytes("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"));
+  HmacSha1 h(key1);  // the keyed states are reused: the same tag every time
+  const auto* hi = reinterpret_cast<const std::uint8_t*>("Hi There");
+  for (int i = 0; i < 3; ++i) {
+    std::uint8_t out[20];
+    h.tag(std::span(hi, 8), {}, out);
+    EXPECT_EQ(std::vector<std::uint8_t>(out, out + 20), hex_bytes("b617318655057264e28bc0b6fb378c8ef146be00"));
+  }
 }
 
 // RFC 3711 Appendix B.2: the AES-CM keystream for session key
