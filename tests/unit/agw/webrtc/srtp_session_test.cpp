@@ -236,6 +236,26 @@ TEST_P(SrtpSessionTest, SeveralSsrcsEachWithItsOwnState) {
   }
 }
 
+TEST_P(SrtpSessionTest, CsrcsAndHeaderExtensionStayInTheClearAndAuthenticated) {
+  // CC = 1 and X = 1 with a one-byte-header extension (RFC 8285) of one word, as Chrome sends audio levels
+  auto plain = rtp_packet(4242, 0x0badcafe, 40);
+  plain[0] = 0x91;
+  const std::vector<std::uint8_t> csrc_and_extension{0x01, 0x02, 0x03, 0x04, 0xbe, 0xde, 0x00, 0x01,
+                                                     0x10, 0x7f, 0x00, 0x00};
+  plain.insert(plain.begin() + 12, csrc_and_extension.begin(), csrc_and_extension.end());
+  auto ours = protect_with(session_, plain);
+  ASSERT_FALSE(ours.empty());
+  EXPECT_TRUE(std::equal(plain.begin(), plain.begin() + 24, ours.begin()));  // header, CSRC, extension in the clear
+  EXPECT_FALSE(std::equal(plain.begin() + 24, plain.end(), ours.begin() + 24));
+  EXPECT_EQ(peer_in_.unprotect(ours), plain);
+  auto theirs = peer_out_.protect(plain);
+  auto tampered = theirs;
+  tampered[21] ^= 0x01;  // the audio level in the extension
+  EXPECT_EQ(unprotect_with(session_, tampered), SrtpStatus::auth_failed);
+  ASSERT_EQ(unprotect_with(session_, theirs), SrtpStatus::ok);
+  EXPECT_EQ(theirs, plain);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothProfiles, SrtpSessionTest,
                          ::testing::Values(SrtpProfile::aead_aes_128_gcm, SrtpProfile::aes_cm_128_hmac_sha1_80),
                          [](const auto& info) {
