@@ -8,8 +8,6 @@
 #include <srtp2/srtp.h>
 
 #include <chrono>
-#include <cstring>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,44 +38,16 @@ class Ours {
 
 class Libsrtp {
  public:
-  explicit Libsrtp(SrtpProfile p) : key_(key_salt(p, 1)) {
-    srtp_init();
-    send_ = create(p, ssrc_any_outbound);
-    receive_ = create(p, ssrc_any_inbound);
-  }
-  ~Libsrtp() {
-    srtp_dealloc(send_);
-    srtp_dealloc(receive_);
-  }
-  Libsrtp(const Libsrtp&) = delete;
-  Libsrtp& operator=(const Libsrtp&) = delete;
+  explicit Libsrtp(SrtpProfile p) : send_(p, key_salt(p, 1), false, 1024), receive_(p, key_salt(p, 1), true, 1024) {}
   bool round_trip(std::vector<std::uint8_t>& buffer, std::size_t length) {
     int len = static_cast<int>(length);
-    return srtp_protect(send_, buffer.data(), &len) == srtp_err_status_ok &&
-           srtp_unprotect(receive_, buffer.data(), &len) == srtp_err_status_ok;
+    return srtp_protect(send_.native(), buffer.data(), &len) == srtp_err_status_ok &&
+           srtp_unprotect(receive_.native(), buffer.data(), &len) == srtp_err_status_ok;
   }
 
  private:
-  srtp_t create(SrtpProfile p, srtp_ssrc_type_t type) {
-    srtp_policy_t policy;
-    std::memset(&policy, 0, sizeof policy);
-    if (p == SrtpProfile::aead_aes_128_gcm) {
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
-    } else {
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
-    }
-    policy.ssrc.type = type;
-    policy.key = key_.data();
-    policy.window_size = 1024;
-    srtp_t s = nullptr;
-    if (srtp_create(&s, &policy) != srtp_err_status_ok) throw std::runtime_error("srtp_create");
-    return s;
-  }
-  std::vector<std::uint8_t> key_;
-  srtp_t send_ = nullptr;
-  srtp_t receive_ = nullptr;
+  imsbox::agw::webrtc::test::SrtpPeer send_;
+  imsbox::agw::webrtc::test::SrtpPeer receive_;
 };
 
 // A packet with the next sequence number, in `buffer` (room for the tag).

@@ -91,7 +91,6 @@ void SrtpTransform::release() noexcept {
     EVP_CIPHER_CTX_free(k->cipher);  // cleanses the key schedule
     k->mac.reset();                  // wipes the keyed SHA-1 states
     k->cipher = nullptr;
-    k->mac = nullptr;
     OPENSSL_cleanse(k->salt.data(), k->salt.size());
   }
 }
@@ -126,40 +125,36 @@ bool SrtpTransform::ctr(Keyed& k, const std::uint8_t (&iv)[16], std::span<std::u
          static_cast<std::size_t>(written) == data.size();
 }
 
+bool SrtpTransform::gcm_begin(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
+                              std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data) noexcept {
+  // EVP_Cipher*: the context seals or opens as it was keyed (enc = -1 keeps that).
+  int n = 0;
+  if (EVP_CipherInit_ex(k.cipher, nullptr, nullptr, nullptr, iv, -1) != 1) return false;
+  if (EVP_CipherUpdate(k.cipher, nullptr, &n, aad.data(), static_cast<int>(aad.size())) != 1) return false;
+  if (!aad_suffix.empty() &&
+      EVP_CipherUpdate(k.cipher, nullptr, &n, aad_suffix.data(), static_cast<int>(aad_suffix.size())) != 1)
+    return false;
+  return data.empty() ||
+         EVP_CipherUpdate(k.cipher, data.data(), &n, data.data(), static_cast<int>(data.size())) == 1;
+}
+
 bool SrtpTransform::gcm_seal(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
                              std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data,
                              std::uint8_t* tag) noexcept {
-  int n = 0;
-  if (EVP_EncryptInit_ex(k.cipher, nullptr, nullptr, nullptr, iv) != 1) return false;
-  if (EVP_EncryptUpdate(k.cipher, nullptr, &n, aad.data(), static_cast<int>(aad.size())) != 1) return false;
-  if (!aad_suffix.empty() &&
-      EVP_EncryptUpdate(k.cipher, nullptr, &n, aad_suffix.data(), static_cast<int>(aad_suffix.size())) != 1)
-    return false;
-  if (!data.empty() &&
-      EVP_EncryptUpdate(k.cipher, data.data(), &n, data.data(), static_cast<int>(data.size())) != 1)
-    return false;
   int tail = 0;
-  return EVP_EncryptFinal_ex(k.cipher, tag, &tail) == 1 && tail == 0 &&
+  return gcm_begin(k, iv, aad, aad_suffix, data) && EVP_EncryptFinal_ex(k.cipher, tag, &tail) == 1 && tail == 0 &&
          EVP_CIPHER_CTX_ctrl(k.cipher, EVP_CTRL_GCM_GET_TAG, kGcmTag, tag) == 1;
 }
 
 bool SrtpTransform::gcm_open(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
                              std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data,
                              const std::uint8_t* tag) noexcept {
-  int n = 0;
-  if (EVP_DecryptInit_ex(k.cipher, nullptr, nullptr, nullptr, iv) != 1) return false;
-  if (EVP_DecryptUpdate(k.cipher, nullptr, &n, aad.data(), static_cast<int>(aad.size())) != 1) return false;
-  if (!aad_suffix.empty() &&
-      EVP_DecryptUpdate(k.cipher, nullptr, &n, aad_suffix.data(), static_cast<int>(aad_suffix.size())) != 1)
-    return false;
-  if (!data.empty() &&
-      EVP_DecryptUpdate(k.cipher, data.data(), &n, data.data(), static_cast<int>(data.size())) != 1)
-    return false;
-  // OpenSSL copies the expected tag; it does not write through the pointer.
-  if (EVP_CIPHER_CTX_ctrl(k.cipher, EVP_CTRL_GCM_SET_TAG, kGcmTag, const_cast<std::uint8_t*>(tag)) != 1) return false;
   std::uint8_t none[16];
   int tail = 0;
-  return EVP_DecryptFinal_ex(k.cipher, none, &tail) > 0;
+  // OpenSSL copies the expected tag; it does not write through the pointer.
+  return gcm_begin(k, iv, aad, aad_suffix, data) &&
+         EVP_CIPHER_CTX_ctrl(k.cipher, EVP_CTRL_GCM_SET_TAG, kGcmTag, const_cast<std::uint8_t*>(tag)) == 1 &&
+         EVP_DecryptFinal_ex(k.cipher, none, &tail) > 0;
 }
 
 SrtpStatus SrtpTransform::protect_rtp(std::span<std::uint8_t> packet, std::size_t& length,

@@ -70,6 +70,8 @@ class SrtpTransform {
   void key(Keyed& k, const SrtpSessionKeys& keys);
   void release() noexcept;
   bool ctr(Keyed& k, const std::uint8_t (&iv)[16], std::span<std::uint8_t> data) noexcept;
+  bool gcm_begin(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
+                 std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data) noexcept;
   bool gcm_seal(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,
                 std::span<const std::uint8_t> aad_suffix, std::span<std::uint8_t> data, std::uint8_t* tag) noexcept;
   bool gcm_open(Keyed& k, const std::uint8_t (&iv)[12], std::span<const std::uint8_t> aad,

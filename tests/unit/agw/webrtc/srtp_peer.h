@@ -17,7 +17,8 @@ namespace imsbox::agw::webrtc::test {
 class SrtpPeer {
  public:
   // inbound: unprotects; otherwise protects.
-  SrtpPeer(SrtpProfile profile, std::vector<std::uint8_t> key_salt, bool inbound) : key_(std::move(key_salt)) {
+  SrtpPeer(SrtpProfile profile, std::vector<std::uint8_t> key_salt, bool inbound, unsigned long window_size = 128)
+      : key_(std::move(key_salt)) {
     srtp_init();
     srtp_policy_t policy;
     std::memset(&policy, 0, sizeof policy);
@@ -30,12 +31,15 @@ class SrtpPeer {
     }
     policy.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
     policy.key = key_.data();
-    policy.window_size = 128;
+    policy.window_size = window_size;
     if (srtp_create(&session_, &policy) != srtp_err_status_ok) throw std::runtime_error("srtp_create");
   }
   ~SrtpPeer() { srtp_dealloc(session_); }
   SrtpPeer(const SrtpPeer&) = delete;
   SrtpPeer& operator=(const SrtpPeer&) = delete;
+
+  // libsrtp's session, for calls in place (bench_srtp).
+  srtp_t native() { return session_; }
 
   // Returns the protected packet.
   std::vector<std::uint8_t> protect(std::vector<std::uint8_t> p, bool rtcp = false) {
