@@ -42,6 +42,10 @@ class LineReporter : public benchmark::BenchmarkReporter {
       const std::string name = run.benchmark_name();
       std::printf("%s: %.1f ns/op\n", name.c_str(), run.GetAdjustedRealTime());
       for (const auto& [counter, value] : run.counters) {
+        if (counter.ends_with("_ratio")) {  // a quotient of two figures: two decimals
+          std::printf("%s/%s: %.2f ratio\n", name.c_str(), counter.c_str(), static_cast<double>(value));
+          continue;
+        }
         std::printf("%s/%s: %.0f %s\n", name.c_str(), counter.c_str(), static_cast<double>(value),
                     (value.flags & benchmark::Counter::kIsRate) ? "per second" : "");
       }

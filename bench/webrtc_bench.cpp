@@ -53,7 +53,7 @@ void BM_SrtpUnprotect(benchmark::State& state) {
   SrtpSession session(profile, key, key);
   test::SrtpPeer sender(profile, key, false);
   // Packets made beforehand (a window of distinct sequence numbers, refilled
-  // outside the timing): libsrtp refuses replays.
+  // outside the timing): SrtpSession refuses replays.
   std::vector<std::vector<std::uint8_t>> packets;
   std::uint16_t seq = 0;
   auto refill = [&] {

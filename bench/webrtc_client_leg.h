@@ -2,7 +2,7 @@
 // One call's browser side as a load generator plays it: a full, controlling
 // ICE agent with one host candidate (stun_check.h), a DTLS client (OpenSSL,
 // use_srtp, the relay's certificate checked against its a=fingerprint) and
-// SRTP (libsrtp2, agw/webrtc's SrtpSession) with the exported keys.
+// SRTP (agw/webrtc's SrtpSession, OpenSSL) with the exported keys.
 //
 // The relay answers our offer (setup:actpass) with setup:passive, so we are
 // the DTLS client, as Chrome and Firefox are toward the AGW. The DTLS

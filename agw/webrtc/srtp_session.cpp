@@ -1,70 +1,71 @@
 #include "agw/webrtc/srtp_session.h"
 
-#include <srtp2/srtp.h>
-
-#include <climits>
-#include <cstring>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "agw/webrtc/srtp_key_derivation.h"
+#include "agw/webrtc/srtp_replay.h"
+#include "agw/webrtc/srtp_transform.h"
 
 namespace imsbox::agw::webrtc {
 
 namespace {
 
-// libsrtp2's crypto kernel is a process-wide table; srtp_init() fills it.
-void init_libsrtp() {
-  static std::once_flag once;
-  static srtp_err_status_t status = srtp_err_status_ok;
-  std::call_once(once, [] { status = srtp_init(); });
-  if (status != srtp_err_status_ok)
-    throw std::runtime_error("srtp_init failed (libsrtp2 status " + std::to_string(status) + ")");
+std::uint32_t read32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-SrtpStatus to_status(srtp_err_status_t e) {
-  switch (e) {
-    case srtp_err_status_ok: return SrtpStatus::ok;
-    case srtp_err_status_auth_fail: return SrtpStatus::auth_failed;
-    case srtp_err_status_replay_fail:
-    case srtp_err_status_replay_old: return SrtpStatus::replay;
-    case srtp_err_status_bad_param: return SrtpStatus::too_short;
-    default: return SrtpStatus::failed;
-  }
-}
+// The state of one SSRC in one direction.
+struct SsrcState {
+  std::uint32_t ssrc = 0;
+  SrtpReplayWindow rtp;                // SRTP indices protected / accepted (highest = ROC and s_l)
+  SrtpReplayWindow rtcp;               // SRTCP indices accepted (receive)
+  std::uint32_t next_srtcp_index = 0;  // send: RFC 3711 §3.4, zero first
+};
 
-srtp_t create(SrtpProfile profile, srtp_ssrc_type_t direction, std::span<const std::uint8_t> key_salt) {
-  srtp_policy_t policy;
-  std::memset(&policy, 0, sizeof policy);
-  if (profile == SrtpProfile::aead_aes_128_gcm) {
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
-  } else {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
-  }
-  policy.ssrc.type = direction;
-  // libsrtp reads the key and salt from this buffer while srtp_create runs
-  // (it keeps its own copy); it wants a non-const pointer.
-  std::vector<unsigned char> key(key_salt.begin(), key_salt.end());
-  policy.key = key.data();
-  // Browsers reorder little, but a jitter of a few hundred packets happens
-  // on loaded hosts: a wider window than the default 128 costs 128 bytes.
-  policy.window_size = 1024;
-  policy.allow_repeat_tx = 0;
-  srtp_t session = nullptr;
-  const srtp_err_status_t e = srtp_create(&session, &policy);
-  std::fill(key.begin(), key.end(), 0);
-  if (e != srtp_err_status_ok)
-    throw std::runtime_error("srtp_create failed (libsrtp2 status " + std::to_string(e) + ")");
-  return session;
-}
-
-// libsrtp takes int lengths; our buffers are far below INT_MAX, but a caller
-// bug must not become a wrap.
-bool fits_int(std::size_t n) { return n <= static_cast<std::size_t>(INT_MAX); }
+constexpr std::uint32_t kMaxSrtcpIndex = 0x7fffffffU;
 
 }  // namespace
+
+// One direction: the transform with its session keys, and the SSRCs seen.
+class SrtpDirection {
+ public:
+  SrtpDirection(SrtpProfile profile, SrtpTransform::Mode mode, std::span<const std::uint8_t> key_salt)
+      : SrtpDirection(profile, mode, key_salt.first(master_key_length(profile)),
+                      key_salt.subspan(master_key_length(profile))) {}
+
+  SrtpTransform transform;
+
+  SsrcState* find(std::uint32_t ssrc) {
+    if (last_ < states_.size() && states_[last_].ssrc == ssrc) return &states_[last_];
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+      if (states_[i].ssrc == ssrc) {
+        last_ = i;
+        return &states_[i];
+      }
+    }
+    return nullptr;
+  }
+  // nullptr when kSrtpMaxSsrcs are known already.
+  SsrcState* add(std::uint32_t ssrc) {
+    if (states_.size() == kSrtpMaxSsrcs) return nullptr;
+    states_.push_back(SsrcState{ssrc, {}, {}, 0});
+    last_ = states_.size() - 1;
+    return &states_.back();
+  }
+
+ private:
+  SrtpDirection(SrtpProfile profile, SrtpTransform::Mode mode, std::span<const std::uint8_t> key,
+                std::span<const std::uint8_t> salt)
+      : transform(profile, mode, derive_srtp_session_keys(profile, key, salt, false),
+                  derive_srtp_session_keys(profile, key, salt, true)) {
+    states_.reserve(4);
+  }
+
+  std::vector<SsrcState> states_;  // few: a linear search, the last one found first
+  std::size_t last_ = 0;
+};
 
 std::string_view to_string(SrtpProfile profile) {
   return profile == SrtpProfile::aead_aes_128_gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80";
@@ -95,7 +96,7 @@ std::string_view to_string(SrtpStatus status) {
     case SrtpStatus::not_ready: return "no SRTP keys yet";
     case SrtpStatus::failed: break;
   }
-  return "refused by libsrtp";
+  return "refused";
 }
 
 SrtpSession::SrtpSession(SrtpProfile profile, std::span<const std::uint8_t> send_key_salt,
@@ -105,57 +106,71 @@ SrtpSession::SrtpSession(SrtpProfile profile, std::span<const std::uint8_t> send
   if (send_key_salt.size() != want || receive_key_salt.size() != want)
     throw std::invalid_argument("SRTP " + std::string(to_string(profile)) + " needs " + std::to_string(want) +
                                 "-byte keys (master key and salt)");
-  init_libsrtp();
-  send_ = create(profile, ssrc_any_outbound, send_key_salt);
-  try {
-    receive_ = create(profile, ssrc_any_inbound, receive_key_salt);
-  } catch (...) {
-    srtp_dealloc(send_);
-    throw;
-  }
+  send_ = std::make_unique<SrtpDirection>(profile, SrtpTransform::Mode::protect, send_key_salt);
+  receive_ = std::make_unique<SrtpDirection>(profile, SrtpTransform::Mode::unprotect, receive_key_salt);
 }
 
-SrtpSession::~SrtpSession() {
-  srtp_dealloc(send_);
-  srtp_dealloc(receive_);
-}
+SrtpSession::~SrtpSession() = default;
 
 SrtpStatus SrtpSession::protect_rtp(std::span<std::uint8_t> buffer, std::size_t& length) noexcept {
   if (length < 12) return SrtpStatus::too_short;
-  if (length > buffer.size() || buffer.size() - length < kSrtpMaxOverhead || !fits_int(buffer.size()))
-    return SrtpStatus::no_room;
-  int len = static_cast<int>(length);
-  const auto e = srtp_protect(send_, buffer.data(), &len);
-  if (e == srtp_err_status_ok) length = static_cast<std::size_t>(len);
-  return to_status(e);
+  if (length > buffer.size() || buffer.size() - length < kSrtpMaxOverhead) return SrtpStatus::no_room;
+  const std::uint32_t ssrc = read32(buffer.data() + 8);
+  const auto seq = static_cast<std::uint16_t>((buffer[2] << 8) | buffer[3]);
+  SsrcState* state = send_->find(ssrc);
+  if (!state && !(state = send_->add(ssrc))) return SrtpStatus::failed;
+  const std::uint64_t index = estimate_srtp_index(state->rtp.empty() ? 0 : state->rtp.highest(), seq);
+  // Protecting one index twice would reuse its keystream (libsrtp refuses too).
+  if (state->rtp.check(index) != SrtpReplayWindow::Verdict::fresh) return SrtpStatus::replay;
+  const SrtpStatus status = send_->transform.protect_rtp(buffer, length, index);
+  if (status == SrtpStatus::ok) state->rtp.accept(index);
+  return status;
 }
 
 SrtpStatus SrtpSession::protect_rtcp(std::span<std::uint8_t> buffer, std::size_t& length) noexcept {
   if (length < 8) return SrtpStatus::too_short;
-  if (length > buffer.size() || buffer.size() - length < kSrtpMaxOverhead || !fits_int(buffer.size()))
-    return SrtpStatus::no_room;
-  int len = static_cast<int>(length);
-  const auto e = srtp_protect_rtcp(send_, buffer.data(), &len);
-  if (e == srtp_err_status_ok) length = static_cast<std::size_t>(len);
-  return to_status(e);
+  if (length > buffer.size() || buffer.size() - length < kSrtpMaxOverhead) return SrtpStatus::no_room;
+  const std::uint32_t ssrc = read32(buffer.data() + 4);
+  SsrcState* state = send_->find(ssrc);
+  if (!state && !(state = send_->add(ssrc))) return SrtpStatus::failed;
+  if (state->next_srtcp_index > kMaxSrtcpIndex) return SrtpStatus::failed;  // rekeying is due (RFC 3711 §9.2)
+  const SrtpStatus status = send_->transform.protect_rtcp(buffer, length, state->next_srtcp_index);
+  if (status == SrtpStatus::ok) ++state->next_srtcp_index;
+  return status;
 }
 
 SrtpStatus SrtpSession::unprotect_rtp(std::span<std::uint8_t> packet, std::size_t& length) noexcept {
-  if (length > packet.size() || !fits_int(length)) return SrtpStatus::no_room;
+  if (length > packet.size()) return SrtpStatus::no_room;
   if (length < 12) return SrtpStatus::too_short;
-  int len = static_cast<int>(length);
-  const auto e = srtp_unprotect(receive_, packet.data(), &len);
-  if (e == srtp_err_status_ok) length = static_cast<std::size_t>(len);
-  return to_status(e);
+  const std::uint32_t ssrc = read32(packet.data() + 8);
+  const auto seq = static_cast<std::uint16_t>((packet[2] << 8) | packet[3]);
+  SsrcState* state = receive_->find(ssrc);
+  const std::uint64_t index = estimate_srtp_index(state && !state->rtp.empty() ? state->rtp.highest() : 0, seq);
+  if (state) {
+    const auto verdict = state->rtp.check(index);
+    if (verdict != SrtpReplayWindow::Verdict::fresh) return SrtpStatus::replay;
+  }
+  const SrtpStatus status = receive_->transform.unprotect_rtp(packet, length, index);
+  if (status != SrtpStatus::ok) return status;
+  // A new SSRC is remembered only once its first packet authenticated.
+  if (!state && !(state = receive_->add(ssrc))) return SrtpStatus::failed;
+  state->rtp.accept(index);
+  return SrtpStatus::ok;
 }
 
 SrtpStatus SrtpSession::unprotect_rtcp(std::span<std::uint8_t> packet, std::size_t& length) noexcept {
-  if (length > packet.size() || !fits_int(length)) return SrtpStatus::no_room;
+  if (length > packet.size()) return SrtpStatus::no_room;
   if (length < 8) return SrtpStatus::too_short;
-  int len = static_cast<int>(length);
-  const auto e = srtp_unprotect_rtcp(receive_, packet.data(), &len);
-  if (e == srtp_err_status_ok) length = static_cast<std::size_t>(len);
-  return to_status(e);
+  const auto trailer = read_srtcp_trailer(profile_, packet.first(length));
+  if (!trailer) return SrtpStatus::too_short;
+  const std::uint32_t ssrc = read32(packet.data() + 4);
+  SsrcState* state = receive_->find(ssrc);
+  if (state && state->rtcp.check(trailer->index) != SrtpReplayWindow::Verdict::fresh) return SrtpStatus::replay;
+  const SrtpStatus status = receive_->transform.unprotect_rtcp(packet, length);
+  if (status != SrtpStatus::ok) return status;
+  if (!state && !(state = receive_->add(ssrc))) return SrtpStatus::failed;
+  state->rtcp.accept(trailer->index);
+  return SrtpStatus::ok;
 }
 
 }  // namespace imsbox::agw::webrtc

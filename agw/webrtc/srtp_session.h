@@ -1,25 +1,27 @@
 #pragma once
-// SRTP and SRTCP (RFC 3711, RFC 7714) for one browser leg, on libsrtp2: one
-// context to protect what we send, one to unprotect what we receive, each
-// for any SSRC (the keys come from DTLS-SRTP, RFC 5764 §4.2).
+// SRTP and SRTCP (RFC 3711, RFC 7714) for one browser leg, our own on OpenSSL
+// 3 EVP (agw/webrtc/srtp_transform.h): one direction protects what we send,
+// the other unprotects what we receive, each for any SSRC (the keys come from
+// DTLS-SRTP, RFC 5764 §4.2), with per-SSRC state as libsrtp's "any
+// outbound/inbound" mode keeps it: the ROC and a replay window of 1024
+// indices per SSRC, the SRTCP index per SSRC.
 //
-// The packet path neither allocates (except once per new SSRC a peer sends,
-// inside libsrtp, after that SSRC's first packet authenticated) nor throws:
-// every call returns an SrtpStatus. Everything happens in place, in the
-// caller's buffer.
+// The packet path neither allocates (except once per new SSRC, after that
+// SSRC's first packet authenticated; at most kSrtpMaxSsrcs per direction) nor
+// throws: every call returns an SrtpStatus. Everything happens in place, in
+// the caller's buffer. The session keys are wiped when the session ends.
 //
-// Threading: an SrtpSession belongs to one thread. libsrtp2's crypto kernel
-// is process-wide; it is initialised once (thread-safe) by the first
-// SrtpSession and never shut down.
+// Threading: an SrtpSession belongs to one thread.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 
-struct srtp_ctx_t_;  // libsrtp2's session (srtp_t)
-
 namespace imsbox::agw::webrtc {
+
+class SrtpDirection;  // agw/webrtc/srtp_session.cpp
 
 // The DTLS-SRTP protection profiles we negotiate (IANA "DTLS-SRTP Protection
 // Profiles"), by their registry values.
@@ -43,13 +45,17 @@ std::size_t master_salt_length(SrtpProfile profile);  // 12 (GCM) or 14 (CM)
 // tag, and the SRTCP index): a buffer needs length + kSrtpMaxOverhead bytes.
 inline constexpr std::size_t kSrtpMaxOverhead = 20;
 
+// SSRCs a direction keeps state for (a browser leg has a few: audio, RTX,
+// a receive-only RTCP SSRC); packets of more new SSRCs are refused (failed).
+inline constexpr std::size_t kSrtpMaxSsrcs = 32;
+
 enum class SrtpStatus {
   ok,
   no_room,      // the buffer cannot hold the protected packet
   too_short,    // shorter than an RTP/RTCP header, or than header + tag
   auth_failed,  // authentication failed (wrong key, tampered, not ours)
   replay,       // replayed, or too old for the replay window
-  failed,       // anything else libsrtp refused (logged by the caller)
+  failed,       // anything else refused: too many SSRCs, index exhausted, OpenSSL error
   not_ready,    // no keys yet (DTLS not connected)
 };
 
@@ -60,7 +66,7 @@ class SrtpSession {
   // Each key is the master key followed by the master salt (RFC 5764
   // §4.2's client_write_SRTP_master_key || client_write_SRTP_master_salt
   // order, per direction). Throws std::invalid_argument for wrong lengths,
-  // std::runtime_error when libsrtp refuses (control path, not per packet).
+  // std::runtime_error when OpenSSL refuses (control path, not per packet).
   SrtpSession(SrtpProfile profile, std::span<const std::uint8_t> send_key_salt,
               std::span<const std::uint8_t> receive_key_salt);
   ~SrtpSession();
@@ -80,8 +86,8 @@ class SrtpSession {
 
  private:
   SrtpProfile profile_;
-  srtp_ctx_t_* send_ = nullptr;
-  srtp_ctx_t_* receive_ = nullptr;
+  std::unique_ptr<SrtpDirection> send_;
+  std::unique_ptr<SrtpDirection> receive_;
 };
 
 }  // namespace imsbox::agw::webrtc

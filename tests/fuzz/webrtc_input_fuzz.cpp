@@ -8,7 +8,11 @@
 //   0  parse_fingerprint(text); what it accepts writes back to the same value
 //   1  classify_packet(bytes); RTP/RTCP go through SrtpSession::unprotect (fixed keys)
 //   2  DTLS: the rest, cut at each 0xff 0xff, as datagrams into a DtlsSrtpTransport
+//   3  SRTP round trip: RTP/RTCP protected by one SrtpSession and unprotected
+//      by its peer (both profiles) must come back equal; again it is a
+//      replay; with a byte flipped (its position from the last byte) it fails
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +56,39 @@ void packet(std::span<const std::uint8_t> in) {
   }
 }
 
+void round_trip(std::span<const std::uint8_t> in) {
+  const auto kind = rtp::classify_packet(in);
+  if (kind != rtp::PacketClass::rtp && kind != rtp::PacketClass::rtcp) return;
+  const bool rtcp = kind == rtp::PacketClass::rtcp;
+  static const std::vector<std::uint8_t> a(30, 0x17), b(30, 0x71);
+  for (const auto profile : {SrtpProfile::aead_aes_128_gcm, SrtpProfile::aes_cm_128_hmac_sha1_80}) {
+    const std::size_t n = master_key_length(profile) + master_salt_length(profile);
+    SrtpSession sender(profile, std::span(a).first(n), std::span(b).first(n));
+    SrtpSession receiver(profile, std::span(b).first(n), std::span(a).first(n));
+    std::vector<std::uint8_t> buffer(in.begin(), in.end());
+    buffer.resize(in.size() + kSrtpMaxOverhead);
+    std::size_t length = in.size();
+    const auto sealed = rtcp ? sender.protect_rtcp(buffer, length) : sender.protect_rtp(buffer, length);
+    if (sealed != SrtpStatus::ok) continue;  // too short for its own header, say
+    if (length <= in.size() || length > in.size() + kSrtpMaxOverhead) std::abort();
+    buffer.resize(length);
+    const std::vector<std::uint8_t> wire = buffer;
+    auto tampered = wire;
+    tampered[in.back() % tampered.size()] ^= 0x01;
+    std::size_t tampered_length = tampered.size();
+    const auto forged = rtcp ? receiver.unprotect_rtcp(tampered, tampered_length)
+                             : receiver.unprotect_rtp(tampered, tampered_length);
+    if (forged == SrtpStatus::ok) std::abort();
+    const auto opened = rtcp ? receiver.unprotect_rtcp(buffer, length) : receiver.unprotect_rtp(buffer, length);
+    if (opened != SrtpStatus::ok || length != in.size() || !std::equal(in.begin(), in.end(), buffer.begin()))
+      std::abort();
+    auto again = wire;
+    length = again.size();
+    if ((rtcp ? receiver.unprotect_rtcp(again, length) : receiver.unprotect_rtp(again, length)) != SrtpStatus::replay)
+      std::abort();
+  }
+}
+
 class NullEvents : public DtlsSrtpTransport::Events {
   void send_dtls(std::span<const std::uint8_t>) override {}
   void on_dtls_connected(SrtpProfile) override {}
@@ -81,10 +118,11 @@ void dtls(std::span<const std::uint8_t> in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::uint8_t> rest(data + 1, size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0: fingerprint(rest); break;
     case 1: packet(rest); break;
     case 2: dtls(rest); break;
+    case 3: round_trip(rest); break;
   }
   return 0;
 }

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "agw/webrtc/srtp_session.h"
@@ -15,7 +17,8 @@ namespace imsbox::agw::webrtc::test {
 class SrtpPeer {
  public:
   // inbound: unprotects; otherwise protects.
-  SrtpPeer(SrtpProfile profile, std::vector<std::uint8_t> key_salt, bool inbound) : key_(std::move(key_salt)) {
+  SrtpPeer(SrtpProfile profile, std::vector<std::uint8_t> key_salt, bool inbound, unsigned long window_size = 128)
+      : key_(std::move(key_salt)) {
     srtp_init();
     srtp_policy_t policy;
     std::memset(&policy, 0, sizeof policy);
@@ -28,12 +31,15 @@ class SrtpPeer {
     }
     policy.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
     policy.key = key_.data();
-    policy.window_size = 128;
+    policy.window_size = window_size;
     if (srtp_create(&session_, &policy) != srtp_err_status_ok) throw std::runtime_error("srtp_create");
   }
   ~SrtpPeer() { srtp_dealloc(session_); }
   SrtpPeer(const SrtpPeer&) = delete;
   SrtpPeer& operator=(const SrtpPeer&) = delete;
+
+  // libsrtp's session, for calls in place (bench_srtp).
+  srtp_t native() { return session_; }
 
   // Returns the protected packet.
   std::vector<std::uint8_t> protect(std::vector<std::uint8_t> p, bool rtcp = false) {
@@ -66,6 +72,18 @@ inline std::vector<std::uint8_t> rtp_packet(std::uint16_t seq, std::uint32_t ssr
                               static_cast<std::uint8_t>(ssrc >> 8), static_cast<std::uint8_t>(ssrc)};
   for (std::size_t i = 0; i < payload; ++i) p.push_back(static_cast<std::uint8_t>(i * 7 + seq));
   return p;
+}
+
+// Bytes written as hex digits (RFC test vectors); spaces and newlines ignored.
+inline std::vector<std::uint8_t> hex_bytes(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  std::string digits;
+  for (const char c : text)
+    if (c != ' ' && c != '\n') digits.push_back(c);
+  if (digits.size() % 2 != 0) throw std::invalid_argument("odd number of hex digits");
+  for (std::size_t i = 0; i < digits.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
+  return out;
 }
 
 // An RTCP receiver report without report blocks.
