@@ -4,7 +4,9 @@
 #include <filesystem>
 
 #include "ims/box.h"
+#include "pcscf/ipsec/kernel_esp.h"
 #include "pcscf/ipsec/userspace_esp.h"
+#include "pcscf/ipsec/xfrm_kernel.h"
 #include "pcscf/ng_socket.h"
 #include "pcscf/pcscf_service.h"
 #include "runtime/config.h"
@@ -159,8 +161,17 @@ void Pcscf::start_esp(PcscfOptions& options, std::string& device) {
     throw runtime::ConfigError("pcscf.ipsec_backend: '" + backend + "' is not one of auto, kernel, userspace");
   }
   try {
-    if (backend == "kernel") {
-      throw std::runtime_error("the kernel ESP backend is not built yet (pcscf.ipsec_backend = userspace or auto)");
+    std::string why = "pcscf.ipsec_backend = " + backend;
+    bool kernel = backend == "kernel";
+    if (backend == "auto") {
+      const auto probe = ipsec::probe_kernel_esp();
+      kernel = probe.available;
+      why = "auto: " + probe.reason;
+    }
+    if (kernel) {
+      esp_ = std::make_unique<ipsec::KernelEsp>(ctx_.log);
+      ctx_.log.info("Pcscf: ESP backend kernel (" + why + ")");
+      return;
     }
     ipsec::UserspaceEspOptions o;
     o.device = c.str("pcscf.ipsec_device");
@@ -168,7 +179,7 @@ void Pcscf::start_esp(PcscfOptions& options, std::string& device) {
     auto esp = std::make_unique<ipsec::UserspaceEsp>(ctx_.io, o, ctx_.log, &ctx_.metrics);
     esp->start();
     device = esp->device();
-    ctx_.log.info("Pcscf: ESP backend userspace (pcscf.ipsec_backend = " + backend + "), TUN device " + device);
+    ctx_.log.info("Pcscf: ESP backend userspace (" + why + "), TUN device " + device);
     esp_ = std::move(esp);
   } catch (const std::exception& e) {
     if (mode == IpsecMode::required) {
