@@ -201,6 +201,13 @@ void Pcscf::stop() {
   service_->unsubscribe_all(kUnsubscribeLimit, [this] { proxy_->stop(); });
 }
 
+std::vector<std::pair<std::string, std::function<std::string()>>> Pcscf::pages() {
+  return {{"/ipsec", [this] {
+             if (!service_ || !service_->sec_agree().enabled()) return std::string("sec-agree off\n");
+             return ipsec_status(service_->sec_agree().table(), ctx_.clock.now());
+           }}};
+}
+
 std::string Pcscf::health() const {
   if (!started_) return "not started";
   return {};

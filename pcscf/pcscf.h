@@ -51,6 +51,8 @@ class Pcscf final : public runtime::Node {
   void start() override;
   void stop() override;
   std::string health() const override;
+  // /ipsec: the SA sets with UEs (ipsec_status()), for `imsbox ipsec`.
+  std::vector<std::pair<std::string, std::function<std::string()>>> pages() override;
 
  private:
   // How long stop() waits for the answers to its unsubscriptions.

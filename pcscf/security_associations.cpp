@@ -30,6 +30,18 @@ std::string_view to_string(SecuritySet::State s) {
   return "?";
 }
 
+std::string ipsec_status(const SecurityAssociations& table, Time now) {
+  if (table.sets().empty()) return "no SAs\n";
+  std::string out;
+  for (const auto& [id, s] : table.sets()) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(s.expires_at - now).count();
+    out += s.impi + " at " + s.ue.to_string() + ": " + std::string(to_string(s.state)) + ", " +
+           to_string(AlgorithmPair{s.ours.alg, s.ours.ealg}) + ", " + std::to_string(left) + " s left\n";
+    for (const auto& sa : security_associations(s)) out += "  " + ipsec::to_string(sa) + "\n";
+  }
+  return out;
+}
+
 std::vector<SecurityAssociation> security_associations(const SecuritySet& set) {
   using D = SecurityAssociation::Direction;
   const auto& ue = set.ue_mechanism;

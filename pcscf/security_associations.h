@@ -51,6 +51,11 @@ std::string_view to_string(SecuritySet::State s);
 // spi_s), port_ps -> UE port_uc (its spi_c), UE port_us -> port_pc (our spi_c).
 std::vector<ipsec::SecurityAssociation> security_associations(const SecuritySet& set);
 
+class SecurityAssociations;
+// One paragraph per set: the UE, its IMPI, state and time left, then its
+// four SAs (to_string(SecurityAssociation)); "no SAs" when there is none.
+std::string ipsec_status(const SecurityAssociations& table, Time now);
+
 class SecurityAssociations {
  public:
   // SPIs are allocated from [spi_min, spi_max] (RFC 4303: 1..255 reserved).

@@ -416,6 +416,27 @@ int cmd_status(const Args& args) {
   return all_healthy(reports) ? 0 : 1;
 }
 
+int cmd_ipsec(const Args& args) {
+  po::options_description desc("imsbox ipsec");
+  int code = 0;
+  auto rc = parse_command(args, desc, nullptr, "imsbox ipsec [--data-dir DIR] [--config FILE]", code);
+  if (!rc) return code;
+  const auto& c = rc->config;
+  if (!running_supervisor(c)) {
+    std::cout << "imsbox is not running for " << c.data_dir().string() << "\n";
+    return 3;
+  }
+  const auto res = runtime::http_get(c.str("global.health_address"), c.port("pcscf.health_port"), "/ipsec",
+                                     std::chrono::milliseconds(2000));
+  if (res.status != 200) {
+    std::cerr << "imsbox: the P-CSCF did not answer /ipsec: "
+              << (res.status ? std::to_string(res.status) + " " + res.body : res.error) << "\n";
+    return 1;
+  }
+  std::cout << "IPsec SAs of the P-CSCF (pcscf.ipsec = " << c.str("pcscf.ipsec") << ")\n" << res.body;
+  return 0;
+}
+
 int cmd_logs(const Args& args) {
   std::string node;
   bool follow = false;

@@ -14,6 +14,8 @@ int cmd_up(const Args& args);
 int cmd_down(const Args& args);
 int cmd_status(const Args& args);
 int cmd_logs(const Args& args);
+// The P-CSCF's IPsec SAs per UE (its /ipsec page).
+int cmd_ipsec(const Args& args);
 int cmd_config(const Args& args);
 int cmd_subscriber(const Args& args);
 int cmd_sip_lint(const Args& args);

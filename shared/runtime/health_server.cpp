@@ -1,5 +1,7 @@
 #include "runtime/health_server.h"
 
+#include <algorithm>
+
 #include "runtime/http_server.h"
 #include "runtime/metrics.h"
 
@@ -7,7 +9,8 @@ namespace imsbox::runtime {
 
 namespace {
 
-HttpResponse serve(const HttpRequest& req, Metrics& metrics, const HealthServer::HealthCheck& check) {
+HttpResponse serve(const HttpRequest& req, Metrics& metrics, const HealthServer::HealthCheck& check,
+                   const HealthServer::Pages& pages) {
   HttpResponse res;
   if (req.method != "GET" && req.method != "HEAD") {
     res.status = 405;
@@ -20,6 +23,9 @@ HttpResponse serve(const HttpRequest& req, Metrics& metrics, const HealthServer:
   } else if (req.target == "/metrics") {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = metrics.render();
+  } else if (const auto page = std::find_if(pages.begin(), pages.end(), [&](const auto& p) { return p.first == req.target; });
+             page != pages.end()) {
+    res.body = page->second();
   } else {
     res.status = 404;
     res.body = "not found: try /health or /metrics\n";
@@ -41,11 +47,13 @@ HttpServerOptions health_options() {
 }  // namespace
 
 HealthServer::HealthServer(boost::asio::io_context& io, std::string address, std::uint16_t port, Metrics& metrics,
-                           HealthCheck check, Logger& log)
+                           HealthCheck check, Logger& log, Pages pages)
     : server_(std::make_unique<HttpServer>(
           io, std::move(address), port,
-          [&metrics, check = std::move(check)](const HttpRequest& req) { return serve(req, metrics, check); }, log,
-          health_options())) {}
+          [&metrics, check = std::move(check), pages = std::move(pages)](const HttpRequest& req) {
+            return serve(req, metrics, check, pages);
+          },
+          log, health_options())) {}
 
 HealthServer::~HealthServer() = default;  // the HttpServer stops itself
 

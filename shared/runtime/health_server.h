@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -27,10 +29,13 @@ class HealthServer {
   // Returns an empty string when healthy, else why not. Asked on every
   // GET /health, on the loop's thread.
   using HealthCheck = std::function<std::string()>;
+  // More plain-text pages of a node (the P-CSCF's /ipsec): path and what
+  // GET returns, asked on the loop's thread.
+  using Pages = std::vector<std::pair<std::string, std::function<std::string()>>>;
 
   // `metrics`, `check`'s captures and `log` must outlive the server.
   HealthServer(boost::asio::io_context& io, std::string address, std::uint16_t port, Metrics& metrics,
-               HealthCheck check, Logger& log);
+               HealthCheck check, Logger& log, Pages pages = {});
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;

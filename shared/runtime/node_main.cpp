@@ -106,7 +106,7 @@ int run_node(std::string_view name, int argc, char** argv, const NodeFactory& ma
           }
           return node->health();
         },
-        *log);
+        *log, node->pages());
     health.start();
 
     bool stopping = false;

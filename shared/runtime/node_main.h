@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 namespace boost::asio {
@@ -47,6 +49,8 @@ class Node {
   virtual void stop() = 0;
   // Empty when healthy, else the reason, served on /health.
   virtual std::string health() const { return {}; }
+  // More plain-text pages on the health port (path, text), asked on the loop.
+  virtual std::vector<std::pair<std::string, std::function<std::string()>>> pages() { return {}; }
 };
 
 using NodeFactory = std::function<std::unique_ptr<Node>(NodeContext&)>;

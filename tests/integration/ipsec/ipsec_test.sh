@@ -13,7 +13,8 @@
 #     protected; a Security-Verify that is not our Security-Server gets no 2xx;
 #   * the other three alg/ealg pairs: register, probe, de-register;
 #   * TCP: register, probe, an MO call, re-registration, de-registration;
-#   * on the veth, nothing but ESP between the UE's and our protected ports.
+#   * on the veth, nothing but ESP between the UE's and our protected ports;
+#   * `imsbox ipsec` lists the UE's four SAs while it is registered.
 source "$(dirname "$0")/../netns_lib.sh"
 in_own_netns "$0" "$@"
 source "$(dirname "$0")/../lib.sh"
@@ -63,6 +64,15 @@ metric() {
   curl -s "http://127.0.0.1:$BASE/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $2}' | head -1
 }
 
+# no_sets_left: until the P-CSCF has no SA set (a de-registration's go 2 s after its 200 OK).
+no_sets_left() {
+  for _ in $(seq 1 100); do
+    [ "$(metric pcscf_ipsec_sa_sets)" = 0 ] && return 0
+    sleep 0.1
+  done
+  fail "SA sets left: $(metric pcscf_ipsec_sa_sets): $("$IMSBOX" ipsec --data-dir "$DATA_DIR" 2>&1)"
+}
+
 # ue NAME TRANSPORT ALGS COMMANDS...: ue.py in the UE's namespace, its JSON summary in $DATA_DIR/NAME.json.
 ue() {
   local name=$1 transport=$2 algs=$3 rc=0
@@ -83,6 +93,8 @@ $(curl -s "http://127.0.0.1:$BASE/metrics" | grep -E '^pcscf_(esp|ipsec)')"
 }
 
 # ---- UDP: the whole flow ----
+# (the tampering knobs act on the UE's next ESP packet, whichever: they come
+# first, before the calls bring other traffic of the UE's)
 before_icv=$(metric 'pcscf_esp_dropped_total{reason="bad_icv"}')
 before_replay=$(metric 'pcscf_esp_dropped_total{reason="replayed"}')
 MT="$DATA_DIR/udp.mt"
@@ -95,8 +107,8 @@ uas=$!
 ) &
 uac=$!
 EXPECTED_PLAINTEXT=1 ue udp udp "hmac-md5-96/null,hmac-sha-1-96/aes-cbc" \
-  register probe "call sip:bert@$DOMAIN 0.5" "touch $MT" "answer 30" \
-  probe-corrupt-icv probe-wrong-key probe-replay probe \
+  register probe probe-corrupt-icv probe-wrong-key probe-replay probe \
+  "call sip:bert@$DOMAIN 0.5" "touch $MT" "answer 30" \
   reregister "probe old" "probe new" "not probe old" probe \
   plaintext-probe deregister
 wait $uas || fail "bert did not take sim1's call: $(sipp_story bert-uas)"
@@ -127,16 +139,25 @@ for algs in hmac-sha-1-96/null hmac-md5-96/aes-cbc hmac-md5-96/null; do
 done
 pass "hmac-sha-1-96 + null, hmac-md5-96 + aes-cbc, hmac-md5-96 + null: each registers and carries SIP"
 
+no_sets_left
+pass "no SA set left after the de-registrations over UDP"
+
 # ---- TCP ----
 sipp_to bert-uas-tcp "$BOX:$PCSCF_PORT" "$BOX" "$BERT_PORT" "$CALLS/uas.xml" -s bert &
 uas=$!
-ue tcp tcp "hmac-sha-1-96/aes-cbc" register probe "call sip:bert@$DOMAIN 0.5" reregister "probe new" deregister
+REGISTERED="$DATA_DIR/tcp.registered" CHECKED="$DATA_DIR/tcp.checked"
+ue tcp tcp "hmac-sha-1-96/aes-cbc" register "touch $REGISTERED" "wait-file $CHECKED 60" probe \
+  "call sip:bert@$DOMAIN 0.5" reregister "probe new" deregister &
+ue_pid=$!
+for _ in $(seq 1 300); do [ -e "$REGISTERED" ] && break; sleep 0.1; done
+OUT=$("$IMSBOX" ipsec --data-dir "$DATA_DIR" 2>&1) || { touch "$CHECKED"; fail "imsbox ipsec: $OUT"; }
+touch "$CHECKED"
+grep -q "^sim1@$DOMAIN at $UE_IP: active, hmac-sha-1-96+aes-cbc" <<<"$OUT" || fail "imsbox ipsec: no active set: $OUT"
+[ "$(grep -c "^  \(in\|out\) " <<<"$OUT")" = 4 ] || fail "imsbox ipsec: not four SAs: $OUT"
+pass "imsbox ipsec lists the UE's four SAs"
+wait $ue_pid || exit 1
 wait $uas || fail "bert did not take sim1's call over TCP: $(sipp_story bert-uas-tcp)"
 pass "tcp: register, OPTIONS and an MO call over the SAs, re-registration, de-registration"
 
-for _ in $(seq 1 50); do
-  [ "$(metric pcscf_ipsec_sa_sets)" = 0 ] && break
-  sleep 0.1
-done
-[ "$(metric pcscf_ipsec_sa_sets)" = 0 ] || fail "SA sets left: $(metric pcscf_ipsec_sa_sets)"
+no_sets_left
 pass "no SA set left after the de-registrations"
