@@ -36,7 +36,6 @@ std::string to_string(const Peer& p) {
   }
   out += ':' + std::to_string(p.port);
   if (p.connection != 0) out += " #" + std::to_string(p.connection);
-  if (p.local_port != 0) out += " (local port " + std::to_string(p.local_port) + ")";
   return out;
 }
 

@@ -272,7 +272,13 @@ bool TransportLayer::Impl::send(const Peer& to, std::string bytes, SendCallback 
                       " connections open (max_connections)");
           return fail(done, to.transport, SendFailure::connection_limit, "connection limit reached");
         }
-        c = open_stream_client(shared_from_this(), to.transport, tcp::endpoint(to.address, to.port), to.local_port);
+        // from the port named, unless it is one we listen on (a peer that
+        // came to our listening port is reached again from an ephemeral one)
+        std::uint16_t from_port = to.local_port;
+        for (const auto& e : endpoints) {
+          if (e.port == from_port && e.transport != Transport::udp) from_port = 0;
+        }
+        c = open_stream_client(shared_from_this(), to.transport, tcp::endpoint(to.address, to.port), from_port);
         if (!c) return fail(done, to.transport, SendFailure::connect_failed, "cannot bind the local port");
       }
       return c->send(std::move(bytes), std::move(done));

@@ -152,7 +152,7 @@ class TransportLayer {
   //  * TCP/TLS: on to.connection when it is open, else on an open connection
   //    to to.address:to.port, else on a new connection to it (kept open for
   //    messages both ways, subject to the idle timeout), bound to
-  //    to.local_port when it is not 0;
+  //    to.local_port when it is not 0 and no stream listener's;
   //  * WS/WSS: on to.connection only.
   // Returns false when delivery is impossible from the start (no such
   // connection, no socket for that transport, a connection limit). `done`,
