@@ -49,8 +49,22 @@ PcscfOptions pcscf_options(const runtime::Config& c) {
   }
   options.sec_agree.pending_lifetime = std::chrono::seconds(c.integer("pcscf.ipsec_pending_s"));
   {
+    // the SAs' address on our side: the bind address, or for a wildcard one
+    // the address phones reach the box at (global.advertised_address, else
+    // the default route's source)
     boost::system::error_code ec;
     options.sec_agree.address = boost::asio::ip::make_address(c.str("global.bind_address"), ec);
+    if (!ec && options.sec_agree.address.is_unspecified() && options.sec_agree.mode != IpsecMode::off) {
+      auto host = ims::advertised_host(c);
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      const auto advertised = boost::asio::ip::make_address(host, ec);
+      if (ec) {
+        throw runtime::ConfigError("pcscf.ipsec: with global.bind_address " + c.str("global.bind_address") +
+                                   ", global.advertised_address must be an IP address (the SAs' address), not '" +
+                                   host + "'; or set pcscf.ipsec = off");
+      }
+      options.sec_agree.address = advertised;
+    }
   }
   if (options.sec_agree.mode != IpsecMode::off) {
     for (const auto port : {options.sec_agree.ports.client, options.sec_agree.ports.server}) {

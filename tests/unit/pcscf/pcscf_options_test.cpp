@@ -4,6 +4,8 @@
 // for this box; its own URIs are recognised in every form they have had.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "pcscf/pcscf.h"
 #include "runtime/config.h"
 #include "pcscf/pcscf_service.h"
@@ -29,6 +31,31 @@ TEST(PcscfOptions, UrisGivenToOtherNodesAreTheAdvertisedAddress) {
   EXPECT_EQ(advertised.pcscf_uri, "sip:192.0.2.8:15060");
   EXPECT_EQ(advertised.path, "<sip:term@192.0.2.8:15060;lr>");
   EXPECT_EQ(advertised.icscf_route, "<sip:192.0.2.8:4060;lr>");
+}
+
+TEST(PcscfOptions, SecAgree) {
+  const auto o = pcscf_options(config());
+  EXPECT_EQ(o.sec_agree.mode, IpsecMode::optional);  // the default
+  EXPECT_EQ(o.sec_agree.algorithms, default_algorithm_pairs());
+  EXPECT_EQ(o.sec_agree.ports.client, 5100);
+  EXPECT_EQ(o.sec_agree.ports.server, 5101);
+  EXPECT_EQ(o.sec_agree.address.to_string(), "127.0.0.5");
+  // the protected ports are the P-CSCF's own (Route and Record-Route name them)
+  EXPECT_NE(std::find(o.own_ports.begin(), o.own_ports.end(), 5101), o.own_ports.end());
+  // a wildcard bind: the SAs are on the advertised address
+  const auto wild = pcscf_options(runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = 192.0.2.8\n", "test.conf"));
+  EXPECT_EQ(wild.sec_agree.address.to_string(), "192.0.2.8");
+  const auto named = runtime::Config::parse(
+      "[global]\ndomain = ims.test\nbind_address = 0.0.0.0\nadvertised_address = box.example.net\n", "test.conf");
+  EXPECT_THROW(pcscf_options(named), runtime::ConfigError);
+  EXPECT_THROW(pcscf_options(config("[pcscf]\nipsec = sometimes\n")), runtime::ConfigError);
+  EXPECT_THROW(pcscf_options(config("[pcscf]\nipsec_algorithms = hmac-sha-1-96+des-ede3-cbc\n")),
+               runtime::ConfigError);
+  EXPECT_THROW(pcscf_options(config("[pcscf]\nipsec_port_c = 5101\n")), runtime::ConfigError);
+  const auto off = pcscf_options(config("[pcscf]\nipsec = off\nipsec_algorithms = hmac-md5-96+null\n"));
+  EXPECT_EQ(off.sec_agree.mode, IpsecMode::off);
+  EXPECT_EQ(off.sec_agree.algorithms.size(), 1u);
 }
 
 TEST(PcscfOptions, TheOperatorsUrisWin) {
