@@ -254,7 +254,10 @@ std::optional<RegistrationCache::Found> RegistrationCache::by_contact(std::strin
 std::vector<std::pair<std::string, std::string>> RegistrationCache::expire(Time now) {
   std::vector<std::pair<std::string, std::string>> gone;
   while (!expiries_.empty() && std::get<0>(*expiries_.begin()) <= now) {
-    auto [at, impu, key] = *expiries_.begin();
+    // no structured bindings: a lambda below takes `at` and `key` (clang 14, the fuzz build, cannot)
+    const Time at = std::get<0>(*expiries_.begin());
+    const std::string impu = std::get<1>(*expiries_.begin());
+    const std::string key = std::get<2>(*expiries_.begin());
     expiries_.erase(expiries_.begin());
     const auto it = registrations_.find(impu);
     if (it == registrations_.end()) continue;
