@@ -30,16 +30,7 @@ HSS_PORT=$((BASE + 7))
 HSS_LOG="$DATA_DIR/log/hss.log"
 
 # ---- the two namespaces ----
-# The stranger's namespace has a name (ip netns) so that processes can be
-# started in it; it goes when the test ends, whatever happens.
-ip netns add "$STRANGER"
-trap 'rc=$?; set +e; kill $(jobs -p) 2>/dev/null; ip netns del "$STRANGER" 2>/dev/null; (exit $rc); cleanup' EXIT
-ip link add veth-box type veth peer name veth-stranger netns "$STRANGER"
-ip addr add "$BOX/24" dev veth-box
-ip link set veth-box up
-ip -n "$STRANGER" link set lo up
-ip -n "$STRANGER" addr add "$STRANGER_IP/24" dev veth-stranger
-ip -n "$STRANGER" link set veth-stranger up
+peer_netns "$STRANGER" "$BOX" "$STRANGER_IP"
 in_stranger() { ip netns exec "$STRANGER" "$@"; }
 
 # ---- the box on 192.0.2.1 ----

@@ -13,6 +13,24 @@ in_own_netns() {
   ip link set lo up
 }
 
+# peer_netns NAME BOX_ADDRESS PEER_ADDRESS: a named network namespace NAME
+# (so that processes can be started in it: ip netns exec NAME ...) joined to
+# the test's own by a veth, BOX_ADDRESS/24 on veth-box here and
+# PEER_ADDRESS/24 on veth-peer there. It goes when the test ends, whatever
+# happens, with the test's background jobs and lib.sh's cleanup (call it
+# after sourcing lib.sh).
+peer_netns() {
+  local ns=$1 box=$2 peer=$3
+  ip netns add "$ns"
+  trap 'rc=$?; set +e; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; ip netns del "'"$ns"'" 2>/dev/null; (exit $rc); cleanup' EXIT
+  ip link add veth-box type veth peer name veth-peer netns "$ns"
+  ip addr add "$box/24" dev veth-box
+  ip link set veth-box up
+  ip -n "$ns" link set lo up
+  ip -n "$ns" addr add "$peer/24" dev veth-peer
+  ip -n "$ns" link set veth-peer up
+}
+
 # aka_register NAME PCSCF_ADDRESS PCSCF_PORT UE_ADDRESS UE_PORT USER DOMAIN [COMMAND_PREFIX...]:
 # one IMS-AKA registration of USER@DOMAIN with sipp (the SIM must have been
 # provisioned with $AKA_K $AKA_OP $AKA_AMF); fails unless it ends in 200.

@@ -31,14 +31,7 @@ CALLS="$SOURCE_DIR/tests/integration/calls"
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
 UE_NS=imsbox-ipsec-ue-$$
-ip netns add "$UE_NS"
-trap 'rc=$?; set +e; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; ip netns del "$UE_NS" 2>/dev/null; (exit $rc); cleanup' EXIT
-ip link add veth-box type veth peer name veth-ue netns "$UE_NS"
-ip addr add "$BOX/24" dev veth-box
-ip link set veth-box up
-ip -n "$UE_NS" link set lo up
-ip -n "$UE_NS" addr add "$UE_IP/24" dev veth-ue
-ip -n "$UE_NS" link set veth-ue up
+peer_netns "$UE_NS" "$BOX" "$UE_IP"
 
 # ---- the box on 192.0.2.1, sec-agree on, ESP in the P-CSCF ----
 write_config "$BASE"

@@ -328,6 +328,13 @@ TEST_F(ScscfServiceTest, ReRegistrationAndDeregistration) {
   EXPECT_EQ(service_->registrar().size(), 0u);
 }
 
+// An Authorization without an answer, as its P-CSCF passes it on (TS 24.229
+// §5.2.2.1): integrity-protected="yes" over IPsec SAs, "no" else.
+std::string protected_as(std::string_view value) {
+  return "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", response=\"\", "
+         "integrity-protected=\"" + std::string(value) + "\"";
+}
+
 // TS 24.229 §5.4.1.4: a de-registration the P-CSCF says came over the UE's
 // IPsec SAs is not challenged; without that word it is, and the UE's own
 // claim never reaches us (the P-CSCF replaces it).
@@ -338,15 +345,13 @@ TEST_F(ScscfServiceTest, IntegrityProtectedDeregistrationIsNotChallenged) {
   bye.call_id = "call-3@ue";
   bye.cseq = 5;
   bye.expires = "0";
-  bye.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
-                      "response=\"\", integrity-protected=\"no\"";
+  bye.authorization = protected_as("no");
   auto h = run(register_text(bye), Verdict::wait);
   EXPECT_EQ(cx_.mars.size(), mars + 1);  // "no": challenged as before
   cx_.maa_done.back()(maa_aka());
   EXPECT_EQ(h->status(), 401);
   bye.cseq = 6;
-  bye.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
-                      "response=\"\", integrity-protected=\"yes\"";
+  bye.authorization = protected_as("yes");
   h = run(register_text(bye), Verdict::wait);
   EXPECT_EQ(cx_.mars.size(), mars + 1);  // no MAR, no challenge: straight to the SAR
   ASSERT_FALSE(cx_.sars.empty());
@@ -365,8 +370,7 @@ TEST_F(ScscfServiceTest, IntegrityProtectedRemovalOfOneOfTwoContactsIsNotChallen
   one.call_id = "call-2@ue";
   one.cseq = 5;
   one.contact = "<sip:alice@127.0.0.1:5080>;expires=0";
-  one.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
-                      "response=\"\", integrity-protected=\"yes\"";
+  one.authorization = protected_as("yes");
   auto h = run(register_text(one), Verdict::wait);
   EXPECT_EQ(cx_.mars.size(), mars);
   ASSERT_FALSE(cx_.saa_done.empty());
@@ -377,8 +381,7 @@ TEST_F(ScscfServiceTest, IntegrityProtectedRemovalOfOneOfTwoContactsIsNotChallen
 
 TEST_F(ScscfServiceTest, IntegrityProtectedRegistrationOfAnUnregisteredUserIsStillChallenged) {
   Reg r;
-  r.authorization = "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"\", uri=\"sip:ims.test\", "
-                    "response=\"\", integrity-protected=\"yes\"";
+  r.authorization = protected_as("yes");
   r.expires = "0";
   run(register_text(r), Verdict::wait);
   EXPECT_EQ(cx_.mars.size(), 1u);
