@@ -1,0 +1,90 @@
+# Helpers of the P-CSCF media tests (pcscf_media_test.sh, pcscf_media_fork_test.sh):
+# sipp phones registered through the box, the AGW asked over ng, what phones
+# receive captured and its tone checked. Sourced after lib.sh and sipp_lib.sh;
+# the test sets HERE (this directory), AGW_NG (the AGW's ng port), REGISTER
+# (the AKA registration scenario), DOMAIN, and RTP_MIN..RTP_MAX (the AGW's media ports).
+
+# ng COMMAND KEY=VALUE...: one ng request to the AGW (ng.py), its reply as JSON
+ng() { python3 "$HERE/ng.py" "127.0.0.1:$AGW_NG" "$@"; }
+
+# register USER PORT [N]: USER registers from 127.0.0.1:PORT (IMS-AKA); N tells runs apart
+register() {
+  sipp_run "register-$1-${3:-0}" "$2" "$REGISTER" -s "$1" -au "$1@$DOMAIN" -key expires 600 ||
+    fail "registration of $1: $(sipp_story "register-$1-${3:-0}")"
+  grep -q '^final: SIP/2.0 200' "$SIPP/register-$1-${3:-0}.log" || fail "registration of $1: $(sipp_log "register-$1-${3:-0}")"
+}
+
+# what_happened SIPP-RUN...: their stories and the P-CSCF's last media lines, for a failure
+what_happened() {
+  sipp_story "$@"
+  grep -E 'media:|ng ' "$DATA_DIR/log/pcscf.log" | tail -n 15
+}
+
+# call_id_of SIPP-RUN: the Call-ID of its first message
+call_id_of() { grep -m1 -i '^Call-ID:' "$SIPP/$1.msg" | tr -d '\r' | sed 's/^[^:]*: *//'; }
+
+# in_agw_range LINE: its port (the first number after "m=audio ") is one of the AGW's
+in_agw_range() {
+  local port
+  port=$(sed -n 's/.*m=audio \([0-9]*\).*/\1/p' <<<"$1")
+  [ -n "$port" ] && [ "$port" -ge "$RTP_MIN" ] && [ "$port" -le "$RTP_MAX" ]
+}
+
+# no_session CALL-ID: the AGW knows neither leg of the call (after a short while for the delete)
+no_session() {
+  local leg out
+  for leg in orig term; do
+    for _ in $(seq 1 20); do
+      out=$(ng query "call-id=$1;$leg") || fail "the AGW did not answer a query"
+      grep -q '"result": "error"' <<<"$out" && break
+      sleep 0.1
+    done
+    grep -q '"result": "error"' <<<"$out" || fail "the AGW still has the $leg leg of $1: $out"
+  done
+}
+
+# capture FILE FILTER: a loopback capture (pcap) in the background until stop_capture
+capture() {
+  dumpcap -q -P -i lo -f "$2" -w "$1" 2> "$1.err" &
+  DUMPCAP_PID=$!
+  for _ in $(seq 1 50); do grep -q 'Capturing on' "$1.err" && return 0; sleep 0.1; done
+  fail "dumpcap did not start: $(cat "$1.err")"
+}
+
+# stop_capture: ends the capture that capture started
+stop_capture() { kill -INT "$DUMPCAP_PID"; wait "$DUMPCAP_PID" || true; }
+
+# heard NAME WHO PORT HZ: the PCMU sent to PORT in NAME.pcap holds HZ for a second at least
+heard() {
+  local name=$1 who=$2 port=$3 hz=$4 out="$DATA_DIR/$1-$2"
+  tshark -r "$DATA_DIR/$name.pcap" -Y "udp.dstport == $port" -F pcap -w "$out.pcap" 2>/dev/null
+  python3 "$HERE/pcmu_capture.py" "$out.pcap" "$out.wav" > "$out.n"
+  "$BIN/media-tool" detect "$out.wav" --freq "$hz" --min-windows 10 > "$out.detect" ||
+    fail "$name: the $who did not hear $hz Hz: $(cat "$out.n" "$out.detect")"
+}
+
+# call NAME UAS_SCENARIO UAC_SCENARIO [UAC ARGS...]: anna (CALLER_PORT, CALLER_MEDIA) calls bert
+# (CALLEE_PORT, CALLEE_MEDIA), who answers with the UAS scenario (UAS none: nobody), given the
+# arguments in the array CALLEE_ARGS if the test sets it
+call() {
+  local name=$1 uas=$2 uac=$3 uas_pid=""
+  shift 3
+  if [ "$uas" != none ]; then
+    sipp_run "$name-callee" "$CALLEE_PORT" "$uas" -s bert -mp "$CALLEE_MEDIA" ${CALLEE_ARGS[@]+"${CALLEE_ARGS[@]}"} &
+    uas_pid=$!
+    sleep 0.5
+  fi
+  sipp_run "$name-caller" "$CALLER_PORT" "$uac" -s bert -key caller anna -key ruri "sip:bert@$DOMAIN" \
+    -mp "$CALLER_MEDIA" "$@" || fail "$name: the caller's sipp failed: $(what_happened "$name-caller" ${uas_pid:+"$name-callee"})"
+  if [ -n "$uas_pid" ]; then
+    wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
+  fi
+}
+
+# captured_call NAME UAS UAC: `call`, with what both phones receive captured
+# in NAME.pcap (for heard)
+captured_call() {
+  capture "$DATA_DIR/$1.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
+  call "$1" "$2" "$3"
+  stop_capture
+}
