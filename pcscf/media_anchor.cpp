@@ -145,8 +145,9 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
     initial_invite_ = true;
     leg = anchor_.find(key_);
     if (leg && !leg->confirmed && leg->forks > 0 && leg->initial_cseq == cseq_ &&
-        leg->offerer_tag == request.from().tag()) {
-      // another branch of the same INVITE (the S-CSCF forks it to each contact): the same leg and session
+        leg->offerer_tag == request.from().tag() && leg->ue_webrtc == is_webrtc(*new_dialog_flow)) {
+      // another branch of the same INVITE (the S-CSCF forks it to each contact), toward the same form of
+      // media (a browser and a phone cannot share the AGW's leg): the same leg and session
       ++leg->forks;
       anchor_.log().log(runtime::LogLevel::info,
                         "media: another branch of the INVITE (" + std::to_string(leg->forks) +

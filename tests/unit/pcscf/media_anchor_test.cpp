@@ -857,6 +857,25 @@ TEST_F(MediaAnchorTest, BranchesOfAForkedInviteShareTheirSessionAndOnesFailureLe
   EXPECT_EQ(service_->media().legs(), 1u);
 }
 
+// A branch toward a browser and one toward a phone cannot share the AGW's
+// leg (its side facing the UE is of one kind): the second opens it anew.
+TEST_F(MediaAnchorTest, BranchesTowardABrowserAndAPhoneDoNotShareTheirLeg) {
+  make(AnchorMode::all);
+  const auto invite = [](std::string_view uri, std::string_view branch) {
+    return request_text("INVITE", uri, "<sip:dora@ims.test>;tag=d1", "<sip:alice@ims.test>",
+                        "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n", kPhoneSdp, 1, "call-1@ims.test", branch);
+  };
+  auto phone = run(invite("sip:carl@127.0.0.1:5070", "z9hG4bKp1"), kScscf);
+  answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  ASSERT_NE(service_->media().leg("call-1@ims.test;term"), nullptr);
+  EXPECT_FALSE(service_->media().leg("call-1@ims.test;term")->ue_webrtc);
+  auto browser = run(invite(kBrowserContact, "z9hG4bKb1"), kScscf);
+  ASSERT_EQ(ng_.size(), 2u);
+  EXPECT_EQ(ng(1).command, agw::ng::Command::offer);
+  EXPECT_TRUE(service_->media().leg("call-1@ims.test;term")->ue_webrtc);
+  EXPECT_EQ(service_->media().leg("call-1@ims.test;term")->forks, 1);
+}
+
 TEST_F(MediaAnchorTest, A200RetransmissionGetsTheSameSdpAndIsHeldBackWhileTheFirstIsAtTheAgw) {
   auto r = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a1", "<sip:carl@ims.test>",
                             "Contact: <" + std::string(kBrowserContact) + ">\r\n", kBrowserSdp),
