@@ -1,8 +1,10 @@
 # Helpers of the P-CSCF media tests (pcscf_media_test.sh, pcscf_media_fork_test.sh):
-# sipp phones registered through the box, the AGW asked over ng, what phones
-# receive captured and its tone checked. Sourced after lib.sh and sipp_lib.sh;
-# the test sets HERE (this directory), AGW_NG (the AGW's ng port), REGISTER
-# (the AKA registration scenario), DOMAIN, and RTP_MIN..RTP_MAX (the AGW's media ports).
+# the AGW (ours or rtpengine, use_agw) asked over ng, sipp phones registered
+# through the box, what phones receive captured and its tone checked. Sourced
+# after lib.sh and sipp_lib.sh (it sets the exit trap); the test sets HERE
+# (this directory), REGISTER (the AKA registration scenario), DOMAIN, BASE,
+# NG_PORT (rtpengine's), and the phones' CALLER_PORT, CALLEE_PORT,
+# CALLER_MEDIA, CALLEE_MEDIA; use_agw sets AGW_NG and RTP_MIN..RTP_MAX.
 
 # ng COMMAND KEY=VALUE...: one ng request to the AGW (ng.py), its reply as JSON
 ng() { python3 "$HERE/ng.py" "127.0.0.1:$AGW_NG" "$@"; }
@@ -87,4 +89,59 @@ captured_call() {
   capture "$DATA_DIR/$1.pcap" "udp dst port $CALLER_MEDIA or udp dst port $CALLEE_MEDIA"
   call "$1" "$2" "$3"
   stop_capture
+}
+
+# The AGW of a media test: IMSBOX_TEST_AGW=imsbox (the box's, the default) or
+# rtpengine (Debian's standing in for it: ng on NG_PORT, which the test sets,
+# and 32 media ports of its own)
+AGW=${IMSBOX_TEST_AGW:-imsbox}
+RTPENGINE_PID=""
+stop_rtpengine() {
+  [ -n "$RTPENGINE_PID" ] || return 0
+  kill "${1:--TERM}" "$RTPENGINE_PID" 2>/dev/null || true
+  wait "$RTPENGINE_PID" 2>/dev/null || true
+  RTPENGINE_PID=""
+}
+# media_test_cleanup: what a test adds to the exit trap (it may define the function again)
+media_test_cleanup() { :; }
+trap 'rc=$?; set +e; stop_rtpengine; media_test_cleanup; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
+
+# rtpengine on loopback, userspace only (no kernel table), its own ports;
+# deleted calls gone at once; its own media timeout three times the box's, so
+# that the P-CSCF's media check (agw.media_timeout_s) releases a silent call
+# with 408 before rtpengine drops it (with both at 5 s the two raced: a call
+# rtpengine dropped first is released as "media session lost", 503).
+start_rtpengine() {
+  command -v rtpengine >/dev/null || fail "rtpengine is not installed (rtpengine-daemon)"
+  rtpengine --foreground --log-stderr --config-file=none --table=-1 --interface=127.0.0.1 \
+    --listen-ng="127.0.0.1:$NG_PORT" --port-min="$RTP_MIN" --port-max="$RTP_MAX" --timeout="$((3 * ${MEDIA_TIMEOUT:-60}))" \
+    --delete-delay=0 --log-level=7 >> "$DATA_DIR/rtpengine.log" 2>&1 &
+  RTPENGINE_PID=$!
+  for _ in $(seq 1 50); do
+    ng ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "rtpengine did not answer an ng ping: $(tail -n 20 "$DATA_DIR/rtpengine.log")"
+}
+
+# use_agw: after write_config BASE (with media_anchor = all): the P-CSCF
+# pointed at the AGW (rtpengine started), AGW_NG and RTP_MIN..RTP_MAX set
+use_agw() {
+  if [ "$AGW" = rtpengine ]; then
+    # its media ports: 32 more free ones, apart from the box's
+    for _ in $(seq 1 20); do
+      RTP_MIN=$(free_port_base)
+      [ $((RTP_MIN - BASE)) -ge 32 ] || [ $((BASE - RTP_MIN)) -ge 32 ] && break
+    done
+    RTP_MAX=$((RTP_MIN + 31))
+    AGW_NG=$NG_PORT
+    sed -i "/^media_anchor = all/a agw_ng = 127.0.0.1:$NG_PORT" "$DATA_DIR/imsbox.conf"
+    start_rtpengine
+    pass "rtpengine $(rtpengine --version 2>&1 | head -1 | awk '{print $2}') on 127.0.0.1:$NG_PORT (ng), RTP $RTP_MIN-$RTP_MAX"
+  else
+    AGW_NG=$((BASE + 31))
+    # the AGW's media ports: write_config's range
+    agw_rtp_range
+    RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
+  fi
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Forked early dialogs with media through the whole box (issue 16),
-# pcscf.media_anchor = all, the box's AGW. anna (sipp) calls bert, whose
+# pcscf.media_anchor = all, the box's AGW (IMSBOX_TEST_AGW=rtpengine: Debian's
+# rtpengine standing in for it). anna (sipp) calls bert, whose
 # contact forks the call (uas_fork.xml: a PBX or forking proxy behind it with
 # two phones): two early dialogs, each a 183 with SDP and early media, phone 1
 # sipp itself (2 kHz), phone 2 an rtp-phone (1.5 kHz, recording what it
@@ -29,17 +30,16 @@ CALLEE_PORT=$((BASE + 17))
 CALLER_MEDIA=$((BASE + 20))  # sipp's RTP ports (and +2 for its video)
 CALLEE_MEDIA=$((BASE + 24))
 FORK2_MEDIA=$((BASE + 28))   # phone 2's (rtp-phone)
-AGW_NG=$((BASE + 31))
+NG_PORT=$((BASE + 30))       # rtpengine's ng port (IMSBOX_TEST_AGW=rtpengine); the box's AGW has BASE + 31
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 source "$HERE/media_lib.sh"
 command -v dumpcap >/dev/null && command -v tshark >/dev/null || fail "dumpcap and tshark are needed (tshark)"
 # phone 2's rtp-phone is started by sipp: it ends by itself (--seconds), or here
-trap 'rc=$?; set +e; pkill -f -- "--record $DATA_DIR/fork2.wav"; (exit $rc); cleanup' EXIT
+media_test_cleanup() { pkill -f -- "--record $DATA_DIR/fork2.wav"; }
 
 write_config "$BASE"
 sed -i "s/^media_anchor = none/media_anchor = all/" "$DATA_DIR/imsbox.conf"
-agw_rtp_range
-RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
+use_agw
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 for user in anna bert; do

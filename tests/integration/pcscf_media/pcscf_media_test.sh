@@ -51,59 +51,14 @@ CALLER_MEDIA=$((BASE + 20))  # sipp's RTP ports (and +2 for its video)
 CALLEE_MEDIA=$((BASE + 24))
 NG_PORT=$((BASE + 30))       # rtpengine's ng port; the box's AGW has BASE + 31
 MEDIA_TIMEOUT=5
-AGW=${IMSBOX_TEST_AGW:-imsbox}
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 source "$HERE/media_lib.sh"
-
-# The AGW's media ports: 32 more free ones, apart from the box's
-for _ in $(seq 1 20); do
-  RTP_MIN=$(free_port_base)
-  [ $((RTP_MIN - BASE)) -ge 32 ] || [ $((BASE - RTP_MIN)) -ge 32 ] && break
-done
-RTP_MAX=$((RTP_MIN + 31))
-
-RTPENGINE_PID=""
-stop_rtpengine() {
-  [ -n "$RTPENGINE_PID" ] || return 0
-  kill "${1:--TERM}" "$RTPENGINE_PID" 2>/dev/null || true
-  wait "$RTPENGINE_PID" 2>/dev/null || true
-  RTPENGINE_PID=""
-}
-trap 'rc=$?; set +e; stop_rtpengine; (exit $rc); cleanup' EXIT   # set +e: (exit $rc) must not end the trap
-
-# rtpengine on loopback, userspace only (no kernel table), its own ports;
-# deleted calls gone at once; its own media timeout three times the box's, so
-# that the P-CSCF's media check (agw.media_timeout_s) releases a silent call
-# with 408 before rtpengine drops it (with both at 5 s the two raced: a call
-# rtpengine dropped first is released as "media session lost", 503).
-start_rtpengine() {
-  command -v rtpengine >/dev/null || fail "rtpengine is not installed (rtpengine-daemon)"
-  rtpengine --foreground --log-stderr --config-file=none --table=-1 --interface=127.0.0.1 \
-    --listen-ng="127.0.0.1:$NG_PORT" --port-min="$RTP_MIN" --port-max="$RTP_MAX" --timeout="$((3 * MEDIA_TIMEOUT))" \
-    --delete-delay=0 --log-level=7 >> "$DATA_DIR/rtpengine.log" 2>&1 &
-  RTPENGINE_PID=$!
-  for _ in $(seq 1 50); do
-    ng ping >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "rtpengine did not answer an ng ping: $(tail -n 20 "$DATA_DIR/rtpengine.log")"
-}
 
 # ---- the box, the AGW ----
 write_config "$BASE"
 sed -i "s/^media_anchor = none/media_anchor = all\nmedia_check_interval_ms = 1000/" "$DATA_DIR/imsbox.conf"
 sed -i "/^\[agw\]/a media_timeout_s = $MEDIA_TIMEOUT" "$DATA_DIR/imsbox.conf"
-if [ "$AGW" = rtpengine ]; then
-  AGW_NG=$NG_PORT
-  sed -i "/^media_anchor = all/a agw_ng = 127.0.0.1:$NG_PORT" "$DATA_DIR/imsbox.conf"
-  start_rtpengine
-  pass "rtpengine $(rtpengine --version 2>&1 | head -1 | awk '{print $2}') on 127.0.0.1:$NG_PORT (ng), RTP $RTP_MIN-$RTP_MAX"
-else
-  AGW_NG=$((BASE + 31))
-  # the AGW's media ports: write_config's range
-  agw_rtp_range
-  RTP_MIN=$AGW_RTP_MIN RTP_MAX=$AGW_RTP_MAX
-fi
+use_agw
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 grep -q "media of every call anchored in the AGW at 127.0.0.1:$AGW_NG (ng)" "$DATA_DIR/log/pcscf.log" ||
