@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "agw/descriptor_table.h"
 #include "agw/ng/ng_server.h"
 #include "agw/port_pool.h"
 #include "agw/webrtc/dtls_context.h"
@@ -102,6 +103,8 @@ void Agw::start() {
   }
 
   const std::string limit = raise_descriptor_limit();
+  // before the workers start: no offer grows the table (descriptor_table.h)
+  const std::size_t table = reserve_descriptor_table(media_descriptors(port_min, port_max));
   auto certificate = webrtc::DtlsCertificate::generate();
   auto dtls = std::make_shared<const webrtc::DtlsContext>(certificate);
 
@@ -152,7 +155,7 @@ void Agw::start() {
   ctx_.log.info("Agw ready for domain " + std::string(c.domain()) + ": " + std::to_string(workers) +
                 " workers, media on " + bind + " ports " + std::to_string(port_min) + "-" + std::to_string(port_max) +
                 " advertised as " + advertised + ", DTLS fingerprint " + certificate->fingerprint().to_sdp() + ", " +
-                limit);
+                limit + ", descriptor table " + std::to_string(table));
 }
 
 void Agw::wait_hup() {

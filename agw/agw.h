@@ -8,7 +8,8 @@
 // of agw.rtp_port_min..agw.rtp_port_max and the calls whose Call-ID hashes
 // to it. A command is handed to its call's worker once and answered from
 // there. At start: one DTLS certificate for every browser leg, the open
-// files limit raised (a browser leg holds three descriptors).
+// files limit raised and the descriptor table grown to hold every leg of the
+// media port range (descriptor_table.h: then no ng offer grows it).
 #include <memory>
 #include <string>
 #include <vector>

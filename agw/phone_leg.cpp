@@ -64,9 +64,10 @@ struct PhoneLeg::Impl : std::enable_shared_from_this<PhoneLeg::Impl> {
         });
   }
 
-  // The first packet after an SDP decides where we send (symmetric RTP).
+  // The first packet after an SDP decides where we send (symmetric RTP); a
+  // packet from the address the SDP gave takes it back (phone_leg.h).
   bool admit(Port& p) {
-    if (!p.latched) {
+    if (!p.latched || (p.sdp_destination == p.from && p.destination != p.from)) {
       if (!p.destination || *p.destination != p.from) {
         log.log(runtime::LogLevel::debug, tag + "latched to " + p.from.address().to_string() + ":" +
                                               std::to_string(p.from.port()));

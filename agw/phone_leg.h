@@ -8,7 +8,10 @@
 // until its first packet arrives; from then on we send back to the address
 // that packet came from (a phone behind NAT is reached where it really is)
 // and drop packets from any other source (counted in dropped()). A new SDP
-// from the party (set_remote) latches anew. RTCP latches on its own.
+// from the party (set_remote) latches anew, and a packet from the address
+// that SDP gives always takes the latch back: after forked early dialogs
+// the phone of the dialog answered last wins even when the other phone's
+// early media (sent until its CANCEL) came in first. RTCP latches on its own.
 // Datagrams that are neither RTP nor RTCP (STUN, DTLS, junk) are dropped.
 //
 // Threading: the worker's io_context thread. The sockets' pending receives

@@ -6,6 +6,10 @@
 //   2. every call's two phones send 50 packets/s each (160-octet PCMU, 20 ms)
 //      for --seconds: what came through, and the relay process's CPU time
 //      over that time (from /proc/PID/stat, all its threads);
+//      Then, the media still flowing, for --probe-ticks more 20 ms ticks one
+//      more call per tick is set up and deleted (offer, answer, delete): the
+//      ng offer/answer round trip of a call made while the relay is busy
+//      relaying the others (p50, p99; outside the CPU measurement);
 //   3. ng delete for each call.
 // Prints "name: value unit" lines prefixed with --label. The relay should
 // run one media thread (agw.workers = 1, rtpengine --num-threads 1) so that
@@ -52,6 +56,27 @@ std::string sdp(std::uint16_t port, int session) {
 // The m=audio port of the SDP in a reply.
 std::uint16_t reply_port(const std::string& reply, const char* what) { return audio_port(reply_sdp(reply, what), what); }
 
+// The offer and answer of one call between phones on ports a and b (bencode).
+std::string offer_of(const std::string& id, const std::string& from, std::uint16_t a, int session) {
+  Encoder o(Format::bencode);
+  o.begin_dictionary().entry("command", "offer").entry("call-id", id).entry("from-tag", from);
+  o.entry("sdp", sdp(a, session)).key("replace").begin_list().string("origin").string("session-connection").end();
+  o.end();
+  return o.take();
+}
+std::string answer_of(const std::string& id, const std::string& from, const std::string& to, std::uint16_t b,
+                      int session) {
+  Encoder a(Format::bencode);
+  a.begin_dictionary().entry("command", "answer").entry("call-id", id).entry("from-tag", from);
+  a.entry("to-tag", to).entry("sdp", sdp(b, session)).end();
+  return a.take();
+}
+std::string delete_of(const std::string& id, const std::string& from) {
+  Encoder d(Format::bencode);
+  d.begin_dictionary().entry("command", "delete").entry("call-id", id).entry("from-tag", from).end();
+  return d.take();
+}
+
 struct Call {
   int a = -1, b = -1;  // the two phones' sockets
   std::uint16_t a_port = 0, b_port = 0;
@@ -63,12 +88,13 @@ struct Call {
 
 int main(int argc, char** argv) {
   std::uint16_t ng_port = 0;
-  int calls_n = 100, seconds = 10, pid = 0;
+  int calls_n = 100, seconds = 10, pid = 0, probe_ticks = 200;
   std::uint16_t local_ports = 0;
   std::string label = "agw";
   po::options_description opts("agw-load");
   opts.add_options()("ng-port", po::value(&ng_port)->required(), "the relay's ng port")(
       "calls", po::value(&calls_n), "concurrent calls")("seconds", po::value(&seconds), "RTP phase length")(
+      "probe-ticks", po::value(&probe_ticks), "calls set up one per 20 ms tick after the RTP phase, media flowing")(
       "pid", po::value(&pid), "the relay's process id (CPU time)")("label", po::value(&label), "prefix of the figures")(
       "local-ports", po::value(&local_ports), "the phones' ports from here up, outside the relay's (default: ephemeral)");
   po::variables_map vm;
@@ -89,16 +115,11 @@ int main(int argc, char** argv) {
       c.b = udp_socket(&c.b_port, &local_ports);
       const std::string id = "load-" + std::to_string(getpid()) + "-" + std::to_string(i);
       double ms = 0;
-      Encoder o(Format::bencode);
-      o.begin_dictionary().entry("command", "offer").entry("call-id", id).entry("from-tag", "a" + std::to_string(i));
-      o.entry("sdp", sdp(c.a_port, i)).key("replace").begin_list().string("origin").string("session-connection").end();
-      o.end();
-      const std::uint16_t toward_b = reply_port(ng.call(o.take(), ms), "offer");
+      const std::string from = "a" + std::to_string(i);
+      const std::uint16_t toward_b = reply_port(ng.call(offer_of(id, from, c.a_port, i), ms), "offer");
       offer_ms.push_back(ms);
-      Encoder a(Format::bencode);
-      a.begin_dictionary().entry("command", "answer").entry("call-id", id).entry("from-tag", "a" + std::to_string(i));
-      a.entry("to-tag", "b" + std::to_string(i)).entry("sdp", sdp(c.b_port, i)).end();
-      const std::uint16_t toward_a = reply_port(ng.call(a.take(), ms), "answer");
+      const std::uint16_t toward_a =
+          reply_port(ng.call(answer_of(id, from, "b" + std::to_string(i), c.b_port, i), ms), "answer");
       answer_ms.push_back(ms);
       c.to_a = loopback(toward_a);
       c.to_b = loopback(toward_b);
@@ -119,11 +140,22 @@ int main(int argc, char** argv) {
       for (ssize_t r; (r = recv(fd, buf.data(), buf.size(), 0)) > 0;)
         if (r >= 2 && !((buf[1] & 0x7f) >= 64 && (buf[1] & 0x7f) <= 95)) ++received;
     };
+    std::uint16_t probe_a_port = 0, probe_b_port = 0;
+    const int probe_a = udp_socket(&probe_a_port, &local_ports), probe_b = udp_socket(&probe_b_port, &local_ports);
+    std::vector<double> loaded_offer_ms, loaded_answer_ms;
     const double cpu0 = pid ? cpu_seconds(pid) : 0;
     const auto t0 = Clock::now();
     auto next = t0;
     const int ticks = seconds * 50;
-    for (int t = 0; t < ticks; ++t) {
+    double elapsed = 0, cpu = 0;
+    std::uint64_t sent_measured = 0;  // in the measured window
+    for (int t = 0;; ++t) {
+      if (t == ticks) {
+        elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+        cpu = pid ? cpu_seconds(pid) - cpu0 : 0;
+        sent_measured = sent;
+      }
+      if (t >= ticks + std::max(probe_ticks, 0)) break;
       for (auto& c : calls) {
         packet[2] = static_cast<std::uint8_t>(c.seq >> 8);
         packet[3] = static_cast<std::uint8_t>(c.seq);
@@ -145,33 +177,44 @@ int main(int argc, char** argv) {
         drain(c.a);
         drain(c.b);
       }
+      if (t >= ticks) {
+        // one more call while the others' media flows (its phones send nothing)
+        const std::string id = "probe-" + std::to_string(getpid()) + "-" + std::to_string(t);
+        double ms = 0;
+        reply_port(ng.call(offer_of(id, "pa", probe_a_port, t), ms), "offer (under load)");
+        loaded_offer_ms.push_back(ms);
+        reply_port(ng.call(answer_of(id, "pa", "pb", probe_b_port, t), ms), "answer (under load)");
+        loaded_answer_ms.push_back(ms);
+        ng.call(delete_of(id, "pa"), ms);
+      }
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double cpu = pid ? cpu_seconds(pid) - cpu0 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     for (auto& c : calls) {
       drain(c.a);
       drain(c.b);
     }
     const double loss = sent ? 100.0 * static_cast<double>(sent - std::min(sent, received)) / static_cast<double>(sent) : 0;
+    close(probe_a);
+    close(probe_b);
+    std::printf("%s_ng_offer_under_load_p50: %.3f ms\n%s_ng_offer_under_load_p99: %.3f ms\n", label.c_str(),
+                percentile(loaded_offer_ms, 0.5), label.c_str(), percentile(loaded_offer_ms, 0.99));
+    std::printf("%s_ng_answer_under_load_p50: %.3f ms\n%s_ng_answer_under_load_p99: %.3f ms\n", label.c_str(),
+                percentile(loaded_answer_ms, 0.5), label.c_str(), percentile(loaded_answer_ms, 0.99));
     std::printf("%s_relayed_calls: %d calls\n", label.c_str(), calls_n);
-    std::printf("%s_relayed_packets_per_second: %.0f packets/s\n", label.c_str(), static_cast<double>(sent) / elapsed);
+    std::printf("%s_relayed_packets_per_second: %.0f packets/s\n", label.c_str(),
+                static_cast<double>(sent_measured) / elapsed);
     std::printf("%s_relay_loss: %.3f %%\n", label.c_str(), loss);
     if (pid) {
       const double share = cpu / elapsed;
       std::printf("%s_relay_cpu: %.1f %% of a core\n", label.c_str(), 100.0 * share);
       if (share > 0) {
         std::printf("%s_relayed_calls_per_core: %.0f calls (extrapolated from the CPU share)\n", label.c_str(),
-                    static_cast<double>(sent) / elapsed / 100.0 / share);  // the calls the sent rate is (100 packets/s each)
+                    static_cast<double>(sent_measured) / elapsed / 100.0 / share);  // the calls the sent rate is (100 packets/s each)
       }
     }
     for (int i = 0; i < calls_n; ++i) {
-      Encoder d(Format::bencode);
-      d.begin_dictionary().entry("command", "delete").entry("call-id", "load-" + std::to_string(getpid()) + "-" +
-                                                                          std::to_string(i));
-      d.entry("from-tag", "a" + std::to_string(i)).end();
       double ms = 0;
-      ng.call(d.take(), ms);
+      ng.call(delete_of("load-" + std::to_string(getpid()) + "-" + std::to_string(i), "a" + std::to_string(i)), ms);
       delete_ms.push_back(ms);
       close(calls[static_cast<std::size_t>(i)].a);
       close(calls[static_cast<std::size_t>(i)].b);

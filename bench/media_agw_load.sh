@@ -45,8 +45,13 @@ for _ in $(seq 1 50); do ss -Huln "sport = :$NG_PORT" | grep -q . && break; slee
 AGW_PID=$(pgrep -f -- "ims-agw .*--data-dir $DATA_DIR" | head -1)
 [ -n "$AGW_PID" ] || fail "ims-agw is not running"
 echo "media_agw_load: $CALLS relayed calls, then $WEBRTC_CALLS DTLS-SRTP<->RTP calls, $SECONDS_RTP s each, through ims-agw (1 worker)" >&2
+# its descriptor table (FDSize) before and after: grown by the calls' sockets, each doubling waits for an
+# RCU grace period in the socket() of an offer (agw/descriptor_table.h)
+fd_table() { sed -n 's/^FDSize:[[:space:]]*//p' "/proc/$AGW_PID/status"; }
+FD_TABLE_START=$(fd_table)
 OURS=$(run_loads agw "$NG_PORT" "$AGW_PID")
 echo "$OURS"
+echo "agw_descriptor_table_grown_by_calls: $(( $(fd_table) - FD_TABLE_START )) entries ($FD_TABLE_START at start)"
 "$IMSBOX" down --data-dir "$DATA_DIR" >/dev/null
 
 if command -v rtpengine >/dev/null; then

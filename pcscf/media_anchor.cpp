@@ -102,12 +102,20 @@ MediaTsx::~MediaTsx() {
   if (ng_request_) anchor_.ng()->cancel(*ng_request_);
   if (!initial_invite_) return;
   auto* leg = anchor_.find(key_);
-  if (leg && leg->generation == generation_ && !leg->confirmed) {
-    anchor_.close(key_, true, "its INVITE ended unanswered");
+  if (leg && leg->generation == generation_) {
+    end_fork(*leg);
+    // the last branch of the INVITE
+    if (!leg->confirmed && leg->forks <= 0) anchor_.close(key_, true, "its INVITE ended unanswered");
   } else if (!leg && ng_request_ && initial_offer_out_) {
     // the offer may have made a session that nothing else will delete
     anchor_.delete_session(key_, offerer_tag_, call_id_, "its INVITE ended");
   }
+}
+
+void MediaTsx::end_fork(AnchoredLeg& leg) {
+  if (fork_ended_ || leg.generation != generation_) return;
+  fork_ended_ = true;
+  --leg.forks;
 }
 
 Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog_flow) {
@@ -135,7 +143,19 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
     if (!new_dialog_flow || !anchor_.anchors(*new_dialog_flow)) return Verdict::next;
     if (auto refused = refuse_malformed()) return *refused;
     initial_invite_ = true;
-    leg = &anchor_.open(key_, request, originating_, is_webrtc(*new_dialog_flow));
+    leg = anchor_.find(key_);
+    if (leg && !leg->confirmed && leg->forks > 0 && leg->initial_cseq == cseq_ &&
+        leg->offerer_tag == request.from().tag() && leg->ue_webrtc == is_webrtc(*new_dialog_flow)) {
+      // another branch of the same INVITE (the S-CSCF forks it to each contact), toward the same form of
+      // media (a browser and a phone cannot share the AGW's leg): the same leg and session
+      ++leg->forks;
+      anchor_.log().log(runtime::LogLevel::info,
+                        "media: another branch of the INVITE (" + std::to_string(leg->forks) +
+                            " now): the same AGW session",
+                        call_id);
+    } else {
+      leg = &anchor_.open(key_, request, originating_, is_webrtc(*new_dialog_flow));
+    }
     generation_ = leg->generation;
     offerer_tag_ = leg->offerer_tag;
   } else {
@@ -167,7 +187,9 @@ Verdict MediaTsx::on_request(ProxyTsxHelper& helper, const sip::Peer* new_dialog
     p.to_tag = std::string(request.to().tag());
   }
   if (initial_invite_) {
-    if (const auto* via = request.top_via()) leg->via_branch = std::string(via->branch());
+    // the first branch's: the others' offers are the same offer again
+    const auto* via = request.top_via();
+    if (via && leg->via_branch.empty()) leg->via_branch = std::string(via->branch());
     p.via_branch = leg->via_branch;
   }
   p.sdp = std::string(request.body());
@@ -300,6 +322,11 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
     return o && o->cseq == cseq_ && o->method == method_;
   };
   if (status >= 300) {
+    if (initial_invite_) {
+      end_fork(*leg);
+      // another branch still going, or answered: the session is theirs
+      if (leg->generation != generation_ || leg->confirmed || leg->forks > 0) return Verdict::next;
+    }
     if (matches(leg->pending)) leg->pending.reset();
     if (matches(leg->late)) leg->late.reset();
     if (initial_invite_) anchor_.close(key_, leg->session, "the INVITE failed (" + std::to_string(status) + ")");
@@ -314,10 +341,23 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
     leg->network_tag = responder == Side::network ? to_tag : std::string(response.from().tag());
     if (leg->ue_tag.empty()) leg->ue_tag = responder == Side::ue ? to_tag : std::string(response.from().tag());
   }
-  if (!has_sdp(response)) return Verdict::next;
+  // Forked early dialogs: the AGW's media goes with the last answer it got;
+  // the 2xx of another early dialog selects that one: its answer again (the
+  // 2xx's SDP, else the one its early dialog answered with).
+  const bool with_sdp = has_sdp(response);
+  std::string body_in = with_sdp ? std::string(response.body()) : std::string();
+  bool reselect = false;
+  if (final_2xx && initial_invite_ && method_ == "INVITE" && !leg->answered_tag.empty() &&
+      leg->answered_tag != to_tag) {
+    if (!with_sdp) {
+      if (const auto it = leg->early_answers.find(to_tag); it != leg->early_answers.end()) body_in = it->second;
+    }
+    reselect = !body_in.empty();
+  }
+  if (body_in.empty()) return Verdict::next;
   const auto key = rewrite_key(response);
   for (const auto& [in, out] : leg->rewritten) {
-    if (in != key) continue;
+    if (reselect || in != key) continue;
     response.set_body(out, "application/sdp");  // a repeat: the same rewrite
     if (final_2xx && matches(leg->pending) && leg->pending->from == sender) leg->pending.reset();
     return Verdict::next;
@@ -325,7 +365,13 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
   // What this body is: the answer to the request's offer; the offer of a
   // late-offer INVITE (or that offer repeated, the 200 after a 183 with it).
   bool answer = false;
-  if (matches(leg->pending) && leg->pending->from == sender) {
+  if (reselect) {
+    answer = true;
+    anchor_.log().log(runtime::LogLevel::info,
+                      "media: the " + std::to_string(status) + " of early dialog " + to_tag +
+                          " (the AGW's media was early dialog " + leg->answered_tag + "'s): its answer again",
+                      call_id);
+  } else if (matches(leg->pending) && leg->pending->from == sender) {
     answer = true;
   } else if ((matches(leg->late) && method_ == "INVITE") ||
              (matches(leg->pending) && leg->pending->from == responder && leg->pending->in_response)) {
@@ -344,21 +390,22 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
   p.from_tag = answer ? from_tag : to_tag;
   p.to_tag = answer ? to_tag : from_tag;
   if (initial_invite_) p.via_branch = leg->via_branch;
-  p.sdp = std::string(response.body());
+  p.sdp = body_in;
   p.label = responder == Side::ue ? "ue" : "network";
   p.toward = sender == Side::ue ? (leg->ue_webrtc ? MediaForm::webrtc : MediaForm::plain_rtp) : MediaForm::plain_rtp;
   p.from_webrtc = responder == Side::ue && leg->ue_webrtc;
   const std::string what = std::string(answer ? "answer" : "offer") + " (" + std::to_string(status) + " to " +
                            method_ + " from the " + (responder == Side::ue ? "UE" : "network") + ")";
-  if (auto parsed = sdp::parse(response.body()); !parsed.ok()) {
+  if (auto parsed = sdp::parse(body_in); !parsed.ok()) {
     anchor_.log().log(runtime::LogLevel::warning, "media: " + what + ": malformed SDP (" + parsed.error() + ")",
                       call_id);
   }
-  anchor_.saw_sdp(*leg, response.body());
-  leg->in_progress.insert(key);
+  anchor_.saw_sdp(*leg, body_in);
+  if (with_sdp) leg->in_progress.insert(key);
   ng_request_ = anchor_.send(
       answer ? ng_answer(p) : ng_offer(p), what, call_id,
-      [this, &helper, &response, answer, responder, final_2xx, key, what, call_id](NgAnswer a) {
+      [this, &helper, &response, answer, responder, final_2xx, with_sdp, key, what, call_id, to_tag,
+       body_in](NgAnswer a) {
         ng_request_.reset();
         auto* leg = anchor_.find(key_);
         if (leg) leg->in_progress.erase(key);
@@ -368,7 +415,7 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
           if (!final_2xx) {
             anchor_.log().log(runtime::LogLevel::warning,
                               "media: " + what + " failed (" + why + "): passed on without its SDP", call_id);
-            response.set_body({}, {});
+            if (with_sdp) response.set_body({}, {});
             helper.resume_response();
             return;
           }
@@ -382,10 +429,16 @@ Verdict MediaTsx::filter_response(ProxyTsxHelper& helper, sip::Message& response
           if (auto* l = anchor.find(key)) anchor.release(*l, 500, "media gateway failure");
           return;
         }
-        response.set_body(std::string(sdp_out), "application/sdp");
-        anchor_.remember(*leg, key, std::string(sdp_out));
+        if (with_sdp) {
+          response.set_body(std::string(sdp_out), "application/sdp");
+          anchor_.remember(*leg, key, std::string(sdp_out));
+        }
         if (answer) {
           if (final_2xx) leg->pending.reset();
+          if (initial_invite_ && method_ == "INVITE") {
+            leg->answered_tag = to_tag;
+            leg->early_answers[to_tag] = body_in;
+          }
         } else {
           leg->session = true;
           leg->late.reset();
@@ -469,6 +522,8 @@ AnchoredLeg& MediaAnchor::open(const std::string& key, const sip::Message& invit
   leg.originating = originating;
   leg.ue_webrtc = ue_webrtc;
   leg.offerer_tag = std::string(invite.from().tag());
+  leg.initial_cseq = invite.cseq().number;
+  leg.forks = 1;
   (originating ? leg.ue_tag : leg.network_tag) = leg.offerer_tag;
   log_.log(runtime::LogLevel::info,
            std::string("media: anchoring the ") + (originating ? "originating" : "terminating") + " leg (UE on " +

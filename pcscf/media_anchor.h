@@ -19,7 +19,14 @@
 // PRACK, or the ACK of a late offer. A repeated body (a 2xx retransmission,
 // the 200 that repeats a 183's answer) gets the same rewrite without asking
 // again. The initial INVITE's early dialogs go to the AGW with its Via
-// branch and each its To tag, as rtpengine expects of forking.
+// branch and each its To tag, as rtpengine expects of forking. Forked early
+// dialogs (the S-CSCF sends the INVITE to each of the callee's contacts):
+// the AGW's media goes to the early dialog it got the last answer from; the
+// 2xx of another one selects that one (its answer again, with the 2xx's SDP
+// or, when the 2xx has none, with the SDP that dialog answered with). The
+// branches of a forked INVITE reaching this P-CSCF share their leg (one AGW
+// session): the failure of one (the 487 after the CANCEL the other's 200
+// brought) leaves it to the others.
 // `delete` on BYE (before it is forwarded, so that the final counts go with
 // it: P-RTP-Stat on the BYE when the UE sent it, on its 2xx otherwise), on a
 // final failure of the initial INVITE (a CANCEL's 487 included), and when
@@ -115,6 +122,10 @@ struct AnchoredLeg {
   std::string network_tag;
   std::string offerer_tag;  // the initial INVITE's From tag: a party the AGW has from the first offer
   std::string via_branch;   // of the initial INVITE, for its early dialogs
+  std::uint32_t initial_cseq = 0;  // of the initial INVITE
+  int forks = 0;  // its branches here still without a final response (a forking S-CSCF sends one per contact)
+  std::string answered_tag;  // the To tag of the last answer the AGW got in a response to it
+  std::map<std::string, std::string> early_answers;  // To tag -> the SDP its early dialog answered with
   bool session = false;     // an offer went through: the AGW has a session
   bool confirmed = false;   // the initial INVITE's 2xx went through
   std::optional<Offer> pending;  // an offer waiting for its answer
@@ -159,6 +170,8 @@ class MediaTsx {
   sip::proxy::Verdict bye(sip::proxy::ProxyTsxHelper& helper, AnchoredLeg& leg);
   sip::proxy::Verdict info(sip::proxy::ProxyTsxHelper& helper, AnchoredLeg& leg);
   void start(NgClient::RequestId id) { ng_request_ = id; }
+  // An initial INVITE's branch got its final response (or ended): one fork fewer.
+  void end_fork(AnchoredLeg& leg);
 
   MediaAnchor& anchor_;
   bool originating_;
@@ -170,7 +183,8 @@ class MediaTsx {
   bool initial_invite_ = false;
   std::optional<NgClient::RequestId> ng_request_;  // the one out now
   bool initial_offer_out_ = false;                 // ... is the initial INVITE's offer
-  std::uint64_t generation_ = 0;                   // of the leg an initial INVITE opened
+  std::uint64_t generation_ = 0;                   // of the leg an initial INVITE opened (or joined)
+  bool fork_ended_ = false;                        // end_fork() ran
   std::string offerer_tag_;
   std::optional<ims::RtpStat> stat_for_response_;  // a BYE toward the UE: its 2xx carries the counts
 };

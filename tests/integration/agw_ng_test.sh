@@ -31,6 +31,15 @@ for _ in $(seq 1 50); do grep -q 'ng: control protocol on UDP' "$AGW_LOG" 2>/dev
 grep -q "ng: control protocol on UDP 127.0.0.1:$NG_PORT" "$AGW_LOG" || fail "the AGW does not listen on $NG_PORT: $(tail -5 "$AGW_LOG")"
 pass "the AGW listens for ng on UDP 127.0.0.1:$NG_PORT"
 
+# its descriptor table holds its media range's legs from the start (5 per
+# port pair and 256 of its own, agw/descriptor_table.h): no offer grows it
+AGW_PID=$(pgrep -f -- "ims-agw .*--data-dir $DATA_DIR" | head -1)
+[ -n "$AGW_PID" ] || fail "ims-agw is not running"
+FD_SIZE=$(sed -n 's/^FDSize:[[:space:]]*//p' "/proc/$AGW_PID/status")
+FD_WANTED=$(( (AGW_RTP_MAX - AGW_RTP_MIN + 1) / 2 * 5 + 256 ))
+[ "$FD_SIZE" -ge "$FD_WANTED" ] || fail "the AGW's descriptor table holds $FD_SIZE, not the $FD_WANTED its media ports need"
+pass "the AGW's descriptor table holds $FD_SIZE descriptors from the start (its media ports need $FD_WANTED)"
+
 # ng DATAGRAM: the reply to one datagram (nc waits up to 2 s for it)
 ng() { printf '%s' "$1" | timeout 5 nc -u -w2 127.0.0.1 "$NG_PORT" || true; }
 # ng_py DATAGRAM-EXPRESSION: the same with the datagram made by python (large ones)

@@ -492,6 +492,73 @@ TEST_F(CallTableTest, ReofferKeepsThePortsAndLateOfferFromTheCalleeWorks) {
   EXPECT_EQ(rtp::parse_rtp(*got).packet.payload_type(), 0);
 }
 
+// One offer answered from two early dialogs (the S-CSCF forked it to two
+// contacts: two 183s with SDP, each with its To tag, as rtpengine keys
+// them), then the first one's 200 answers again with its tag: that phone's
+// media flows both ways, the other's is dropped, also when its early media
+// (it sends until its CANCEL) reaches the AGW's port first.
+TEST_F(CallTableTest, ForkedEarlyDialogsTheFinalAnswersToTagKeepsTheMedia) {
+  Phone a(io_), b1(io_), b2(io_);
+  const auto to_b = view(table_->handle(request(ng::Command::offer, "tag-a", "", phone_sdp(a.port(), "0", ""))));
+  const auto answer = [&](const std::string& tag, Phone& phone) {
+    return view(table_->handle(request(ng::Command::answer, "tag-a", tag, phone_sdp(phone.port(), "0", ""))));
+  };
+  const auto payload_of = [](const std::vector<std::uint8_t>& packet) {
+    const auto p = rtp::parse_rtp(packet);
+    return std::vector<std::uint8_t>(p.packet.payload().begin(), p.packet.payload().end());
+  };
+  // everything `phone` gets within a while
+  const auto all = [&](Phone& phone) {
+    settle();
+    std::vector<std::vector<std::uint8_t>> got;
+    while (auto p = phone.try_receive()) got.push_back(payload_of(*p));
+    return got;
+  };
+  const std::vector<std::uint8_t> from_a(160, 0x0a), from_b1(160, 0xb1), from_b2(160, 0xb2);
+  std::uint16_t seq1 = 1, seq2 = 1;
+  const auto send_b1 = [&] { b1.send(rtp_packet(0, seq1, 160u * seq1, 0xb1b1, from_b1), to_b.port), ++seq1; };
+  const auto send_b2 = [&] { b2.send(rtp_packet(0, seq2, 160u * seq2, 0xb2b2, from_b2), to_b.port), ++seq2; };
+
+  // early dialog 1, then early dialog 2: the last answer's phone is heard
+  const auto to_a = answer("tag-b1", b1);
+  send_b1();
+  auto got = receive(a);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(payload_of(*got), from_b1);
+  EXPECT_EQ(answer("tag-b2", b2).port, to_a.port);  // the offerer's side is the same whichever answers
+  send_b2();
+  got = receive(a);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(payload_of(*got), from_b2);
+
+  // dialog 1's 200: its answer again. b2's early media still comes, first
+  EXPECT_EQ(answer("tag-b1", b1).port, to_a.port);
+  send_b2();
+  settle();
+  send_b1();
+  auto heard = all(a);
+  ASSERT_FALSE(heard.empty());
+  EXPECT_EQ(heard.back(), from_b1);
+  // both ways with b1; b2's packets go nowhere
+  a.send(rtp_packet(0, 1, 160, 0xaaaa, from_a), to_a.port);
+  got = receive(b1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(payload_of(*got), from_a);
+  EXPECT_TRUE(all(b2).empty());
+  send_b2();
+  send_b1();
+  heard = all(a);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0], from_b1);
+  // the call has two parties: a and the dialog that answered last
+  const Call* call = table_->find(call_id_);
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->parties(), 2u);
+  const auto stats = call->stats();
+  ASSERT_EQ(stats.tags.size(), 2u);
+  EXPECT_EQ(stats.tags[1].tag, "tag-b1");
+}
+
 TEST_F(CallTableTest, DeleteFreesThePortsAndUnknownCallsAreRefused) {
   Phone a(io_), b(io_);
   const auto s = call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });

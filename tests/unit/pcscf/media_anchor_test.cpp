@@ -703,7 +703,11 @@ TEST_F(MediaAnchorTest, ReliableEarlyMediaAndPrackWithAnOffer) {
   EXPECT_EQ(ng(2).from_tag, "a1");
 }
 
-TEST_F(MediaAnchorTest, ForkedEarlyDialogsAreKeptApartByToTagAndTheRepeatedAnswerIsNotAskedAgain) {
+// Forked early dialogs (the S-CSCF sent the INVITE to two contacts): each
+// 183's answer goes to the AGW with its To tag; the AGW's media follows the
+// last one. The 200 of the other early dialog selects it: its answer goes to
+// the AGW again although its SDP repeats its 183's (a body rewritten before).
+TEST_F(MediaAnchorTest, ForkedEarlyDialogsAreKeptApartByToTagAndThe200SelectsItsDialog) {
   auto r = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a1", "<sip:carl@ims.test>",
                             "Contact: <" + std::string(kBrowserContact) + ">\r\n", kBrowserSdp, 1, "call-1@ims.test",
                             "z9hG4bKfork"),
@@ -726,11 +730,150 @@ TEST_F(MediaAnchorTest, ForkedEarlyDialogsAreKeptApartByToTagAndTheRepeatedAnswe
   EXPECT_EQ(ng(2).to_tag, "x2");
   answer(2, agw::ng::NgReply::with_sdp(agw_sdp(30004, "UDP/TLS/RTP/SAVPF")));
   EXPECT_EQ(early2.body(), agw_sdp(30004, "UDP/TLS/RTP/SAVPF"));
-  // x1 answers: its 200 repeats its 183's SDP, which gets the same rewrite without the AGW
-  auto ok = response_to(*r.helper, 200, "x1", "Contact: <sip:carl@192.0.2.7:5080>\r\n", kPhoneSdp);
-  EXPECT_EQ(respond(r, ok), Verdict::next);
+  // a 183 of x2 again: the same rewrite, the AGW is not asked
+  auto early2_again = response_to(*r.helper, 183, "x2", "", other);
+  EXPECT_EQ(respond(r, early2_again), Verdict::next);
   EXPECT_EQ(ng_.size(), 3u);
+  // x1 answers: its 200 repeats its 183's SDP; the AGW has x2's media: x1's answer again
+  const int resumed = r.helper->responses_resumed;
+  auto ok = response_to(*r.helper, 200, "x1", "Contact: <sip:carl@192.0.2.7:5080>\r\n", kPhoneSdp);
+  EXPECT_EQ(respond(r, ok), Verdict::wait);
+  ASSERT_EQ(ng_.size(), 4u);
+  EXPECT_EQ(ng(3).command, agw::ng::Command::answer);
+  EXPECT_EQ(ng(3).to_tag, "x1");
+  EXPECT_EQ(ng(3).sdp, kPhoneSdp);
+  answer(3, agw::ng::NgReply::with_sdp(agw_sdp(30002, "UDP/TLS/RTP/SAVPF")));
+  EXPECT_EQ(r.helper->responses_resumed, resumed + 1);
   EXPECT_EQ(ok.body(), agw_sdp(30002, "UDP/TLS/RTP/SAVPF"));
+  // its retransmission: the same SDP, not asked again
+  auto again = response_to(*r.helper, 200, "x1", "Contact: <sip:carl@192.0.2.7:5080>\r\n", kPhoneSdp);
+  EXPECT_TRUE(service_->on_stray_2xx(again));
+  EXPECT_EQ(again.body(), agw_sdp(30002, "UDP/TLS/RTP/SAVPF"));
+  EXPECT_EQ(ng_.size(), 4u);
+}
+
+// The same with reliable 183s (RFC 3262): the 200 carries no SDP; the AGW
+// gets the answer its early dialog gave, and the 200 passes on without one.
+TEST_F(MediaAnchorTest, AnSdpLess200OfAnotherEarlyDialogSelectsItWithItsEarlyAnswer) {
+  auto r = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a1", "<sip:carl@ims.test>",
+                            "Contact: <" + std::string(kBrowserContact) + ">\r\n", kBrowserSdp),
+               kBrowser);
+  answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  const std::string other = "v=0\r\no=- 9 9 IN IP4 192.0.2.8\r\ns=-\r\nc=IN IP4 192.0.2.8\r\nt=0 0\r\n"
+                            "m=audio 7000 RTP/AVP 0\r\n";
+  auto early1 = response_to(*r.helper, 183, "x1", "Require: 100rel\r\nRSeq: 1\r\n", kPhoneSdp);
+  respond(r, early1);
+  answer(1, agw::ng::NgReply::with_sdp(agw_sdp(30002, "UDP/TLS/RTP/SAVPF")));
+  auto early2 = response_to(*r.helper, 183, "x2", "Require: 100rel\r\nRSeq: 1\r\n", other);
+  respond(r, early2);
+  answer(2, agw::ng::NgReply::with_sdp(agw_sdp(30002, "UDP/TLS/RTP/SAVPF")));
+  // the 200 of x2, the AGW's last: nothing to ask
+  {
+    auto r2 = run(request_text("INVITE", "sip:carl@ims.test", "<sip:alice@ims.test>;tag=a2", "<sip:carl@ims.test>",
+                               "Contact: <" + std::string(kBrowserContact) + ">\r\n", kBrowserSdp, 1,
+                               "call-2@ims.test"),
+                  kBrowser);
+    answer(3, agw::ng::NgReply::with_sdp(agw_sdp(30010)));
+    auto e = response_to(*r2.helper, 183, "y1", "Require: 100rel\r\nRSeq: 1\r\n", kPhoneSdp);
+    respond(r2, e);
+    answer(4, agw::ng::NgReply::with_sdp(agw_sdp(30012, "UDP/TLS/RTP/SAVPF")));
+    auto ok = response_to(*r2.helper, 200, "y1", "Contact: <sip:carl@192.0.2.7:5080>\r\n");
+    EXPECT_EQ(respond(r2, ok), Verdict::next);
+    EXPECT_EQ(ng_.size(), 5u);
+  }
+  // the 200 of x1 without SDP: x1's early answer goes to the AGW again
+  const int resumed = r.helper->responses_resumed;
+  auto ok = response_to(*r.helper, 200, "x1", "Contact: <sip:carl@192.0.2.7:5080>\r\n");
+  EXPECT_EQ(respond(r, ok), Verdict::wait);
+  ASSERT_EQ(ng_.size(), 6u);
+  EXPECT_EQ(ng(5).command, agw::ng::Command::answer);
+  EXPECT_EQ(ng(5).call_id, "call-1@ims.test;orig");
+  EXPECT_EQ(ng(5).to_tag, "x1");
+  EXPECT_EQ(ng(5).sdp, kPhoneSdp);
+  answer(5, agw::ng::NgReply::with_sdp(agw_sdp(30002, "UDP/TLS/RTP/SAVPF")));
+  EXPECT_EQ(r.helper->responses_resumed, resumed + 1);
+  EXPECT_TRUE(ok.body().empty());
+  EXPECT_NE(
+      log_text().find("media: the 200 of early dialog x1 (the AGW's media was early dialog x2's): its answer again"),
+      std::string::npos);
+}
+
+// The S-CSCF forks an INVITE to two contacts of a UE behind this P-CSCF:
+// both branches share one leg and AGW session (the second's offer is the
+// same offer again); when one answers, the other's 487 (the CANCEL its 200
+// brought) deletes nothing. A branch that fails while another still rings
+// leaves the session too; the last one's failure deletes it.
+TEST_F(MediaAnchorTest, BranchesOfAForkedInviteShareTheirSessionAndOnesFailureLeavesItToTheOthers) {
+  make(AnchorMode::all);
+  const auto invite = [](std::string_view branch, std::string_view call_id) {
+    return request_text("INVITE", "sip:carl@127.0.0.1:5070", "<sip:alice@ims.test>;tag=a1", "<sip:carl@ims.test>",
+                        "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n", kPhoneSdp, 1, call_id, branch);
+  };
+  auto b1 = run(invite("z9hG4bKb1", "call-1@ims.test"), kScscf);
+  answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  auto b2 = run(invite("z9hG4bKb2", "call-1@ims.test"), kScscf);
+  ASSERT_EQ(ng_.size(), 2u);
+  EXPECT_EQ(ng(1).command, agw::ng::Command::offer);
+  EXPECT_EQ(ng(1).call_id, "call-1@ims.test;term");
+  EXPECT_EQ(ng(1).via_branch, ng(0).via_branch);  // the same offer again
+  answer(1, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  EXPECT_EQ(service_->media().legs(), 1u);
+  const std::string other = "v=0\r\no=- 9 9 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+                            "m=audio 7000 RTP/AVP 0\r\n";
+  auto e1 = response_to(*b1.helper, 183, "x1", "", kPhoneSdp);
+  respond(b1, e1);
+  answer(2, agw::ng::NgReply::with_sdp(agw_sdp(30002)));
+  auto e2 = response_to(*b2.helper, 183, "x2", "", other);
+  respond(b2, e2);
+  answer(3, agw::ng::NgReply::with_sdp(agw_sdp(30002)));
+  auto ok = response_to(*b1.helper, 200, "x1", "Contact: <sip:carl@127.0.0.1:5070>\r\n", kPhoneSdp);
+  EXPECT_EQ(respond(b1, ok), Verdict::wait);  // x2 had the media: x1's answer again
+  ASSERT_EQ(ng_.size(), 5u);
+  EXPECT_EQ(ng(4).to_tag, "x1");
+  answer(4, agw::ng::NgReply::with_sdp(agw_sdp(30002)));
+  auto cancelled = response_to(*b2.helper, 487, "x2", "");
+  EXPECT_EQ(respond(b2, cancelled), Verdict::next);
+  b2.tsx.reset();
+  EXPECT_EQ(ng_.size(), 5u);  // no delete
+  EXPECT_EQ(service_->media().legs(), 1u);
+  b1.tsx.reset();
+  EXPECT_EQ(service_->media().legs(), 1u);
+
+  // both fail: the first failure leaves the session to the branch still ringing, the second deletes it
+  auto c1 = run(invite("z9hG4bKc1", "call-2@ims.test"), kScscf);
+  answer(5, agw::ng::NgReply::with_sdp(agw_sdp(30010)));
+  auto c2 = run(invite("z9hG4bKc2", "call-2@ims.test"), kScscf);
+  answer(6, agw::ng::NgReply::with_sdp(agw_sdp(30010)));
+  auto busy = response_to(*c1.helper, 486, "y1", "");
+  respond(c1, busy);
+  c1.tsx.reset();
+  EXPECT_EQ(ng_.size(), 7u);
+  EXPECT_EQ(service_->media().legs(), 2u);
+  auto busy2 = response_to(*c2.helper, 486, "y2", "");
+  respond(c2, busy2);
+  ASSERT_EQ(ng_.size(), 8u);
+  EXPECT_EQ(ng(7).command, agw::ng::Command::delete_);
+  EXPECT_EQ(ng(7).call_id, "call-2@ims.test;term");
+  EXPECT_EQ(service_->media().legs(), 1u);
+}
+
+// A branch toward a browser and one toward a phone cannot share the AGW's
+// leg (its side facing the UE is of one kind): the second opens it anew.
+TEST_F(MediaAnchorTest, BranchesTowardABrowserAndAPhoneDoNotShareTheirLeg) {
+  make(AnchorMode::all);
+  const auto invite = [](std::string_view uri, std::string_view branch) {
+    return request_text("INVITE", uri, "<sip:dora@ims.test>;tag=d1", "<sip:alice@ims.test>",
+                        "Route: <sip:term@pcscf.ims.test:5060;lr>\r\n", kPhoneSdp, 1, "call-1@ims.test", branch);
+  };
+  auto phone = run(invite("sip:carl@127.0.0.1:5070", "z9hG4bKp1"), kScscf);
+  answer(0, agw::ng::NgReply::with_sdp(agw_sdp(30000)));
+  ASSERT_NE(service_->media().leg("call-1@ims.test;term"), nullptr);
+  EXPECT_FALSE(service_->media().leg("call-1@ims.test;term")->ue_webrtc);
+  auto browser = run(invite(kBrowserContact, "z9hG4bKb1"), kScscf);
+  ASSERT_EQ(ng_.size(), 2u);
+  EXPECT_EQ(ng(1).command, agw::ng::Command::offer);
+  EXPECT_TRUE(service_->media().leg("call-1@ims.test;term")->ue_webrtc);
+  EXPECT_EQ(service_->media().leg("call-1@ims.test;term")->forks, 1);
 }
 
 TEST_F(MediaAnchorTest, A200RetransmissionGetsTheSameSdpAndIsHeldBackWhileTheFirstIsAtTheAgw) {
