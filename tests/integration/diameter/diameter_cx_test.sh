@@ -142,7 +142,7 @@ cx --identity intruder.ims.test --connect-timeout-ms 2000 uar --impi a@ims.test 
    --visited-network ims.test
 expect_rc 1
 expect_line error=unable_to_deliver
-for _ in $(seq 1 50); do grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
+for _ in $(seq 1 200); do grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log && break; sleep 0.1; done
 grep -q 'refused peer intruder.ims.test from 127.0.0.1' server.log ||
   fail "no refusal in the server log: $(grep -i -e refused -e intruder server.log | tail -5)"
 pass "a peer not on the allow-list is refused"
