@@ -41,6 +41,7 @@ struct XcapError {
   // `document_uri` (the absolute document URI) prefixes the no-parent
   // ancestor ("<document_uri>/~~/<ancestor>").
   std::string body(std::string_view document_uri = {}) const;
+  bool operator==(const XcapError&) const = default;
 };
 
 inline constexpr std::string_view kXcapErrorContentType = "application/xcap-error+xml";
