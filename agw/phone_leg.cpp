@@ -53,13 +53,9 @@ struct PhoneLeg::Impl : std::enable_shared_from_this<PhoneLeg::Impl> {
         [self = shared_from_this(), &p, is_rtcp_port](const boost::system::error_code& ec, std::size_t n) {
           if (self->events == nullptr || ec == asio::error::operation_aborted) return;
           if (!ec) self->on_datagram(p, is_rtcp_port, n);
-          // drain what else is queued before waiting again (one wake-up, several packets)
-          for (int i = 0; i < 16 && self->events != nullptr; ++i) {
-            boost::system::error_code e;
-            const std::size_t m = p.socket.receive_from(asio::buffer(p.buffer.data(), kMaxDatagram), p.from, 0, e);
-            if (e) break;
-            self->on_datagram(p, is_rtcp_port, m);
-          }
+          // Asio tries the next receive at once (and waits only when the
+          // socket is empty): what else is queued is read in this turn of the
+          // loop, and a wake-up costs one receive that finds nothing, not two.
           if (self->events != nullptr) self->receive(p, is_rtcp_port);
         });
   }

@@ -79,7 +79,7 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
       while ((n = g_main_context_query(context, priority, &timeout_ms, fds.data(), static_cast<gint>(fds.size()))) >
              static_cast<gint>(fds.size()))
         fds.resize(static_cast<std::size_t>(n));
-      sync(static_cast<std::size_t>(n));
+      if (sync(static_cast<std::size_t>(n))) fds_may_be_ready = true;
       readiness(static_cast<std::size_t>(n));
       ++iterations;
       if (!g_main_context_check(context, priority, fds.data(), n)) {
@@ -101,12 +101,13 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Brings the epoll set in line with the fds of the last query. Costs no
-  // system call while the set stays the same (the packet path).
-  void sync(std::size_t n) {
+  // system call while the set stays the same (the packet path). True when
+  // the set changed.
+  bool sync(std::size_t n) {
     if (n == previous.size() && !resync &&
         std::equal(fds.begin(), fds.begin() + static_cast<std::ptrdiff_t>(n), previous.begin(),
                    [](const GPollFD& a, const GPollFD& b) { return a.fd == b.fd && a.events == b.events; }))
-      return;
+      return false;
     wanted.clear();
     for (std::size_t i = 0; i < n; ++i) wanted[fds[i].fd] |= fds[i].events & kPollable;
     for (auto it = entries.begin(); it != entries.end();) {
@@ -143,12 +144,19 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
     }
     previous.assign(fds.begin(), fds.begin() + static_cast<std::ptrdiff_t>(n));
     resync = false;
+    return true;
   }
 
-  // Fills revents as poll() with a zero timeout would.
+  // Fills revents as poll() with a zero timeout would. The epoll set is
+  // asked only when one of its fds may be ready: it was signalled (Asio saw
+  // the set readable), the set changed (a new fd may be ready already), or
+  // the last look found some ready (level-triggered: still ready unless
+  // read). Otherwise nothing can be ready, since Asio watches the set
+  // between rounds: a round woken by a timer (libnice's every 20 ms per leg)
+  // then costs no system call.
   void readiness(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) fds[i].revents = 0;
-    for (;;) {
+    while (fds_may_be_ready) {
       const int r = epoll_wait(epoll.native_handle(), ready.data(), static_cast<int>(ready.size()), 0);
       if (r < 0 && errno == EINTR) continue;
       for (int k = 0; k < r; ++k)
@@ -159,6 +167,7 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
       if (r == static_cast<int>(ready.size())) {  // maybe more: read them in a bigger array next round
         ready.resize(ready.size() * 2);
       }
+      fds_may_be_ready = r != 0;  // an error (the set closed): ask again next round
       break;
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -195,7 +204,9 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
                        auto self = weak.lock();
                        if (!self) return;
                        self->waiting = false;
-                       if (!ec) self->iterate();
+                       if (ec) return;
+                       self->fds_may_be_ready = true;
+                       self->iterate();
                      });
   }
 
@@ -226,6 +237,7 @@ struct MainContextDriver::Impl : std::enable_shared_from_this<Impl> {
   bool scheduled = false;
   bool in_iteration = false;
   bool resync = true;
+  bool fds_may_be_ready = true;  // readiness() must ask the epoll set
   bool closed = false;
   std::uint64_t iterations = 0;
   std::uint64_t dispatches = 0;

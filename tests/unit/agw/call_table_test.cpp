@@ -23,6 +23,7 @@
 #include "runtime/log.h"
 #include "sdp/formats.h"
 #include "sdp/parser.h"
+#include "unit/agw/empty_reads.h"
 
 namespace imsbox::agw {
 namespace {
@@ -233,6 +234,26 @@ TEST_F(CallTableTest, RelaysPcmuBothWaysWithOurSsrcAndContinuousNumbers) {
   }
   EXPECT_EQ(q.stats->totals_rtp.packets, 12u);
   EXPECT_FALSE(q.stats->media_timeout);
+}
+
+// Waiting for the next datagram costs a phone leg one read that finds the
+// socket empty per wake-up (Asio's receive tries the socket before it waits),
+// not two (a drain loop to EAGAIN, then Asio's try).
+TEST_F(CallTableTest, APhoneLegReadsItsSocketEmptyOncePerWakeUp) {
+  Phone a(io_), b(io_);
+  const auto s = call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });
+  ASSERT_NE(s.to_a.port, 0);
+  const std::vector<std::uint8_t> payload(160, 0x55);
+  constexpr int kPackets = 20;
+  test::count_empty_reads_on(base_, static_cast<std::uint16_t>(base_ + 199));  // the AGW's ports only
+  for (int i = 0; i < kPackets; ++i) {
+    a.send(rtp_packet(0, static_cast<std::uint16_t>(1000 + i), 5000 + 160 * i, 0xaaaa, payload), s.to_a.port);
+    ASSERT_TRUE(receive(b)) << "packet " << i << " did not reach b";
+  }
+  const auto empty = test::empty_reads();
+  test::count_empty_reads_on(0, 0);
+  EXPECT_GE(empty, static_cast<std::uint64_t>(kPackets) / 2);  // (the count works)
+  EXPECT_LE(empty, static_cast<std::uint64_t>(kPackets) * 3 / 2);
 }
 
 TEST_F(CallTableTest, LatchesToWhereThePhoneReallySendsFrom) {
