@@ -16,6 +16,25 @@ IpAddress ip(const boost::asio::ip::address& a) {
 
 }  // namespace
 
+PolicyOwners::Key PolicyOwners::key(const SecurityAssociation& sa) {
+  return {static_cast<int>(sa.direction), sa.source.to_string(), sa.destination.to_string(), sa.source_port,
+          sa.destination_port};
+}
+
+PolicyOwners::Step PolicyOwners::take(const SecurityAssociation& sa) {
+  auto [it, added] = owner_.try_emplace(key(sa), sa.spi);
+  if (added) return Step::add;
+  it->second = sa.spi;
+  return Step::update;
+}
+
+bool PolicyOwners::release(const SecurityAssociation& sa) {
+  const auto it = owner_.find(key(sa));
+  if (it == owner_.end() || it->second != sa.spi) return false;
+  owner_.erase(it);
+  return true;
+}
+
 XfrmSa to_xfrm(const SecurityAssociation& sa) {
   XfrmSa x;
   x.src = ip(sa.source);
@@ -49,10 +68,11 @@ KernelEsp::KernelEsp(runtime::Logger& log, XfrmTag tag) : log_(log) {
 KernelEsp::~KernelEsp() = default;
 
 bool KernelEsp::install(std::span<const SecurityAssociation> sas) {
-  std::vector<XfrmSa> states, policies;
+  std::vector<XfrmSa> states;
+  std::vector<SecurityAssociation> policies;
   const auto undo = [&] {
-    for (const auto& p : policies) kernel_->delete_policy(p);
-    for (const auto& s : states) kernel_->delete_sa(s);
+    remove(policies);
+    for (const auto& x : states) kernel_->delete_sa(x);
   };
   for (const auto& sa : sas) {
     auto x = to_xfrm(sa);
@@ -62,12 +82,15 @@ bool KernelEsp::install(std::span<const SecurityAssociation> sas) {
       return false;
     }
     states.push_back(x);
-    if (const auto r = kernel_->add_policy(x); !r) {
+    // a selector another of our SAs has (the UE kept its ports): take its policy over
+    auto r = owners_.take(sa) == PolicyOwners::Step::add ? kernel_->add_policy(x) : kernel_->update_policy(x);
+    if (!r && r.error == std::errc::file_exists) r = kernel_->update_policy(x);  // left by an earlier run
+    policies.push_back(sa);
+    if (!r) {
       log_.error("kernel ESP: the kernel refused the policy of " + to_string(sa) + ": " + r.describe());
       undo();
       return false;
     }
-    policies.push_back(std::move(x));
   }
   return true;
 }
@@ -75,7 +98,7 @@ bool KernelEsp::install(std::span<const SecurityAssociation> sas) {
 void KernelEsp::remove(std::span<const SecurityAssociation> sas) {
   for (const auto& sa : sas) {
     const auto x = to_xfrm(sa);
-    kernel_->delete_policy(x);
+    if (owners_.release(sa)) kernel_->delete_policy(x);
     kernel_->delete_sa(x);
   }
 }

@@ -6,9 +6,12 @@
 // encrypts what the protected sockets send and refuses plaintext that
 // matches an inbound policy. At start the states and policies an earlier
 // run left behind (tagged) are removed.
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 
 #include "pcscf/ipsec/security_association.h"
 #include "pcscf/ipsec/xfrm_sa.h"
@@ -20,6 +23,25 @@ class Logger;
 namespace imsbox::pcscf::ipsec {
 
 class XfrmKernel;
+
+// Which SA each XFRM policy (a selector and a direction) belongs to. A
+// re-registration's SA that keeps the UE's ports has the selector of the old
+// set's SA: it takes the policy over (XFRM_MSG_UPDPOLICY), and removing the
+// old SA later must leave it alone. Pure.
+class PolicyOwners {
+ public:
+  enum class Step : std::uint8_t { add, update };
+  // `sa` is to have its selector's policy: add it, or update the one another SA has.
+  Step take(const SecurityAssociation& sa);
+  // `sa` goes: true when the policy is still its own (delete it).
+  bool release(const SecurityAssociation& sa);
+  std::size_t size() const { return owner_.size(); }
+
+ private:
+  using Key = std::tuple<int, std::string, std::string, std::uint16_t, std::uint16_t>;
+  static Key key(const SecurityAssociation& sa);
+  std::map<Key, std::uint32_t> owner_;  // the SPI of the SA whose policy it is
+};
 
 // The XFRM form of an SA: the SPI doubles as the request id that ties the
 // state to its policy's template.
@@ -41,6 +63,7 @@ class KernelEsp final : public EspBackend {
  private:
   runtime::Logger& log_;
   std::unique_ptr<XfrmKernel> kernel_;
+  PolicyOwners owners_;
 };
 
 }  // namespace imsbox::pcscf::ipsec

@@ -107,6 +107,12 @@ XfrmResult XfrmKernel::add_policy(const XfrmSa& sa) {
   return request(length);
 }
 
+XfrmResult XfrmKernel::update_policy(const XfrmSa& sa) {
+  const std::size_t length = build_update_policy(socket_->request, sa, tag_, ++seq_);
+  if (length == 0) return {errno_code(EINVAL), "addresses of different families"};
+  return request(length);
+}
+
 XfrmResult XfrmKernel::delete_policy(const XfrmSa& sa) {
   const std::size_t length = build_delete_policy(socket_->request, sa, tag_, ++seq_);
   if (length == 0) return {errno_code(EINVAL), "addresses of different families"};

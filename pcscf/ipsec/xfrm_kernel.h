@@ -46,6 +46,9 @@ class XfrmKernel {
   // XFRM_MSG_NEWPOLICY for sa's direction, selector and template. EEXIST when a
   // policy with this selector (tag included) and direction is in place.
   XfrmResult add_policy(const XfrmSa& sa);
+  // XFRM_MSG_UPDPOLICY: the policy for sa's selector and direction, replacing
+  // the one in place (or adding it).
+  XfrmResult update_policy(const XfrmSa& sa);
   // XFRM_MSG_DELPOLICY by selector (tag included) and direction. ENOENT when none.
   XfrmResult delete_policy(const XfrmSa& sa);
 

@@ -150,10 +150,12 @@ std::size_t build_delete_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, std::
   return nlh->nlmsg_len;
 }
 
-std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
-                             std::uint32_t seq) {
+namespace {
+
+std::size_t build_policy(std::span<std::uint8_t> buf, std::uint16_t type, const XfrmSa& sa, XfrmTag tag,
+                         std::uint32_t seq) {
   if (sa.src.is_v4() != sa.dst.is_v4()) return 0;
-  nlmsghdr* nlh = start(buf, XFRM_MSG_NEWPOLICY, request_ack, seq);
+  nlmsghdr* nlh = start(buf, type, request_ack, seq);
   if (!nlh) return 0;
   auto* policy =
       static_cast<xfrm_userpolicy_info*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_userpolicy_info)));
@@ -179,6 +181,16 @@ std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, Xfrm
   tmpl.calgos = ~0u;
   mnl_attr_put(nlh, XFRMA_TMPL, sizeof tmpl, &tmpl);
   return nlh->nlmsg_len;
+}
+
+}  // namespace
+
+std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag, std::uint32_t seq) {
+  return build_policy(buf, XFRM_MSG_NEWPOLICY, sa, tag, seq);
+}
+
+std::size_t build_update_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag, std::uint32_t seq) {
+  return build_policy(buf, XFRM_MSG_UPDPOLICY, sa, tag, seq);
 }
 
 std::size_t build_delete_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,

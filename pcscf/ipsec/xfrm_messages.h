@@ -35,6 +35,10 @@ std::size_t build_delete_sa(std::span<std::uint8_t> buf, const XfrmSa& sa, std::
 // SA's addresses, SPI and reqid.
 std::size_t build_new_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,
                              std::uint32_t seq);
+// XFRM_MSG_UPDPOLICY: the same policy, replacing one with this selector and
+// direction (or adding it): a re-registration's SA that keeps the UE's ports
+// takes the old SA's policy over (`ip xfrm policy update`).
+std::size_t build_update_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag, std::uint32_t seq);
 // XFRM_MSG_DELPOLICY by selector and direction. The kernel compares the whole
 // selector, tag included, so this never removes a policy someone else installed.
 std::size_t build_delete_policy(std::span<std::uint8_t> buf, const XfrmSa& sa, XfrmTag tag,

@@ -70,6 +70,23 @@ TEST_F(KernelEspTest, AnSaInXfrmTermsKeepsSelectorSpiKeysAndTiesThePolicyByReqid
   EXPECT_FALSE(invalid_reason(x));
 }
 
+// A re-registration whose UE keeps its ports: the new SA takes the old one's
+// policy over, and the old one's removal leaves the policy to the new one.
+TEST_F(KernelEspTest, ANewSaWithTheSameSelectorTakesThePolicyOver) {
+  PolicyOwners owners;
+  auto old_sa = four_sas()[1];
+  auto new_sa = old_sa;
+  new_sa.spi = 3333;
+  EXPECT_EQ(owners.take(old_sa), PolicyOwners::Step::add);
+  EXPECT_EQ(owners.take(four_sas()[0]), PolicyOwners::Step::add);  // another selector
+  EXPECT_EQ(owners.take(new_sa), PolicyOwners::Step::update);
+  EXPECT_FALSE(owners.release(old_sa));  // no longer its policy
+  EXPECT_EQ(owners.size(), 2u);
+  EXPECT_TRUE(owners.release(new_sa));
+  EXPECT_FALSE(owners.release(new_sa));
+  EXPECT_EQ(owners.size(), 1u);
+}
+
 TEST_F(KernelEspTest, InstallPutsFourStatesAndPoliciesInPlaceOrNothing) {
   const std::error_code ns = run_in_new_network_namespace([&] {
     KernelEsp esp(log);

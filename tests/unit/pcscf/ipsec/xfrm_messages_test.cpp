@@ -122,6 +122,13 @@ TEST(XfrmMessages, NewPolicyInAndOutAsIproute2) {
   expect_as_iproute2(new_policy(testing::v6_md5_null_inbound()), "newpolicy_v6_in", true);
 }
 
+TEST(XfrmMessages, UpdatePolicyAsIproute2) {
+  expect_as_iproute2(built([](std::span<std::uint8_t> b) {
+                       return build_update_policy(b, testing::v4_md5_null_outbound(), tag, 42);
+                     }),
+                     "updpolicy_v4_out", true);
+}
+
 TEST(XfrmMessages, DeletePolicyAsIproute2) {
   expect_as_iproute2(built([](std::span<std::uint8_t> b) {
                        return build_delete_policy(b, testing::v4_sha1_aes_inbound(), tag, 42);

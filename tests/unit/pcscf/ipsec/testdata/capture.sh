@@ -55,6 +55,8 @@ capture newpolicy_v4_in ip xfrm policy add src 192.0.2.2/32 dst 192.0.2.1/32 spo
   tmpl src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x10000001 reqid 7 mode transport
 capture newpolicy_v4_out ip xfrm policy add src 192.0.2.1/32 dst 192.0.2.2/32 sport 5066 dport 49153 dir out \
   tmpl src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x0000beef reqid 8 mode transport
+capture updpolicy_v4_out ip xfrm policy update src 192.0.2.1/32 dst 192.0.2.2/32 sport 5066 dport 49153 dir out \
+  tmpl src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x0000beef reqid 8 mode transport
 capture newpolicy_v6_out ip xfrm policy add src 2001:db8::1/128 dst 2001:db8::2/128 sport 5066 dport 49153 dir out \
   tmpl src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x0000beef reqid 9 mode transport
 capture newpolicy_v6_in ip xfrm policy add src 2001:db8::2/128 dst 2001:db8::1/128 sport 49153 dport 5066 dir in \
