@@ -12,7 +12,7 @@
 #     the first request over the new ones; de-registration's 200 OK still
 #     protected; a Security-Verify that is not our Security-Server gets no 2xx;
 #   * the other three alg/ealg pairs: register, probe, de-register;
-#   * TCP: register, probe, an MO call, re-registration, de-registration;
+#   * TCP: register, probe, an MO and an MT call, re-registration, de-registration;
 #   * on the veth, nothing but ESP between the UE's and our protected ports;
 #   * `imsbox ipsec` lists the UE's four SAs while it is registered.
 source "$(dirname "$0")/../netns_lib.sh"
@@ -138,9 +138,16 @@ pass "no SA set left after the de-registrations over UDP"
 # ---- TCP ----
 sipp_to bert-uas-tcp "$BOX:$PCSCF_PORT" "$BOX" "$BERT_PORT" "$CALLS/uas.xml" -s bert &
 uas=$!
-REGISTERED="$DATA_DIR/tcp.registered" CHECKED="$DATA_DIR/tcp.checked"
+REGISTERED="$DATA_DIR/tcp.registered" CHECKED="$DATA_DIR/tcp.checked" MT="$DATA_DIR/tcp.mt"
+(
+  for _ in $(seq 1 900); do [ -e "$MT" ] && break; sleep 0.1; done
+  sleep 0.5
+  sipp_to bert-uac-tcp "$BOX:$PCSCF_PORT" "$BOX" "$BERT_PORT" "$CALLS/uac.xml" -s sim1 -key caller bert \
+    -key ruri "sip:sim1@$DOMAIN"
+) &
+uac=$!
 ue tcp tcp "hmac-sha-1-96/aes-cbc" register "touch $REGISTERED" "wait-file $CHECKED 60" probe \
-  "call sip:bert@$DOMAIN 0.5" reregister "probe new" deregister &
+  "call sip:bert@$DOMAIN 0.5" "touch $MT" "answer 30" reregister "probe new" deregister &
 ue_pid=$!
 for _ in $(seq 1 300); do [ -e "$REGISTERED" ] && break; sleep 0.1; done
 OUT=$("$IMSBOX" ipsec --data-dir "$DATA_DIR" 2>&1) || { touch "$CHECKED"; fail "imsbox ipsec: $OUT"; }
@@ -150,7 +157,8 @@ grep -q "^sim1@$DOMAIN at $UE_IP: active, hmac-sha-1-96+aes-cbc" <<<"$OUT" || fa
 pass "imsbox ipsec lists the UE's four SAs"
 wait $ue_pid || exit 1
 wait $uas || fail "bert did not take sim1's call over TCP: $(sipp_story bert-uas-tcp)"
-pass "tcp: register, OPTIONS and an MO call over the SAs, re-registration, de-registration"
+wait $uac || fail "bert's call to sim1 over TCP failed: $(sipp_story bert-uac-tcp)"
+pass "tcp: register, OPTIONS, an MO and an MT call over the SAs (the INVITE to the UE on a connection from port_pc), re-registration, de-registration"
 
 no_sets_left
 pass "no SA set left after the de-registrations"
