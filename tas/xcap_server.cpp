@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -171,33 +172,69 @@ struct XcapHandler::Impl {
   runtime::Logger& log;
   runtime::Metrics* metrics;
 
+  // RFC 7616 §3.3 nc: the highest nonce-count accepted per nonce still
+  // alive, so that a captured Authorization cannot be sent again. Keys start
+  // with the issue time: begin() is the oldest. When the map is full the
+  // oldest are dropped and every nonce issued up to then is taken as stale.
+  static constexpr std::size_t kMaxTrackedNonces = 4096;
+  std::map<std::string, std::uint64_t, std::less<>> nonce_counts;
+  std::string oldest_usable;  // nonces sorting at or below this are stale
+  std::uint64_t nonce_serial = 0;
+
+  Impl(store::Database& d, const runtime::Clock& c, Options o, runtime::Logger& l, runtime::Metrics* m)
+      : db(d), clock(c), options(std::move(o)), log(l), metrics(m) {}
+
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch()).count();
   }
 
-  // nonce = issue time (16 hex digits) || first 32 hex digits of
-  // SHA-256(secret ":" time ":" realm).
-  std::string nonce_mac(std::string_view time_hex) const {
-    return aka::digest_ha1(aka::DigestAlgorithm::sha256, options.nonce_secret, time_hex, options.realm).substr(0, 32);
+  // nonce = issue time (16 hex digits) || serial (16 hex digits, unique per
+  // process: two clients never share a nonce, so nc counts stay theirs) ||
+  // first 32 hex digits of SHA-256(secret ":" time serial ":" realm).
+  std::string nonce_mac(std::string_view issued) const {
+    return aka::digest_ha1(aka::DigestAlgorithm::sha256, options.nonce_secret, issued, options.realm).substr(0, 32);
   }
-  std::string new_nonce() const {
-    const std::string t = hex_u64(static_cast<std::uint64_t>(now()));
-    return t + nonce_mac(t);
+  std::string new_nonce() {
+    const std::string issued = hex_u64(static_cast<std::uint64_t>(now())) + hex_u64(++nonce_serial);
+    return issued + nonce_mac(issued);
   }
   enum class NonceState { valid, stale, invalid };
   NonceState check_nonce(std::string_view nonce) const {
-    if (nonce.size() != 48) return NonceState::invalid;
+    if (nonce.size() != 64) return NonceState::invalid;
     const std::string_view t = nonce.substr(0, 16);
-    if (nonce.substr(16) != nonce_mac(t)) return NonceState::invalid;
+    if (nonce.substr(32) != nonce_mac(nonce.substr(0, 32))) return NonceState::invalid;
     std::uint64_t issued = 0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), issued, 16);
     if (ec != std::errc() || end != t.data() + t.size()) return NonceState::invalid;
     const auto age = now() - static_cast<std::int64_t>(issued);
     if (age < -5 || age > options.nonce_lifetime.count()) return NonceState::stale;
+    if (!oldest_usable.empty() && nonce <= oldest_usable) return NonceState::stale;
     return NonceState::valid;
   }
 
-  HttpResponse challenge(bool stale) const {
+  // Records `nc` for `nonce`; false when it is not above the last one seen.
+  bool count_nonce(const std::string& nonce, std::string_view nc) {
+    std::uint64_t count = 0;
+    const auto [end, ec] = std::from_chars(nc.data(), nc.data() + nc.size(), count, 16);
+    if (ec != std::errc() || end != nc.data() + nc.size() || nc.size() != 8) return false;
+    // forget the nonces that expired
+    const std::string expired_before = hex_u64(static_cast<std::uint64_t>(now() - options.nonce_lifetime.count()));
+    nonce_counts.erase(nonce_counts.begin(), nonce_counts.lower_bound(expired_before));
+    const auto it = nonce_counts.find(nonce);
+    if (it != nonce_counts.end()) {
+      if (count <= it->second) return false;
+      it->second = count;
+      return true;
+    }
+    while (nonce_counts.size() >= kMaxTrackedNonces) {
+      oldest_usable = std::max(oldest_usable, nonce_counts.begin()->first);
+      nonce_counts.erase(nonce_counts.begin());
+    }
+    nonce_counts.emplace(nonce, count);
+    return true;
+  }
+
+  HttpResponse challenge(bool stale) {
     HttpResponse r = plain(401, "authentication required (HTTP digest with the subscriber's SIP password)");
     std::string value = "Digest realm=\"" + options.realm + "\", qop=\"auth\", algorithm=MD5, nonce=\"" + new_nonce() +
                         "\"";
@@ -254,6 +291,10 @@ struct XcapHandler::Impl {
         aka::digest_response(aka::DigestAlgorithm::md5, ha1, nonce, nc, cnonce, "auth", request.method, uri);
     if (expected != response) {
       log.info("XCAP: wrong digest response for " + username + ": 401");
+      return challenge(false);
+    }
+    if (!count_nonce(nonce, nc)) {
+      log.info("XCAP: " + username + " sent a nonce count already used (nc=" + nc + "): 401");
       return challenge(false);
     }
     return impi;
@@ -383,7 +424,7 @@ struct XcapHandler::Impl {
 
 XcapHandler::XcapHandler(store::Database& db, const runtime::Clock& clock, Options options, runtime::Logger& log,
                          runtime::Metrics* metrics)
-    : impl_(std::make_unique<Impl>(Impl{db, clock, std::move(options), log, metrics})) {}
+    : impl_(std::make_unique<Impl>(db, clock, std::move(options), log, metrics)) {}
 
 XcapHandler::~XcapHandler() = default;
 

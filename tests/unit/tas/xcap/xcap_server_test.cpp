@@ -170,6 +170,27 @@ TEST_F(XcapHandlerTest, ExpiredNonceIsStale) {
   EXPECT_EQ(header(refused, "WWW-Authenticate").find("stale"), std::string::npos);
 }
 
+std::string authorization(const std::string& nonce, const std::string& nc, const std::string& method,
+                          const std::string& uri) {
+  const std::string ha1 = aka::digest_ha1(aka::DigestAlgorithm::md5, "alice@ims.test", "ims.test", "secret");
+  return "Digest username=\"alice@ims.test\", realm=\"ims.test\", nonce=\"" + nonce + "\", uri=\"" + uri +
+         "\", response=\"" + aka::digest_response(aka::DigestAlgorithm::md5, ha1, nonce, nc, "ab", "auth", method, uri) +
+         "\", qop=auth, nc=" + nc + ", cnonce=\"ab\"";
+}
+
+TEST_F(XcapHandlerTest, ANonceCountIsAcceptedOnce) {
+  const std::string nonce = param_of(header(xcap_(request("GET", kAlice)), "WWW-Authenticate"), "nonce");
+  auto r = request("GET", kAlice, {}, {{"Authorization", authorization(nonce, "00000001", "GET", kAlice)}});
+  EXPECT_EQ(xcap_(r).status, 404);
+  // the same Authorization again (a replay): challenged
+  EXPECT_EQ(xcap_(r).status, 401);
+  // the next count on the same nonce: fine; a lower one: not
+  EXPECT_EQ(xcap_(request("GET", kAlice, {}, {{"Authorization", authorization(nonce, "00000003", "GET", kAlice)}})).status,
+            404);
+  EXPECT_EQ(xcap_(request("GET", kAlice, {}, {{"Authorization", authorization(nonce, "00000002", "GET", kAlice)}})).status,
+            401);
+}
+
 TEST_F(XcapHandlerTest, AnotherSubscribersIdentityIsForbidden) {
   EXPECT_EQ(send(request("GET", kBob)).status, 403);
   EXPECT_EQ(send(request("PUT", kBob, kDocument, {{"Content-Type", "application/simservs+xml"}})).status, 403);
