@@ -180,6 +180,28 @@ struct XcapHandler::Impl {
   std::map<std::string, std::uint64_t, std::less<>> nonce_counts;
   std::string oldest_usable;  // nonces sorting at or below this are stale
   std::uint64_t nonce_serial = 0;
+  // Password guessing: after kMaxFailures wrong responses in a row an IMPI
+  // is refused (401 whatever it sends) for kBlockFor.
+  static constexpr unsigned kMaxFailures = 5;
+  static constexpr std::int64_t kBlockFor = 60;  // s
+  struct Failures {
+    unsigned count = 0;
+    std::int64_t blocked_until = 0;
+  };
+  std::map<std::string, Failures, std::less<>> failures;
+
+  void failed(const std::string& impi) {
+    if (failures.size() >= kMaxTrackedNonces) {
+      std::erase_if(failures, [t = now()](const auto& f) { return f.second.blocked_until <= t; });
+    }
+    auto& f = failures[impi];
+    if (++f.count >= kMaxFailures) {
+      f.count = 0;
+      f.blocked_until = now() + kBlockFor;
+      log.warning("XCAP: " + std::to_string(kMaxFailures) + " wrong passwords for " + impi + ": refused for " +
+                  std::to_string(kBlockFor) + " s");
+    }
+  }
 
   Impl(store::Database& d, const runtime::Clock& c, Options o, runtime::Logger& l, runtime::Metrics* m)
       : db(d), clock(c), options(std::move(o)), log(l), metrics(m) {}
@@ -287,16 +309,22 @@ struct XcapHandler::Impl {
       log.info("XCAP: " + username + " has no password (SIM-only subscribers would need GBA): 401");
       return challenge(false);
     }
+    if (const auto f = failures.find(impi); f != failures.end() && f->second.blocked_until > now()) {
+      log.info("XCAP: " + impi + " is blocked after wrong passwords: 401");
+      return challenge(false);
+    }
     const std::string expected =
         aka::digest_response(aka::DigestAlgorithm::md5, ha1, nonce, nc, cnonce, "auth", request.method, uri);
     if (expected != response) {
       log.info("XCAP: wrong digest response for " + username + ": 401");
+      failed(impi);
       return challenge(false);
     }
     if (!count_nonce(nonce, nc)) {
       log.info("XCAP: " + username + " sent a nonce count already used (nc=" + nc + "): 401");
       return challenge(false);
     }
+    failures.erase(impi);
     return impi;
   }
 

@@ -19,7 +19,8 @@
 // IMPU of the request (hss_public_identity), else 403. Nonces are
 // stateless (issue time and a keyed hash) and live Options::nonce_lifetime;
 // an expired one gets 401 with stale=true. Each nonce count (nc) is accepted
-// once per nonce and must grow (a replayed Authorization gets 401). SIM-only subscribers (no
+// once per nonce and must grow (a replayed Authorization gets 401). After 5
+// wrong passwords in a row an IMPI is refused for 60 s. SIM-only subscribers (no
 // password) cannot use XCAP here: GBA (TS 33.220) is not implemented.
 //
 // XcapHandler is the request handling as a function of an HttpRequest to an

@@ -144,6 +144,16 @@ TEST_F(XcapHandlerTest, ChallengesWithDigestMd5AuthAndRefusesAWrongPassword) {
   EXPECT_EQ(send(request("GET", kAlice), "alice", "secret").status, 404);
 }
 
+TEST_F(XcapHandlerTest, WrongPasswordsBlockForAWhile) {
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(send(request("GET", kAlice), "alice@ims.test", "guess").status, 401);
+  EXPECT_EQ(send(request("GET", kAlice)).status, 404);  // a success resets the count
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send(request("GET", kAlice), "alice@ims.test", "guess").status, 401);
+  EXPECT_EQ(send(request("GET", kAlice)).status, 401);  // blocked, even with the right password
+  EXPECT_EQ(send(request("GET", kBob), "bob@ims.test", "bobpass").status, 404);  // others are not
+  clock_.advance(std::chrono::seconds(61));
+  EXPECT_EQ(send(request("GET", kAlice)).status, 404);
+}
+
 TEST_F(XcapHandlerTest, ExpiredNonceIsStale) {
   const std::string nonce = param_of(header(xcap_(request("GET", kAlice)), "WWW-Authenticate"), "nonce");
   clock_.advance(std::chrono::seconds(301));
