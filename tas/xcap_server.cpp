@@ -301,7 +301,7 @@ struct XcapHandler::Impl {
     const bool bare = username.find('@') == std::string::npos;
     const std::string impi = bare ? username + "@" + options.realm : username;
     const auto record = store::SubscriberTable(db).credentials(impi);
-    std::string ha1;
+    std::string_view ha1;  // stays in the record's SecretString
     if (record && record->digest) {
       ha1 = bare ? record->digest->username_ha1_md5.reveal() : record->digest->ha1_md5.reveal();
     }
