@@ -234,6 +234,17 @@ TEST_F(XcapHandlerTest, PutGetDeleteTheWholeDocument) {
   EXPECT_EQ(send(request("DELETE", kAlice)).status, 404);
 }
 
+TEST_F(XcapHandlerTest, HeadAndAnXcapRootBeforeTheApplicationUsage) {
+  ASSERT_EQ(send(request("PUT", kAlice, kDocument, {{"Content-Type", "application/simservs+xml"}})).status, 201);
+  const auto head = send(request("HEAD", kAlice));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(header(head, "ETag"), stored()->etag);
+  // phones configured with an XCAP root such as http://xcap.ims.test/xcap-root
+  const auto rooted = send(request("GET", std::string("/xcap-root") + kAlice));
+  EXPECT_EQ(rooted.status, 200);
+  EXPECT_EQ(rooted.body, kDocument);
+}
+
 TEST_F(XcapHandlerTest, BadDocumentsAre409AndNothingIsStored) {
   ASSERT_EQ(send(request("PUT", kAlice, kDocument, {{"Content-Type", "application/simservs+xml"}})).status, 201);
   const auto before = stored();
