@@ -184,6 +184,10 @@ constexpr OptionSpec kOptions[] = {
      "playout delay of the jitter buffer on transcoded calls (relayed calls have none)"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
     {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
+    {"tas.xcap_port", OptionType::port, "8090",
+     "TAS XCAP server (Ut, TS 24.623) over HTTP on global.bind_address: phones read and change their "
+     "supplementary services at /simservs.ngn.etsi.org/users/<IMPU>/simservs.xml, HTTP digest with the SIP "
+     "password (no GBA)"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
     {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
 };

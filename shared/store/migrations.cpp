@@ -232,6 +232,18 @@ ALTER TABLE scscf_call_record ADD COLUMN rtp_octets_received INTEGER;
 ALTER TABLE scscf_call_record ADD COLUMN rtp_packets_lost INTEGER;
 ALTER TABLE scscf_call_record ADD COLUMN rtp_jitter_ms INTEGER;
 )sql"},
+    {10, "TAS supplementary-services documents", R"sql(
+-- One simservs XML document (TS 24.623) per public user identity, written by
+-- the TAS (XCAP, star codes, CLI, REST) only after it parsed and validated
+-- it. etag: the document's current strong entity tag (RFC 7232), quoted.
+-- updated_at: unix seconds of the last write.
+CREATE TABLE tas_simservs (
+  impu       TEXT PRIMARY KEY,
+  document   TEXT NOT NULL,
+  etag       TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+)sql"},
 };
 
 }  // namespace
