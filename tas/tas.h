@@ -1,20 +1,31 @@
 #pragma once
-// Telephony application server (TS 24.604, TS 24.611): call forwarding and barring over ISC.
-//
-// Today the node stands on the runtime only (config, logs, store, /health,
-// /metrics, signals); its protocol logic arrives with the issues that build it.
+// Telephony application server (TS 24.604, TS 24.611, TS 24.607): the MMTEL
+// supplementary services over ISC. A stateful SIP proxy (tas_service.h) on
+// tas.sip_port (UDP and TCP) that the S-CSCF reaches through iFCs.
+#include <memory>
+
 #include "runtime/node_main.h"
+#include "tas/tas_service.h"
+
+namespace imsbox::sip::proxy {
+class ProxyStack;
+}
 
 namespace imsbox::tas {
 
+// The service's options from the config; services_of is left to the node.
+TasOptions tas_options(const runtime::Config& c);
+
 class Tas final : public runtime::Node {
  public:
-  explicit Tas(runtime::NodeContext& ctx) : ctx_(ctx) {}
+  explicit Tas(runtime::NodeContext& ctx);
+  ~Tas() override;
   void start() override;
   void stop() override;
 
  private:
   runtime::NodeContext& ctx_;
+  std::unique_ptr<sip::proxy::ProxyStack> proxy_;
 };
 
 }  // namespace imsbox::tas

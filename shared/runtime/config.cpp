@@ -184,6 +184,10 @@ constexpr OptionSpec kOptions[] = {
      "playout delay of the jitter buffer on transcoded calls (relayed calls have none)"},
     {"tas.enabled", OptionType::boolean, "true", "run the telephony application server"},
     {"tas.health_port", OptionType::port, "9066", "TAS /health and /metrics port"},
+    {"tas.sip_port", OptionType::port, "5070", "TAS SIP (UDP and TCP) on global.bind_address: the ISC interface"},
+    {"tas.uri", OptionType::sip_uri, "",
+     "the SIP URI the S-CSCF reaches the TAS at (the server name of the MMTEL iFCs), sip:host[:port]; "
+     "empty: sip:<advertised address>:<tas.sip_port>"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
     {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
 };

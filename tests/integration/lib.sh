@@ -103,6 +103,7 @@ rtp_port_min = $((40000 + base % 1000 * 20))   # its media ports: 200 in the ker
 rtp_port_max = $((40199 + base % 1000 * 20))   # away from every test's free ports (a taken pair is skipped)
 [tas]
 health_port = $((base + 5))
+sip_port = $((base + 25))
 [mrf]
 health_port = $((base + 6))
 CONF
