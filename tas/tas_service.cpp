@@ -81,7 +81,14 @@ class TasTsx final : public sip::proxy::ProxyTsx {
         call.event = ss::DiversionEvent::no_answer;
         break;
       case 408:
-        call.event = no_reply_armed_ && provisional_ ? ss::DiversionEvent::no_answer : ss::DiversionEvent::not_reachable;
+        // before alerting: not reachable; after: no reply, when that is our timer
+        if (!provisional_) {
+          call.event = ss::DiversionEvent::not_reachable;
+        } else if (no_reply_armed_) {
+          call.event = ss::DiversionEvent::no_answer;
+        } else {
+          return Verdict::next;
+        }
         break;
       case 500:
       case 503: call.event = ss::DiversionEvent::not_reachable; break;

@@ -398,6 +398,18 @@ TEST_F(TasServiceTest, ATimedOutBranchThatRangIsNoReplyOneThatDidNotIsNotReachab
   EXPECT_EQ(silent.targets.back().request_uri, "sip:nr@ims.test");
 }
 
+TEST_F(TasServiceTest, A408AfterRingingIsNotNotReachable) {
+  documents_.emplace(kBob, doc(cdiv(forward("cfnrc", "<not-reachable/>", "sip:nr@ims.test"))));
+  FakeHelper h(request(term()));
+  auto t = tsx(h);
+  t->on_request(h);
+  auto ringing = response(180);
+  t->on_response(h, ringing);
+  EXPECT_EQ(t->on_branch_failure(h, response(408)), Verdict::next);
+  EXPECT_TRUE(h.targets.empty());
+  EXPECT_TRUE(h.statuses.empty());
+}
+
 TEST_F(TasServiceTest, CommunicationDeflectionFollowsTheContactOfA302) {
   documents_.emplace(kBob, doc(cdiv("")));
   FakeHelper h(request(term()));
