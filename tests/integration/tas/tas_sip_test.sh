@@ -8,7 +8,10 @@
 #     back -> P-CSCF -> bert, is answered, ACKed and released;
 #   * a call with Privacy: id (TS 24.607 OIP): bert sees From "Anonymous"
 #     <sip:anonymous@anonymous.invalid> and no P-Asserted-Identity; anna's
-#     200 carries her own From back.
+#     200 carries her own From back;
+#   * the TAS frozen (SIGSTOP): calls still complete (SESSION_CONTINUED,
+#     the S-CSCF goes on after scscf.as_timeout_ms); the TAS killed: the
+#     supervisor has it back, and calls go through it again.
 # The services that need a simservs document (CDIV, barring, OIR) are unit
 # tested (tas_tests) until the TAS's store is wired to the node.
 source "$(dirname "$0")/../lib.sh"
@@ -54,11 +57,17 @@ api() {
 
 # ---- the box, the TAS on its ISC port ----
 write_config "$BASE"
+sed -i "/^\[scscf\]/a as_timeout_ms = 1000" "$DATA_DIR/imsbox.conf"
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 for _ in $(seq 1 100); do grep -q "Tas ready" "$DATA_DIR/log/tas.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "Tas ready .*SIP (ISC) on 127.0.0.1:$TAS_PORT (UDP, TCP)" "$DATA_DIR/log/tas.log" ||
   fail "the TAS is not ready on $TAS_PORT: $(tail -n 5 "$DATA_DIR/log/tas.log")"
+# udp_count: the TAS's SIP messages of `what` (received, sent) over UDP, from its /metrics
+udp_count() {
+  curl -sS --max-time 5 "http://127.0.0.1:$((BASE + 5))/metrics" |
+    sed -n "s/^sip_messages_$1_total{transport=\"udp\"} \([0-9]*\).*/\1/p"
+}
 ss -Hlun "sport = :$TAS_PORT" | grep -q . && ss -Hltn "sport = :$TAS_PORT" | grep -q . ||
   fail "nothing listens on UDP and TCP $TAS_PORT"
 pass "the TAS listens on tas.sip_port $TAS_PORT (UDP, TCP)"
@@ -88,11 +97,9 @@ for side in "originating for sip:anna@$DOMAIN" "terminating for sip:bert@$DOMAIN
     fail "call through the TAS: the S-CSCF did not send it there ($side): $(tail -n 20 "$DATA_DIR/log/scscf.log")"
 done
 # the TAS took both INVITEs and sent them on (not skipped by the S-CSCF as silent)
-metrics=$(curl -sS "http://127.0.0.1:$((BASE + 5))/metrics")
-received=$(sed -n 's/^sip_messages_received_total{transport="udp"} \([0-9]*\).*/\1/p' <<<"$metrics")
-sent=$(sed -n 's/^sip_messages_sent_total{transport="udp"} \([0-9]*\).*/\1/p' <<<"$metrics")
+received=$(udp_count received) sent=$(udp_count sent)
 [ "${received:-0}" -ge 2 ] && [ "${sent:-0}" -ge 2 ] ||
-  fail "call through the TAS: the TAS received ${received:-0} and sent ${sent:-0} SIP messages: $(grep '^sip_messages' <<<"$metrics")"
+  fail "call through the TAS: the TAS received ${received:-0} and sent ${sent:-0} SIP messages"
 pass "anna -> bert: the S-CSCF sent the INVITE to the TAS originating and terminating, it came back along the ODI, bert answered, ACK and BYE end to end"
 
 # ---- OIP: a caller with Privacy: id is anonymous to the callee ----
@@ -109,3 +116,25 @@ grep -q "^final: SIP/2.0 200 OK | From: *<sip:anna@$DOMAIN>;tag=" "$SIPP/private
 grep -q '^bye: 200' "$SIPP/private-caller.log" || fail "private call: no 200 to the BYE: $(what_happened private-caller private-callee)"
 grep -q "caller's identity not presented (OIP)" "$DATA_DIR/log/tas.log" || fail "private call: no OIP line in the TAS's log"
 pass "private call: bert got From \"Anonymous\" <sip:anonymous@anonymous.invalid> and no P-Asserted-Identity, anna her own From in the 200, BYE end to end"
+
+# ---- the TAS down: SESSION_CONTINUED; killed: back ----
+TAS_PID=$(pgrep -f -- "ims-[t]as .*--data-dir $DATA_DIR")
+[ -n "$TAS_PID" ] || fail "no TAS process for $DATA_DIR"
+kill -STOP "$TAS_PID"
+call frozen "$CALLS/uas.xml" "$CALLS/uac.xml"
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "TAS frozen: anna got '$FINAL': $(what_happened frozen-caller frozen-callee)"
+grep -q '^bye: 200' "$SIPP/frozen-caller.log" || fail "TAS frozen: no 200 to the BYE: $(what_happened frozen-caller frozen-callee)"
+pass "TAS frozen: the S-CSCF went on without it (SESSION_CONTINUED), anna -> bert answered and released"
+killed_at=$(date +%s%N)
+kill -KILL "$TAS_PID"
+back=""
+for _ in $(seq 1 200); do
+  if [ "$(grep -c 'Tas ready' "$DATA_DIR/log/tas.log")" -ge 2 ]; then back=$(( ($(date +%s%N) - killed_at) / 1000000 )); break; fi
+  sleep 0.05
+done
+[ -n "$back" ] || fail "the TAS is not back 10 s after it was killed: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
+call restarted "$CALLS/uas.xml" "$CALLS/uac.xml"
+[[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "TAS restarted: anna got '$FINAL': $(what_happened restarted-caller restarted-callee)"
+received=$(udp_count received)
+[ "${received:-0}" -ge 2 ] || fail "TAS restarted: the new TAS received ${received:-0} SIP messages"
+pass "TAS killed: back and ready after $back ms, the next call goes through it (it received $received SIP messages)"
