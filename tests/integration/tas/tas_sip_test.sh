@@ -18,7 +18,6 @@ source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/tas"
 CALLS="$SOURCE_DIR/tests/integration/calls"
-REGISTER="$SOURCE_DIR/tests/integration/registration/register_aka.xml"
 DOMAIN=it.example.org
 BASE=$(free_port_base)
 PCSCF_PORT=$((BASE + 10))
@@ -32,11 +31,6 @@ what_happened() {
   sipp_story "$@"
   tail -n 12 "$DATA_DIR"/log/{scscf,tas}.log 2>/dev/null
 }
-register() {
-  sipp_run "register-$1" "$2" "$REGISTER" -s "$1" -au "$1@$DOMAIN" -key expires 600 ||
-    fail "registration of $1: $(what_happened "register-$1")"
-  grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
-}
 # call NAME UAS UAC: anna calls sip:bert@D, bert answering with UAS
 call() {
   local name=$1 uas=$2 uac=$3 uas_pid
@@ -47,12 +41,6 @@ call() {
     fail "$name: the caller's sipp failed: $(what_happened "$name-caller" "$name-callee")"
   wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
   FINAL=$(sed -n 's/^final: //p' "$SIPP/$name-caller.log" | head -1)
-}
-api() {
-  local status
-  status=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
-    -H 'Content-Type: application/json' -d "$3" "$API$2") || fail "$1 $2: curl failed"
-  [[ "$status" == 2* ]] || fail "$1 $2: $status $(cat "$DATA_DIR/api.out")"
 }
 
 # ---- the box, the TAS on its ISC port ----

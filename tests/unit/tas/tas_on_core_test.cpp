@@ -17,6 +17,7 @@
 #include "sip/transaction/transaction_layer.h"
 #include "tas/tas_service.h"
 #include "unit/proxy_fakes.h"
+#include "unit/tas/simservs_doc.h"
 
 namespace imsbox::tas {
 namespace {
@@ -39,13 +40,7 @@ class WireSender : public tx::Sender {
   std::vector<std::pair<sip::Peer, std::string>> sent;
 };
 
-simservs::Document doc(const std::string& services) {
-  auto parsed = simservs::parse("<simservs xmlns=\"http://uri.etsi.org/ngn/params/xml/simservs/xcap\" "
-                                "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\">" +
-                                services + "</simservs>");
-  if (auto* e = std::get_if<std::string>(&parsed)) throw std::runtime_error(*e);
-  return std::get<simservs::Document>(std::move(parsed));
-}
+simservs::Document doc(const std::string& services) { return simservs_document(services); }
 
 std::string cdiv_rule(const std::string& condition, const std::string& target, const std::string& timer = {}) {
   return "<communication-diversion>" + (timer.empty() ? "" : "<NoReplyTimer>" + timer + "</NoReplyTimer>") +

@@ -13,6 +13,7 @@
 #include "runtime/log.h"
 #include "tas/simservs/document.h"
 #include "unit/proxy_fakes.h"
+#include "unit/tas/simservs_doc.h"
 
 namespace imsbox::tas {
 namespace {
@@ -26,13 +27,7 @@ constexpr std::string_view kBob = "sip:bob@ims.test";
 constexpr std::string_view kAlice = "sip:alice@ims.test";
 constexpr std::string_view kOdi = "<sip:127.0.0.1:6060;odi=t0k3n;lr>";
 
-simservs::Document doc(const std::string& services) {
-  auto parsed = simservs::parse("<simservs xmlns=\"http://uri.etsi.org/ngn/params/xml/simservs/xcap\" "
-                                "xmlns:cp=\"urn:ietf:params:xml:ns:common-policy\">" +
-                                services + "</simservs>");
-  if (auto* e = std::get_if<std::string>(&parsed)) throw std::runtime_error(*e);
-  return std::get<simservs::Document>(std::move(parsed));
-}
+simservs::Document doc(const std::string& services) { return simservs_document(services); }
 
 std::string cdiv(const std::string& rules, const std::string& timer = {}) {
   return "<communication-diversion active=\"true\">" +
