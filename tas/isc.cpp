@@ -134,13 +134,16 @@ int diversion_count(const sip::Message& request) {
   return n;
 }
 
-void add_diversion_history(sip::Message& request, std::string_view target, int cause) {
+void add_diversion_history(sip::Message& request, std::string_view target, int cause, bool hide_served_user) {
   auto entries = history(request);
   std::string last = entries.empty() ? std::string() : entries.back().index;
   if (last.empty()) {
     // the served user's entry: the target the request reached us with
     last = entries.empty() ? "1" : std::to_string(entries.size() + 1);
-    request.append(std::string(kHistoryInfo), "<" + std::string(request.request_uri()) + ">;index=" + last);
+    const std::string served(request.request_uri());
+    const bool has_headers = served.find('?') != std::string::npos;
+    const std::string shown = hide_served_user ? served + (has_headers ? "&" : "?") + "Privacy=history" : served;
+    request.append(std::string(kHistoryInfo), "<" + shown + ">;index=" + last);
   }
   request.append(std::string(kHistoryInfo), "<" + with_cause(target, cause) + ">;index=" + last + ".1;mp=" + last);
 }

@@ -41,8 +41,10 @@ int diversion_count(const sip::Message& request);
 // Records a diversion of `request` to `target` with `cause` (RFC 4458) in its
 // History-Info (RFC 7044): an entry for the current Request-URI first when
 // there is none, then `<target;cause=N>;index=<last>.1;mp=<last>`. The
-// Request-URI itself is left to the caller.
-void add_diversion_history(sip::Message& request, std::string_view target, int cause);
+// Request-URI itself is left to the caller. `hide_served_user` (TS 24.604
+// reveal-identity-to-target false): the served user's entry we add carries
+// the escaped header Privacy=history (RFC 7044 §10.1.1).
+void add_diversion_history(sip::Message& request, std::string_view target, int cause, bool hide_served_user = false);
 
 // TS 24.607 §4.5.2.5 / RFC 3323: the callee must not see the caller's
 // identity: From becomes "Anonymous" <sip:anonymous@anonymous.invalid> (its

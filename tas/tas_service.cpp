@@ -188,7 +188,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       return false;
     }
     diverted_ = true;
-    add_diversion_history(request, d.forward_to.target, d.cause);
+    add_diversion_history(request, d.forward_to.target, d.cause, !d.forward_to.reveal_identity_to_target);
     if (d.forward_to.notify_caller) helper.respond(181, "Call Is Being Forwarded");
     log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + event_name(event) +
                                      (d.rule_id.empty() ? std::string() : " by rule " + d.rule_id) + " to " +

@@ -82,6 +82,14 @@ TEST(HistoryInfo, DiversionsAreRecordedWithTheirCauseAndCounted) {
   EXPECT_EQ(diversion_count(listed), 1);
 }
 
+TEST(HistoryInfo, AServedUserWhoHidesFromTheTargetHasPrivacyHistory) {
+  auto m = invite("");
+  add_diversion_history(m, "sip:carol@ims.test", 486, true);
+  EXPECT_EQ(history_of(m), (std::vector<std::string>{"<sip:bob@ims.test?Privacy=history>;index=1",
+                                                     "<sip:carol@ims.test;cause=486>;index=1.1;mp=1"}));
+  EXPECT_EQ(diversion_count(m), 1);
+}
+
 TEST(Privacy, IdIsAddedToWhatTheCallerAsked) {
   auto m = invite("");
   add_privacy_id(m);

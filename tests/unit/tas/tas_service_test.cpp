@@ -263,6 +263,34 @@ TEST_F(TasServiceTest, CfuWithoutNotificationSendsNo181) {
   EXPECT_TRUE(h.statuses.empty());
 }
 
+TEST_F(TasServiceTest, TheRuleSaysWhetherTheTargetMaySeeTheServedUser) {
+  documents_.emplace(kBob, doc(cdiv("<cp:rule id=\"cfu\"><cp:conditions/><cp:actions><forward-to>"
+                                    "<target>sip:carol@ims.test</target>"
+                                    "<reveal-identity-to-target>false</reveal-identity-to-target>"
+                                    "</forward-to></cp:actions></cp:rule>")));
+  FakeHelper h(request(term()));
+  EXPECT_EQ(tsx(h)->on_request(h), Verdict::next);
+  EXPECT_EQ(history(h.request()).front(), "<sip:bob@ims.test?Privacy=history>;index=1");
+}
+
+TEST_F(TasServiceTest, MediaConditionsSelectTheRule) {
+  documents_.emplace(kBob, doc(cdiv(forward("video-cfu", "<media>video</media>", "sip:video@ims.test") +
+                                    forward("cfb", "<busy/>", "sip:carol@ims.test"))));
+  const std::string sdp_audio = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                                "m=audio 4000 RTP/AVP 0\r\n";
+  auto text = request(term(), "Content-Type: application/sdp\r\n");
+  text.replace(text.find("Content-Length: 0"), 17, "Content-Length: " + std::to_string(sdp_audio.size()));
+  FakeHelper audio(text + sdp_audio);
+  EXPECT_EQ(tsx(audio)->on_request(audio), Verdict::next);
+  EXPECT_EQ(audio.request().request_uri(), kBob);  // an audio call is not forwarded unconditionally
+  const auto sdp_video = sdp_audio + "m=video 4002 RTP/AVP 96\r\n";
+  text = request(term(), "Content-Type: application/sdp\r\n");
+  text.replace(text.find("Content-Length: 0"), 17, "Content-Length: " + std::to_string(sdp_video.size()));
+  FakeHelper video(text + sdp_video);
+  EXPECT_EQ(tsx(video)->on_request(video), Verdict::next);
+  EXPECT_EQ(video.request().request_uri(), "sip:video@ims.test");
+}
+
 TEST_F(TasServiceTest, OnlyInvitesAreDiverted) {
   documents_.emplace(kBob, doc(cdiv(forward("cfu", "", "sip:carol@ims.test"))));
   FakeHelper h(request(term(), {}, "MESSAGE"));
