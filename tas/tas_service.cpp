@@ -160,6 +160,17 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       request.set_request_uri(cfu->forward_to.target);
       return Verdict::next;
     }
+    if (!served_.registered) {
+      // CFNL at once: the S-CSCF says the callee is not registered
+      // (regstate=unreg, its unregistered services), no 404/480 to wait for
+      auto not_registered = context_;
+      not_registered.event = ss::DiversionEvent::not_registered;
+      if (const auto cfnl = ss::communication_diversion(services, not_registered)) {
+        if (!divert(helper, *cfnl, ss::DiversionEvent::not_registered)) return Verdict::done;
+        request.set_request_uri(cfnl->forward_to.target);
+        return Verdict::next;
+      }
+    }
     // CFNR: the callee has the no-reply timer to answer, when a rule would
     // forward then (TS 24.604 §4.5.2.6.2)
     auto no_answer = context_;

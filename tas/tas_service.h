@@ -8,7 +8,8 @@
 //   originating: OCB (TS 24.611) -> 603; OIR (TS 24.607) -> Privacy: id;
 //   terminating: ICB -> 603, ACR -> 433 (RFC 5079); OIP: an anonymous
 //     caller's identity hidden; CDIV (TS 24.604, INVITE only): CFU
-//     retargets at once; CFB (486), CFNR (no final answer within the
+//     retargets at once, and so does CFNL for a callee the S-CSCF says is
+//     unregistered (regstate=unreg); CFB (486), CFNR (no final answer within the
 //     no-reply timer: the branch is CANCELled), CFNL (404/480), CFNRc (408
 //     before any provisional, 500/503) and CD (302 with a Contact) retarget
 //     after the callee's answer. Each diversion sends 181 upstream (unless

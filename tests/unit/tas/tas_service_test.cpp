@@ -291,6 +291,18 @@ TEST_F(TasServiceTest, MediaConditionsSelectTheRule) {
   EXPECT_EQ(video.request().request_uri(), "sip:video@ims.test");
 }
 
+TEST_F(TasServiceTest, AnUnregisteredCalleeIsForwardedAtOnceByCfnl) {
+  documents_.emplace(kBob, doc(cdiv(forward("cfnl", "<not-registered/>", "sip:carol@ims.test"))));
+  FakeHelper unregistered(request("<sip:bob@ims.test>;sescase=term;regstate=unreg"));
+  EXPECT_EQ(tsx(unregistered)->on_request(unregistered), Verdict::next);
+  EXPECT_EQ(unregistered.request().request_uri(), "sip:carol@ims.test");
+  EXPECT_EQ(unregistered.statuses, (std::vector<int>{181}));
+  EXPECT_EQ(history(unregistered.request()).back(), "<sip:carol@ims.test;cause=404>;index=1.1;mp=1");
+  FakeHelper registered(request(term()));
+  EXPECT_EQ(tsx(registered)->on_request(registered), Verdict::next);
+  EXPECT_EQ(registered.request().request_uri(), kBob);  // waits for a 404/480
+}
+
 TEST_F(TasServiceTest, OnlyInvitesAreDiverted) {
   documents_.emplace(kBob, doc(cdiv(forward("cfu", "", "sip:carol@ims.test"))));
   FakeHelper h(request(term(), {}, "MESSAGE"));
