@@ -96,8 +96,8 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     }
     const auto diversion = ss::communication_diversion(document_->services(), call);
     if (!diversion) {
-      log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + std::to_string(status) +
-                                       " from the callee, no diversion for " + event_name(call.event));
+      log(runtime::LogLevel::debug, "terminating for " + served_.identity + ": " + std::to_string(status) +
+                                        " from the callee, no diversion for " + event_name(call.event));
       return Verdict::next;
     }
     if (!divert(helper, *diversion, call.event)) return Verdict::done;
