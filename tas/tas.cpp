@@ -1,19 +1,45 @@
 #include "tas/tas.h"
 
+#include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
 #include "runtime/log.h"
+#include "sip/proxy/proxy_stack.h"
+#include "store/simservs_table.h"
+#include "tas/services.h"
 #include "tas/simservs/document.h"
 #include "tas/xcap_server.h"
 
 namespace imsbox::tas {
+
+TasOptions tas_options(const runtime::Config&) {
+  TasOptions options;
+  // no store here: every user has no services (the node gives its own)
+  options.services_of = [](std::string_view) { return simservs::empty_document(); };
+  return options;
+}
 
 Tas::Tas(runtime::NodeContext& ctx) : ctx_(ctx) {}
 
 Tas::~Tas() = default;
 
 void Tas::start() {
-  ctx_.log.info("Tas ready for domain " + std::string(ctx_.config.domain()));
+  const auto& c = ctx_.config;
+  auto options = tas_options(c);
+  // each served user's services: the simservs document the XCAP server (or
+  // the CLI and REST) stored; none, or an unreadable one, is no service
+  options.services_of = [this](std::string_view impu) {
+    return services_of(store::SimservsTable(ctx_.store), impu, ctx_.log);
+  };
+  auto pc = ims::proxy_stack_config(c, "tas");
+  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
+  services.push_back(std::make_unique<TasService>(std::move(options), ctx_.log));
+  proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
+                                                    ctx_.metrics, ctx_.clock);
+  proxy_->start();
+  ctx_.log.info("Tas ready for domain " + std::string(c.domain()) + " as " + ims::node_uri(c, "tas") +
+                ": SIP (ISC) on " + c.str("global.bind_address") + ":" + std::to_string(c.port("tas.sip_port")) +
+                " (UDP, TCP)");
   start_xcap();
 }
 
@@ -38,6 +64,7 @@ void Tas::start_xcap() {
 void Tas::stop() {
   ctx_.log.info("Tas stopping");
   if (xcap_server_) xcap_server_->stop();
+  if (proxy_) proxy_->stop();
 }
 
 }  // namespace imsbox::tas

@@ -188,6 +188,10 @@ constexpr OptionSpec kOptions[] = {
      "TAS XCAP server (Ut, TS 24.623) over HTTP on global.bind_address: phones read and change their "
      "supplementary services at /simservs.ngn.etsi.org/users/<IMPU>/simservs.xml, HTTP digest with the SIP "
      "password (no GBA)"},
+    {"tas.sip_port", OptionType::port, "5070", "TAS SIP (UDP and TCP) on global.bind_address: the ISC interface"},
+    {"tas.uri", OptionType::sip_uri, "",
+     "the SIP URI the S-CSCF reaches the TAS at (the server name of the MMTEL iFCs), sip:host[:port]; "
+     "empty: sip:<advertised address>:<tas.sip_port>"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
     {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
 };

@@ -39,6 +39,14 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# api METHOD PATH JSON: the HSS's provisioning API at $API with $API_TOKEN; fails the test unless 2xx
+api() {
+  local status
+  status=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
+    -H 'Content-Type: application/json' -d "$3" "$API$2") || fail "$1 $2: curl failed"
+  [[ "$status" == 2* ]] || fail "$1 $2: $status $(cat "$DATA_DIR/api.out")"
+}
+
 port_free() { [ -z "$(ss -Htuln "sport = :$1" 2>/dev/null)" ]; }
 
 # Thirty-two consecutive free ports above a random base, printed as the base.
@@ -104,6 +112,7 @@ rtp_port_max = $((40199 + base % 1000 * 20))   # away from every test's free por
 [tas]
 health_port = $((base + 5))
 xcap_port = $((base + 24))
+sip_port = $((base + 25))
 [mrf]
 health_port = $((base + 6))
 CONF

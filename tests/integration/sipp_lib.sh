@@ -40,3 +40,13 @@ sipp_story() {
     grep -E '^(UDP|TCP) message|^[A-Z]+ sip:|^SIP/2.0 [0-9]' "$SIPP/$name.msg" 2>/dev/null | tr -d '\r' | tail -n 30
   done
 }
+
+# register USER PORT: an IMS-AKA registration of sip:USER@D from
+# 127.0.0.1:PORT through the P-CSCF ($REGISTER, register_aka.xml unless
+# set); on failure, the test's what_happened tells the story.
+REGISTER="${REGISTER:-$SOURCE_DIR/tests/integration/registration/register_aka.xml}"
+register() {
+  sipp_run "register-$1" "$2" "$REGISTER" -s "$1" -au "$1@$DOMAIN" -key expires 600 ||
+    fail "registration of $1: $(what_happened "register-$1")"
+  grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
+}

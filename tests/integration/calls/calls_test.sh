@@ -41,12 +41,6 @@ what_happened() {
   sipp_story "$@"
   tail -n 8 "$DATA_DIR"/log/{pcscf,icscf,scscf}.log 2>/dev/null
 }
-# register USER PORT: an IMS-AKA registration of sip:USER@D from 127.0.0.1:PORT
-register() {
-  sipp_run "register-$1" "$2" "$REGISTER" -s "$1" -au "$1@$DOMAIN" -key expires 600 ||
-    fail "registration of $1: $(what_happened "register-$1")"
-  grep -q '^final: SIP/2.0 200' "$SIPP/register-$1.log" || fail "registration of $1: $(sipp_log "register-$1")"
-}
 # call NAME CALLEE [UAS_SCENARIO [UAC_SCENARIO]]: the caller ($CALLER, anna
 # unless set, on CALLER_PORT) calls sip:CALLEE@D (with uac.xml or
 # UAC_SCENARIO; uac.xml calls $RURI instead when set); with a UAS scenario, a
@@ -68,13 +62,6 @@ call() {
   FINAL=$(sed -n 's/^final: //p' "$SIPP/$name-caller.log" | head -1)
 }
 
-# api METHOD PATH JSON: the HSS's provisioning API; fails the test unless 2xx
-api() {
-  local status
-  status=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
-    -H 'Content-Type: application/json' -d "$3" "$API$2") || fail "$1 $2: curl failed"
-  [[ "$status" == 2* ]] || fail "$1 $2: $status $(cat "$DATA_DIR/api.out")"
-}
 # an_as_profile PROFILE AS PORT HANDLING: application server AS at
 # 127.0.0.1:PORT and a service profile whose iFC sends originating INVITEs to it
 an_as_profile() {

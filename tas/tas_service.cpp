@@ -1,0 +1,256 @@
+#include "tas/tas_service.h"
+
+#include <chrono>
+#include <exception>
+#include <optional>
+
+#include "runtime/log.h"
+#include "sip/header_values.h"
+#include "tas/isc.h"
+#include "tas/simservs/rules.h"
+
+namespace imsbox::tas {
+
+namespace {
+
+using sip::proxy::ProxyTsxHelper;
+using sip::proxy::Verdict;
+namespace ss = simservs;
+
+const char* event_name(ss::DiversionEvent e) {
+  switch (e) {
+    case ss::DiversionEvent::none: return "unconditional (CFU)";
+    case ss::DiversionEvent::busy: return "busy (CFB)";
+    case ss::DiversionEvent::no_answer: return "no reply (CFNR)";
+    case ss::DiversionEvent::not_registered: return "not logged in (CFNL)";
+    case ss::DiversionEvent::not_reachable: return "not reachable (CFNRc)";
+    case ss::DiversionEvent::deflection: return "deflection (CD)";
+  }
+  return "";
+}
+
+// The first Contact URI of a 3xx.
+std::string contact_of(const sip::Message& response) {
+  const auto* h = response.find(sip::HeaderId::contact);
+  if (!h) return {};
+  const auto list = sip::parse_name_addr_list(h->value);
+  if (!list || list.value.empty()) return {};
+  return std::string(list.value.front().uri);
+}
+
+class TasTsx final : public sip::proxy::ProxyTsx {
+ public:
+  TasTsx(TasService& service, ServedUser served) : service_(service), served_(std::move(served)) {}
+
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    auto& request = helper.request();
+    call_id_ = std::string(request.call_id());
+    what_ = std::string(request.method()) + " " + std::string(request.request_uri()) + ": ";
+    invite_ = request.method() == "INVITE";
+    if (served_.session_case == ServedCase::originating_cdiv) {
+      log(runtime::LogLevel::debug, "originating after diversion for " + served_.identity + ": passed on");
+      return Verdict::next;
+    }
+    document_ = service_.services_of(served_.identity, call_id_);
+    context_ = context(request);
+    return served_.session_case == ServedCase::originating ? originating(helper) : terminating(helper);
+  }
+
+  void on_response(ProxyTsxHelper&, sip::Message& response) override {
+    if (response.status() > 100 && response.status() < 200) provisional_ = true;
+    // the caller gets its own From back (only the callee was not to see it)
+    if (!original_from_.empty()) response.set(sip::HeaderId::from, original_from_);
+  }
+
+  Verdict on_branch_failure(ProxyTsxHelper& helper, const sip::Message& response) override {
+    if (!invite_ || diverted_ || served_.session_case != ServedCase::terminating || !document_) return Verdict::next;
+    const int status = response.status();
+    auto call = context_;
+    switch (status) {
+      case 486: call.event = ss::DiversionEvent::busy; break;
+      case 404:
+      case 480: call.event = ss::DiversionEvent::not_registered; break;
+      case 302:
+        call.event = ss::DiversionEvent::deflection;
+        call.deflection_target = contact_of(response);
+        break;
+      case 487:
+        // our no-reply timer CANCELled the branch (a caller's CANCEL ends
+        // the transaction before any retry is asked for)
+        if (!no_reply_armed_) return Verdict::next;
+        call.event = ss::DiversionEvent::no_answer;
+        break;
+      case 408:
+        // before alerting: not reachable; after: no reply, when that is our timer
+        if (!provisional_) {
+          call.event = ss::DiversionEvent::not_reachable;
+        } else if (no_reply_armed_) {
+          call.event = ss::DiversionEvent::no_answer;
+        } else {
+          return Verdict::next;
+        }
+        break;
+      case 500:
+      case 503: call.event = ss::DiversionEvent::not_reachable; break;
+      default: return Verdict::next;
+    }
+    const auto diversion = ss::communication_diversion(document_->services(), call);
+    if (!diversion) {
+      log(runtime::LogLevel::debug, "terminating for " + served_.identity + ": " + std::to_string(status) +
+                                        " from the callee, no diversion for " + event_name(call.event));
+      return Verdict::next;
+    }
+    if (!divert(helper, *diversion, call.event)) return Verdict::done;
+    sip::proxy::Target target;
+    target.request_uri = diversion->forward_to.target;
+    helper.request().set_request_uri(diversion->forward_to.target);
+    helper.add_target(std::move(target));
+    return Verdict::next;
+  }
+
+ private:
+  ss::CallContext context(const sip::Message& request) const {
+    ss::CallContext c;
+    c.session_case = served_.session_case == ServedCase::originating ? ss::SessionCase::originating
+                                                                      : ss::SessionCase::terminating;
+    c.caller = calling_party(request);
+    c.callee = std::string(request.request_uri());
+    c.privacy = privacy_values(request);
+    c.caller_anonymous = ss::is_anonymous(c.privacy, request.from().uri);
+    c.media = offered_media(request);
+    c.communication_diverted = diversion_count(request) > 0;
+    return c;
+  }
+
+  Verdict originating(ProxyTsxHelper& helper) {
+    const auto& services = document_->services();
+    const auto barring = ss::communication_barring(services, context_, service_.options().home_country_code);
+    if (barring.barred) {
+      log(runtime::LogLevel::info, "originating for " + served_.identity + ": barred by rule " + barring.rule_id +
+                                       " (OCB): " + std::to_string(barring.status));
+      helper.respond(barring.status, "Decline");
+      return Verdict::done;
+    }
+    if (ss::add_privacy_id(services, context_)) {
+      add_privacy_id(helper.request());
+      log(runtime::LogLevel::info, "originating for " + served_.identity + ": OIR, Privacy: id added");
+    }
+    return Verdict::next;
+  }
+
+  Verdict terminating(ProxyTsxHelper& helper) {
+    auto& request = helper.request();
+    const auto& services = document_->services();
+    const auto barring = ss::communication_barring(services, context_, service_.options().home_country_code);
+    if (barring.barred) {
+      const bool acr = barring.status == 433;
+      log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + (acr ? "anonymous call rejected (ACR)" : "barred (ICB)") +
+                                       " by rule " + barring.rule_id + ": " + std::to_string(barring.status));
+      helper.respond(barring.status, acr ? "Anonymity Disallowed" : "Decline");
+      return Verdict::done;
+    }
+    if (!ss::present_originating_identity(services, context_)) {
+      if (const auto* from = request.find(sip::HeaderId::from)) original_from_ = std::string(from->value);
+      hide_originating_identity(request);
+      log(runtime::LogLevel::info, "terminating for " + served_.identity + ": caller's identity not presented (OIP)");
+    }
+    if (!invite_) return Verdict::next;
+    if (const auto cfu = ss::communication_diversion(services, context_)) {
+      if (!divert(helper, *cfu, ss::DiversionEvent::none)) return Verdict::done;
+      request.set_request_uri(cfu->forward_to.target);
+      return Verdict::next;
+    }
+    if (!served_.registered) {
+      // CFNL at once: the S-CSCF says the callee is not registered
+      // (regstate=unreg, its unregistered services), no 404/480 to wait for
+      auto not_registered = context_;
+      not_registered.event = ss::DiversionEvent::not_registered;
+      if (const auto cfnl = ss::communication_diversion(services, not_registered)) {
+        if (!divert(helper, *cfnl, ss::DiversionEvent::not_registered)) return Verdict::done;
+        request.set_request_uri(cfnl->forward_to.target);
+        return Verdict::next;
+      }
+    }
+    // CFNR: the callee has the no-reply timer to answer, when a rule would
+    // forward then (TS 24.604 §4.5.2.6.2)
+    auto no_answer = context_;
+    no_answer.event = ss::DiversionEvent::no_answer;
+    if (const auto cfnr = ss::communication_diversion(services, no_answer)) {
+      sip::proxy::Target callee;
+      callee.timeout = std::chrono::seconds(cfnr->no_reply_timer);
+      helper.add_target(std::move(callee));
+      no_reply_armed_ = true;
+      log(runtime::LogLevel::debug, "terminating for " + served_.identity + ": no-reply timer " +
+                                        std::to_string(cfnr->no_reply_timer) + " s");
+    }
+    return Verdict::next;
+  }
+
+  // The common part of a diversion: the limit, 181 upstream, History-Info.
+  // False when the limit is reached (480 answered).
+  bool divert(ProxyTsxHelper& helper, const ss::Diversion& d, ss::DiversionEvent event) {
+    auto& request = helper.request();
+    const int before = diversion_count(request);
+    if (before >= service_.options().max_diversions) {
+      log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + event_name(event) + " to " +
+                                       d.forward_to.target + " refused, the call was diverted " +
+                                       std::to_string(before) + " times: 480");
+      helper.respond(480, "Temporarily Unavailable (too many diversions)");
+      return false;
+    }
+    diverted_ = true;
+    add_diversion_history(request, d.forward_to.target, d.cause, !d.forward_to.reveal_identity_to_target);
+    if (d.forward_to.notify_caller) helper.respond(181, "Call Is Being Forwarded");
+    log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + event_name(event) +
+                                     (d.rule_id.empty() ? std::string() : " by rule " + d.rule_id) + " to " +
+                                     d.forward_to.target + " (cause " + std::to_string(d.cause) + ")");
+    return true;
+  }
+
+  void log(runtime::LogLevel level, const std::string& text) { service_.log().log(level, what_ + text, call_id_); }
+
+  TasService& service_;
+  ServedUser served_;
+  std::optional<ss::Document> document_;
+  ss::CallContext context_;
+  std::string call_id_;
+  std::string what_;
+  std::string original_from_;  // the From the caller sent, when the callee gets an anonymous one
+  bool invite_ = false;
+  bool provisional_ = false;     // a provisional response above 100 came from the callee
+  bool no_reply_armed_ = false;  // the callee's branch has the CFNR timer
+  bool diverted_ = false;
+};
+
+}  // namespace
+
+TasService::TasService(TasOptions options, runtime::Logger& log) : options_(std::move(options)), log_(log) {}
+
+simservs::Document TasService::services_of(std::string_view impu, std::string_view call_id) {
+  if (!options_.services_of) return simservs::empty_document();
+  try {
+    return options_.services_of(impu);
+  } catch (const std::exception& e) {
+    log_.log(runtime::LogLevel::warning, "the services of " + std::string(impu) + " are unreadable (" + e.what() +
+                                             "): all services off", call_id);
+  }
+  return simservs::empty_document();
+}
+
+std::unique_ptr<sip::proxy::ProxyTsx> TasService::on_request(const sip::Message& request, const sip::Peer&) {
+  const auto method = request.method();
+  if (method == "ACK" || method == "CANCEL" || !request.to().tag().empty()) return nullptr;
+  auto served = served_user(request);
+  if (!served) {
+    if (request.find(sip::HeaderId::p_served_user)) {
+      log_.log(runtime::LogLevel::warning,
+               std::string(method) + " " + std::string(request.request_uri()) +
+                   ": unusable P-Served-User, passed on without services",
+               request.call_id());
+    }
+    return nullptr;
+  }
+  return std::make_unique<TasTsx>(*this, std::move(*served));
+}
+
+}  // namespace imsbox::tas

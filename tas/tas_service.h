@@ -1,0 +1,64 @@
+#pragma once
+// The TAS's ISC side (TS 24.229 §5.7, TS 23.218): a stateful proxy service
+// the S-CSCF reaches through iFCs. The S-CSCF's request comes with the
+// Route <tas;lr>, <scscf;odi=...;lr> and a P-Served-User naming the served
+// user and the session case; the core takes our Route off and the request
+// goes back along the ODI Route, changed by the services of the served
+// user's simservs document (TS 24.623):
+//   originating: OCB (TS 24.611) -> 603; OIR (TS 24.607) -> Privacy: id;
+//   terminating: ICB -> 603, ACR -> 433 (RFC 5079); OIP: an anonymous
+//     caller's identity hidden; CDIV (TS 24.604, INVITE only): CFU
+//     retargets at once, and so does CFNL for a callee the S-CSCF says is
+//     unregistered (regstate=unreg); CFB (486), CFNR (no final answer within the
+//     no-reply timer: the branch is CANCELled), CFNL (404/480), CFNRc (408
+//     before any provisional, 500/503) and CD (302 with a Contact) retarget
+//     after the callee's answer. Each diversion sends 181 upstream (unless
+//     the rule says not to notify), adds History-Info with the RFC 4458
+//     cause, and the sixth diversion of a call gets 480.
+//   originating after diversion: passed on unchanged.
+// Requests without a usable P-Served-User, in-dialog requests and the
+// other methods are passed on along their Route unchanged.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sip/proxy/proxy_core.h"
+#include "tas/simservs/document.h"
+
+namespace imsbox::runtime {
+class Logger;
+}
+
+namespace imsbox::tas {
+
+struct TasOptions {
+  // The simservs document of a public user identity (an empty document for
+  // one without any). Wired to the TAS's store by the node; a map in tests.
+  // Called on the loop once per initial request; it must not block long.
+  std::function<simservs::Document(std::string_view impu)> services_of;
+  // The home country code (digits, "33"): '+' numbers outside it are
+  // international for the barring conditions. Empty: every '+' number is.
+  std::string home_country_code;
+  // Diversions a call may have had (History-Info entries with a cause);
+  // one more gets 480 (TS 24.604 §4.5.2.6.1: 5).
+  int max_diversions = 5;
+};
+
+class TasService final : public sip::proxy::ProxyService {
+ public:
+  TasService(TasOptions options, runtime::Logger& log);
+  std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
+
+  const TasOptions& options() const { return options_; }
+  runtime::Logger& log() { return log_; }
+  // The served user's document; an empty one (and a log line) when the
+  // provider throws.
+  simservs::Document services_of(std::string_view impu, std::string_view call_id);
+
+ private:
+  TasOptions options_;
+  runtime::Logger& log_;
+};
+
+}  // namespace imsbox::tas
