@@ -12,8 +12,12 @@
 #   * the TAS frozen (SIGSTOP): calls still complete (SESSION_CONTINUED,
 #     the S-CSCF goes on after scscf.as_timeout_ms); the TAS killed: the
 #     supervisor has it back, and calls go through it again.
-# The services that need a simservs document (CDIV, barring, OIR) are unit
-# tested (tas_tests) until the TAS's store is wired to the node.
+#   * CFU set by the callee over Ut (XCAP PUT with curl's digest, TS 24.623):
+#     anna's call to bert is diverted to carl, who answers; anna gets 181
+#     Call Is Being Forwarded, carl's INVITE carries History-Info with cause
+#     302 (RFC 4458).
+# The other services that need a simservs document (CFB, CFNR, barring, OIR)
+# are unit tested (tas_tests).
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/tas"
@@ -104,6 +108,47 @@ grep -q "^final: SIP/2.0 200 OK | From: *<sip:anna@$DOMAIN>;tag=" "$SIPP/private
 grep -q '^bye: 200' "$SIPP/private-caller.log" || fail "private call: no 200 to the BYE: $(what_happened private-caller private-callee)"
 grep -q "caller's identity not presented (OIP)" "$DATA_DIR/log/tas.log" || fail "private call: no OIP line in the TAS's log"
 pass "private call: bert got From \"Anonymous\" <sip:anonymous@anonymous.invalid> and no P-Asserted-Identity, anna her own From in the 200, BYE end to end"
+
+# ---- CFU set over Ut (XCAP) by bert: his calls go to carl ----
+CARL_PORT=$((BASE + 18))
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carl@$DOMAIN" --impu "sip:carl@$DOMAIN" \
+  --k "$K" --op "$OP" --amf "$AMF"
+api PUT "/public-identities/sip%3Acarl%40$DOMAIN" '{"service_profile": "mmtel-test"}'
+register carl "$CARL_PORT"
+expect_exit 0 "$IMSBOX" subscriber set --data-dir "$DATA_DIR" "bert@$DOMAIN" --password bert-secret
+cat > "$DATA_DIR/cfu.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap" xmlns:cp="urn:ietf:params:xml:ns:common-policy">
+  <communication-diversion active="true">
+    <cp:ruleset>
+      <cp:rule id="cfu"><cp:conditions/><cp:actions><forward-to><target>sip:carl@$DOMAIN</target></forward-to></cp:actions></cp:rule>
+    </cp:ruleset>
+  </communication-diversion>
+</simservs>
+XML
+status=$(curl -sS -g --digest -u "bert@$DOMAIN:bert-secret" -X PUT -H 'Content-Type: application/simservs+xml' \
+  --data-binary @"$DATA_DIR/cfu.xml" -o "$DATA_DIR/cfu.out" -w '%{http_code}' \
+  "http://127.0.0.1:$((BASE + 24))/simservs.ngn.etsi.org/users/sip:bert@$DOMAIN/simservs.xml")
+[[ "$status" == 20[01] ]] || fail "XCAP PUT of bert's CFU: $status $(cat "$DATA_DIR/cfu.out")"
+sipp_run cfu-carl "$CARL_PORT" "$CALLS/uas.xml" -s carl &
+carl_pid=$!
+sleep 0.5
+sipp_run cfu-caller "$CALLER_PORT" "$CALLS/uac.xml" -s bert -key caller anna -key ruri "sip:bert@$DOMAIN" ||
+  fail "CFU: anna's call failed: $(what_happened cfu-caller cfu-carl)"
+wait "$carl_pid" || fail "CFU: carl did not take the call: $(what_happened cfu-caller cfu-carl)"
+grep -q '^bye: 200' "$SIPP/cfu-caller.log" || fail "CFU: no 200 to anna's BYE: $(what_happened cfu-caller cfu-carl)"
+invite_at_carl=$(awk '/^INVITE sip:carl@/,/^$/' "$SIPP/cfu-carl.msg" | tr -d '\r')
+grep -qi "^History-Info: <sip:bert@$DOMAIN>;index=1$" <<<"$invite_at_carl" &&
+  grep -qi "^History-Info: <sip:carl@$DOMAIN;cause=302>;index=1.1;mp=1$" <<<"$invite_at_carl" ||
+  fail "CFU: carl's INVITE has no History-Info with cause 302: $invite_at_carl"
+grep -q '^forwarded: 181' "$SIPP/cfu-caller.log" || fail "CFU: anna got no 181 Call Is Being Forwarded: $(sipp_log cfu-caller)"
+grep -q "terminating for sip:bert@$DOMAIN: unconditional (CFU) by rule cfu to sip:carl@$DOMAIN (cause 302)" "$DATA_DIR/log/tas.log" ||
+  fail "CFU: no diversion in the TAS's log: $(tail -n 10 "$DATA_DIR/log/tas.log")"
+pass "CFU set by bert over XCAP: anna's call to bert reached carl (181 to anna, History-Info cause 302), answered and released"
+# bert takes his calls again
+status=$(curl -sS -g --digest -u "bert@$DOMAIN:bert-secret" -X DELETE -o /dev/null -w '%{http_code}' \
+  "http://127.0.0.1:$((BASE + 24))/simservs.ngn.etsi.org/users/sip:bert@$DOMAIN/simservs.xml")
+[ "$status" = 200 ] || fail "XCAP DELETE of bert's document: $status"
 
 # ---- the TAS down: SESSION_CONTINUED; killed: back ----
 TAS_PID=$(pgrep -f -- "ims-[t]as .*--data-dir $DATA_DIR")
