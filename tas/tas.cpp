@@ -12,8 +12,14 @@
 
 namespace imsbox::tas {
 
-TasOptions tas_options(const runtime::Config&) {
+TasOptions tas_options(const runtime::Config& c) {
   TasOptions options;
+  options.home_country_code = c.str("tas.home_country_code");
+  if (options.home_country_code.find_first_not_of("0123456789") != std::string::npos ||
+      options.home_country_code.size() > 3) {
+    throw runtime::ConfigError("tas.home_country_code: '" + options.home_country_code +
+                               "' is not a country code (1 to 3 digits, no +)");
+  }
   // no store here: every user has no services (the node gives its own)
   options.services_of = [](std::string_view) { return simservs::empty_document(); };
   return options;

@@ -189,6 +189,9 @@ constexpr OptionSpec kOptions[] = {
      "supplementary services at /simservs.ngn.etsi.org/users/<IMPU>/simservs.xml, HTTP digest with the SIP "
      "password (no GBA)"},
     {"tas.sip_port", OptionType::port, "5070", "TAS SIP (UDP and TCP) on global.bind_address: the ISC interface"},
+    {"tas.home_country_code", OptionType::string, "",
+     "the home network's country code, digits (e.g. 33): barring's 'international' condition takes a + number "
+     "outside it as international; empty: every + number is"},
     {"tas.uri", OptionType::sip_uri, "",
      "the SIP URI the S-CSCF reaches the TAS at (the server name of the MMTEL iFCs), sip:host[:port]; "
      "empty: sip:<advertised address>:<tas.sip_port>"},
