@@ -21,5 +21,7 @@ int cmd_subscriber(const Args& args);
 int cmd_sip_lint(const Args& args);
 int cmd_aka(const Args& args);
 int cmd_calls(const Args& args);
+// The MRF's prompts (list, add, del).
+int cmd_prompt(const Args& args);
 
 }  // namespace imsbox::ctl

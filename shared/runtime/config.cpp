@@ -197,6 +197,10 @@ constexpr OptionSpec kOptions[] = {
      "empty: sip:<advertised address>:<tas.sip_port>"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
     {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
+    {"mrf.prompt_dir", OptionType::string, "",
+     "directory of the built-in prompts (NAME.16k.wav, NAME.8k.wav), relative to data_dir; empty: the prompts "
+     "folder of the build the MRF runs from (<build>/prompts). Operators' own prompts (imsbox prompt add) are "
+     "kept in <data_dir>/prompts and win over built-in ones"},
 };
 
 const OptionSpec* find_spec(std::string_view key) {
