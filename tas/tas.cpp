@@ -39,9 +39,12 @@ void Tas::start() {
   };
   auto pc = ims::proxy_stack_config(c, "tas");
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
-  services.push_back(std::make_unique<TasService>(std::move(options), ctx_.log));
+  auto service = std::make_unique<TasService>(std::move(options), ctx_.log);
+  auto* tas = service.get();
+  services.push_back(std::move(service));
   proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
                                                     ctx_.metrics, ctx_.clock);
+  tas->attach(proxy_->timers());
   proxy_->start();
   ctx_.log.info("Tas ready for domain " + std::string(c.domain()) + " as " + ims::node_uri(c, "tas") +
                 ": SIP (ISC) on " + c.str("global.bind_address") + ":" + std::to_string(c.port("tas.sip_port")) +

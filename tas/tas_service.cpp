@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "runtime/log.h"
+#include "runtime/timer_queue.h"
 #include "sip/header_values.h"
 #include "tas/isc.h"
 #include "tas/simservs/rules.h"
@@ -41,6 +42,7 @@ std::string contact_of(const sip::Message& response) {
 class TasTsx final : public sip::proxy::ProxyTsx {
  public:
   TasTsx(TasService& service, ServedUser served) : service_(service), served_(std::move(served)) {}
+  ~TasTsx() override { stop_no_reply_timer(); }
 
   Verdict on_request(ProxyTsxHelper& helper) override {
     auto& request = helper.request();
@@ -56,13 +58,21 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     return served_.session_case == ServedCase::originating ? originating(helper) : terminating(helper);
   }
 
-  void on_response(ProxyTsxHelper&, sip::Message& response) override {
-    if (response.status() > 100 && response.status() < 200) provisional_ = true;
+  void on_response(ProxyTsxHelper& helper, sip::Message& response) override {
+    const int status = response.status();
+    if (status > 100 && status < 200) provisional_ = true;
+    // the callee alerts: the no-reply timer starts (TS 24.604 §4.5.2.6.4; a
+    // 183 is no alerting); a final answer stops it
+    if (status == 180 && no_reply_timer_.count() > 0 && !diverted_) start_no_reply_timer(helper);
+    if (status >= 200) stop_no_reply_timer();
     // the caller gets its own From back (only the callee was not to see it)
     if (!original_from_.empty()) response.set(sip::HeaderId::from, original_from_);
   }
 
+  void on_cancel(ProxyTsxHelper&) override { stop_no_reply_timer(); }
+
   Verdict on_branch_failure(ProxyTsxHelper& helper, const sip::Message& response) override {
+    stop_no_reply_timer();
     if (!invite_ || diverted_ || served_.session_case != ServedCase::terminating || !document_) return Verdict::next;
     const int status = response.status();
     auto call = context_;
@@ -77,14 +87,15 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       case 487:
         // our no-reply timer CANCELled the branch (a caller's CANCEL ends
         // the transaction before any retry is asked for)
-        if (!no_reply_armed_) return Verdict::next;
+        if (!no_reply_expired_) return Verdict::next;
         call.event = ss::DiversionEvent::no_answer;
         break;
       case 408:
-        // before alerting: not reachable; after: no reply, when that is our timer
+        // before alerting: not reachable; after: no reply, when our timer
+        // CANCELled the branch and the CANCEL went unanswered
         if (!provisional_) {
           call.event = ss::DiversionEvent::not_reachable;
-        } else if (no_reply_armed_) {
+        } else if (no_reply_expired_) {
           call.event = ss::DiversionEvent::no_answer;
         } else {
           return Verdict::next;
@@ -171,19 +182,41 @@ class TasTsx final : public sip::proxy::ProxyTsx {
         return Verdict::next;
       }
     }
-    // CFNR: the callee has the no-reply timer to answer, when a rule would
-    // forward then (TS 24.604 §4.5.2.6.2)
+    // CFNR: once the callee alerts it has the no-reply timer to answer,
+    // when a rule would forward then (TS 24.604 §4.5.2.6.2); a callee that
+    // never alerts is CFNRc's (its 408)
     auto no_answer = context_;
     no_answer.event = ss::DiversionEvent::no_answer;
     if (const auto cfnr = ss::communication_diversion(services, no_answer)) {
-      sip::proxy::Target callee;
-      callee.timeout = std::chrono::seconds(cfnr->no_reply_timer);
-      helper.add_target(std::move(callee));
-      no_reply_armed_ = true;
+      no_reply_timer_ = std::chrono::seconds(cfnr->no_reply_timer);
       log(runtime::LogLevel::debug, "terminating for " + served_.identity + ": no-reply timer " +
-                                        std::to_string(cfnr->no_reply_timer) + " s");
+                                        std::to_string(cfnr->no_reply_timer) + " s from the 180");
     }
     return Verdict::next;
+  }
+
+  void start_no_reply_timer(ProxyTsxHelper& helper) {
+    if (no_reply_timer_id_ || no_reply_expired_) return;  // from the first 180 only
+    auto* timers = service_.timers();
+    if (!timers) {
+      log(runtime::LogLevel::warning, "no timers attached: the no-reply timer cannot run");
+      return;
+    }
+    // the helper is the transaction that owns this object; the destructor
+    // cancels the timer
+    no_reply_timer_id_ = timers->schedule_after(no_reply_timer_, [this, &helper] {
+      no_reply_timer_id_.reset();
+      no_reply_expired_ = true;
+      log(runtime::LogLevel::info, "terminating for " + served_.identity + ": no reply within " +
+                                       std::to_string(no_reply_timer_.count()) + " s of the 180: the callee's branch is CANCELled");
+      helper.cancel_branch();
+    });
+  }
+
+  void stop_no_reply_timer() {
+    if (!no_reply_timer_id_) return;
+    if (auto* timers = service_.timers()) timers->cancel(*no_reply_timer_id_);
+    no_reply_timer_id_.reset();
   }
 
   // The common part of a diversion: the limit, 181 upstream, History-Info.
@@ -218,7 +251,9 @@ class TasTsx final : public sip::proxy::ProxyTsx {
   std::string original_from_;  // the From the caller sent, when the callee gets an anonymous one
   bool invite_ = false;
   bool provisional_ = false;     // a provisional response above 100 came from the callee
-  bool no_reply_armed_ = false;  // the callee's branch has the CFNR timer
+  std::chrono::seconds no_reply_timer_{0};  // CFNR's, once the callee alerts; 0: no CFNR rule
+  std::optional<runtime::TimerQueue::TimerId> no_reply_timer_id_;
+  bool no_reply_expired_ = false;  // it fired: the callee's branch was CANCELled
   bool diverted_ = false;
 };
 

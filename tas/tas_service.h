@@ -9,8 +9,9 @@
 //   terminating: ICB -> 603, ACR -> 433 (RFC 5079); OIP: an anonymous
 //     caller's identity hidden; CDIV (TS 24.604, INVITE only): CFU
 //     retargets at once, and so does CFNL for a callee the S-CSCF says is
-//     unregistered (regstate=unreg); CFB (486), CFNR (no final answer within the
-//     no-reply timer: the branch is CANCELled), CFNL (404/480), CFNRc (408
+//     unregistered (regstate=unreg); CFB (486), CFNR (no answer within the
+//     no-reply timer, counted from the callee's first 180 Ringing, TS 24.604
+//     §4.5.2.6.4: the branch is CANCELled), CFNL (404/480), CFNRc (408
 //     before any provisional, 500/503) and CD (302 with a Contact) retarget
 //     after the callee's answer. Each diversion sends 181 upstream (unless
 //     the rule says not to notify), adds History-Info with the RFC 4458
@@ -28,6 +29,7 @@
 
 namespace imsbox::runtime {
 class Logger;
+class TimerQueue;
 }
 
 namespace imsbox::tas {
@@ -48,6 +50,10 @@ struct TasOptions {
 class TasService final : public sip::proxy::ProxyService {
  public:
   TasService(TasOptions options, runtime::Logger& log);
+  // The proxy stack's timers (the no-reply timer runs on them); before the
+  // first request. Without them CFNR never fires (a log line says so).
+  void attach(runtime::TimerQueue& timers) { timers_ = &timers; }
+  runtime::TimerQueue* timers() { return timers_; }
   std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
 
   const TasOptions& options() const { return options_; }
@@ -59,6 +65,7 @@ class TasService final : public sip::proxy::ProxyService {
  private:
   TasOptions options_;
   runtime::Logger& log_;
+  runtime::TimerQueue* timers_ = nullptr;
 };
 
 }  // namespace imsbox::tas

@@ -6,28 +6,14 @@
 # password 401, a malformed document 409 (and the document stays as it was),
 # the rule is DELETEd, and another subscriber's IMPU gets 403.
 source "$(dirname "$0")/lib.sh"
-command -v curl >/dev/null || fail "curl is not installed"
+source "$(dirname "$0")/tas/tas_lib.sh"  # xcap, DOMAIN, BASE, XCAP
 
-DOMAIN=it.example.org
-BASE=$(free_port_base)
 write_config "$BASE"
 disable_nodes pcscf icscf scscf agw mrf
-XCAP="http://127.0.0.1:$((BASE + 24))"
 ALICE_DOC="$XCAP/simservs.ngn.etsi.org/users/sip:ann@$DOMAIN/simservs.xml"
 BOB_DOC="$XCAP/simservs.ngn.etsi.org/users/sip:ben@$DOMAIN/simservs.xml"
 RULE="$ALICE_DOC/~~/simservs/communication-diversion/cp:ruleset/cp:rule%5B@id=%22cfb%22%5D?xmlns(cp=urn:ietf:params:xml:ns:common-policy)"
 
-# xcap METHOD URL USER:PASSWORD [curl options...]: sets STATUS, BODY, HEADERS and ETAG.
-xcap() {
-  local method=$1 url=$2 user=$3
-  shift 3
-  STATUS=$(curl -sS -g --digest -u "$user" -X "$method" -o "$DATA_DIR/x.body" -D "$DATA_DIR/x.headers" \
-    -w '%{http_code}' "$@" "$url" || true)
-  BODY=$(cat "$DATA_DIR/x.body" 2>/dev/null || true)
-  # the headers of the last response (digest: the 401 comes first)
-  HEADERS=$(awk '/^HTTP\//{h=""} {h=h $0 "\n"} END{printf "%s", h}' "$DATA_DIR/x.headers" 2>/dev/null | tr -d '\r')
-  ETAG=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' <<<"$HEADERS")
-}
 expect_status() { [ "$STATUS" = "$1" ] || fail "$2: HTTP $STATUS, expected $1: $BODY"; }
 expect_header() { grep -qiF -- "$1" <<<"$HEADERS" || fail "expected header '$1' in: $HEADERS"; }
 

@@ -52,6 +52,7 @@ class FakeProxyHelper : public sip::proxy::ProxyTsxHelper {
     record_route_user = std::string(user);
   }
   void resume(sip::proxy::Verdict verdict) override { resumed.push_back(verdict); }
+  void cancel_branch() override { ++branches_cancelled; }
   void resume_response() override { ++responses_resumed; }
 
   // The status of the last response, 0 when none.
@@ -71,6 +72,7 @@ class FakeProxyHelper : public sip::proxy::ProxyTsxHelper {
   std::vector<sip::proxy::Target> targets;
   std::vector<sip::proxy::Verdict> resumed;
   int responses_resumed = 0;  // resume_response() calls (a held response let go)
+  int branches_cancelled = 0;  // cancel_branch() calls
   bool record_routed = false;
   std::string record_route_user;  // the user part asked for with record_route()
 

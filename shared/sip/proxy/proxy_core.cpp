@@ -75,6 +75,15 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     after_service(verdict);
   }
 
+  void cancel_branch() override {
+    if (!branch_ || !is_invite_) return;
+    if (branch_->provisional) {
+      send_cancel();
+    } else {
+      cancel_pending_ = true;  // §16.10: CANCEL once a provisional response arrives
+    }
+  }
+
   void resume_response() override {
     if (upstream_.empty()) return;
     auto& head = upstream_.front();
@@ -330,16 +339,8 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
     disarm(branch_->timer);
     core_.by_client_.erase(branch_->id);
     branch_.reset();
+    cancel_pending_ = false;  // it was this branch's
     if (final_out_ && upstream_.empty()) core_.retire(server_);
-  }
-
-  void cancel_branch() {
-    if (!branch_ || !is_invite_) return;
-    if (branch_->provisional) {
-      send_cancel();
-    } else {
-      cancel_pending_ = true;  // §16.10: CANCEL once a provisional response arrives
-    }
   }
 
   void send_cancel() {

@@ -91,6 +91,14 @@ class ProxyTsxHelper {
   virtual void record_route(std::string_view user = {}) = 0;
   // After Verdict::wait: go on as if on_request had returned `verdict`.
   virtual void resume(Verdict verdict) = 0;
+  // CANCELs the pending branch of an INVITE without cancelling the
+  // transaction (a service's own timer: the TAS's no-reply timer, TS 24.604
+  // §4.5.2.6.4). The CANCEL goes at once when the branch sent a provisional
+  // response, else once one comes (§16.10). The branch's final response (its
+  // 487, or a 408 when it never answers the CANCEL) is then a failure like
+  // any other: on_branch_failure may try elsewhere. Nothing for a
+  // non-INVITE, or when no branch is pending.
+  virtual void cancel_branch() {}
   // After ProxyTsx::filter_response returned Verdict::wait: the response
   // (changed through the reference filter_response was given, which stays
   // valid until this call) goes on to the services before this one, then

@@ -16,45 +16,23 @@
 #     anna's call to bert is diverted to carl, who answers; anna gets 181
 #     Call Is Being Forwarded, carl's INVITE carries History-Info with cause
 #     302 (RFC 4458).
-# The other services that need a simservs document (CFB, CFNR, barring, OIR)
-# are unit tested (tas_tests).
+# The other services (CFB, CFNR, CFNL, CFNRc, CD, the diversion limit,
+# barring, ACR, OIR) end to end: tas_cdiv_test.sh, tas_barring_test.sh.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/tas_lib.sh"
 
-HERE="$SOURCE_DIR/tests/integration/tas"
-CALLS="$SOURCE_DIR/tests/integration/calls"
-DOMAIN=it.example.org
-BASE=$(free_port_base)
-PCSCF_PORT=$((BASE + 10))
 CALLER_PORT=$((BASE + 16))
 CALLEE_PORT=$((BASE + 17))
-TAS_PORT=$((BASE + 25))
-API="http://127.0.0.1:$((BASE + 8))/v1"
-source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
-what_happened() {
-  sipp_story "$@"
-  tail -n 12 "$DATA_DIR"/log/{scscf,tas}.log 2>/dev/null
-}
 # call NAME UAS UAC: anna calls sip:bert@D, bert answering with UAS
 call() {
-  local name=$1 uas=$2 uac=$3 uas_pid
-  sipp_run "$name-callee" "$CALLEE_PORT" "$uas" -s bert &
-  uas_pid=$!
-  sleep 0.5  # its socket bound
-  sipp_run "$name-caller" "$CALLER_PORT" "$uac" -s bert -key caller anna -key ruri "sip:bert@$DOMAIN" ||
-    fail "$name: the caller's sipp failed: $(what_happened "$name-caller" "$name-callee")"
-  wait "$uas_pid" || fail "$name: the callee's sipp failed: $(what_happened "$name-caller" "$name-callee")"
-  FINAL=$(sed -n 's/^final: //p' "$SIPP/$name-caller.log" | head -1)
+  peer "$1-callee" bert "$CALLEE_PORT" "$2"
+  dial "$1-caller" anna "$CALLER_PORT" "sip:bert@$DOMAIN" "$3"
+  peers_done "$1"
 }
 
 # ---- the box, the TAS on its ISC port ----
-write_config "$BASE"
-sed -i "/^\[scscf\]/a as_timeout_ms = 1000" "$DATA_DIR/imsbox.conf"
-expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
-wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
-for _ in $(seq 1 100); do grep -q "Tas ready" "$DATA_DIR/log/tas.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "Tas ready .*SIP (ISC) on 127.0.0.1:$TAS_PORT (UDP, TCP)" "$DATA_DIR/log/tas.log" ||
-  fail "the TAS is not ready on $TAS_PORT: $(tail -n 5 "$DATA_DIR/log/tas.log")"
+tas_box_start
 # udp_count: the TAS's SIP messages of `what` (received, sent) over UDP, from its /metrics
 udp_count() {
   curl -sS --max-time 5 "http://127.0.0.1:$((BASE + 5))/metrics" |
@@ -64,16 +42,8 @@ ss -Hlun "sport = :$TAS_PORT" | grep -q . && ss -Hltn "sport = :$TAS_PORT" | gre
   fail "nothing listens on UDP and TCP $TAS_PORT"
 pass "the TAS listens on tas.sip_port $TAS_PORT (UDP, TCP)"
 
-for user in anna bert; do
-  expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
-    --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
-done
-api PUT /application-servers/tas "{\"server_name\": \"sip:127.0.0.1:$TAS_PORT\", \"default_handling\": \"SESSION_CONTINUED\"}"
-# INVITE and (originating or terminating-registered)
-api PUT /service-profiles/mmtel-test '{"ifcs": [{"priority": 1, "application_server": "tas",
-  "trigger_point": {"cnf": true, "spt": [{"group": 0, "method": "INVITE"},
-                                         {"group": 1, "session_case": 0}, {"group": 1, "session_case": 1}]}}]}'
-for user in anna bert; do api PUT "/public-identities/sip%3A$user%40$DOMAIN" '{"service_profile": "mmtel-test"}'; done
+tas_subscriber anna bert
+tas_ifc_by_hand anna bert
 register anna "$CALLER_PORT"
 register bert "$CALLEE_PORT"
 pass "anna and bert registered, both with an iFC to the TAS for their INVITEs"
@@ -99,10 +69,7 @@ call private "$CALLS/uas.xml" "$HERE/uac_private.xml"
 [[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "private call: anna got '$FINAL': $(what_happened private-caller private-callee)"
 grep -q "^invite: INVITE sip:bert@127.0.0.1:$CALLEE_PORT .*| P-Asserted-Identity: | " "$SIPP/private-callee.log" ||
   fail "private call: bert saw a P-Asserted-Identity: $(sipp_log private-callee)"
-invite_at_bert=$(awk '/^INVITE sip:bert@/,/^$/' "$SIPP/private-callee.msg" | tr -d '\r')
-grep -q '^From: "Anonymous" <sip:anonymous@anonymous.invalid>;tag=' <<<"$invite_at_bert" ||
-  fail "private call: bert's From is not anonymous: $invite_at_bert"
-grep -qi '^P-Asserted-Identity:' <<<"$invite_at_bert" && fail "private call: bert's INVITE asserts an identity: $invite_at_bert"
+anonymous_to private-callee bert
 grep -q "^final: SIP/2.0 200 OK | From: *<sip:anna@$DOMAIN>;tag=" "$SIPP/private-caller.log" ||
   fail "private call: anna's 200 does not carry her From: $(sipp_log private-caller)"
 grep -q '^bye: 200' "$SIPP/private-caller.log" || fail "private call: no 200 to the BYE: $(what_happened private-caller private-callee)"
@@ -111,33 +78,15 @@ pass "private call: bert got From \"Anonymous\" <sip:anonymous@anonymous.invalid
 
 # ---- CFU set over Ut (XCAP) by bert: his calls go to carl ----
 CARL_PORT=$((BASE + 18))
-expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carl@$DOMAIN" --impu "sip:carl@$DOMAIN" \
-  --k "$K" --op "$OP" --amf "$AMF"
-api PUT "/public-identities/sip%3Acarl%40$DOMAIN" '{"service_profile": "mmtel-test"}'
+tas_subscriber carl
+tas_ifc_by_hand carl
 register carl "$CARL_PORT"
-expect_exit 0 "$IMSBOX" subscriber set --data-dir "$DATA_DIR" "bert@$DOMAIN" --password bert-secret
-cat > "$DATA_DIR/cfu.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<simservs xmlns="http://uri.etsi.org/ngn/params/xml/simservs/xcap" xmlns:cp="urn:ietf:params:xml:ns:common-policy">
-  <communication-diversion active="true">
-    <cp:ruleset>
-      <cp:rule id="cfu"><cp:conditions/><cp:actions><forward-to><target>sip:carl@$DOMAIN</target></forward-to></cp:actions></cp:rule>
-    </cp:ruleset>
-  </communication-diversion>
-</simservs>
-XML
-status=$(curl -sS -g --digest -u "bert@$DOMAIN:bert-secret" -X PUT -H 'Content-Type: application/simservs+xml' \
-  --data-binary @"$DATA_DIR/cfu.xml" -o "$DATA_DIR/cfu.out" -w '%{http_code}' \
-  "http://127.0.0.1:$((BASE + 24))/simservs.ngn.etsi.org/users/sip:bert@$DOMAIN/simservs.xml")
-[[ "$status" == 20[01] ]] || fail "XCAP PUT of bert's CFU: $status $(cat "$DATA_DIR/cfu.out")"
-sipp_run cfu-carl "$CARL_PORT" "$CALLS/uas.xml" -s carl &
-carl_pid=$!
-sleep 0.5
-sipp_run cfu-caller "$CALLER_PORT" "$CALLS/uac.xml" -s bert -key caller anna -key ruri "sip:bert@$DOMAIN" ||
-  fail "CFU: anna's call failed: $(what_happened cfu-caller cfu-carl)"
-wait "$carl_pid" || fail "CFU: carl did not take the call: $(what_happened cfu-caller cfu-carl)"
+set_services bert "$(cdiv "$(cdiv_rule cfu "" "sip:carl@$DOMAIN")")"
+peer cfu-carl carl "$CARL_PORT" "$CALLS/uas.xml"
+dial cfu-caller anna "$CALLER_PORT" "sip:bert@$DOMAIN" "$CALLS/uac.xml"
+peers_done cfu
 grep -q '^bye: 200' "$SIPP/cfu-caller.log" || fail "CFU: no 200 to anna's BYE: $(what_happened cfu-caller cfu-carl)"
-invite_at_carl=$(awk '/^INVITE sip:carl@/,/^$/' "$SIPP/cfu-carl.msg" | tr -d '\r')
+invite_at_carl=$(invite_at cfu-carl carl)
 grep -qi "^History-Info: <sip:bert@$DOMAIN>;index=1$" <<<"$invite_at_carl" &&
   grep -qi "^History-Info: <sip:carl@$DOMAIN;cause=302>;index=1.1;mp=1$" <<<"$invite_at_carl" ||
   fail "CFU: carl's INVITE has no History-Info with cause 302: $invite_at_carl"
@@ -146,9 +95,7 @@ grep -q "terminating for sip:bert@$DOMAIN: unconditional (CFU) by rule cfu to si
   fail "CFU: no diversion in the TAS's log: $(tail -n 10 "$DATA_DIR/log/tas.log")"
 pass "CFU set by bert over XCAP: anna's call to bert reached carl (181 to anna, History-Info cause 302), answered and released"
 # bert takes his calls again
-status=$(curl -sS -g --digest -u "bert@$DOMAIN:bert-secret" -X DELETE -o /dev/null -w '%{http_code}' \
-  "http://127.0.0.1:$((BASE + 24))/simservs.ngn.etsi.org/users/sip:bert@$DOMAIN/simservs.xml")
-[ "$status" = 200 ] || fail "XCAP DELETE of bert's document: $status"
+set_services bert ""
 
 # ---- the TAS down: SESSION_CONTINUED; killed: back ----
 TAS_PID=$(pgrep -f -- "ims-[t]as .*--data-dir $DATA_DIR")

@@ -74,7 +74,9 @@ class TasOnCoreTest : public ::testing::Test {
       return it == documents_.end() ? simservs::empty_document() : it->second;
     };
     std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
-    services.push_back(std::make_unique<TasService>(std::move(options), *log_));
+    auto tas = std::make_unique<TasService>(std::move(options), *log_);
+    tas->attach(timers_);
+    services.push_back(std::move(tas));
     sip::proxy::ProxyOptions o;
     o.interfaces = {sip::proxy::Interface{sip::Transport::udp, "127.0.0.1", 5070}};
     core_.emplace(timers_, std::move(o), std::move(services));
@@ -165,11 +167,17 @@ TEST_F(TasOnCoreTest, CfnrCancelsTheUnansweredCalleeAndRetargets) {
   layer_->receive(parse(std::string(kInvite)), kScscf);
   const auto first = requests("INVITE").at(0).clone();
   answer(first, 100);
+  // the callee alerts 3 s after the INVITE: the 5 s count from there
+  // (TS 24.604 §4.5.2.6.4)
+  advance(3000ms);
   answer(first, 180);
-  advance(4900ms);
+  advance(2000ms);
+  EXPECT_TRUE(requests("CANCEL").empty());  // 5 s after the INVITE
+  advance(2900ms);
   EXPECT_TRUE(requests("CANCEL").empty());
-  advance(200ms);
+  advance(200ms);  // 5 s after the 180
   ASSERT_EQ(requests("CANCEL").size(), 1u);
+  EXPECT_EQ(requests("CANCEL").at(0).vias()[0].branch(), first.vias()[0].branch());
   answer(requests("CANCEL").at(0), 200);
   answer(first, 487);
   const auto out = requests("INVITE");
@@ -177,7 +185,30 @@ TEST_F(TasOnCoreTest, CfnrCancelsTheUnansweredCalleeAndRetargets) {
   EXPECT_EQ(out[1].request_uri(), "sip:vm@ims.test");
   EXPECT_EQ(history(out[1]).back(), "<sip:vm@ims.test;cause=408>;index=1.1;mp=1");
   answer(out[1], 200);
-  EXPECT_EQ(upstream(), (std::vector<int>{180, 181, 200}));
+  // (the layer's own 100 Trying while nothing came for 200 ms)
+  EXPECT_EQ(upstream(), (std::vector<int>{100, 180, 181, 200}));
+}
+
+// A callee that never alerts is not CFNR's: no CANCEL from our timer; its
+// 408 (here the S-CSCF's, as the P-CSCF gave up on the UE) is CFNRc.
+TEST_F(TasOnCoreTest, ACalleeThatNeverRingsIsNotReachableNotNoReply) {
+  documents_.emplace("sip:bob@ims.test",
+                     doc("<communication-diversion><NoReplyTimer>5</NoReplyTimer><cp:ruleset>"
+                         "<cp:rule id=\"cfnr\"><cp:conditions><no-answer/></cp:conditions><cp:actions><forward-to>"
+                         "<target>sip:vm@ims.test</target></forward-to></cp:actions></cp:rule>"
+                         "<cp:rule id=\"cfnrc\"><cp:conditions><not-reachable/></cp:conditions><cp:actions><forward-to>"
+                         "<target>sip:nr@ims.test</target></forward-to></cp:actions></cp:rule>"
+                         "</cp:ruleset></communication-diversion>"));
+  layer_->receive(parse(std::string(kInvite)), kScscf);
+  const auto first = requests("INVITE").at(0).clone();
+  answer(first, 100);
+  advance(30000ms);
+  EXPECT_TRUE(requests("CANCEL").empty());
+  answer(first, 408);
+  const auto out = requests("INVITE");
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].request_uri(), "sip:nr@ims.test");
+  EXPECT_EQ(history(out[1]).back(), "<sip:nr@ims.test;cause=503>;index=1.1;mp=1");
 }
 
 TEST_F(TasOnCoreTest, ACallerCancelIsNoDiversion) {

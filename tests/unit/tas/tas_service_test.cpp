@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 
 #include "runtime/clock.h"
 #include "runtime/log.h"
+#include "runtime/timer_queue.h"
 #include "tas/simservs/document.h"
 #include "unit/proxy_fakes.h"
 #include "unit/tas/simservs_doc.h"
@@ -99,6 +101,7 @@ class TasServiceTest : public ::testing::Test {
       return it == documents_.end() ? simservs::empty_document() : it->second;
     };
     service_ = std::make_unique<TasService>(std::move(options), *log_);
+    service_->attach(timers_);
   }
   void TearDown() override { std::filesystem::remove(log_path_); }
 
@@ -109,7 +112,16 @@ class TasServiceTest : public ::testing::Test {
     return t;
   }
 
+  // Moves the clock on by `d`, firing the timers due on the way.
+  void advance(std::chrono::milliseconds d) {
+    for (auto left = d; left > 0ms; left -= 100ms) {
+      clock_.advance(std::min(left, std::chrono::milliseconds(100ms)));
+      timers_.fire_due();
+    }
+  }
+
   runtime::ManualClock clock_;
+  runtime::TimerQueue timers_{clock_};
   std::string log_path_;
   std::unique_ptr<runtime::Logger> log_;
   std::map<std::string, simservs::Document> documents_;
@@ -384,36 +396,100 @@ TEST_F(TasServiceTest, AFailureWithoutItsRuleIsNotDiverted) {
   EXPECT_TRUE(h.statuses.empty());
 }
 
-TEST_F(TasServiceTest, CfnrArmsTheNoReplyTimerAndDivertsTheCancelledBranch) {
+// TS 24.604 §4.5.2.6.4: the no-reply timer starts when the callee alerts
+// (its first 180), not when the INVITE is forwarded: a 180 after 3 s and a
+// 5 s timer, no CANCEL at 5 s, the CANCEL at 8 s.
+TEST_F(TasServiceTest, CfnrTimerRunsFromThe180AndDivertsTheCancelledBranch) {
   documents_.emplace(kBob, doc(cdiv(forward("cfnr", "<no-answer/>", "sip:voicemail@ims.test"), "5")));
   FakeHelper h(request(term()));
   auto t = tsx(h);
   EXPECT_EQ(t->on_request(h), Verdict::next);
-  ASSERT_EQ(h.targets.size(), 1u);
-  EXPECT_EQ(h.targets[0].timeout, 5s);
-  EXPECT_TRUE(h.targets[0].request_uri.empty());  // the callee, along the Route
+  EXPECT_TRUE(h.targets.empty());  // the callee, along the Route, with no branch limit of ours
+  advance(3s);
   auto ringing = response(180);
   t->on_response(h, ringing);
-  // the core CANCELled the branch at the timer: its 487
+  advance(2s);  // 5 s after the INVITE
+  EXPECT_EQ(h.branches_cancelled, 0);
+  advance(2900ms);
+  EXPECT_EQ(h.branches_cancelled, 0);
+  advance(100ms);  // 5 s after the 180
+  EXPECT_EQ(h.branches_cancelled, 1);
+  // the CANCELled branch's 487
   EXPECT_EQ(t->on_branch_failure(h, response(487)), Verdict::next);
-  ASSERT_EQ(h.targets.size(), 2u);
-  EXPECT_EQ(h.targets[1].request_uri, "sip:voicemail@ims.test");
-  EXPECT_EQ(h.targets[1].timeout, 0ms);
+  ASSERT_EQ(h.targets.size(), 1u);
+  EXPECT_EQ(h.targets[0].request_uri, "sip:voicemail@ims.test");
+  EXPECT_EQ(h.targets[0].timeout, 0ms);
   EXPECT_EQ(h.statuses, (std::vector<int>{181}));
   EXPECT_EQ(history(h.request()).back(), "<sip:voicemail@ims.test;cause=408>;index=1.1;mp=1");
+  // the forwarded-to target rings: no timer of ours for it
+  t->on_response(h, ringing);
+  advance(60s);
+  EXPECT_EQ(h.branches_cancelled, 1);
+}
+
+TEST_F(TasServiceTest, CfnrTimerStartsOnlyOnA180NotA183AndNotAgain) {
+  documents_.emplace(kBob, doc(cdiv(forward("cfnr", "<no-answer/>", "sip:voicemail@ims.test"), "5")));
+  FakeHelper h(request(term()));
+  auto t = tsx(h);
+  t->on_request(h);
+  auto progress = response(183);
+  t->on_response(h, progress);
+  advance(10s);
+  EXPECT_EQ(h.branches_cancelled, 0);  // a 183 is no alerting
+  auto ringing = response(180);
+  t->on_response(h, ringing);
+  advance(4s);
+  t->on_response(h, ringing);  // another 180 does not restart it
+  advance(1s);
+  EXPECT_EQ(h.branches_cancelled, 1);
+}
+
+TEST_F(TasServiceTest, AnAnswerOrTheCallersCancelStopsTheNoReplyTimer) {
+  documents_.emplace(kBob, doc(cdiv(forward("cfnr", "<no-answer/>", "sip:voicemail@ims.test"), "5")));
+  auto ringing = response(180);
+  FakeHelper answered(request(term()));
+  auto a = tsx(answered);
+  a->on_request(answered);
+  a->on_response(answered, ringing);
+  auto ok = response(200);
+  a->on_response(answered, ok);
+  FakeHelper cancelled(request(term()));
+  auto c = tsx(cancelled);
+  c->on_request(cancelled);
+  c->on_response(cancelled, ringing);
+  c->on_cancel(cancelled);
+  FakeHelper gone(request(term()));
+  auto g = tsx(gone);
+  g->on_request(gone);
+  g->on_response(gone, ringing);
+  g.reset();  // the transaction ended: its timer goes with it
+  advance(10s);
+  EXPECT_EQ(answered.branches_cancelled, 0);
+  EXPECT_EQ(cancelled.branches_cancelled, 0);
+  EXPECT_EQ(gone.branches_cancelled, 0);
+  EXPECT_EQ(timers_.size(), 0u);
 }
 
 TEST_F(TasServiceTest, CfnrTimerIsTheDefaultOrClamped) {
   documents_.emplace(kBob, doc(cdiv(forward("cfnr", "<no-answer/>", "sip:voicemail@ims.test"))));
   documents_.emplace(kAlice, doc(cdiv(forward("cfnr", "<no-answer/>", "sip:voicemail@ims.test"), "600")));
+  auto ringing = response(180);
   FakeHelper h(request(term()));
-  EXPECT_EQ(tsx(h)->on_request(h), Verdict::next);
-  ASSERT_EQ(h.targets.size(), 1u);
-  EXPECT_EQ(h.targets[0].timeout, 20s);
+  auto t = tsx(h);
+  EXPECT_EQ(t->on_request(h), Verdict::next);
+  t->on_response(h, ringing);
   FakeHelper a(request(term(kAlice)));
-  EXPECT_EQ(tsx(a)->on_request(a), Verdict::next);
-  ASSERT_EQ(a.targets.size(), 1u);
-  EXPECT_EQ(a.targets[0].timeout, 180s);
+  auto u = tsx(a);
+  EXPECT_EQ(u->on_request(a), Verdict::next);
+  u->on_response(a, ringing);
+  advance(19900ms);
+  EXPECT_EQ(h.branches_cancelled, 0);
+  advance(100ms);
+  EXPECT_EQ(h.branches_cancelled, 1);  // 20 s by default
+  advance(159900ms);
+  EXPECT_EQ(a.branches_cancelled, 0);
+  advance(100ms);
+  EXPECT_EQ(a.branches_cancelled, 1);  // 600 clamped to 180 s
 }
 
 TEST_F(TasServiceTest, ATimedOutBranchThatRangIsNoReplyOneThatDidNotIsNotReachable) {
@@ -424,11 +500,17 @@ TEST_F(TasServiceTest, ATimedOutBranchThatRangIsNoReplyOneThatDidNotIsNotReachab
   t->on_request(rang);
   auto ringing = response(180);
   t->on_response(rang, ringing);
+  advance(20s);
+  EXPECT_EQ(rang.branches_cancelled, 1);
+  // the CANCEL went unanswered: the core ends the branch as a 408
   EXPECT_EQ(t->on_branch_failure(rang, response(408)), Verdict::next);
   EXPECT_EQ(rang.targets.back().request_uri, "sip:vm@ims.test");
+  EXPECT_EQ(history(rang.request()).back(), "<sip:vm@ims.test;cause=408>;index=1.1;mp=1");
   FakeHelper silent(request(term()));
   auto s = tsx(silent);
   s->on_request(silent);
+  advance(60s);  // never alerting: no timer of ours
+  EXPECT_EQ(silent.branches_cancelled, 0);
   EXPECT_EQ(s->on_branch_failure(silent, response(408)), Verdict::next);
   EXPECT_EQ(silent.targets.back().request_uri, "sip:nr@ims.test");
 }

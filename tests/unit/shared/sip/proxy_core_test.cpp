@@ -152,6 +152,17 @@ class ProxyCoreTest : public ::testing::Test {
     return out;
   }
 
+  // the CANCELs the proxy sent to `to`
+  int cancels_to(const Peer& to) const {
+    int n = 0;
+    for (const auto& s : sender.sent) {
+      if (s.to != to) continue;
+      const auto m = s.message();
+      n += m.is_request() && m.method() == "CANCEL";
+    }
+    return n;
+  }
+
   void answer(const Message& request, int status, const Peer& from, std::string_view tag = "callee") {
     layer->receive(parse(make_response(request, status, {}, status > 100 ? tag : "").serialize()), from);
   }
@@ -769,6 +780,57 @@ TEST_F(ProxyCoreTest, RetryingServiceMayAnswerItself) {
   layer->receive(parse(message_request()), kCaller);
   answer(forwarded_to(kCallee, "MESSAGE"), 500, kCallee);
   EXPECT_EQ(responses_to(kCaller), (std::vector<int>{504}));
+}
+
+// A service CANCELs the pending branch itself (the TAS's no-reply timer):
+// the transaction goes on, the branch's 487 is a failure the service may
+// retry elsewhere, and the caller never sees the 487.
+TEST_F(ProxyCoreTest, ServiceCancelsItsBranchAndRetriesElsewhere) {
+  service->on_failure = [](ProxyTsxHelper& h, const Message& r) {
+    if (r.status() == 487) h.add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+    return Verdict::next;
+  };
+  layer->receive(parse(invite()), kCaller);
+  auto first = forwarded_to(kCallee, "INVITE");
+  answer(first, 180, kCallee);
+  service->helper->cancel_branch();
+  auto cancel = forwarded_to(kCallee, "CANCEL");
+  EXPECT_EQ(cancel.vias()[0].branch(), first.vias()[0].branch());
+  EXPECT_EQ(service->cancels, 0);  // not the caller's CANCEL
+  answer(cancel, 200, kCallee);
+  answer(first, 487, kCallee);
+  EXPECT_EQ(service->failures, (std::vector<int>{487}));
+  auto second = forwarded_to(kOther, "INVITE");
+  answer(second, 180, kOther);
+  answer(second, 200, kOther);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{180, 180, 200}));
+}
+
+// Before any provisional response the CANCEL waits for one (§16.10).
+TEST_F(ProxyCoreTest, ServiceCancelBeforeAProvisionalWaitsForOne) {
+  layer->receive(parse(invite()), kCaller);
+  auto first = forwarded_to(kCallee, "INVITE");
+  service->helper->cancel_branch();
+  EXPECT_EQ(cancels_to(kCallee), 0);
+  answer(first, 183, kCallee);
+  EXPECT_EQ(cancels_to(kCallee), 1);  // sent now
+}
+
+// A branch that fails before its awaited provisional response takes the
+// pending CANCEL with it: the next branch is not cancelled when it rings.
+TEST_F(ProxyCoreTest, APendingServiceCancelEndsWithItsBranch) {
+  service->on_failure = [](ProxyTsxHelper& h, const Message& r) {
+    if (r.status() == 486) h.add_target(Target{"sip:bob@192.0.2.3", {}, std::nullopt, 0ms});
+    return Verdict::next;
+  };
+  layer->receive(parse(invite()), kCaller);
+  service->helper->cancel_branch();
+  answer(forwarded_to(kCallee, "INVITE"), 486, kCallee);
+  auto second = forwarded_to(kOther, "INVITE");
+  answer(second, 180, kOther);
+  EXPECT_EQ(cancels_to(kOther), 0);
+  answer(second, 200, kOther);
+  EXPECT_EQ(responses_to(kCaller), (std::vector<int>{180, 200}));
 }
 
 // Neither a 6xx nor a 2xx is a failure to retry.
