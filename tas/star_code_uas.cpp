@@ -65,11 +65,10 @@ std::string star_code_sdp(std::string_view offer, std::string_view host) {
 
 StarCodeUas::StarCodeUas(Io io, runtime::Logger& log) : io_(std::move(io)), log_(log) {}
 
-StarCodeUas::~StarCodeUas() {
-  for (auto& [id, call] : calls_) {
-    if (call.timer) io_.timers.cancel(*call.timer);
-  }
-}
+// The timers and the BYE's callback may outlive us (the proxy stack destroys
+// its timer queue and core before its services): they find `alive_` gone and
+// do nothing; the queue is not touched here, it may be gone already.
+StarCodeUas::~StarCodeUas() = default;
 
 bool StarCodeUas::answer(sip::proxy::ProxyTsxHelper& helper) {
   const auto& invite = helper.request();
@@ -97,7 +96,9 @@ void StarCodeUas::schedule(const sip::ua::DialogId& id, Call& call) {
   // the next retransmission, or the end of the 64*T1 wait if that comes first
   const auto delay = std::min(call.interval, 64 * io_.t1 - call.waited);
   call.waited += delay;
-  call.timer = io_.timers.schedule_after(delay, [this, id] { on_timer(id); });
+  call.timer = io_.timers.schedule_after(delay, [this, alive = std::weak_ptr<int>(alive_), id] {
+    if (!alive.expired()) on_timer(id);
+  });
 }
 
 void StarCodeUas::on_timer(sip::ua::DialogId id) {
@@ -144,10 +145,12 @@ void StarCodeUas::on_bye(const sip::Message& bye) {
 void StarCodeUas::send_bye(const sip::ua::DialogId& id, Call& call) {
   sip::Message bye = call.dialog.make_request("BYE");
   const std::string call_id = call.call_id;
-  const bool sent = io_.originator.originate(std::move(bye), std::nullopt, [this, id, call_id](const sip::Message& r) {
+  const auto done = [this, alive = std::weak_ptr<int>(alive_), id, call_id](const sip::Message& r) {
+    if (alive.expired()) return;
     log_.log(runtime::LogLevel::debug, "star code call: BYE answered " + std::to_string(r.status()), call_id);
     forget(id);
-  });
+  };
+  const bool sent = io_.originator.originate(std::move(bye), std::nullopt, done);
   if (!sent) {
     log_.log(runtime::LogLevel::warning, "star code call: the BYE could not be sent (no next hop)", call_id);
     forget(id);

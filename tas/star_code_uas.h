@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -86,6 +87,7 @@ class StarCodeUas {
   Io io_;
   runtime::Logger& log_;
   std::uint64_t next_tag_ = 1;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for callbacks that may outlive us
   std::unordered_map<sip::ua::DialogId, Call, sip::ua::DialogIdHash> calls_;
 };
 

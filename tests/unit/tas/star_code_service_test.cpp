@@ -236,6 +236,23 @@ TEST_F(StarCodeServiceTest, WithoutAnAckTheCallIsEndedAfter64T1) {
   EXPECT_EQ(originator_.sent[0].method(), "BYE");
 }
 
+TEST_F(StarCodeServiceTest, TimersAndTheByesAnswerOutlivingTheServiceDoNothing) {
+  // the proxy stack destroys its timer queue and core before its services:
+  // here the other way round, the callbacks must find the service gone
+  FakeHelper h(invite("sip:*31%23@ims.test"));
+  EXPECT_EQ(run(h), Verdict::done);
+  auto ack = in_dialog("ACK", h.responses.back().to().tag(), 7);
+  FakeHelper h2(invite("sip:*77%23@ims.test"));
+  EXPECT_EQ(run(h2), Verdict::done);
+  EXPECT_TRUE(service_->on_ack(ack, {}, {}));
+  ASSERT_EQ(originator_.dones.size(), 1u);
+  service_.reset();
+  advance(40s);
+  EXPECT_TRUE(retransmissions_.empty());
+  EXPECT_EQ(originator_.sent.size(), 1u);
+  originator_.dones[0](sip::make_response(originator_.sent[0], 200));
+}
+
 TEST_F(StarCodeServiceTest, TheCallersByeFirstEndsTheCall) {
   FakeHelper h(invite("sip:*33%23@ims.test"));
   EXPECT_EQ(run(h), Verdict::done);
