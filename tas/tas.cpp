@@ -20,6 +20,7 @@ TasOptions tas_options(const runtime::Config& c) {
     throw runtime::ConfigError("tas.home_country_code: '" + options.home_country_code +
                                "' is not a country code (1 to 3 digits, no +)");
   }
+  options.domain = std::string(c.domain());
   // no store here: every user has no services (the node gives its own)
   options.services_of = [](std::string_view) { return simservs::empty_document(); };
   return options;
@@ -37,14 +38,23 @@ void Tas::start() {
   options.services_of = [this](std::string_view impu) {
     return services_of(store::SimservsTable(ctx_.store), impu, ctx_.log);
   };
+  // a star code's change: one write of the whole document, a new ETag (as an XCAP PUT)
+  options.store_services = [this](std::string_view impu, const simservs::Document& document) {
+    store::SimservsTable(ctx_.store).put(impu, document.write());
+  };
   auto pc = ims::proxy_stack_config(c, "tas");
-  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
+  const auto timers = pc.transactions.timers;
   auto service = std::make_unique<TasService>(std::move(options), ctx_.log);
-  auto* tas = service.get();
+  auto* tas_service = service.get();
+  std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;
   services.push_back(std::move(service));
   proxy_ = std::make_unique<sip::proxy::ProxyStack>(ctx_.io, std::move(pc), std::move(services), ctx_.log,
                                                     ctx_.metrics, ctx_.clock);
-  tas->attach(proxy_->timers());
+  tas_service->attach(proxy_->timers());
+  tas_service->serve_star_codes(StarCodeUas::Io{
+      proxy_->timers(), proxy_->originator(),
+      [this](const sip::Peer& to, const sip::Message& response) { return proxy_->transport().send(to, response); },
+      timers.t1, timers.t2});
   proxy_->start();
   ctx_.log.info("Tas ready for domain " + std::string(c.domain()) + " as " + ims::node_uri(c, "tas") +
                 ": SIP (ISC) on " + c.str("global.bind_address") + ":" + std::to_string(c.port("tas.sip_port")) +

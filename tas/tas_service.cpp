@@ -3,6 +3,8 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <stdexcept>
+#include <variant>
 
 #include "runtime/log.h"
 #include "runtime/timer_queue.h"
@@ -52,6 +54,9 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     if (served_.session_case == ServedCase::originating_cdiv) {
       log(runtime::LogLevel::debug, "originating after diversion for " + served_.identity + ": passed on");
       return Verdict::next;
+    }
+    if (invite_ && served_.session_case == ServedCase::originating) {
+      if (const auto verdict = star_code(helper)) return *verdict;
     }
     document_ = service_.services_of(served_.identity, call_id_);
     context_ = context(request);
@@ -131,6 +136,51 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     c.media = offered_media(request);
     c.communication_diverted = diversion_count(request) > 0;
     return c;
+  }
+
+  // A star code the served user dialled: its document changed and stored,
+  // the INVITE answered and the call ended (or 484 / 500); nothing for an
+  // ordinary call.
+  std::optional<Verdict> star_code(ProxyTsxHelper& helper) {
+    auto parsed = parse_star_code(helper.request().request_uri(), service_.options().domain);
+    if (std::holds_alternative<NotStarCode>(parsed)) return std::nullopt;
+    const std::string from = " from " + served_.identity;
+    if (const auto* bad = std::get_if<MalformedStarCode>(&parsed)) {
+      log(runtime::LogLevel::info, "star code " + bad->dialled + from + " is malformed (" + bad->reason + "): 484");
+      helper.respond(484, "Address Incomplete");
+      return Verdict::done;
+    }
+    const auto& code = std::get<StarCode>(parsed);
+    const auto& options = service_.options();
+    const auto announcement = options.star_code_announcement ? options.star_code_announcement(code) : std::nullopt;
+    if (!announcement && !service_.star_code_uas()) {
+      log(runtime::LogLevel::warning, "star code " + code.dialled + from + ": this TAS cannot answer star codes: 500");
+      helper.respond(500, "Star Codes Not Served");
+      return Verdict::done;
+    }
+    try {
+      // a store that cannot be read fails the code: it must not write over the user's other services
+      auto changed = apply(code, options.services_of ? options.services_of(served_.identity) : ss::empty_document());
+      if (const auto* error = std::get_if<std::string>(&changed)) throw std::runtime_error(*error);
+      if (!options.store_services) throw std::runtime_error("no store");
+      options.store_services(served_.identity, std::get<ss::Document>(changed));
+    } catch (const std::exception& e) {
+      log(runtime::LogLevel::warning, "star code " + code.dialled + from + " cannot be stored (" + e.what() + "): 500");
+      helper.respond(500, "Server Internal Error");
+      return Verdict::done;
+    }
+    log(runtime::LogLevel::info, "star code " + code.dialled + from + ": " + describe(code));
+    if (announcement) {
+      // the MRF confirms it and ends the call (issue 19)
+      sip::proxy::Target mrf;
+      mrf.request_uri = *announcement;
+      helper.add_target(std::move(mrf));
+      return Verdict::next;
+    }
+    if (!service_.star_code_uas()->answer(helper)) {
+      helper.respond(400, "Missing Contact or From tag");
+    }
+    return Verdict::done;
   }
 
   Verdict originating(ProxyTsxHelper& helper) {
@@ -257,6 +307,24 @@ class TasTsx final : public sip::proxy::ProxyTsx {
   bool diverted_ = false;
 };
 
+// An in-dialog request of a star-code call (the caller's BYE before ours).
+class StarCodeDialogTsx final : public sip::proxy::ProxyTsx {
+ public:
+  explicit StarCodeDialogTsx(StarCodeUas& uas) : uas_(uas) {}
+  Verdict on_request(ProxyTsxHelper& helper) override {
+    if (helper.request().method() == "BYE") {
+      uas_.on_bye(helper.request());
+      helper.respond(200, "OK");
+    } else {
+      helper.respond(488, "Not Acceptable Here");  // a star-code call has no session to change
+    }
+    return Verdict::done;
+  }
+
+ private:
+  StarCodeUas& uas_;
+};
+
 }  // namespace
 
 TasService::TasService(TasOptions options, runtime::Logger& log) : options_(std::move(options)), log_(log) {}
@@ -272,8 +340,20 @@ simservs::Document TasService::services_of(std::string_view impu, std::string_vi
   return simservs::empty_document();
 }
 
+void TasService::serve_star_codes(StarCodeUas::Io io) {
+  star_code_uas_ = std::make_unique<StarCodeUas>(std::move(io), log_);
+}
+
+bool TasService::on_ack(sip::Message& ack, const sip::Peer&, const ForwardAck&) {
+  return star_code_uas_ && star_code_uas_->on_ack(ack);
+}
+
 std::unique_ptr<sip::proxy::ProxyTsx> TasService::on_request(const sip::Message& request, const sip::Peer&) {
   const auto method = request.method();
+  if (star_code_uas_ && method != "ACK" && method != "CANCEL" && !request.to().tag().empty() &&
+      star_code_uas_->owns(request)) {
+    return std::make_unique<StarCodeDialogTsx>(*star_code_uas_);
+  }
   if (method == "ACK" || method == "CANCEL" || !request.to().tag().empty()) return nullptr;
   auto served = served_user(request);
   if (!served) {

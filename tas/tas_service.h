@@ -17,15 +17,22 @@
 //     the rule says not to notify), adds History-Info with the RFC 4458
 //     cause, and the sixth diversion of a call gets 480.
 //   originating after diversion: passed on unchanged.
+//   star codes (tas/star_codes.h): an originating INVITE that dials one is
+//     not a call: the served user's document is changed and stored, and the
+//     TAS answers the INVITE itself and ends the call (tas/star_code_uas.h);
+//     a malformed code gets 484, one that cannot be stored 500.
 // Requests without a usable P-Served-User, in-dialog requests and the
 // other methods are passed on along their Route unchanged.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "sip/proxy/proxy_core.h"
 #include "tas/simservs/document.h"
+#include "tas/star_code_uas.h"
+#include "tas/star_codes.h"
 
 namespace imsbox::runtime {
 class Logger;
@@ -45,6 +52,16 @@ struct TasOptions {
   // Diversions a call may have had (History-Info entries with a cause);
   // one more gets 480 (TS 24.604 §4.5.2.6.1: 5).
   int max_diversions = 5;
+  // The home domain: star codes' local numbers and user names are in it.
+  std::string domain;
+  // Stores the changed document of a public user identity (one write, a new
+  // ETag); throws when it cannot. None: star codes get 500.
+  std::function<void(std::string_view impu, const simservs::Document&)> store_services;
+  // The confirmation of a star code as an announcement (issue 19, the MRF):
+  // the URI to send the INVITE to (the MRF with the announcement to play,
+  // which then ends the call) instead of the TAS answering it. None, or
+  // nothing returned: the TAS answers it itself.
+  std::function<std::optional<std::string>(const StarCode&)> star_code_announcement;
 };
 
 class TasService final : public sip::proxy::ProxyService {
@@ -55,6 +72,14 @@ class TasService final : public sip::proxy::ProxyService {
   void attach(runtime::TimerQueue& timers) { timers_ = &timers; }
   runtime::TimerQueue* timers() { return timers_; }
   std::unique_ptr<sip::proxy::ProxyTsx> on_request(const sip::Message& request, const sip::Peer& source) override;
+  // The ACKs of the 200s we sent to star codes are ours.
+  bool on_ack(sip::Message& ack, const sip::Peer& source, const ForwardAck& forward) override;
+
+  // Lets the TAS answer star codes itself, with the proxy stack's timers,
+  // originator and transport (they exist only once the stack that owns this
+  // service was built). Without it star codes get 500 and change nothing.
+  void serve_star_codes(StarCodeUas::Io io);
+  StarCodeUas* star_code_uas() { return star_code_uas_.get(); }
 
   const TasOptions& options() const { return options_; }
   runtime::Logger& log() { return log_; }
@@ -66,6 +91,7 @@ class TasService final : public sip::proxy::ProxyService {
   TasOptions options_;
   runtime::Logger& log_;
   runtime::TimerQueue* timers_ = nullptr;
+  std::unique_ptr<StarCodeUas> star_code_uas_;
 };
 
 }  // namespace imsbox::tas
