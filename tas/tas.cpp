@@ -1,10 +1,14 @@
 #include "tas/tas.h"
 
+#include <chrono>
+#include <exception>
+
 #include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
 #include "runtime/log.h"
 #include "sip/proxy/proxy_stack.h"
+#include "store/call_event_table.h"
 #include "store/simservs_table.h"
 #include "tas/services.h"
 #include "tas/simservs/document.h"
@@ -36,6 +40,17 @@ void Tas::start() {
   // the CLI and REST) stored; none, or an unreadable one, is no service
   options.services_of = [this](std::string_view impu) {
     return services_of(store::SimservsTable(ctx_.store), impu, ctx_.log);
+  };
+  // each diversion and barring, for `imsbox calls`: one row as it happens
+  options.record = [this](const CallEvent& e) {
+    try {
+      store::CallEventTable table(ctx_.store);
+      store_call_event(table, e, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     ctx_.clock.wall_now().time_since_epoch()).count());
+    } catch (const std::exception& ex) {
+      ctx_.log.log(runtime::LogLevel::warning, std::string("could not record the ") + e.service + " of " +
+                                                   e.served_user + ": " + ex.what(), e.call_id);
+    }
   };
   auto pc = ims::proxy_stack_config(c, "tas");
   std::vector<std::unique_ptr<sip::proxy::ProxyService>> services;

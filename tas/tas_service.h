@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "sip/proxy/proxy_core.h"
+#include "tas/call_event.h"
 #include "tas/simservs/document.h"
 
 namespace imsbox::runtime {
@@ -43,6 +44,9 @@ struct TasOptions {
   // Diversions a call may have had (History-Info entries with a cause);
   // one more gets 480 (TS 24.604 §4.5.2.6.1: 5).
   int max_diversions = 5;
+  // Told of each diversion and barring as it happens (on the loop; it must
+  // not throw). The node stores them for `imsbox calls`; empty: not told.
+  std::function<void(const CallEvent&)> record;
 };
 
 class TasService final : public sip::proxy::ProxyService {
@@ -55,6 +59,9 @@ class TasService final : public sip::proxy::ProxyService {
   // The served user's document; an empty one (and a log line) when the
   // provider throws.
   simservs::Document services_of(std::string_view impu, std::string_view call_id);
+  void record(const CallEvent& e) {
+    if (options_.record) options_.record(e);
+  }
 
  private:
   TasOptions options_;
