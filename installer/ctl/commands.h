@@ -21,5 +21,7 @@ int cmd_subscriber(const Args& args);
 int cmd_sip_lint(const Args& args);
 int cmd_aka(const Args& args);
 int cmd_calls(const Args& args);
+// The supplementary services of a public identity (the TAS's simservs documents).
+int cmd_services(const Args& args);
 
 }  // namespace imsbox::ctl
