@@ -38,12 +38,12 @@ rest() {
     ${body:+-H 'Content-Type: application/json' --data-binary "$body"} "$@" "$API$path") || fail "$method $path: curl failed"
   BODY=$(cat "$DATA_DIR/rest.out")
 }
-# calls_line CALL: the `imsbox calls` line of sipp run CALL's Call-ID and the lines under it
+# calls_of CALL: LINE, the `imsbox calls` line of sipp run CALL's Call-ID and the lines under it (OUT: all)
 calls_of() {
   local call_id
   call_id=$(grep -m1 -i '^Call-ID:' "$SIPP/$1.msg" | tr -d '\r' | sed 's/^[^:]*: *//')
   expect_exit 0 "$IMSBOX" calls --data-dir "$DATA_DIR"
-  awk -v id="Call-ID $call_id" 'index($0, id) {p = 1; print; next} /^    / && p {print; next} {p = 0}' <<<"$OUT"
+  LINE=$(awk -v id="Call-ID $call_id" 'index($0, id) {p = 1; print; next} /^    / && p {print; next} {p = 0}' <<<"$OUT")
 }
 
 # ---- unknown identities, no token ----
@@ -66,11 +66,10 @@ expect_out "$ANNA: outgoing barring: all"
 dial ocb anna "$ANNA_PORT" "$BERT" "$CALLS/uac.xml"
 [[ "$FINAL" == "SIP/2.0 603 "* ]] || fail "OCB by the CLI: anna got '$FINAL', not 603: $(what_happened ocb)"
 sleep 0.5  # the S-CSCF stores its record within 100 ms
-line=$(calls_of ocb)
-grep -q "sip:anna@$DOMAIN -> sip:bert@$DOMAIN .*603" <<<"$line" &&
-  grep -qF "    barred by $ANNA's outgoing barring (603, rule bar-all-outgoing)" <<<"$line" ||
+calls_of ocb
+grep -q "sip:anna@$DOMAIN -> sip:bert@$DOMAIN .*603" <<<"$LINE" &&
+  grep -qF "    barred by $ANNA's outgoing barring (603, rule bar-all-outgoing)" <<<"$LINE" ||
   fail "imsbox calls does not show anna's call barred:
-$line
 $OUT"
 expect_exit 0 "$IMSBOX" services set --data-dir "$DATA_DIR" "$ANNA" --outgoing-barring off
 expect_out "$ANNA: no supplementary services"
@@ -88,11 +87,10 @@ grep -q '^forwarded: 181' "$SIPP/cfu.log" || fail "CFU by REST: anna got no 181:
 grep -qi "^History-Info: <sip:carl@$DOMAIN;cause=302>" <<<"$(invite_at cfu-carl carl)" ||
   fail "CFU by REST: carl's INVITE has no History-Info with cause 302: $(invite_at cfu-carl carl)"
 sleep 0.5
-line=$(calls_of cfu)
-grep -q "sip:anna@$DOMAIN -> sip:bert@$DOMAIN .*answered" <<<"$line" &&
-  grep -qF "    forwarded by $BERT to sip:carl@$DOMAIN (unconditional, CFU, rule call-diversion-unconditional)" <<<"$line" ||
+calls_of cfu
+grep -q "sip:anna@$DOMAIN -> sip:bert@$DOMAIN .*answered" <<<"$LINE" &&
+  grep -qF "    forwarded by $BERT to sip:carl@$DOMAIN (unconditional, CFU, rule call-diversion-unconditional)" <<<"$LINE" ||
   fail "imsbox calls does not show the call forwarded:
-$line
 $OUT"
 pass "PATCH .../services {\"cfu\": carl}: anna's call to bert got 181 and carl answered; imsbox calls shows it forwarded by bert"
 
