@@ -19,6 +19,7 @@
 #include "runtime/loop_timer.h"
 #include "runtime/timer_queue.h"
 #include "sbi/http2_server.h"
+#include "store/database.h"
 
 namespace imsbox::hss {
 
@@ -113,6 +114,11 @@ void Hss::start_provisioning_api() {
       if (!stopping_) hss_initiated_->run();
     });
   };
+  // the supplementary-services resources write the TAS's table
+  services_store_ = std::make_unique<store::Database>(
+      store::Database::open(ctx_.config.path("store.path"), "tas",
+                            std::chrono::milliseconds(ctx_.config.integer("store.busy_timeout_ms"))));
+  options.services_store = services_store_.get();
   api_ = std::make_unique<ProvisioningApi>(ctx_.store, ctx_.clock, std::move(options));
   runtime::HttpServerOptions http;
   http.name = "provisioning API";

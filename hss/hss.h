@@ -8,11 +8,16 @@
 //   (hss_initiated.h) when the store asks for them;
 // * the same logic as an HTTP/2 SBI in the style of TS 29.562 (sbi_api.h) on
 //   hss.sbi_address:hss.sbi_port;
-// * the provisioning REST API (provisioning_api.h) on hss.api_address:hss.api_port.
+// * the provisioning REST API (provisioning_api.h) on hss.api_address:hss.api_port,
+//   with the subscribers' supplementary services (services_api.h) through a
+//   second store connection opened for the TAS's tables.
 #include <memory>
 
 #include "runtime/node_main.h"
 
+namespace imsbox::store {
+class Database;
+}
 namespace imsbox::runtime {
 class HttpServer;
 class TimerQueue;
@@ -53,6 +58,7 @@ class Hss final : public runtime::Node {
   std::unique_ptr<AuthenticationCentre> auc_;
   std::unique_ptr<CxService> cx_;
   std::unique_ptr<HssInitiated> hss_initiated_;
+  std::unique_ptr<store::Database> services_store_;  // owner "tas": the simservs documents
   std::unique_ptr<ProvisioningApi> api_;
   std::unique_ptr<runtime::HttpServer> api_server_;
   std::unique_ptr<sbi::Http2Server> sbi_server_;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "hss/provisioning.h"
+#include "hss/services_api.h"
 #include "ims/subscription.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
@@ -747,6 +748,7 @@ HttpResponse ProvisioningApi::operator()(const HttpRequest& req) {
            {{"WWW-Authenticate", "Bearer realm=\"imsbox\", error=\"invalid_token\""}});
     }
 
+    if (is_services_resource(req)) return serve_services_resource(options_.services_store, options_.realm, req);
     Request request(db_, clock_, options_, req);
     auto response = request.route();
     if (options_.on_subscriber_changed) {

@@ -51,6 +51,9 @@
 // A PUT body may also carry the resource's own "name" (or "impu"), which must
 // then match the path.
 //
+// The supplementary services of a public identity (.../{impu}/services and
+// .../{impu}/simservs) are services_api.h's, served here after the token.
+//
 // Every write runs in one store transaction. Not thread-safe: call it on the
 // thread that owns `db` (the node's event loop).
 #include <functional>
@@ -83,6 +86,9 @@ struct ProvisioningApiOptions {
   // (when `log` is set) and does not change the response: the change stands.
   std::function<void(const std::string& impi)> on_subscriber_changed;
   runtime::Logger* log = nullptr;  // optional
+  // A connection opened for the "tas" owner, for the supplementary-services
+  // resources (services_api.h); null: they answer 503.
+  store::Database* services_store = nullptr;
 };
 
 class ProvisioningApi {

@@ -1,10 +1,14 @@
 #include "tas/tas.h"
 
+#include <chrono>
+#include <exception>
+
 #include "ims/box.h"
 #include "runtime/config.h"
 #include "runtime/http_server.h"
 #include "runtime/log.h"
 #include "sip/proxy/proxy_stack.h"
+#include "store/call_event_table.h"
 #include "store/simservs_table.h"
 #include "tas/services.h"
 #include "tas/simservs/document.h"
@@ -41,6 +45,17 @@ void Tas::start() {
   // a star code's change: one write of the whole document, a new ETag (as an XCAP PUT)
   options.store_services = [this](std::string_view impu, const simservs::Document& document) {
     store::SimservsTable(ctx_.store).put(impu, document.write());
+  };
+  // each diversion and barring, for `imsbox calls`: one row as it happens
+  options.record = [this](const CallEvent& e) {
+    try {
+      store::CallEventTable table(ctx_.store);
+      store_call_event(table, e, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     ctx_.clock.wall_now().time_since_epoch()).count());
+    } catch (const std::exception& ex) {
+      ctx_.log.log(runtime::LogLevel::warning, std::string("could not record the ") + e.service + " of " +
+                                                   e.served_user + ": " + ex.what(), e.call_id);
+    }
   };
   auto pc = ims::proxy_stack_config(c, "tas");
   const auto timers = pc.transactions.timers;

@@ -189,6 +189,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     if (barring.barred) {
       log(runtime::LogLevel::info, "originating for " + served_.identity + ": barred by rule " + barring.rule_id +
                                        " (OCB): " + std::to_string(barring.status));
+      service_.record(barring_event(call_id_, served_.identity, context_.session_case, barring));
       helper.respond(barring.status, "Decline");
       return Verdict::done;
     }
@@ -207,6 +208,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       const bool acr = barring.status == 433;
       log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + (acr ? "anonymous call rejected (ACR)" : "barred (ICB)") +
                                        " by rule " + barring.rule_id + ": " + std::to_string(barring.status));
+      service_.record(barring_event(call_id_, served_.identity, context_.session_case, barring));
       helper.respond(barring.status, acr ? "Anonymity Disallowed" : "Decline");
       return Verdict::done;
     }
@@ -287,6 +289,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + event_name(event) +
                                      (d.rule_id.empty() ? std::string() : " by rule " + d.rule_id) + " to " +
                                      d.forward_to.target + " (cause " + std::to_string(d.cause) + ")");
+    service_.record(diversion_event(call_id_, served_.identity, event, d));
     return true;
   }
 

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "sip/proxy/proxy_core.h"
+#include "tas/call_event.h"
 #include "tas/simservs/document.h"
 #include "tas/star_code_uas.h"
 #include "tas/star_codes.h"
@@ -62,6 +63,9 @@ struct TasOptions {
   // which then ends the call) instead of the TAS answering it. None, or
   // nothing returned: the TAS answers it itself.
   std::function<std::optional<std::string>(const StarCode&)> star_code_announcement;
+  // Told of each diversion and barring as it happens (on the loop; it must
+  // not throw). The node stores them for `imsbox calls`; empty: not told.
+  std::function<void(const CallEvent&)> record;
 };
 
 class TasService final : public sip::proxy::ProxyService {
@@ -86,6 +90,9 @@ class TasService final : public sip::proxy::ProxyService {
   // The served user's document; an empty one (and a log line) when the
   // provider throws.
   simservs::Document services_of(std::string_view impu, std::string_view call_id);
+  void record(const CallEvent& e) {
+    if (options_.record) options_.record(e);
+  }
 
  private:
   TasOptions options_;

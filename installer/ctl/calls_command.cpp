@@ -1,6 +1,8 @@
 // `imsbox calls [--follow] [-n N]`: the call detail records the S-CSCF keeps
 // in the store (scscf_call_record), oldest first; with --follow, each new or
-// changed record again as it changes (polled every half second).
+// changed record again as it changes (polled every half second). Under a
+// call, what the TAS did to it (tas_call_event): forwarded by whom, where and
+// why, or barred by whose service.
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <ctime>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "ctl/common.h"
+#include "store/call_event_table.h"
 #include "store/database.h"
 
 namespace imsbox::ctl {
@@ -60,6 +63,39 @@ std::string describe(store::Statement& q) {
   return o.str();
 }
 
+// "busy" for CFB...: why a diversion happened.
+std::string_view diversion_reason(std::string_view service) {
+  if (service == "CFU") return "unconditional";
+  if (service == "CFB") return "busy";
+  if (service == "CFNR") return "no reply";
+  if (service == "CFNL") return "not logged in";
+  if (service == "CFNRc") return "not reachable";
+  if (service == "CD") return "deflected";
+  return service;
+}
+
+// One line per thing the TAS did: "forwarded by sip:bert@d to sip:carl@d
+// (busy, CFB, rule call-diversion-busy)", "barred by sip:bert@d's incoming
+// barring (603, rule r1)".
+std::string describe(const store::TasCallEvent& e) {
+  const std::string rule = e.rule_id.empty() ? "" : ", rule " + e.rule_id;
+  if (e.target) {
+    return "forwarded by " + e.served_user + " to " + *e.target + " (" + std::string(diversion_reason(e.service)) +
+           ", " + e.service + rule + ")";
+  }
+  if (e.service == "ACR") {
+    return "rejected by " + e.served_user + "'s anonymous call rejection (" + std::to_string(e.cause) + rule + ")";
+  }
+  const char* which = e.service == "OCB" ? "outgoing" : e.service == "ICB" ? "incoming" : e.service.c_str();
+  return "barred by " + e.served_user + "'s " + which + " barring (" + std::to_string(e.cause) + rule + ")";
+}
+
+// The record's line and, under it, the TAS's events of its call.
+void print(store::Database& db, store::Statement& q) {
+  std::cout << describe(q) << '\n';
+  for (const auto& e : store::CallEventTable(db).of_call(q.text(0))) std::cout << "    " << describe(e) << '\n';
+}
+
 }  // namespace
 
 int cmd_calls(const Args& args) {
@@ -85,7 +121,7 @@ int cmd_calls(const Args& args) {
     std::int64_t seen = 0;
     std::size_t shown = 0;
     while (first.step()) {
-      std::cout << describe(first) << '\n';
+      print(db, first);
       seen = std::max(seen, first.integer(10));
       ++shown;
     }
@@ -100,7 +136,7 @@ int cmd_calls(const Args& args) {
                           " FROM scscf_call_record WHERE changed_at > ?1 ORDER BY changed_at");
       q.bind(1, seen);
       while (q.step()) {
-        std::cout << describe(q) << '\n';
+        print(db, q);
         seen = std::max(seen, q.integer(10));
       }
       std::cout << std::flush;

@@ -23,5 +23,7 @@ int cmd_aka(const Args& args);
 int cmd_calls(const Args& args);
 // The MRF's prompts (list, add, del).
 int cmd_prompt(const Args& args);
+// The supplementary services of a public identity (the TAS's simservs documents).
+int cmd_services(const Args& args);
 
 }  // namespace imsbox::ctl

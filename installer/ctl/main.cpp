@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
   using namespace imsbox::ctl;
   const Args all(argv + 1, argv + argc);
   if (all.empty()) {
-    std::cerr << "usage: imsbox-ctl up|down|status|logs|ipsec|config|subscriber|calls|prompt|sip-lint|aka ...\n";
+    std::cerr << "usage: imsbox-ctl up|down|status|logs|ipsec|config|subscriber|services|calls|prompt|sip-lint|aka ...\n";
     return 2;
   }
   const std::string& cmd = all[0];
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   if (cmd == "ipsec") return cmd_ipsec(rest);
   if (cmd == "config") return cmd_config(rest);
   if (cmd == "subscriber") return cmd_subscriber(rest);
+  if (cmd == "services") return cmd_services(rest);
   if (cmd == "calls") return cmd_calls(rest);
   if (cmd == "prompt") return cmd_prompt(rest);
   if (cmd == "sip-lint") return cmd_sip_lint(rest);

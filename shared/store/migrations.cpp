@@ -244,6 +244,26 @@ CREATE TABLE tas_simservs (
   updated_at INTEGER NOT NULL
 ) STRICT;
 )sql"},
+    {11, "TAS decisions per call: diversions and barrings", R"sql(
+-- What the TAS did to a call (`imsbox calls`): one row per diversion (CDIV,
+-- TS 24.604) or barring (OCB/ICB/ACR, TS 24.611), written when it happens.
+-- service: CFU, CFB, CFNR, CFNL, CFNRc, CD, OCB, ICB, ACR. cause: the RFC
+-- 4458 cause of a diversion (302, 486, 408, 404, 503, 480), the SIP status a
+-- barred call got (603, 433). target: where a diversion sent the call, NULL
+-- for a barring. at: unix milliseconds.
+CREATE TABLE tas_call_event (
+  id           INTEGER PRIMARY KEY,
+  call_id      TEXT NOT NULL,
+  at           INTEGER NOT NULL,
+  served_user  TEXT NOT NULL,
+  session_case TEXT NOT NULL CHECK (session_case IN ('originating', 'terminating')),
+  service      TEXT NOT NULL,
+  cause        INTEGER NOT NULL,
+  rule_id      TEXT NOT NULL,
+  target       TEXT
+) STRICT;
+CREATE INDEX tas_call_event_by_call ON tas_call_event (call_id, id);
+)sql"},
 };
 
 }  // namespace

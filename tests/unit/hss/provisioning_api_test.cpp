@@ -9,6 +9,7 @@
 #include "runtime/clock.h"
 #include "store/database.h"
 #include "store/registration_table.h"
+#include "unit/hss/api_request.h"
 #include "unit/test_dir.h"
 
 namespace imsbox::hss {
@@ -28,25 +29,7 @@ constexpr const char* kPassword = "alice-secret-pw";
 constexpr const char* kAlice = "alice@ims.example.org";
 constexpr const char* kAliceSip = "sip:alice@ims.example.org";
 
-// The HttpRequest the server would make of this request line.
-HttpRequest make_request(std::string method, std::string target, std::string body, std::optional<std::string> auth) {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.target = target;
-  const auto q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) r.query = target.substr(q + 1);
-  std::string_view rest = std::string_view(r.path).substr(1);
-  while (true) {
-    const auto slash = rest.find('/');
-    r.segments.push_back(runtime::percent_decode(rest.substr(0, slash)).value());
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
-  }
-  if (auth) r.headers.emplace_back("Authorization", *auth);
-  r.body = std::move(body);
-  return r;
-}
+using test::make_request;
 
 std::string enc(const std::string& s) { return runtime::percent_encode_segment(s); }
 
