@@ -1,0 +1,343 @@
+#include "mrf/media/rtp_session.h"
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "media/jitter_buffer.h"
+#include "mrf/media/play_schedule.h"
+#include "rtp/demux.h"
+#include "rtp/rtp_packet.h"
+#include "rtp/telephone_event.h"
+#include "runtime/log.h"
+
+namespace imsbox::mrf::media {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+namespace m = imsbox::media;
+
+constexpr auto kTick = std::chrono::milliseconds(m::kFrameMs);
+constexpr std::size_t kMaxDatagram = 2048;
+
+m::MakeCodecResult make_codec_for(const ChosenCodec& codec, const m::CodecOptions& options) {
+  const auto fmtp = m::parse_fmtp(codec.fmtp);
+  return m::make_codec(codec.encoding, static_cast<int>(codec.clock_rate), static_cast<int>(codec.channels), fmtp,
+                       options);
+}
+
+namespace {
+
+std::optional<udp::endpoint> endpoint_of(const Negotiated& n) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(n.remote_address, ec);
+  if (ec || address.is_unspecified() || n.remote_port == 0) return std::nullopt;
+  return udp::endpoint(address, n.remote_port);
+}
+
+struct Core : std::enable_shared_from_this<Core> {
+  Core(SessionSetup s, runtime::Logger& l)
+      : setup(std::move(s)), log(l), timer(setup.rtp.get_executor()) {}
+
+  SessionSetup setup;
+  runtime::Logger& log;
+  asio::steady_timer timer;
+  bool closed = false;
+
+  // where we send (symmetric RTP, media_engine.h)
+  std::optional<udp::endpoint> destination, sdp_destination;
+  bool latched = false;
+
+  // what we send
+  enum class Mode { silent, play, echo } mode = Mode::silent;
+  std::optional<PlaySchedule> schedule;
+  std::function<void()> on_done;
+  std::optional<m::JitterBuffer> jitter;
+  std::deque<std::int16_t> echo_fifo;
+  std::size_t echo_delay_samples = 0;
+  std::vector<std::int16_t> frame;
+  std::vector<std::int16_t> decoded;
+
+  // RTP state of our stream
+  std::uint16_t sequence = 0;
+  std::uint32_t timestamp = 0;
+  bool talkspurt_start = true;
+  Clock::time_point next_tick;
+
+  rtp::TelephoneEventReceiver events;
+  std::optional<std::uint32_t> event_ssrc;
+  std::function<void(char)> on_digit;
+
+  MediaStats stats;
+  std::array<std::uint8_t, kMaxDatagram> in{};
+  std::array<std::uint8_t, kMaxDatagram> rtcp_in{};
+  std::array<std::uint8_t, rtp::rtp_fixed_header_size + m::kMaxPayload> out{};
+  udp::endpoint from, rtcp_from;
+
+  const m::CodecInfo& info() const { return setup.codec->info(); }
+
+  void start() {
+    sequence = setup.initial_sequence;
+    timestamp = setup.initial_timestamp;
+    frame.assign(info().frame_samples, 0);
+    sdp_destination = destination = endpoint_of(setup.negotiated);
+    stats.codec = codec_label(setup.negotiated.codec);
+    receive();
+    receive_rtcp();
+    next_tick = Clock::now() + kTick;
+    arm();
+  }
+
+  void close() {
+    closed = true;
+    boost::system::error_code ec;
+    timer.cancel();
+    setup.rtp.close(ec);
+    setup.rtcp.close(ec);
+    if (setup.release) std::exchange(setup.release, nullptr)();
+  }
+
+  // ---- the 20 ms tick ----
+
+  void arm() {
+    timer.expires_at(next_tick);
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->closed) return;
+      self->tick();
+    });
+  }
+
+  void tick() {
+    const auto now = Clock::now();
+    bool have = false;
+    bool finished = false;
+    if (mode == Mode::play && schedule) {
+      have = schedule->next_frame(frame);
+      finished = schedule->done();
+    } else if (mode == Mode::echo) {
+      have = echo_frame(now);
+    }
+    if (have && setup.negotiated.we_send() && destination) {
+      send_frame();
+    } else {
+      talkspurt_start = true;
+    }
+    timestamp += info().frame_timestamp;
+    next_tick += kTick;
+    // a stalled loop skips the frames it missed rather than bursting them out
+    if (now - next_tick > 10 * kTick) next_tick = now + kTick;
+    if (finished) {
+      mode = Mode::silent;
+      schedule.reset();
+      if (auto done = std::exchange(on_done, nullptr)) done();
+    }
+    if (!closed) arm();
+  }
+
+  void send_frame() {
+    constexpr std::size_t header = rtp::rtp_fixed_header_size;
+    const auto r = setup.codec->encode(frame, std::span(out).subspan(header));
+    if (r.error != m::CodecError::none || r.size == 0) {  // DTX: a pause
+      talkspurt_start = true;
+      return;
+    }
+    rtp::RtpHeaderFields f;
+    f.marker = talkspurt_start;
+    f.payload_type = setup.negotiated.codec.payload_type;
+    f.sequence = sequence;
+    f.timestamp = timestamp;
+    f.ssrc = setup.ssrc;
+    const std::size_t n = rtp::build_rtp(out, f, std::span<const std::uint8_t>(out.data() + header, r.size));
+    if (n == 0) return;
+    boost::system::error_code ec;
+    setup.rtp.send_to(asio::buffer(out.data(), n), *destination, 0, ec);
+    if (ec) return;  // counted as not sent; the sequence number stays unused
+    ++sequence;
+    talkspurt_start = false;
+    ++stats.packets_sent;
+    stats.bytes_sent += n;
+  }
+
+  // One frame of the echo: what the jitter buffer plays now, `delay` later.
+  bool echo_frame(Clock::time_point now) {
+    const std::size_t fs = info().frame_samples;
+    bool got = false;
+    while (auto f = jitter->pop(now)) {
+      decoded.resize(static_cast<std::size_t>(info().pcm_rate) * m::kMaxPayloadMs / 1000);
+      const auto r = f->lost ? setup.codec->conceal(decoded, f->next_payload) : setup.codec->decode(f->payload, decoded);
+      if (r.error != m::CodecError::none) continue;
+      echo_fifo.insert(echo_fifo.end(), decoded.begin(), decoded.begin() + static_cast<std::ptrdiff_t>(r.samples));
+      got = true;
+    }
+    if (!got && !jitter->playing()) echo_fifo.insert(echo_fifo.end(), fs, 0);  // nothing heard: silence
+    const std::size_t bound = echo_delay_samples + 10 * fs;
+    if (echo_fifo.size() > bound) echo_fifo.erase(echo_fifo.begin(), echo_fifo.end() - static_cast<std::ptrdiff_t>(bound));
+    if (echo_fifo.size() < echo_delay_samples + fs) return false;
+    std::copy_n(echo_fifo.begin(), fs, frame.begin());
+    echo_fifo.erase(echo_fifo.begin(), echo_fifo.begin() + static_cast<std::ptrdiff_t>(fs));
+    return true;
+  }
+
+  void start_echo(std::chrono::milliseconds delay) {
+    m::JitterBufferConfig c;
+    c.clock_rate = info().rtp_clock_rate;
+    c.frame_timestamp = info().frame_timestamp;
+    c.target_delay = std::min(setup.jitter_target, delay);
+    c.max_delay = std::max(c.max_delay, 2 * c.target_delay);
+    jitter.emplace(c);
+    const auto rest = delay - c.target_delay;
+    echo_delay_samples =
+        rest.count() > 0 ? static_cast<std::size_t>(rest.count()) * static_cast<std::size_t>(info().pcm_rate) / 1000 : 0;
+    echo_fifo.clear();
+    mode = Mode::echo;
+  }
+
+  // ---- receiving ----
+
+  void receive() {
+    setup.rtp.async_receive_from(asio::buffer(in), from,
+                                 [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                   if (self->closed || ec == asio::error::operation_aborted) return;
+                                   if (!ec) self->on_datagram(n);
+                                   if (!self->closed) self->receive();
+                                 });
+  }
+
+  void receive_rtcp() {
+    setup.rtcp.async_receive_from(asio::buffer(rtcp_in), rtcp_from,
+                                  [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                                    if (self->closed || ec == asio::error::operation_aborted) return;
+                                    self->receive_rtcp();  // RTCP is read and dropped
+                                  });
+  }
+
+  bool admit() {
+    if (!latched || (sdp_destination == from && destination != from)) {
+      if (destination != from) {
+        log.debug(setup.log_tag + "latched to " + from.address().to_string() + ":" + std::to_string(from.port()));
+      }
+      destination = from;
+      latched = true;
+      return true;
+    }
+    return destination == from;
+  }
+
+  void on_datagram(std::size_t n) {
+    const std::span<const std::uint8_t> datagram(in.data(), n);
+    if (rtp::classify_packet(datagram) != rtp::PacketClass::rtp) return;  // RTCP (rtcp-mux), STUN, junk
+    const auto parsed = rtp::parse_rtp(datagram);
+    if (!parsed) return;
+    const auto& p = parsed.packet;
+    const auto& neg = setup.negotiated;
+    const bool audio = p.payload_type() == neg.codec.payload_type;
+    const bool event = neg.telephone_event && p.payload_type() == neg.telephone_event->payload_type;
+    if (!audio && !event) return;
+    if (!admit()) return;
+    ++stats.packets_received;
+    stats.bytes_received += n;
+    stats.last_received = Clock::now();
+    if (audio) {
+      if (mode == Mode::echo && jitter) {
+        jitter->push(p.payload(), p.sequence(), p.timestamp(), setup.codec->payload_duration(p.payload()),
+                     Clock::now());
+      }
+      return;
+    }
+    if (event_ssrc != p.ssrc()) {
+      events.reset();
+      event_ssrc = p.ssrc();
+    }
+    events.on_packet(p.timestamp(), p.payload(), [this](const rtp::ReceivedEvent& e) {
+      const char digit = rtp::dtmf_char(e.event);
+      if (digit == '\0') return;
+      ++stats.digits_received;
+      log.debug(setup.log_tag + "digit " + std::string(1, digit));
+      if (on_digit) on_digit(digit);
+    });
+  }
+
+  // ---- a new offer ----
+
+  std::variant<std::string, std::string> update(std::string_view offer) {
+    auto result = negotiate(offer, [](const ChosenCodec& c) { return make_codec_for(c, {}).codec != nullptr; });
+    if (auto* error = std::get_if<std::string>(&result)) return std::variant<std::string, std::string>(std::in_place_index<1>, *error);
+    auto& n = std::get<Negotiated>(result);
+    if (n.codec != setup.negotiated.codec) {
+      const auto delay = echo_delay();
+      auto made = make_codec_for(n.codec, setup.codec_options);
+      if (!made.codec) return std::variant<std::string, std::string>(std::in_place_index<1>, made.error);
+      setup.codec = std::move(made.codec);
+      frame.assign(info().frame_samples, 0);
+      stats.codec = codec_label(n.codec);
+      if (mode == Mode::echo && jitter) start_echo(delay);
+      talkspurt_start = true;
+    }
+    const auto said = endpoint_of(n);
+    // the same address again (a re-INVITE for another reason): keep the latch
+    if (said != sdp_destination || !(latched || destination == said)) {
+      sdp_destination = destination = said;
+      latched = false;
+    }
+    if (n.telephone_event != setup.negotiated.telephone_event) events.reset();
+    setup.negotiated = std::move(n);
+    setup.local.session_version = std::to_string(std::stoull(setup.local.session_version) + 1);
+    return std::variant<std::string, std::string>(std::in_place_index<0>, write_answer(setup.negotiated, setup.local));
+  }
+
+  std::chrono::milliseconds echo_delay() const {
+    return std::chrono::milliseconds(echo_delay_samples * 1000 / static_cast<std::size_t>(info().pcm_rate)) +
+           (jitter ? setup.jitter_target : std::chrono::milliseconds(0));
+  }
+};
+
+class RtpSession final : public MediaSession {
+ public:
+  explicit RtpSession(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  ~RtpSession() override { core_->close(); }
+
+  int pcm_rate() const override { return core_->info().pcm_rate; }
+
+  void play(PlayRequest request, std::function<void()> on_done) override {
+    core_->schedule.emplace(std::move(request), core_->info().frame_samples, core_->info().pcm_rate);
+    core_->on_done = std::move(on_done);
+    core_->mode = Core::Mode::play;
+    core_->jitter.reset();
+  }
+
+  void echo(std::chrono::milliseconds delay) override {
+    core_->schedule.reset();
+    core_->on_done = nullptr;
+    core_->start_echo(delay);
+  }
+
+  void stop() override {
+    core_->schedule.reset();
+    core_->on_done = nullptr;
+    core_->jitter.reset();
+    core_->mode = Core::Mode::silent;
+  }
+
+  void on_digit(std::function<void(char)> handler) override { core_->on_digit = std::move(handler); }
+
+  std::variant<std::string, std::string> update(std::string_view offer) override { return core_->update(offer); }
+
+  MediaStats stats() const override { return core_->stats; }
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace
+
+std::unique_ptr<MediaSession> make_rtp_session(SessionSetup setup, runtime::Logger& log) {
+  auto core = std::make_shared<Core>(std::move(setup), log);
+  core->start();
+  return std::make_unique<RtpSession>(std::move(core));
+}
+
+}  // namespace imsbox::mrf::media
