@@ -23,6 +23,7 @@ namespace m = imsbox::media;
 
 constexpr auto kTick = std::chrono::milliseconds(m::kFrameMs);
 constexpr std::size_t kMaxDatagram = 2048;
+constexpr auto kEventSilence = std::chrono::milliseconds(500);
 
 m::MakeCodecResult make_codec_for(const ChosenCodec& codec, const m::CodecOptions& options) {
   const auto fmtp = m::parse_fmtp(codec.fmtp);
@@ -71,6 +72,8 @@ struct Core : std::enable_shared_from_this<Core> {
   rtp::TelephoneEventReceiver events;
   std::optional<std::uint32_t> event_ssrc;
   std::function<void(char)> on_digit;
+  std::optional<Clock::time_point> last_event_packet;
+  std::optional<rtp::ReceivedEvent> flushed;  // the last event reported without its end
 
   MediaStats stats;
   std::array<std::uint8_t, kMaxDatagram> in{};
@@ -127,6 +130,7 @@ struct Core : std::enable_shared_from_this<Core> {
       talkspurt_start = true;
     }
     timestamp += info().frame_timestamp;
+    end_silent_event(now);
     next_tick += kTick;
     // a stalled loop skips the frames it missed rather than bursting them out
     if (now - next_tick > 10 * kTick) next_tick = now + kTick;
@@ -252,13 +256,31 @@ struct Core : std::enable_shared_from_this<Core> {
       events.reset();
       event_ssrc = p.ssrc();
     }
-    events.on_packet(p.timestamp(), p.payload(), [this](const rtp::ReceivedEvent& e) {
-      const char digit = rtp::dtmf_char(e.event);
-      if (digit == '\0') return;
-      ++stats.digits_received;
-      log.debug(setup.log_tag + "digit " + std::string(1, digit));
-      if (on_digit) on_digit(digit);
-    });
+    last_event_packet = Clock::now();
+    events.on_packet(p.timestamp(), p.payload(), [this](const rtp::ReceivedEvent& e) { report(e); });
+  }
+
+  void report(const rtp::ReceivedEvent& e) {
+    // the late end of an event already reported by end_silent_event()
+    // (TelephoneEventReceiver reports an end after flush() again)
+    if (flushed && flushed->event == e.event && flushed->timestamp == e.timestamp) return;
+    const char digit = rtp::dtmf_char(e.event);
+    if (digit == '\0') return;
+    ++stats.digits_received;
+    log.debug(setup.log_tag + "digit " + std::string(1, digit) + (e.ended ? "" : " (its end was lost)"));
+    if (on_digit) on_digit(digit);
+  }
+
+  // An event whose end packets were all lost ends when its packets stop
+  // (updates come every 50 ms, RFC 4733 §2.5.1.2); a late end packet of it
+  // reports nothing more.
+  void end_silent_event(Clock::time_point now) {
+    if (!last_event_packet || now - *last_event_packet < kEventSilence) return;
+    last_event_packet.reset();
+    if (const auto e = events.flush()) {
+      report(*e);
+      flushed = e;
+    }
   }
 
   // ---- a new offer ----

@@ -267,6 +267,34 @@ TEST_F(MrfRtpSession, ReportsEachDigitOnce) {
   EXPECT_EQ(a.session->stats().digits_received, 2u);
 }
 
+// All three end packets lost: the digit still counts once its packets stop,
+// and end packets that come late add nothing.
+TEST_F(MrfRtpSession, ReportsADigitWhoseEndWasLost) {
+  Peer phone(io_);
+  auto a = answer(offer(phone.port(), "0 101", "a=rtpmap:101 telephone-event/8000\r\n"));
+  ASSERT_TRUE(a.session);
+  const std::uint16_t mrf = port_of(a.sdp);
+  std::string digits;
+  a.session->on_digit([&](char d) { digits += d; });
+  auto packet = [&](std::uint16_t seq, bool end, std::uint16_t duration) {
+    const std::array<std::uint8_t, 4> payload = {7, static_cast<std::uint8_t>((end ? 0x80 : 0) | 10),
+                                                 static_cast<std::uint8_t>(duration >> 8),
+                                                 static_cast<std::uint8_t>(duration)};
+    phone.send(rtp_packet(seq == 1, 101, seq, 4000, 0x99, payload), mrf);
+  };
+  packet(1, false, 160);
+  run_for(40ms);
+  packet(2, false, 400);
+  run_for(200ms);
+  EXPECT_EQ(digits, "");  // not yet: the event may go on
+  ASSERT_TRUE(run_until([&] { return !digits.empty(); }, 2s));
+  EXPECT_EQ(digits, "7");
+  packet(3, true, 800);
+  packet(3, true, 800);
+  run_for(700ms);
+  EXPECT_EQ(digits, "7");
+}
+
 TEST_F(MrfRtpSession, EchoesWhatItHearsAfterTheDelay) {
   Peer phone(io_);
   auto a = answer(offer(phone.port(), "0", ""));
