@@ -91,7 +91,7 @@ std::variant<MediaEngine::Answer, std::string> RtpMediaEngine::answer(std::strin
     std::random_device random;
     const std::uint64_t id = next_session_id_++;
     SessionSetup setup{std::move(negotiated), std::move(made.codec), LocalMedia{}, std::move(rtp), std::move(rtcp),
-                       nullptr, settings_.codecs, settings_.jitter_target, 0, 0, 0,
+                       nullptr, settings_.codecs, settings_.jitter_target, settings_.rtcp_interval, 0, 0, 0,
                        "mrf media " + std::to_string(id) + ": "};
     setup.local.address = settings_.advertised_address;
     setup.local.port = port;

@@ -24,7 +24,9 @@
 //   * RFC 4733 events of the negotiated telephone-event payload type are
 //     reported once each when they end (the repeated end packets, or the
 //     next event when the end was lost), by TelephoneEventReceiver;
-//   * RTCP is read and dropped (no reports are sent).
+//   * RTCP: an SR (an RR before it sent anything) with a report block on the
+//     peer's stream and an SDES CNAME every 5 s, to a=rtcp / port + 1 (latched
+//     on the first RTCP received) or, with rtcp-mux, beside the RTP.
 // The session stops sending when the answer's direction does not allow it
 // (the peer's sendonly or inactive: hold) or the peer's address is 0.0.0.0,
 // and a play goes on in silence then (its on_done comes on time).
@@ -56,6 +58,7 @@ struct RtpEngineSettings {
   std::uint16_t port_max = 44999;
   imsbox::media::CodecOptions codecs;
   std::chrono::milliseconds jitter_target{40};  // echo: the jitter buffer's share of the delay
+  std::chrono::milliseconds rtcp_interval{5000};
 };
 
 // From mrf.rtp_port_min/max, global.bind_address and the advertised address;

@@ -10,6 +10,9 @@
 #include "media/jitter_buffer.h"
 #include "mrf/media/play_schedule.h"
 #include "rtp/demux.h"
+#include "rtp/reception_stats.h"
+#include "rtp/rtcp.h"
+#include "rtp/rtcp_builder.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 #include "runtime/log.h"
@@ -33,11 +36,11 @@ m::MakeCodecResult make_codec_for(const ChosenCodec& codec, const m::CodecOption
 
 namespace {
 
-std::optional<udp::endpoint> endpoint_of(const Negotiated& n) {
+std::optional<udp::endpoint> endpoint_of(const Negotiated& n, bool rtcp = false) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(n.remote_address, ec);
   if (ec || address.is_unspecified() || n.remote_port == 0) return std::nullopt;
-  return udp::endpoint(address, n.remote_port);
+  return udp::endpoint(address, rtcp ? n.remote_rtcp_port : n.remote_port);
 }
 
 struct Core : std::enable_shared_from_this<Core> {
@@ -52,6 +55,15 @@ struct Core : std::enable_shared_from_this<Core> {
   // where we send (symmetric RTP, media_engine.h)
   std::optional<udp::endpoint> destination, sdp_destination;
   bool latched = false;
+
+  // RTCP (without rtcp-mux: its own port, latched on its own)
+  std::optional<udp::endpoint> rtcp_destination;
+  bool rtcp_latched = false;
+  std::optional<std::uint32_t> remote_ssrc;
+  std::optional<rtp::ReceptionStatistics> reception;
+  std::uint64_t payload_octets_sent = 0;
+  Clock::time_point next_report;
+  std::string cname;
 
   // what we send
   enum class Mode { silent, play, echo } mode = Mode::silent;
@@ -88,6 +100,9 @@ struct Core : std::enable_shared_from_this<Core> {
     timestamp = setup.initial_timestamp;
     frame.assign(info().frame_samples, 0);
     sdp_destination = destination = endpoint_of(setup.negotiated);
+    rtcp_destination = endpoint_of(setup.negotiated, true);
+    cname = "mrf@" + setup.local.address;
+    next_report = Clock::now() + setup.rtcp_interval;
     stats.codec = codec_label(setup.negotiated.codec);
     receive();
     receive_rtcp();
@@ -131,6 +146,10 @@ struct Core : std::enable_shared_from_this<Core> {
     }
     timestamp += info().frame_timestamp;
     end_silent_event(now);
+    if (now >= next_report) {
+      next_report = now + setup.rtcp_interval;
+      send_report(now);
+    }
     next_tick += kTick;
     // a stalled loop skips the frames it missed rather than bursting them out
     if (now - next_tick > 10 * kTick) next_tick = now + kTick;
@@ -164,6 +183,50 @@ struct Core : std::enable_shared_from_this<Core> {
     talkspurt_start = false;
     ++stats.packets_sent;
     stats.bytes_sent += n;
+    payload_octets_sent += r.size;
+  }
+
+  // Our SR (RR before we sent anything) with a block about the peer's
+  // stream, and the SDES CNAME a compound needs (RFC 3550 §6.1).
+  void send_report(Clock::time_point now) {
+    const bool mux = setup.negotiated.rtcp_mux;
+    const auto& to = mux ? destination : rtcp_destination;
+    if (!to) return;
+    std::array<rtp::ReportBlock, 1> block{};
+    std::size_t blocks = 0;
+    if (remote_ssrc && reception && reception->confirmed()) {
+      block[0] = reception->make_report_block(*remote_ssrc, now.time_since_epoch());
+      blocks = 1;
+    }
+    std::array<std::uint8_t, 512> report{};
+    std::size_t n = 0;
+    if (stats.packets_sent > 0) {
+      rtp::SenderInfo info;
+      info.ntp_timestamp = rtp::to_ntp(std::chrono::system_clock::now());
+      info.rtp_timestamp = timestamp;
+      info.packet_count = static_cast<std::uint32_t>(stats.packets_sent);
+      info.octet_count = static_cast<std::uint32_t>(payload_octets_sent);
+      n = rtp::build_sender_report(report, setup.ssrc, info, std::span(block.data(), blocks));
+    } else {
+      n = rtp::build_receiver_report(report, setup.ssrc, std::span(block.data(), blocks));
+    }
+    if (n == 0) return;
+    const std::size_t m = rtp::build_sdes_cname(std::span(report).subspan(n), setup.ssrc, cname);
+    if (m == 0) return;
+    boost::system::error_code ec;
+    (mux ? setup.rtp : setup.rtcp).send_to(asio::buffer(report.data(), n + m), *to, 0, ec);
+  }
+
+  void on_rtcp(std::span<const std::uint8_t> packet) {
+    if (rtp::validate_rtcp(packet) != rtp::RtcpError::none) return;
+    rtp::RtcpCompoundReader reader(packet);
+    rtp::RtcpPacket p;
+    while (reader.next(p)) {
+      if (p.type != rtp::rtcp_type::sr) continue;
+      if (const auto sr = rtp::parse_sender_report(p); sr && reception && remote_ssrc == sr->ssrc) {
+        reception->on_sender_report(sr->sender.ntp_timestamp, Clock::now().time_since_epoch());
+      }
+    }
   }
 
   // One frame of the echo: what the jitter buffer plays now, `delay` later.
@@ -213,10 +276,24 @@ struct Core : std::enable_shared_from_this<Core> {
 
   void receive_rtcp() {
     setup.rtcp.async_receive_from(asio::buffer(rtcp_in), rtcp_from,
-                                  [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                                  [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                                     if (self->closed || ec == asio::error::operation_aborted) return;
-                                    self->receive_rtcp();  // RTCP is read and dropped
+                                    if (!ec) self->on_rtcp_port(n);
+                                    if (!self->closed) self->receive_rtcp();
                                   });
+  }
+
+  void on_rtcp_port(std::size_t n) {
+    const std::span<const std::uint8_t> datagram(rtcp_in.data(), n);
+    if (rtp::classify_packet(datagram) != rtp::PacketClass::rtcp) return;
+    // latched as RTP is: the first RTCP from anywhere, then only from there
+    if (!rtcp_latched) {
+      rtcp_destination = rtcp_from;
+      rtcp_latched = true;
+    } else if (rtcp_destination != rtcp_from) {
+      return;
+    }
+    on_rtcp(datagram);
   }
 
   bool admit() {
@@ -233,7 +310,12 @@ struct Core : std::enable_shared_from_this<Core> {
 
   void on_datagram(std::size_t n) {
     const std::span<const std::uint8_t> datagram(in.data(), n);
-    if (rtp::classify_packet(datagram) != rtp::PacketClass::rtp) return;  // RTCP (rtcp-mux), STUN, junk
+    const auto kind = rtp::classify_packet(datagram);
+    if (kind == rtp::PacketClass::rtcp && setup.negotiated.rtcp_mux && latched && from == destination) {
+      on_rtcp(datagram);
+      return;
+    }
+    if (kind != rtp::PacketClass::rtp) return;  // STUN, junk
     const auto parsed = rtp::parse_rtp(datagram);
     if (!parsed) return;
     const auto& p = parsed.packet;
@@ -246,6 +328,11 @@ struct Core : std::enable_shared_from_this<Core> {
     stats.bytes_received += n;
     stats.last_received = Clock::now();
     if (audio) {
+      if (remote_ssrc != p.ssrc() || !reception) {
+        remote_ssrc = p.ssrc();
+        reception.emplace(static_cast<std::uint32_t>(info().rtp_clock_rate));
+      }
+      reception->on_packet(p.sequence(), p.timestamp(), Clock::now().time_since_epoch());
       if (mode == Mode::echo && jitter) {
         jitter->push(p.payload(), p.sequence(), p.timestamp(), setup.codec->payload_duration(p.payload()),
                      Clock::now());
@@ -304,6 +391,8 @@ struct Core : std::enable_shared_from_this<Core> {
     if (said != sdp_destination || !(latched || destination == said)) {
       sdp_destination = destination = said;
       latched = false;
+      rtcp_destination = endpoint_of(n, true);
+      rtcp_latched = false;
     }
     if (n.telephone_event != setup.negotiated.telephone_event) events.reset();
     setup.negotiated = std::move(n);

@@ -26,6 +26,7 @@ struct SessionSetup {
   std::function<void()> release;  // gives the port pair back
   imsbox::media::CodecOptions codec_options;
   std::chrono::milliseconds jitter_target{40};
+  std::chrono::milliseconds rtcp_interval{5000};
   std::uint32_t ssrc = 0, initial_timestamp = 0;
   std::uint16_t initial_sequence = 0;
   std::string log_tag;

@@ -129,6 +129,11 @@ std::variant<Negotiated, std::string> negotiate(std::string_view offer, CodecChe
   n.offer_direction = sdp::direction(session, m);
   n.answer_direction = sdp::reverse(n.offer_direction);
   n.rtcp_mux = m.attributes.has("rtcp-mux");
+  n.remote_rtcp_port = static_cast<std::uint16_t>(m.port + 1);
+  if (const auto rtcp = m.attributes.value("rtcp")) {
+    if (const auto r = sdp::parse_rtcp(*rtcp)) n.remote_rtcp_port = r->port;
+  }
+  if (n.rtcp_mux) n.remote_rtcp_port = m.port;
   return n;
 }
 

@@ -59,6 +59,7 @@ struct Negotiated {
   bool rtcp_mux = false;
   std::string remote_address;  // where its RTP goes before latching; empty or 0.0.0.0: nowhere (hold)
   std::uint16_t remote_port = 0;
+  std::uint16_t remote_rtcp_port = 0;  // a=rtcp (RFC 3605), else remote_port + 1; the RTP port with rtcp-mux
   // Whether we may send (our direction sendrecv/sendonly and a usable address).
   bool we_send() const;
 };

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "media/tone_detector.h"
+#include "rtp/rtcp.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "unit/shared/media/libav.h"
@@ -337,6 +338,42 @@ TEST_F(MrfRtpSession, EchoesWhatItHearsAfterTheDelay) {
   const auto scan = imsbox::media::scan_tone(heard, 8000, imsbox::media::ToneCriteria{}, 100);
   EXPECT_GE(scan.with_tone, 8u);  // of the second sent, ~1 s heard back
   EXPECT_EQ(a.session->stats().packets_received, 50u);
+}
+
+// RFC 3550 §6: SR + SDES CNAME to the a=rtcp port, with a report block on
+// the peer's stream once it sent some RTP.
+TEST_F(MrfRtpSession, SendsSenderReportsToTheRtcpPort) {
+  settings_.rtcp_interval = 200ms;
+  Peer phone(io_), phone_rtcp(io_);
+  auto a = answer(offer(phone.port(), "0", "a=rtcp:" + std::to_string(phone_rtcp.port()) + "\r\n"));
+  ASSERT_TRUE(a.session);
+  const std::uint16_t mrf = port_of(a.sdp);
+  a.session->play(PlayRequest{tone(8000, 5000ms), 1, 0ms, std::nullopt}, nullptr);
+  const std::vector<std::uint8_t> silence(160, 0xff);
+  for (std::uint16_t i = 0; i < 20; ++i) {
+    phone.send(rtp_packet(i == 0, 0, i, i * 160u, 0xfeed, silence), mrf);
+    run_for(20ms);
+  }
+  ASSERT_TRUE(run_until([&] { return phone_rtcp.packets.size() >= 2; }, 3s));
+  const auto& last = phone_rtcp.packets.back().bytes;
+  ASSERT_TRUE(rtp::starts_with_report(last));
+  rtp::RtcpCompoundReader reader(last);
+  rtp::RtcpPacket p;
+  bool sr = false, sdes = false;
+  while (reader.next(p)) {
+    if (p.type == rtp::rtcp_type::sr) {
+      const auto report = rtp::parse_sender_report(p);
+      ASSERT_TRUE(report);
+      EXPECT_EQ(report->ssrc, phone.packets.back().ssrc());
+      EXPECT_GT(report->sender.packet_count, 0u);
+      ASSERT_EQ(report->reports.size(), 1u);
+      EXPECT_EQ(report->reports[0].ssrc, 0xfeedu);
+      sr = true;
+    }
+    if (p.type == rtp::rtcp_type::sdes) sdes = true;
+  }
+  EXPECT_TRUE(sr);
+  EXPECT_TRUE(sdes);
 }
 
 TEST_F(MrfRtpSession, HoldStopsSendingAndResumeMarksTheTalkspurt) {
