@@ -14,6 +14,7 @@
 #include "media/tone_detector.h"
 #include "rtp/rtcp.h"
 #include "runtime/clock.h"
+#include "runtime/config.h"
 #include "runtime/log.h"
 #include "unit/shared/media/libav.h"
 
@@ -451,6 +452,32 @@ TEST_F(MrfRtpSession, RefusesWhatItCannotAnswer) {
   ASSERT_TRUE(std::holds_alternative<std::string>(r));
   EXPECT_NE(std::get<std::string>(r).find("no common codec"), std::string::npos);
   EXPECT_EQ(engine().pairs_in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace imsbox::mrf::media
+
+namespace imsbox::mrf::media {
+namespace {
+
+TEST(MrfRtpEngineSettings, FromTheConfiguration) {
+  const auto defaults = rtp_engine_settings(runtime::Config::defaults());
+  EXPECT_EQ(defaults.port_min, 40000);
+  EXPECT_EQ(defaults.port_max, 44999);
+  EXPECT_EQ(defaults.bind_address, "127.0.0.1");
+  EXPECT_EQ(defaults.advertised_address, "127.0.0.1");
+  // apart from the AGW's range
+  const auto c = runtime::Config::defaults();
+  EXPECT_TRUE(defaults.port_min > c.port("agw.rtp_port_max") || defaults.port_max < c.port("agw.rtp_port_min"));
+
+  const auto set = rtp_engine_settings(
+      runtime::Config::parse("[mrf]\nrtp_port_min = 50000\nrtp_port_max = 50001\n", "test.conf"));
+  EXPECT_EQ(set.port_min, 50000);
+  EXPECT_EQ(set.port_max, 50001);
+  EXPECT_THROW(rtp_engine_settings(runtime::Config::parse("[mrf]\nrtp_port_min = 50000\nrtp_port_max = 50000\n", "t")),
+               runtime::ConfigError);
+  EXPECT_THROW(rtp_engine_settings(runtime::Config::parse("[mrf]\nrtp_port_min = 50001\nrtp_port_max = 50002\n", "t")),
+               runtime::ConfigError);  // no even port with its odd neighbour
 }
 
 }  // namespace
