@@ -33,6 +33,10 @@ struct MediaStats {
   std::uint64_t packets_sent = 0, packets_received = 0;
   std::uint64_t bytes_sent = 0, bytes_received = 0;
   std::string codec;  // as in the answer's rtpmap: "AMR-WB/16000"
+  // When the last RTP packet of the stream arrived (a media timeout is the
+  // SIP side's business); nullopt before the first.
+  std::optional<std::chrono::steady_clock::time_point> last_received;
+  std::uint64_t digits_received = 0;  // RFC 4733 events reported by on_digit
 };
 
 class MediaSession {

@@ -201,6 +201,11 @@ constexpr OptionSpec kOptions[] = {
      "directory of the built-in prompts (NAME.16k.wav, NAME.8k.wav), relative to data_dir; empty: the prompts "
      "folder of the build the MRF runs from (<build>/prompts). Operators' own prompts (imsbox prompt add) are "
      "kept in <data_dir>/prompts and win over built-in ones"},
+    {"mrf.rtp_port_min", OptionType::port, "40000",
+     "first UDP port of the MRF's media (RTP on even ports, RTCP on the next) on global.bind_address, advertised "
+     "as global.advertised_address; keep it apart from agw.rtp_port_min..agw.rtp_port_max"},
+    {"mrf.rtp_port_max", OptionType::port, "44999",
+     "last UDP port of the MRF's media: one session (announcement, echo, IVR) takes a pair"},
 };
 
 const OptionSpec* find_spec(std::string_view key) {
