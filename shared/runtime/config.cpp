@@ -201,6 +201,13 @@ constexpr OptionSpec kOptions[] = {
      "directory of the built-in prompts (NAME.16k.wav, NAME.8k.wav), relative to data_dir; empty: the prompts "
      "folder of the build the MRF runs from (<build>/prompts). Operators' own prompts (imsbox prompt add) are "
      "kept in <data_dir>/prompts and win over built-in ones"},
+    {"mrf.sip_port", OptionType::port, "5080",
+     "MRF SIP (UDP and TCP) on global.bind_address: sip:annc@mrf.<domain>;play=NAME, sip:echo@mrf.<domain>, "
+     "sip:ivr@mrf.<domain>;menu=NAME"},
+    {"mrf.uri", OptionType::sip_uri, "",
+     "the SIP URI the S-CSCF routes requests for mrf.<domain> to, sip:host[:port]; empty: sip:<advertised "
+     "address>:<mrf.sip_port>"},
+    {"mrf.echo_delay_ms", OptionType::milliseconds, "200", "how late the echo test returns the caller's audio"},
 };
 
 const OptionSpec* find_spec(std::string_view key) {

@@ -115,6 +115,7 @@ xcap_port = $((base + 24))
 sip_port = $((base + 25))
 [mrf]
 health_port = $((base + 6))
+sip_port = $((base + 26))
 CONF
 }
 
