@@ -57,7 +57,7 @@ free_port_base() {
     # connection could take a port between our check and our bind
     base=$((10000 + RANDOM % 22000))
     ok=1
-    for i in $(seq 0 31); do port_free $((base + i)) || { ok=0; break; }; done
+    for i in $(seq 0 32); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$base"; return 0; }
   done
   fail "no free ports found"
@@ -66,7 +66,8 @@ free_port_base() {
 # Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6, the HSS's
 # Diameter, provisioning API and SBI ports at $1+7..$1+9, the P-CSCF's SIP
 # (UDP/TCP), TLS, WS and WSS ports at $1+10..$1+13, the I-CSCF's and the
-# S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31; $1+16..$1+30 are free for the test's
+# S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31, the MRF's SIP port at $1+32;
+# $1+16..$1+30 are free for the test's
 # own peers. The AGW's media ports are 200 of 40000..60199 (from $1), outside the range free ports come from.
 # The provisioning API token is $API_TOKEN.
 API_TOKEN=0123456789abcdef0123456789abcdef
@@ -115,7 +116,7 @@ xcap_port = $((base + 24))
 sip_port = $((base + 25))
 [mrf]
 health_port = $((base + 6))
-sip_port = $((base + 26))
+sip_port = $((base + 32))   # past the 32 the tests share out (mrf_sip_test.sh)
 CONF
 }
 

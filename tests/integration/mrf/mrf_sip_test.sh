@@ -17,7 +17,7 @@ DOMAIN=it.example.org
 BASE=$(free_port_base)
 PCSCF_PORT=$((BASE + 10))
 CALLER_PORT=$((BASE + 16))
-MRF_PORT=$((BASE + 26))
+MRF_PORT=$((BASE + 32))
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
 what_happened() {
