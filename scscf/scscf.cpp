@@ -25,6 +25,8 @@ ScscfOptions scscf_options(const runtime::Config& c) {
   options.own_uri = ims::node_uri(c, "scscf");
   options.own_uris = ims::node_uris(c, "scscf");
   options.icscf_route = ims::loose_route(ims::icscf_uri(c, "scscf"));
+  // sip:annc@mrf.<domain>;play=... from a phone: to the MRF's port
+  options.box_nodes.push_back({ims::node_host(c, "mrf"), ims::loose_route(ims::node_uri(c, "mrf"))});
   options.min_expires = static_cast<std::uint32_t>(c.integer("scscf.min_expires"));
   options.max_expires = std::max(options.min_expires, static_cast<std::uint32_t>(c.integer("scscf.max_expires")));
   options.max_auth_failures = static_cast<unsigned>(std::max<std::int64_t>(1, c.integer("scscf.max_auth_failures")));

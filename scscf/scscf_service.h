@@ -72,6 +72,10 @@ struct ScscfOptions {
   // out (ims::node_uris). Empty: own_uri alone.
   std::vector<std::string> own_uris;
   std::string icscf_route;  // "<sip:ADDRESS:PORT;lr>": where originating requests to home users go
+  // Nodes of this box that users reach by a host name of their own (the
+  // MRF: sip:annc@mrf.<domain>;play=busy) and the Route to each: the name
+  // alone resolves to the box's address, not to the node's port.
+  std::vector<BoxNodeRoute> box_nodes;
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 3600;
   unsigned max_auth_failures = 5;

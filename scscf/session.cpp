@@ -1,6 +1,7 @@
 #include "scscf/session.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
 
 #include "ims/identity.h"
 #include "sip/header_values.h"
@@ -118,8 +119,22 @@ std::vector<std::string> application_server_routes(std::string_view server_name,
   return {lr(server_name), lr(std::string(own_uri) + ";odi=" + std::string(odi_token))};
 }
 
+std::optional<sip::proxy::Target> box_node_target(std::string_view request_uri, std::span<const BoxNodeRoute> nodes) {
+  const auto uri = sip::parse_uri(request_uri);
+  if (!uri.uri || uri.uri->scheme == sip::Uri::Scheme::tel) return std::nullopt;
+  for (const auto& node : nodes) {
+    if (boost::algorithm::iequals(uri.uri->host, node.host)) {
+      sip::proxy::Target t;
+      t.routes = {node.route};
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
-                               std::string_view home_domain, std::string_view icscf_route, bool unregistered_services) {
+                               std::string_view home_domain, std::string_view icscf_route, bool unregistered_services,
+                               std::span<const BoxNodeRoute> box_nodes) {
   SessionRoute out;
   const auto identity = originating_identity(request);
   const Registration* reg = identity ? registrar.find(*identity) : nullptr;
@@ -146,6 +161,9 @@ SessionRoute route_originating(const sip::Message& request, const Registrar& reg
     t.routes = {std::string(icscf_route)};
     out.targets.push_back(std::move(t));
     out.summary += ": " + target + " is of the home network, to the I-CSCF";
+  } else if (auto node = box_node_target(target, box_nodes)) {
+    out.summary += ": " + target + " is a node of this box, to " + node->routes.front();
+    out.targets.push_back(std::move(*node));
   } else {
     out.summary += ": " + target + " routed by its Request-URI";
   }

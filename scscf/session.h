@@ -110,11 +110,23 @@ std::optional<std::string> odi_of(const sip::Message& request, std::span<const s
 std::vector<std::string> application_server_routes(std::string_view server_name, std::string_view own_uri,
                                                    std::string_view odi_token);
 
+// A node of this box reached by a host name of its own: mrf.<domain> ->
+// "<sip:ADDRESS:MRF_PORT;lr>".
+struct BoxNodeRoute {
+  std::string host;
+  std::string route;
+};
+
+// The target that sends a request whose Request-URI's host is one of
+// `nodes` (case-insensitively) to that node; nothing for any other URI.
+std::optional<sip::proxy::Target> box_node_target(std::string_view request_uri, std::span<const BoxNodeRoute> nodes);
+
 // `unregistered_services`: the served user's unregistered services were
 // applied (on behalf of an unregistered user), so no registration is needed.
+// A Request-URI of one of `box_nodes` goes to that node.
 SessionRoute route_originating(const sip::Message& request, const Registrar& registrar, Time now,
                                std::string_view home_domain, std::string_view icscf_route,
-                               bool unregistered_services = false);
+                               bool unregistered_services = false, std::span<const BoxNodeRoute> box_nodes = {});
 SessionRoute route_terminating(const sip::Message& request, const Registrar& registrar, Time now);
 
 }  // namespace imsbox::scscf

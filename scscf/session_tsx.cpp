@@ -217,7 +217,7 @@ class SessionTsx final : public AskingTsx {
     const auto& o = service_.options();
     return case_ == SessionCase::originating
                ? route_originating(request, service_.registrar(), service_.now(), o.domain, o.icscf_route,
-                                   unregistered_profile_ != nullptr)
+                                   unregistered_profile_ != nullptr, o.box_nodes)
                : route_terminating(request, service_.registrar(), service_.now());
   }
 
@@ -234,6 +234,9 @@ class SessionTsx final : public AskingTsx {
       t.routes = {o.icscf_route};
       out.targets.push_back(std::move(t));
       out.summary += ", to the I-CSCF";
+    } else if (auto node = box_node_target(target, o.box_nodes)) {
+      out.summary += ", to " + node->routes.front();
+      out.targets.push_back(std::move(*node));
     }
     return out;
   }

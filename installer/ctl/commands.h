@@ -25,5 +25,7 @@ int cmd_calls(const Args& args);
 int cmd_prompt(const Args& args);
 // The supplementary services of a public identity (the TAS's simservs documents).
 int cmd_services(const Args& args);
+// The MRF's IVR menus (list, add, show, del).
+int cmd_ivr(const Args& args);
 
 }  // namespace imsbox::ctl

@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
   using namespace imsbox::ctl;
   const Args all(argv + 1, argv + argc);
   if (all.empty()) {
-    std::cerr << "usage: imsbox-ctl up|down|status|logs|ipsec|config|subscriber|services|calls|prompt|sip-lint|aka ...\n";
+    std::cerr << "usage: imsbox-ctl up|down|status|logs|ipsec|config|subscriber|services|calls|prompt|ivr|sip-lint|aka ...\n";
     return 2;
   }
   const std::string& cmd = all[0];
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   if (cmd == "services") return cmd_services(rest);
   if (cmd == "calls") return cmd_calls(rest);
   if (cmd == "prompt") return cmd_prompt(rest);
+  if (cmd == "ivr") return cmd_ivr(rest);
   if (cmd == "sip-lint") return cmd_sip_lint(rest);
   if (cmd == "aka") return cmd_aka(rest);
   std::cerr << "imsbox: unknown command '" << cmd << "'\n";

@@ -206,6 +206,13 @@ constexpr OptionSpec kOptions[] = {
      "as global.advertised_address; keep it apart from agw.rtp_port_min..agw.rtp_port_max"},
     {"mrf.rtp_port_max", OptionType::port, "44999",
      "last UDP port of the MRF's media: one session (announcement, echo, IVR) takes a pair"},
+    {"mrf.sip_port", OptionType::port, "5080",
+     "MRF SIP (UDP and TCP) on global.bind_address: sip:annc@mrf.<domain>;play=NAME, sip:echo@mrf.<domain>, "
+     "sip:ivr@mrf.<domain>;menu=NAME"},
+    {"mrf.uri", OptionType::sip_uri, "",
+     "the SIP URI the S-CSCF routes requests for mrf.<domain> to, sip:host[:port]; empty: sip:<advertised "
+     "address>:<mrf.sip_port>"},
+    {"mrf.echo_delay_ms", OptionType::milliseconds, "200", "how late the echo test returns the caller's audio"},
 };
 
 const OptionSpec* find_spec(std::string_view key) {

@@ -264,6 +264,16 @@ CREATE TABLE tas_call_event (
 ) STRICT;
 CREATE INDEX tas_call_event_by_call ON tas_call_event (call_id, id);
 )sql"},
+    {12, "MRF IVR menus", R"sql(
+-- The MRF's IVR menus (issue 19): one definition per name, the text format of
+-- mrf/ivr_menu.h (prompt, choices, timeouts, retries), written by
+-- `imsbox ivr add` after it parsed it. updated_at: unix seconds.
+CREATE TABLE mrf_ivr_menu (
+  name       TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+)sql"},
 };
 
 }  // namespace

@@ -57,7 +57,7 @@ free_port_base() {
     # connection could take a port between our check and our bind
     base=$((10000 + RANDOM % 22000))
     ok=1
-    for i in $(seq 0 31); do port_free $((base + i)) || { ok=0; break; }; done
+    for i in $(seq 0 32); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok = 1 ] && { echo "$base"; return 0; }
   done
   fail "no free ports found"
@@ -66,8 +66,10 @@ free_port_base() {
 # Writes $DATA_DIR/imsbox.conf with the health ports at $1..$1+6, the HSS's
 # Diameter, provisioning API and SBI ports at $1+7..$1+9, the P-CSCF's SIP
 # (UDP/TCP), TLS, WS and WSS ports at $1+10..$1+13, the I-CSCF's and the
-# S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31; $1+16..$1+30 are free for the test's
-# own peers. The AGW's media ports are 200 of 40000..60199 (from $1), outside the range free ports come from.
+# S-CSCF's SIP ports at $1+14 and $1+15, the AGW's ng port (UDP) at $1+31, the MRF's SIP port at $1+32;
+# $1+16..$1+30 are free for the test's
+# own peers. The AGW's media ports are 200 of 40000..60199 (from $1), the MRF's the 40 after them, outside
+# the range free ports come from.
 # The provisioning API token is $API_TOKEN.
 API_TOKEN=0123456789abcdef0123456789abcdef
 write_config() {
@@ -115,6 +117,9 @@ xcap_port = $((base + 24))
 sip_port = $((base + 25))
 [mrf]
 health_port = $((base + 6))
+sip_port = $((base + 32))   # past the 32 the tests share out (mrf_sip_test.sh)
+rtp_port_min = $((40200 + base % 1000 * 20))   # its media ports: 40 after the AGW's (a taken pair is skipped)
+rtp_port_max = $((40239 + base % 1000 * 20))
 CONF
 }
 
@@ -164,8 +169,8 @@ require_chromium() {
 # agw_rtp_range: AGW_RTP_MIN and AGW_RTP_MAX, the AGW's media ports in the
 # test config (write_config's range)
 agw_rtp_range() {
-  AGW_RTP_MIN=$(sed -n 's/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
-  AGW_RTP_MAX=$(sed -n 's/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+  AGW_RTP_MIN=$(sed -n '/^\[agw\]/,/^\[/s/^rtp_port_min = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
+  AGW_RTP_MAX=$(sed -n '/^\[agw\]/,/^\[/s/^rtp_port_max = \([0-9]*\).*/\1/p' "$DATA_DIR/imsbox.conf")
 }
 
 # agw_only_config BASE [WORKERS]: write_config with every node but the AGW

@@ -93,7 +93,7 @@ bool UserAgent::accept_offer(CallHandle handle, std::string body, std::string_vi
   call->incoming_offer.reset();
   Message r = make_response(offer.request, 200, {}, call->dialog->id().local_tag);
   r.append(HeaderId::contact, contact());
-  r.append(HeaderId::allow, allowed_methods);
+  r.append(HeaderId::allow, options_.allow);
   if (!body.empty()) r.set_body(std::move(body), content_type);
   call->dialog->refresh_target(offer.request);  // RFC 5407 §3.3: with the 2xx, not before
   if (offer.request.method() != "INVITE") return layer_.respond(offer.tx, std::move(r));

@@ -75,13 +75,13 @@ std::optional<Peer> UserAgent::route(const Message& request, bool in_dialog) con
 
 void UserAgent::respond(ServerTransactionId id, const Message& request, int status, const std::string& to_tag) {
   Message r = make_response(request, status, {}, to_tag.empty() && status != 100 ? random_token() : to_tag);
-  if (status == 405 || (status == 200 && request.method() == "OPTIONS")) r.append(HeaderId::allow, allowed_methods);
+  if (status == 405 || (status == 200 && request.method() == "OPTIONS")) r.append(HeaderId::allow, options_.allow);
   layer_.respond(id, std::move(r));
 }
 
 std::optional<ClientTransactionId> UserAgent::send_in_dialog(CallHandle handle, Message request, Kind kind) {
   request.prepend(HeaderId::via, via(layer_.new_branch()));
-  if (kind == Kind::reinvite || kind == Kind::update) request.append(HeaderId::allow, allowed_methods);
+  if (kind == Kind::reinvite || kind == Kind::update) request.append(HeaderId::allow, options_.allow);
   const auto peer = route(request, true);
   if (!peer) return std::nullopt;
   const auto id = layer_.send_request(std::move(request), *peer);
@@ -173,7 +173,7 @@ std::optional<CallHandle> UserAgent::invite(std::string_view target_uri, std::st
   m.append(HeaderId::call_id, random_token() + "@" + options_.host);
   m.append(HeaderId::cseq, "1 INVITE");
   m.append(HeaderId::contact, contact());
-  m.append(HeaderId::allow, allowed_methods);
+  m.append(HeaderId::allow, options_.allow);
   m.append(HeaderId::supported, "100rel");  // RFC 3262 §4
   if (!body.empty()) m.set_body(std::move(body), content_type);
 
@@ -247,6 +247,9 @@ void UserAgent::on_response(ClientTransactionId id, Message response) {
     case Kind::reinvite:
     case Kind::update:
       on_modification_response(id, r.call, *call, response);
+      return;
+    case Kind::other:
+      if (response.status() >= 200) events_.on_request_response(r.call, response);
       return;
     case Kind::cancel:  // §9.1: the INVITE's final response is what counts
     case Kind::prack:   // RFC 3262 §4: nothing to do with its answer
@@ -370,6 +373,9 @@ void UserAgent::on_client_failure(ClientTransactionId id, transaction::Failure, 
     case Kind::update:
       on_modification_response(id, r.call, *call, response);
       return;
+    case Kind::other:
+      events_.on_request_response(r.call, response);
+      return;
     case Kind::cancel:  // the 64*T1 timer of §9.1 decides
     case Kind::prack:
       return;
@@ -459,9 +465,28 @@ void UserAgent::handle_in_dialog(ServerTransactionId id, const Message& request,
     on_prack(id, handle, *call, request);
   } else if (method == "OPTIONS") {
     respond(id, request, 200, to_tag);
+  } else if (method == "INFO" || method == "NOTIFY" || method == "REFER" || method == "MESSAGE" ||
+             method == "SUBSCRIBE" || method == "PUBLISH") {
+    int status = events_.on_dialog_request(handle, request);
+    if (status < 200 || status > 699) status = 500;
+    respond(id, request, status, to_tag);
   } else {
     respond(id, request, 405, to_tag);
   }
+}
+
+bool UserAgent::request(CallHandle handle, std::string_view method, std::vector<ExtraHeader> headers, std::string body,
+                        std::string_view content_type) {
+  static constexpr std::string_view own_calls[] = {"INVITE", "UPDATE", "BYE", "PRACK", "ACK", "CANCEL"};
+  if (method.empty() || std::find(std::begin(own_calls), std::end(own_calls), method) != std::end(own_calls)) {
+    return false;
+  }
+  Call* call = find(handle);
+  if (!call || !call->dialog || call->bye_pending) return false;
+  Message m = call->dialog->make_request(method);
+  for (auto& h : headers) m.append(std::move(h.name), std::move(h.value));
+  if (!body.empty()) m.set_body(std::move(body), content_type);
+  return send_in_dialog(handle, std::move(m), Kind::other).has_value();
 }
 
 bool UserAgent::ring(CallHandle handle, Provisional provisional) {
@@ -472,6 +497,7 @@ bool UserAgent::ring(CallHandle handle, Provisional provisional) {
   }
   Message r = make_response(*call->invite, provisional.status, {}, call->local_tag);
   r.append(HeaderId::contact, contact());
+  for (auto& h : provisional.headers) r.append(std::move(h.name), std::move(h.value));
   if (!provisional.body.empty()) r.set_body(std::move(provisional.body), provisional.content_type);
   if (!call->dialog) {
     call->dialog = Dialog::from_uas(*call->invite, r);
@@ -494,7 +520,7 @@ bool UserAgent::answer(CallHandle handle, std::string body, std::string_view con
 bool UserAgent::send_answer(CallHandle handle, Call& call, std::string body, std::string_view content_type) {
   Message r = make_response(*call.invite, 200, {}, call.local_tag);
   r.append(HeaderId::contact, contact());
-  r.append(HeaderId::allow, allowed_methods);
+  r.append(HeaderId::allow, options_.allow);
   if (!body.empty()) r.set_body(std::move(body), content_type);
   if (!call.dialog) call.dialog = Dialog::from_uas(*call.invite, r);
   if (!call.dialog) {

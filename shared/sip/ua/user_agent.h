@@ -62,6 +62,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "runtime/timer_queue.h"
 #include "sip/message.h"
@@ -120,6 +121,21 @@ class UserAgentEvents {
   // its body; the UA has ACKed a re-INVITE's), a non-2xx (the session is
   // unchanged, §14.1; 491: glare, try again later), or the layer's 408/503.
   virtual void on_offer_response(CallHandle, const Message& /*response*/) {}
+
+  // Any other request in an early or confirmed dialog (INFO, NOTIFY, REFER,
+  // MESSAGE, ...), past the §12.2.2 check: the status it is answered with
+  // (200-699). The default, 405 with Allow, is what a UA that does not know
+  // the method says (§8.2.1).
+  virtual int on_dialog_request(CallHandle, const Message& /*request*/) { return 405; }
+  // The final response to a request sent with request() (INFO, REFER, ...),
+  // or the layer's 408/503.
+  virtual void on_request_response(CallHandle, const Message& /*response*/) {}
+};
+
+// A header field a UA adds to what it sends (name and value as written).
+struct ExtraHeader {
+  std::string name;
+  std::string value;
 };
 
 // A provisional response of a UAS (ring()).
@@ -130,6 +146,7 @@ struct Provisional {
   bool reliable = false;
   std::string body;  // empty: none
   std::string content_type = "application/sdp";
+  std::vector<ExtraHeader> headers;  // e.g. P-Early-Media (RFC 5009)
 };
 
 class UserAgent final : public transaction::TransactionUser {
@@ -147,6 +164,9 @@ class UserAgent final : public transaction::TransactionUser {
     transaction::TransactionLayer::Options layer;
     // Seed of the tag and Call-ID generator; none: std::random_device.
     std::optional<std::uint64_t> seed;
+    // The Allow header field's value (responses to OPTIONS, 405s, our INVITE,
+    // 2xx, re-INVITE, UPDATE): add the methods on_dialog_request() takes.
+    std::string allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE";
   };
 
   UserAgent(transaction::Sender& sender, runtime::TimerQueue& timers, UserAgentEvents& events, Options options);
@@ -196,6 +216,13 @@ class UserAgent final : public transaction::TransactionUser {
   // (488 Not Acceptable Here by default) that changes nothing.
   bool accept_offer(CallHandle call, std::string body = {}, std::string_view content_type = "application/sdp");
   bool reject_offer(CallHandle call, int status = 488);
+  // Sends another request (INFO, REFER, NOTIFY, MESSAGE; not INVITE, UPDATE,
+  // BYE, PRACK, ACK, CANCEL, which have their own calls) in an early or
+  // confirmed dialog, with `headers` and an optional body; its final
+  // response comes to on_request_response(). False when there is no dialog,
+  // a BYE went out, or the method has its own call.
+  bool request(CallHandle call, std::string_view method, std::vector<ExtraHeader> headers = {},
+               std::string body = {}, std::string_view content_type = {});
 
   const Dialog* dialog(CallHandle call) const;
   std::size_t call_count() const { return calls_.size(); }
@@ -214,7 +241,6 @@ class UserAgent final : public transaction::TransactionUser {
   void on_server_terminated(transaction::ServerTransactionId id) override;
 
  private:
-  static constexpr const char* allowed_methods = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE";
   enum class Role { uac, uas };
   // A response the UA core retransmits itself, its interval doubling from T1
   // until 64*T1 have passed: a 2xx to an INVITE (§13.3.1.4, capped at T2), a
@@ -283,7 +309,7 @@ class UserAgent final : public transaction::TransactionUser {
     std::optional<OutgoingOffer> outgoing_offer;
     std::optional<SentAck> reinvite_ack;    // of our last re-INVITE's 2xx
   };
-  enum class Kind { invite, bye, cancel, reinvite, update, prack };
+  enum class Kind { invite, bye, cancel, reinvite, update, prack, other };
   struct ClientRole {
     CallHandle call;
     Kind kind = Kind::invite;

@@ -22,6 +22,11 @@ TEST(ScscfOptions, UrisGivenToOtherNodesAreTheAdvertisedAddress) {
   EXPECT_EQ(o.server_name, "sip:127.0.0.5:16060");  // what I-CSCFs route its users' requests to
   EXPECT_EQ(o.icscf_route, "<sip:127.0.0.5:4060;lr>");
   EXPECT_EQ(o.own_uris, (std::vector<std::string>{"sip:127.0.0.5:16060", "sip:scscf.ims.test:16060"}));
+  ASSERT_EQ(o.box_nodes.size(), 1u);  // sip:annc@mrf.ims.test;play=... goes to the MRF's port
+  EXPECT_EQ(o.box_nodes[0].host, "mrf.ims.test");
+  EXPECT_EQ(o.box_nodes[0].route, "<sip:127.0.0.5:5080;lr>");
+  EXPECT_EQ(scscf_options(config("[mrf]\nuri = sip:mrf.example.net:7080\n")).box_nodes.at(0).route,
+            "<sip:mrf.example.net:7080;lr>");
 
   const auto advertised = scscf_options(config("advertised_address = 192.0.2.8\n"));
   EXPECT_EQ(advertised.own_uri, "sip:192.0.2.8:6060");

@@ -205,6 +205,7 @@ class ScscfServiceTest : public ::testing::Test {
     o.own_uri = "sip:127.0.0.1:6060";
     o.own_uris = {"sip:127.0.0.1:6060", "sip:scscf.ims.test:6060"};
     o.icscf_route = "<sip:icscf.ims.test:4060;lr>";
+    o.box_nodes = {{"mrf.ims.test", "<sip:127.0.0.1:5080;lr>"}};
     o.min_expires = 60;
     o.max_expires = 3600;
     o.max_auth_failures = max_failures;
@@ -1191,6 +1192,31 @@ TEST_F(ScscfServiceTest, OurServiceRouteInEveryFormButOnlyWithOurPort) {
 
 // TS 24.229 §4.4: only the trust domain may have us act for the user its
 // P-Asserted-Identity names.
+TEST_F(ScscfServiceTest, OriginatingRequestToTheBoxsMrfGoesToItsPort) {
+  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  // the MRF's host name alone would resolve to the box's address on port 5060
+  auto h = run(invite_text("sip:annc@MRF.ims.test;play=busy", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"),
+               Verdict::next);
+  ASSERT_EQ(h->targets.size(), 1u);
+  EXPECT_EQ(h->targets[0].routes, std::vector<std::string>{"<sip:127.0.0.1:5080;lr>"});
+  EXPECT_TRUE(h->targets[0].request_uri.empty());  // the service's parameters stay
+  EXPECT_TRUE(h->record_routed);
+  // another host of the domain's family is not the MRF
+  h = run(invite_text("sip:annc@mrf2.ims.test", kOrig + "P-Asserted-Identity: <sip:alice@ims.test>\r\n"),
+          Verdict::next);
+  EXPECT_TRUE(h->targets.empty());
+}
+
+TEST(BoxNodeTarget, ByHostOnly) {
+  const std::vector<BoxNodeRoute> nodes{{"mrf.ims.test", "<sip:192.0.2.1:5080;lr>"}};
+  ASSERT_TRUE(box_node_target("sip:echo@mrf.ims.test", nodes));
+  EXPECT_EQ(box_node_target("sip:echo@mrf.ims.test:5060;x=y", nodes)->routes.front(), "<sip:192.0.2.1:5080;lr>");
+  EXPECT_FALSE(box_node_target("sip:echo@ims.test", nodes));
+  EXPECT_FALSE(box_node_target("tel:+15550100", nodes));
+  EXPECT_FALSE(box_node_target("garbage", nodes));
+  EXPECT_FALSE(box_node_target("sip:echo@mrf.ims.test", {}));
+}
+
 TEST_F(ScscfServiceTest, OriginatingRequestsComeOnlyFromTrustedNodes) {
   ASSERT_EQ(register_aka(Reg{})->status(), 200);
   const auto from = [](const char* address) {

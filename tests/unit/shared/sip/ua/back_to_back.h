@@ -80,6 +80,14 @@ class Recorder final : public UserAgentEvents {
     events.push_back({"offer-response " + std::string(r.cseq().method), h, r.status()});
     last_offer_response = r.serialize();
   }
+  int on_dialog_request(CallHandle h, const Message& request) override {
+    events.push_back({"request " + std::string(request.method()), h});
+    last_request = request.serialize();
+    return dialog_request_status ? dialog_request_status : UserAgentEvents::on_dialog_request(h, request);
+  }
+  void on_request_response(CallHandle h, const Message& r) override {
+    events.push_back({"request-response " + std::string(r.cseq().method), h, r.status()});
+  }
   std::vector<std::string> kinds() const {
     std::vector<std::string> out;
     for (const auto& e : events) out.push_back(e.kind + (e.status ? " " + std::to_string(e.status) : ""));
@@ -92,6 +100,8 @@ class Recorder final : public UserAgentEvents {
   std::string last_offer;
   std::string last_ack;
   std::string last_offer_response;
+  int dialog_request_status = 0;  // 0: the default (405)
+  std::string last_request;
 };
 
 inline UserAgent::Options options(const char* host, std::uint64_t seed) {

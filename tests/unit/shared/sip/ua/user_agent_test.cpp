@@ -358,5 +358,50 @@ TEST_F(BackToBack, OutOfOrderInDialogRequestIs500AndUnknownCallIdIs481) {
   EXPECT_EQ(bob.call_count(), 1u);
 }
 
+TEST_F(BackToBack, OtherDialogRequestsGoToTheApplicationAndTheirAnswersComeBack) {
+  CallHandle a{};
+  const CallHandle b = established(a);
+  // Bob's application takes INFO and REFER (the MRF: digits, transfers).
+  bob_events.dialog_request_status = 200;
+  ASSERT_TRUE(alice.request(a, "INFO", {}, "Signal=5\r\nDuration=160\r\n", "application/dtmf-relay"));
+  pump();
+  EXPECT_EQ(bob_events.kinds(), (std::vector<std::string>{"request INFO"}));
+  EXPECT_NE(bob_events.last_request.find("Signal=5"), std::string::npos);
+  EXPECT_EQ(alice_events.kinds(), (std::vector<std::string>{"request-response INFO 200"}));
+
+  ASSERT_TRUE(bob.request(b, "REFER", {{"Refer-To", "<sip:carol@192.0.2.3>"}}));
+  pump();
+  const auto refers = sent(bob_out, "REFER");
+  ASSERT_EQ(refers.size(), 1u);
+  EXPECT_EQ(header(refers[0], HeaderId::refer_to), "<sip:carol@192.0.2.3>");
+  EXPECT_EQ(header(refers[0], HeaderId::contact), "<sip:192.0.2.2:5060>");
+  // Alice's application does not take REFER: 405 with Allow, handed up to Bob.
+  const auto refused = sent(alice_out, "405 REFER");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_FALSE(header(refused[0], HeaderId::allow).empty());
+  EXPECT_EQ(bob_events.kinds(), (std::vector<std::string>{"request INFO", "request-response REFER 405"}));
+
+  EXPECT_FALSE(bob.request(b, "BYE"));     // has its own call
+  EXPECT_FALSE(bob.request(b, "INVITE"));
+  ASSERT_TRUE(bob.bye(b));
+  EXPECT_FALSE(bob.request(b, "INFO"));    // a BYE went out
+}
+
+TEST_F(BackToBack, ProvisionalResponsesCarryExtraHeaders) {
+  CallHandle a{};
+  const CallHandle b = call(a);
+  Provisional p;
+  p.status = 183;
+  p.body = "v=0\r\n";
+  p.headers.push_back({"P-Early-Media", "sendonly"});
+  ASSERT_TRUE(bob.ring(b, p));
+  pump();
+  const auto progress = sent(bob_out, "183 INVITE");
+  ASSERT_EQ(progress.size(), 1u);
+  const auto* h = progress[0].find("P-Early-Media");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->value, "sendonly");
+}
+
 }  // namespace
 }  // namespace imsbox::sip::ua::test

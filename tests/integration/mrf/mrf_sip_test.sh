@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The MRF's SIP side through the whole box (issue 19): `imsbox up`, a sipp UE
+# registered with IMS-AKA dials the MRF's services by their URIs; the
+# S-CSCF routes the host mrf.<domain> to mrf.sip_port.
+#   * sip:annc@mrf.D;play=busy: 200, ACK, then the MRF's BYE once played;
+#   * play=nosuch: 404; no play: 400; an unknown service: 404;
+#   * ;early=603: 183 with P-Early-Media: sendonly and SDP, then 603;
+#   * sip:echo@mrf.D: 200, a re-INVITE answered, the caller's BYE;
+#   * an IVR menu stored with `imsbox ivr add`, walked with INFO digits:
+#     hangup (goodbye, BYE) and transfer (REFER with the menu's URI, the
+#     MRF leaves with BYE on the NOTIFY's 200).
+# The media engine is the placeholder (no RTP): the audio is not checked here.
+source "$(dirname "$0")/../lib.sh"
+
+HERE="$SOURCE_DIR/tests/integration/mrf"
+DOMAIN=it.example.org
+BASE=$(free_port_base)
+PCSCF_PORT=$((BASE + 10))
+CALLER_PORT=$((BASE + 16))
+MRF_PORT=$((BASE + 32))
+source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
+
+what_happened() {
+  sipp_story "$@"
+  tail -n 12 "$DATA_DIR"/log/{scscf,mrf}.log 2>/dev/null
+}
+# dial NAME SCENARIO URI [ARGS...]: anna calls URI; FINAL is the caller's final status line
+dial() {
+  local name=$1 scenario=$2 uri=$3
+  shift 3
+  sipp_run "$name" "$CALLER_PORT" "$HERE/$scenario" -s mrf -key caller anna -key ruri "$uri" "$@" ||
+    fail "$name: the caller's sipp failed: $(what_happened "$name")"
+  FINAL=$(sed -n 's/^final: //p' "$SIPP/$name.log" | head -1)
+}
+logged() { grep -q "$2" "$SIPP/$1.log" || fail "$1: no '$2' in: $(what_happened "$1")"; }
+
+write_config "$BASE"
+expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
+wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
+for _ in $(seq 1 100); do grep -q "Mrf ready" "$DATA_DIR/log/mrf.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "Mrf ready .*SIP on 127.0.0.1:$MRF_PORT (UDP, TCP)" "$DATA_DIR/log/mrf.log" ||
+  fail "the MRF is not ready on $MRF_PORT: $(tail -n 5 "$DATA_DIR/log/mrf.log")"
+ss -Hlun "sport = :$MRF_PORT" | grep -q . && ss -Hltn "sport = :$MRF_PORT" | grep -q . ||
+  fail "nothing listens on UDP and TCP $MRF_PORT"
+curl -sSf --max-time 5 "http://127.0.0.1:$((BASE + 6))/health" > /dev/null || fail "the MRF's /health does not answer"
+pass "imsbox up runs the MRF on mrf.sip_port $MRF_PORT (UDP, TCP), its /health answers"
+
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "anna@$DOMAIN" \
+  --impu "sip:anna@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
+register anna "$CALLER_PORT"
+pass "anna registered"
+
+# ---- announcements ----
+dial annc uac_annc.xml "sip:annc@mrf.$DOMAIN;play=busy"
+[[ "$FINAL" == "SIP/2.0 200"* ]] || fail "annc busy: final '$FINAL': $(what_happened annc)"
+logged annc "bye from the MRF"
+grep -q "announcement played: BYE" "$DATA_DIR/log/mrf.log" || fail "the MRF did not log the end of the announcement"
+pass "annc;play=busy: 200, ACK, BYE from the MRF once the prompt was played"
+
+dial annc-url uac_annc.xml "sip:annc@mrf.$DOMAIN;play=file:///prompts/goodbye.wav;repeat=2;delay=200"
+[[ "$FINAL" == "SIP/2.0 200"* ]] || fail "annc by URL: final '$FINAL': $(what_happened annc-url)"
+logged annc-url "bye from the MRF"
+pass "annc;play=file:///.../goodbye.wav;repeat=2: played by the URL's base name, then BYE"
+
+dial nosuch uac_annc.xml "sip:annc@mrf.$DOMAIN;play=nosuch"
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "play=nosuch: final '$FINAL': $(what_happened nosuch)"
+dial noplay uac_annc.xml "sip:annc@mrf.$DOMAIN"
+[[ "$FINAL" == "SIP/2.0 400"* ]] || fail "annc without play: final '$FINAL': $(what_happened noplay)"
+dial unknown uac_annc.xml "sip:conference@mrf.$DOMAIN"
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "an unknown service: final '$FINAL': $(what_happened unknown)"
+pass "play=nosuch: 404; annc without play: 400; sip:conference@mrf: 404"
+
+dial early uac_annc.xml "sip:annc@mrf.$DOMAIN;play=barred;early=603"
+logged early "early: 183 P-Early-Media: sendonly m=audio"
+[[ "$FINAL" == "SIP/2.0 603"* ]] || fail "early=603: final '$FINAL': $(what_happened early)"
+pass "annc;early=603: 183 with P-Early-Media: sendonly and an SDP answer, then 603"
+
+# ---- echo ----
+dial echo uac_echo.xml "sip:echo@mrf.$DOMAIN"
+[[ "$FINAL" == "SIP/2.0 200"* ]] || fail "echo: final '$FINAL': $(what_happened echo)"
+logged echo "reinvite: 200 m=audio"
+logged echo "bye: 200"
+pass "echo: answered, a re-INVITE answered with SDP, the caller's BYE"
+
+# ---- IVR ----
+cat > "$DATA_DIR/main.menu" <<MENU
+prompt = menu-main
+choice 1 = play welcome
+choice 2 = transfer sip:bert@$DOMAIN
+choice 9 = hangup
+MENU
+expect_exit 0 "$IMSBOX" ivr add main "$DATA_DIR/main.menu" --data-dir "$DATA_DIR"
+expect_exit 0 "$IMSBOX" ivr show main --data-dir "$DATA_DIR"
+expect_out "choice 2 = transfer sip:bert@$DOMAIN"
+expect_exit 1 "$IMSBOX" ivr add bad "$HERE/uac_annc.xml" --data-dir "$DATA_DIR"
+expect_out "line 1"
+dial nomenu uac_annc.xml "sip:ivr@mrf.$DOMAIN;menu=none"
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "an unknown menu: final '$FINAL': $(what_happened nomenu)"
+pass "imsbox ivr add/show stores a menu, refuses a bad one naming the line; an unknown menu: 404"
+
+dial ivr-hangup uac_ivr_hangup.xml "sip:ivr@mrf.$DOMAIN;menu=main" -key digit 9
+[[ "$FINAL" == "SIP/2.0 200"* ]] || fail "ivr: final '$FINAL': $(what_happened ivr-hangup)"
+logged ivr-hangup "info: 200"
+logged ivr-hangup "bye from the MRF"
+grep -q "digit 9" "$DATA_DIR/log/mrf.log" || fail "the MRF did not take the INFO digit: $(tail -n 5 "$DATA_DIR/log/mrf.log")"
+pass "ivr;menu=main: INFO digit 9 (dtmf-relay) answered 200, goodbye, BYE from the MRF"
+
+dial ivr-transfer uac_ivr_transfer.xml "sip:ivr@mrf.$DOMAIN;menu=main" -key digit 2
+logged ivr-transfer "refer: Refer-To: <sip:bert@$DOMAIN>"
+logged ivr-transfer "notify: 200"
+logged ivr-transfer "bye from the MRF"
+pass "ivr;menu=main: INFO digit 2 -> REFER to sip:bert@$DOMAIN, 202, NOTIFY 200 sipfrag, the MRF leaves with BYE"
+
+expect_exit 0 "$IMSBOX" ivr del main --data-dir "$DATA_DIR"
+expect_exit 0 "$IMSBOX" down --data-dir "$DATA_DIR"
