@@ -1,5 +1,7 @@
 #include "pcscf/ipsec/userspace_esp.h"
 
+#include "pcscf/ipsec/ipv4_reassembly.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -234,6 +236,13 @@ struct UserspaceEsp::Impl : std::enable_shared_from_this<UserspaceEsp::Impl> {
   }
 
   void outbound(std::span<const std::uint8_t> packet) {
+    // a datagram larger than the TUN's MTU comes as fragments: ESP in
+    // transport mode seals it whole, and the ESP packet is what the kernel
+    // fragments on its way out (RFC 4301 §7, as XFRM does)
+    if (Ipv4Reassembly::is_fragment(packet)) {
+      if (auto whole = reassembly.add(packet, Ipv4Reassembly::Clock::now())) outbound(*whole);
+      return;
+    }
     const auto ip = parse_ip(packet);
     if (!ip || (ip->protocol != kUdp && ip->protocol != kTcp) || ip->payload.size() < 4) return;  // ND and the like
     const auto key = std::tuple{ip->destination, read16(&ip->payload[0]), read16(&ip->payload[2])};
@@ -336,6 +345,7 @@ struct UserspaceEsp::Impl : std::enable_shared_from_this<UserspaceEsp::Impl> {
   bool stopped = false;
   std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(kMaxPacket);      // raw ESP in
   std::vector<std::uint8_t> tun_buffer = std::vector<std::uint8_t>(kMaxPacket);  // IP packets out
+  Ipv4Reassembly reassembly;  // of what the TUN hands over in fragments
   std::vector<std::uint8_t> sealed, plain;
 
   // outbound by (UE address, our port, its port); inbound by SPI
