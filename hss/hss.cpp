@@ -107,6 +107,7 @@ void Hss::start_provisioning_api() {
   ProvisioningApiOptions options;
   options.realm = std::string(ctx_.config.domain());
   options.token = ctx_.config.str("hss.api_token");
+  options.default_service_profile = ctx_.config.str("hss.default_service_profile");
   options.log = &ctx_.log;
   // a change made through the API is pushed at once, not at the next poll
   options.on_subscriber_changed = [this](const std::string&) {

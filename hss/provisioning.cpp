@@ -8,6 +8,7 @@
 #include "aka/digest.h"
 #include "aka/milenage.h"
 #include "runtime/config.h"
+#include "ims/subscription.h"
 #include "sip/uri.h"
 #include "store/database.h"
 
@@ -166,7 +167,7 @@ std::vector<std::uint8_t> parse_hex(const std::string& what, const std::string& 
   return out;
 }
 
-void Provisioning::add(const NewSubscriber& s, std::int64_t now_unix) {
+AddOutcome Provisioning::add(const NewSubscriber& s, std::int64_t now_unix, const std::string& default_service_profile) {
   check_identities(s.impi, s.impus);
   if (s.impus.empty()) throw ProvisioningError("give at least one --impu");
   const bool sim_given = s.k || s.op || s.opc || s.amf || s.sqn;
@@ -185,8 +186,83 @@ void Provisioning::add(const NewSubscriber& s, std::int64_t now_unix) {
   for (const auto& impu : s.impus) {
     if (auto owner = table.impi_of(impu)) throw ProvisioningError("public identity " + impu + " already belongs to " + *owner);
   }
+  AddOutcome outcome;
+  store::ServiceDataTable services(db_);
+  if (s.service_profile) {
+    if (!s.service_profile->empty() && !services.has_service_profile(*s.service_profile)) {
+      throw ProvisioningError("--service-profile: no service profile '" + *s.service_profile + "'");
+    }
+    if (!s.service_profile->empty()) outcome.service_profile = *s.service_profile;
+  } else if (!default_service_profile.empty()) {
+    if (services.has_service_profile(default_service_profile)) {
+      outcome.service_profile = default_service_profile;
+    } else {
+      outcome.warning = "the default service profile '" + default_service_profile + "' (hss.default_service_profile)" +
+                        " does not exist: " + s.impi + " has no service profile";
+    }
+  }
   table.insert(r, now_unix);
+  if (outcome.service_profile) {
+    for (const auto& impu : s.impus) {
+      auto row = services.public_identity(impu);
+      if (!row) throw std::logic_error("public identity " + impu + " vanished after it was inserted");
+      row->service_profile = outcome.service_profile;
+      services.update_public_identity(*row);
+    }
+  }
   tx.commit();
+  return outcome;
+}
+
+store::IfcRow mmtel_ifc(const std::string& service_profile, const std::string& application_server) {
+  // Conjunctive normal form: group 0 AND group 1, each an OR of its SPTs.
+  ims::TriggerPoint tp;
+  tp.cnf = true;
+  tp.spts.push_back({0, false, ims::MethodCondition{"INVITE"}, {}});
+  for (const auto sc : {ims::SessionCase::originating, ims::SessionCase::terminating_registered,
+                        ims::SessionCase::terminating_unregistered, ims::SessionCase::originating_cdiv}) {
+    tp.spts.push_back({1, false, sc, {}});
+  }
+  store::IfcRow row;
+  row.service_profile = service_profile;
+  row.priority = 0;
+  row.application_server = application_server;
+  row.trigger_point = ims::to_json(tp);
+  return row;  // no profile part indicator: registered and unregistered alike
+}
+
+MmtelProfileOutcome Provisioning::ensure_mmtel_profile(const MmtelProfile& p) {
+  if (p.server_name.empty()) throw ProvisioningError("the MMTEL application server needs a server name");
+  MmtelProfileOutcome outcome;
+  store::Database::Transaction tx(db_);
+  store::ServiceDataTable table(db_);
+  auto as = table.application_server(p.application_server);
+  const bool profile_existed = table.has_service_profile(p.service_profile);
+  const bool first_time = !as && !profile_existed;
+  if (!as) {
+    store::ApplicationServerRow row;
+    row.name = p.application_server;
+    row.server_name = p.server_name;
+    row.default_handling = static_cast<int>(ims::DefaultHandling::session_continued);
+    table.put_application_server(row);
+    outcome.application_server_created = true;
+  } else if (as->server_name != p.server_name) {
+    as->server_name = p.server_name;
+    table.put_application_server(*as);
+    outcome.server_name_changed = true;
+  }
+  if (!profile_existed) {
+    table.add_service_profile(p.service_profile);
+    table.put_ifc(mmtel_ifc(p.service_profile, p.application_server));
+    outcome.service_profile_created = true;
+  }
+  if (first_time && p.assign_to_identities_without_profile) {
+    auto st = db_.cached("UPDATE hss_public_identity SET service_profile = ?1 WHERE service_profile IS NULL RETURNING impu");
+    st->bind(1, p.service_profile);
+    while (st->step()) ++outcome.identities_assigned;
+  }
+  tx.commit();
+  return outcome;
 }
 
 void Provisioning::change(const std::string& impi, const SubscriberChange& c) {

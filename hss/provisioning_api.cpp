@@ -212,7 +212,7 @@ std::string api_wording(std::string message) {
       {"impi", "impi"}, {"impu", "impus"}, {"k", "k"},         {"op", "op"},
       {"opc", "opc"},   {"amf", "amf"},    {"sqn", "sqn"},     {"password", "password"},
       {"no-sim", "remove_sim"},            {"no-password", "remove_password"},
-      {"schemes", "auth_schemes"},
+      {"schemes", "auth_schemes"},         {"service-profile", "service_profile"},
   };
   std::string out;
   std::size_t i = 0;
@@ -441,7 +441,7 @@ class Request {
 
   HttpResponse add_subscriber() {
     const auto o = parse_object(req_.body);
-    check_fields(o, {"impi", "impus", "k", "op", "opc", "amf", "sqn", "password", "auth_schemes"});
+    check_fields(o, {"impi", "impus", "k", "op", "opc", "amf", "sqn", "password", "auth_schemes", "service_profile"});
     NewSubscriber s;
     s.impi = required_string(o, "impi");
     s.impus = string_array(o, "impus");
@@ -452,6 +452,13 @@ class Request {
     s.sqn = opt_string(o, "sqn");
     s.password = opt_string(o, "password");
     if (o.contains("auth_schemes")) s.schemes = joined(string_array(o, "auth_schemes"));
+    // absent: the default profile; null: none; a name: that one, which must exist
+    if (const auto profile = nullable_string(o, "service_profile")) {
+      s.service_profile = profile->value_or("");
+      if (*profile && !store::ServiceDataTable(db_).has_service_profile(**profile)) {
+        bad_request("field 'service_profile': no service profile '" + **profile + "'");
+      }
+    }
     if (auto err = check_impi(s.impi)) bad_request("invalid impi '" + s.impi + "': " + *err);
     if (s.impus.empty()) bad_request("field 'impus' needs at least one public identity");
     // Conflicts first, as 409; Provisioning checks them again under its write lock.
@@ -461,7 +468,8 @@ class Request {
       if (auto owner = table.impi_of(impu)) fail(409, "public identity " + impu + " already belongs to " + *owner);
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now().time_since_epoch()).count();
-    Provisioning(db_, options_.realm).add(s, now);
+    const auto outcome = Provisioning(db_, options_.realm).add(s, now, options_.default_service_profile);
+    if (outcome.warning && options_.log) options_.log->warning("provisioning API: " + *outcome.warning);
     const auto r = table.find(s.impi);
     if (!r) throw std::runtime_error("subscriber " + s.impi + " vanished after it was added");
     return json_response(201, subscriber_json(db_, *r),

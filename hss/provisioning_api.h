@@ -17,7 +17,9 @@
 //
 //   GET    /v1/subscribers                     200 {"subscribers": [subscriber...]}
 //   POST   /v1/subscribers                     201 subscriber (+ Location)
-//          {"impi", "impus": [...], "k", "op" | "opc", "amf", "sqn", "password"}
+//          {"impi", "impus": [...], "k", "op" | "opc", "amf", "sqn", "password",
+//           "service_profile": name | null}  (absent: the default profile, see
+//           ProvisioningApiOptions; null: none; an unknown name: 400)
 //   GET    /v1/subscribers/{impi}              200 subscriber
 //   PATCH  /v1/subscribers/{impi}              200 subscriber
 //          {"k", "op", "opc", "amf", "sqn", "password", "remove_sim": bool,
@@ -74,6 +76,10 @@ namespace imsbox::hss {
 struct ProvisioningApiOptions {
   std::string realm;  // the digest realm password subscribers get: the home domain
   std::string token;  // the bearer token (hss.api_token); empty: the API refuses every request
+  // The profile a new subscriber's identities get when the request names
+  // none (hss.default_service_profile); empty: none. When it does not exist
+  // they get none and a warning is logged.
+  std::string default_service_profile;
   // Called with an IMPI after a committed change to what an S-CSCF holds as
   // that subscriber's user profile (TS 29.228 §6.1.6: the HSS then pushes it
   // with a Cx PPR): IMPUs added or removed, settings of one of its IMPUs,

@@ -183,10 +183,38 @@ void ensure_certificate(const runtime::Config& c) {
   std::cout << "generated a self-signed TLS certificate for " << c.domain() << " in " << dir.string() << "\n";
 }
 
+// The box's MMTEL service profile (its iFC sends INVITEs to the TAS), made
+// here rather than when the HSS starts: before any node runs, so that the
+// first Cx answer already carries it and the demo subscribers get it as they
+// are added; and `imsbox up` is where the config changes that move the TAS
+// (tas.sip_port, tas.uri, the advertised address) take effect. Nothing when
+// the TAS is off.
+void provision_mmtel_profile(const runtime::Config& c) {
+  if (!c.flag("tas.enabled")) return;
+  auto db = open_store(c, "hss");
+  hss::MmtelProfile p;
+  p.server_name = ims::node_uri(c, "tas");
+  // the identities of a data dir from before the profile existed get it only
+  // when new subscribers would too
+  p.assign_to_identities_without_profile = c.str("hss.default_service_profile") == p.service_profile;
+  const auto done = hss::Provisioning(db, std::string(c.domain())).ensure_mmtel_profile(p);
+  if (done.service_profile_created) {
+    std::cout << "created the service profile " << p.service_profile << " (INVITEs to the TAS at " << p.server_name
+              << ")";
+    if (done.identities_assigned > 0) {
+      std::cout << " and gave it to " << done.identities_assigned << " public identities without one";
+    }
+    std::cout << "\n";
+  } else if (done.server_name_changed) {
+    std::cout << "the application server " << p.application_server << " is now " << p.server_name << "\n";
+  }
+}
+
 // Adds the demo subscribers that are missing; leaves existing ones alone.
 void provision_demo_subscribers(const runtime::Config& c) {
   auto db = open_store(c, "hss");
   hss::Provisioning prov(db, std::string(c.domain()));
+  const auto default_profile = c.str("hss.default_service_profile");
   const auto now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
   for (const auto& d : kDemoSubscribers) {
     hss::NewSubscriber s;
@@ -200,7 +228,8 @@ void provision_demo_subscribers(const runtime::Config& c) {
       s.op = kDemoSimOp;
     }
     try {
-      prov.add(s, now);
+      const auto outcome = prov.add(s, now, default_profile);
+      if (outcome.warning) std::cerr << "imsbox: warning: " << *outcome.warning << "\n";
     } catch (const hss::ProvisioningError& e) {
       std::cerr << "imsbox: demo subscriber " << s.impi << " not added: " << e.what() << "\n";
     }
@@ -316,6 +345,7 @@ int cmd_up(const Args& args) {
       schema = db.schema_version();
     }
     ensure_certificate(c);
+    provision_mmtel_profile(c);
     provision_demo_subscribers(c);
 
     if (foreground) {

@@ -8,6 +8,7 @@
 #include "ctl/common.h"
 #include "hss/provisioning.h"
 #include "store/database.h"
+#include "store/service_data_table.h"
 
 namespace po = boost::program_options;
 
@@ -18,6 +19,7 @@ namespace {
 constexpr const char* kUsage =
     "imsbox subscriber add --impi IMPI --impu IMPU [--impu IMPU ...] [--k HEX (--op HEX | --opc HEX) [--amf HEX] "
     "[--sqn HEX]] [--password PW] [--schemes LIST]\n"
+    "                             [--service-profile NAME|none]   (default: hss.default_service_profile)\n"
     "       imsbox subscriber list\n"
     "       imsbox subscriber show IMPI [--show-secrets]\n"
     "       imsbox subscriber del IMPI\n"
@@ -94,15 +96,29 @@ int add(const Args& args) {
   opt(desc, "sqn", s.sqn, "initial sequence number, 12 hex digits (default 000000000000)");
   opt(desc, "password", s.password, "password for SIP digest");
   opt(desc, "schemes", s.schemes, "allowed schemes, comma-separated: Digest-AKAv1-MD5, Digest-AKAv2-MD5, SIP Digest");
+  opt(desc, "service-profile", s.service_profile,
+      "service profile of its public identities, or none (default: hss.default_service_profile, mmtel)");
   int code = 0;
   auto rc = parse_command(args, desc, nullptr, kUsage, code);
   if (!rc) return code;
+  if (s.service_profile) {
+    if (s.service_profile->empty()) {
+      std::cerr << "imsbox: --service-profile needs a profile name or none\n";
+      return 2;
+    }
+    if (*s.service_profile == "none") s.service_profile = "";  // NewSubscriber's "no profile"
+  }
   auto session = open_session(std::move(*rc), true);
   if (!session) return 1;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
-  session->provisioning.add(s, now);
-  std::cout << "added " << s.impi << "\n";
+  const auto outcome =
+      session->provisioning.add(s, now, session->resolved.config.str("hss.default_service_profile"));
+  if (outcome.warning) std::cerr << "imsbox: warning: " << *outcome.warning << "\n";
+  std::cout << "added " << s.impi
+            << (outcome.service_profile ? " (service profile " + *outcome.service_profile + ")"
+                                        : std::string(" (no service profile)"))
+            << "\n";
   return 0;
 }
 
@@ -163,7 +179,12 @@ int show(const Args& args) {
     return 1;
   }
   std::cout << "impi: " << r->impi << "\n";
-  for (const auto& impu : r->impus) std::cout << "impu: " << impu << "\n";
+  store::ServiceDataTable services(session->db);
+  for (const auto& impu : r->impus) {
+    const auto row = services.public_identity(impu);
+    std::cout << "impu: " << impu << "  (service profile "
+              << (row && row->service_profile ? *row->service_profile : std::string("none")) << ")\n";
+  }
   if (r->sim) {
     std::cout << "sim: yes\n";
     std::cout << "k: " << (secrets ? to_hex(r->sim->k.reveal()) : "(hidden; --show-secrets)") << "\n";

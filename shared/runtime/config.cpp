@@ -72,6 +72,10 @@ constexpr OptionSpec kOptions[] = {
      "bearer token the provisioning API requires; empty: the API refuses every request (imsbox up sets one)"},
     {"hss.sbi_address", OptionType::address, "127.0.0.1", "address of the HTTP/2 SBI (Nhss_ims style)"},
     {"hss.sbi_port", OptionType::port, "9082", "port of the HTTP/2 SBI (h2c)"},
+    {"hss.default_service_profile", OptionType::string, "mmtel",
+     "the service profile every subscriber added later (imsbox subscriber add, POST /v1/subscribers) gets "
+     "unless another is named; mmtel is the box's own (its iFC sends INVITEs to the TAS, made by imsbox up "
+     "when tas.enabled); empty: none. A profile that does not exist: none, with a warning"},
     {"scscf.enabled", OptionType::boolean, "true", "run the S-CSCF"},
     {"scscf.health_port", OptionType::port, "9063", "S-CSCF /health and /metrics port"},
     {"scscf.sip_port", OptionType::port, "6060", "S-CSCF SIP (UDP and TCP) on global.bind_address"},

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <stdexcept>
 
 #include "aka/digest.h"
 #include "runtime/clock.h"
+#include "runtime/log.h"
 #include "store/database.h"
 #include "store/registration_table.h"
 #include "unit/hss/api_request.h"
@@ -42,6 +44,8 @@ class ProvisioningApiTest : public ::testing::Test {
       ProvisioningApiOptions o;
       o.realm = kRealm;
       o.token = std::move(token);
+      o.default_service_profile = default_profile_;
+      o.log = log_;
       o.on_subscriber_changed = [this](const std::string& impi) {
         changed_.push_back(impi);
         if (hook_throws_) throw std::runtime_error("hook failed");
@@ -112,6 +116,8 @@ class ProvisioningApiTest : public ::testing::Test {
   std::optional<ProvisioningApi> api_;
   std::vector<std::string> changed_;
   bool hook_throws_ = false;
+  std::string default_profile_;       // ProvisioningApiOptions::default_service_profile
+  runtime::Logger* log_ = nullptr;    // ProvisioningApiOptions::log
   std::vector<std::string> bodies_;  // every response body, for the secrets check
 };
 
@@ -547,6 +553,56 @@ TEST_F(ProvisioningApiTest, ServiceProfilesWithIfcs) {
 }
 
 // ---- the hook -------------------------------------------------------------------------
+
+TEST_F(ProvisioningApiTest, NewSubscribersGetTheDefaultProfileUnlessTheyNameOneOrNull) {
+  default_profile_ = "mmtel";
+  add_as("tas");
+  ASSERT_EQ(call("PUT", "/v1/service-profiles/mmtel", mmtel_profile("tas")).status, 201);
+  ASSERT_EQ(call("PUT", "/v1/service-profiles/gold", mmtel_profile("tas")).status, 201);
+  const auto profile_of = [&](const std::string& impu) {
+    const auto v = expect(call("GET", "/v1/public-identities/" + enc(impu)), 200);
+    return json::serialize(v.as_object().at("service_profile"));
+  };
+  add_alice();  // no field: the default
+  EXPECT_EQ(profile_of(kAliceSip), R"("mmtel")");
+  EXPECT_EQ(profile_of("tel:+15550001"), R"("mmtel")");
+  expect(call("POST", "/v1/subscribers",
+              R"({"impi": "bob@ims.example.org", "impus": ["sip:bob@ims.example.org"], "password": "pw",
+                  "service_profile": null})"),
+         201);
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), "null");
+  const auto carol = expect(call("POST", "/v1/subscribers",
+                                 R"({"impi": "carol@ims.example.org", "impus": ["sip:carol@ims.example.org"],
+                                     "password": "pw", "service_profile": "gold"})"),
+                            201);
+  EXPECT_EQ(json::serialize(carol.at("impus").at(0).at("service_profile")), R"("gold")");
+  // an unknown profile: 400 and nothing stored
+  expect_error(call("POST", "/v1/subscribers",
+                    R"({"impi": "dave@ims.example.org", "impus": ["sip:dave@ims.example.org"], "password": "pw",
+                        "service_profile": "platinum"})"),
+               400, "field 'service_profile': no service profile 'platinum'");
+  expect_error(call("POST", "/v1/subscribers",
+                    R"({"impi": "dave@ims.example.org", "impus": ["sip:dave@ims.example.org"], "password": "pw",
+                        "service_profile": 7})"),
+               400, "field 'service_profile' must be a string or null");
+  expect_error(call("GET", "/v1/subscribers/dave@ims.example.org"), 404, "no subscriber");
+}
+
+TEST_F(ProvisioningApiTest, AMissingDefaultProfileIsAWarningNotAnError) {
+  default_profile_ = "mmtel";  // never created
+  const auto path = dir_ / "hss.log";
+  runtime::Logger log("hss", runtime::LogLevel::info, path, clock_);
+  log_ = &log;
+  add_alice();
+  const auto v = expect(call("GET", "/v1/public-identities/" + enc(kAliceSip)), 200);
+  EXPECT_TRUE(v.at("service_profile").is_null());
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("the default service profile 'mmtel' (hss.default_service_profile) does not exist: "
+                      "alice@ims.example.org has no service profile"),
+            std::string::npos)
+      << text;
+}
 
 TEST_F(ProvisioningApiTest, OnSubscriberChangedFollowsProfileChanges) {
   add_alice();  // new: not announced

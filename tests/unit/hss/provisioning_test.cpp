@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "aka/digest.h"
+#include "ims/subscription.h"
+#include "scscf/ifc.h"
 #include "store/database.h"
+#include "store/service_data_table.h"
 #include "unit/test_dir.h"
 
 namespace imsbox::hss {
@@ -275,6 +278,162 @@ TEST_F(ProvisioningTest, RemoveDeletesIdentitiesToo) {
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.integer(0), 0);
   EXPECT_THROW(prov_.remove("alice@ims.example.org"), ProvisioningError);
+}
+
+// ---- service profiles: the default one, a named one, none; the box's MMTEL profile ----
+
+class ServiceProfileTest : public ProvisioningTest {
+ protected:
+  std::optional<std::string> profile_of(const std::string& impu) {
+    const auto row = store::ServiceDataTable(db_).public_identity(impu);
+    EXPECT_TRUE(row) << impu;
+    return row ? row->service_profile : std::nullopt;
+  }
+  MmtelProfile mmtel(std::string server_name = "sip:127.0.0.1:5070") {
+    MmtelProfile p;
+    p.server_name = std::move(server_name);
+    return p;
+  }
+  void put_profile(const std::string& name) {
+    store::Database::Transaction tx(db_);
+    store::ServiceDataTable(db_).add_service_profile(name);
+    tx.commit();
+  }
+};
+
+TEST_F(ServiceProfileTest, NewSubscriberGetsTheDefaultProfileOnEveryIdentity) {
+  prov_.ensure_mmtel_profile(mmtel());
+  auto s = sim("alice");
+  s.impus.push_back("tel:+15550001");
+  const auto outcome = prov_.add(s, 0, "mmtel");
+  EXPECT_EQ(outcome.service_profile, "mmtel");
+  EXPECT_FALSE(outcome.warning);
+  EXPECT_EQ(profile_of("sip:alice@ims.example.org"), "mmtel");
+  EXPECT_EQ(profile_of("tel:+15550001"), "mmtel");
+}
+
+TEST_F(ServiceProfileTest, ANamedProfileOrNoneOverridesTheDefault) {
+  prov_.ensure_mmtel_profile(mmtel());
+  put_profile("gold");
+  auto gold = sim("alice");
+  gold.service_profile = "gold";
+  EXPECT_EQ(prov_.add(gold, 0, "mmtel").service_profile, "gold");
+  EXPECT_EQ(profile_of("sip:alice@ims.example.org"), "gold");
+  auto none = sim("bob");
+  none.service_profile = "";
+  const auto outcome = prov_.add(none, 0, "mmtel");
+  EXPECT_FALSE(outcome.service_profile);
+  EXPECT_FALSE(outcome.warning);
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), std::nullopt);
+  // no default: none
+  EXPECT_FALSE(prov_.add(sim("carol"), 0, "").service_profile);
+  EXPECT_EQ(profile_of("sip:carol@ims.example.org"), std::nullopt);
+}
+
+TEST_F(ServiceProfileTest, AnUnknownNamedProfileIsRefusedAndNothingStored) {
+  auto s = sim("alice");
+  s.service_profile = "platinum";
+  expect_refused(s, "--service-profile: no service profile 'platinum'");
+  EXPECT_FALSE(prov_.find("alice@ims.example.org"));
+}
+
+TEST_F(ServiceProfileTest, AMissingDefaultProfileLeavesNoneWithAWarning) {
+  const auto outcome = prov_.add(sim("alice"), 0, "mmtel");
+  EXPECT_FALSE(outcome.service_profile);
+  ASSERT_TRUE(outcome.warning);
+  EXPECT_NE(outcome.warning->find("'mmtel'"), std::string::npos) << *outcome.warning;
+  EXPECT_TRUE(prov_.find("alice@ims.example.org"));
+  EXPECT_EQ(profile_of("sip:alice@ims.example.org"), std::nullopt);
+}
+
+TEST_F(ServiceProfileTest, MmtelProfileSendsInvitesToTheTasInItsSessionCases) {
+  const auto done = prov_.ensure_mmtel_profile(mmtel("sip:192.0.2.1:5070"));
+  EXPECT_TRUE(done.application_server_created);
+  EXPECT_TRUE(done.service_profile_created);
+  store::ServiceDataTable table(db_);
+  const auto as = table.application_server("tas");
+  ASSERT_TRUE(as);
+  EXPECT_EQ(as->server_name, "sip:192.0.2.1:5070");
+  EXPECT_EQ(as->default_handling, 0);  // SESSION_CONTINUED
+  const auto ifcs = table.ifcs("mmtel");
+  ASSERT_EQ(ifcs.size(), 1u);
+  EXPECT_EQ(ifcs[0].application_server, "tas");
+  EXPECT_FALSE(ifcs[0].profile_part_indicator);  // registered and unregistered
+  ASSERT_TRUE(ifcs[0].trigger_point);
+  // as the S-CSCF evaluates it (TS 29.228 Annex E session cases)
+  const auto tp = ims::trigger_point_from_json(*ifcs[0].trigger_point);
+  using SC = ims::SessionCase;
+  for (const auto sc : {SC::originating, SC::terminating_registered, SC::terminating_unregistered, SC::originating_cdiv}) {
+    EXPECT_TRUE(scscf::trigger_matches(tp, {"INVITE", nullptr, sc, std::nullopt})) << static_cast<int>(sc);
+    EXPECT_FALSE(scscf::trigger_matches(tp, {"MESSAGE", nullptr, sc, std::nullopt})) << static_cast<int>(sc);
+  }
+  EXPECT_FALSE(scscf::trigger_matches(tp, {"INVITE", nullptr, SC::originating_unregistered, std::nullopt}));
+  EXPECT_FALSE(scscf::trigger_matches(tp, {"REGISTER", nullptr, std::nullopt, ims::RegistrationType::initial}));
+}
+
+TEST_F(ServiceProfileTest, FirstMmtelProfileGoesToIdentitiesWithoutOne) {
+  put_profile("gold");
+  auto gold = sim("alice");
+  gold.service_profile = "gold";
+  prov_.add(gold, 0);
+  auto plain = sim("bob");
+  plain.impus.push_back("tel:+15550002");
+  prov_.add(plain, 0);  // a data dir from before the box had a profile
+  const auto done = prov_.ensure_mmtel_profile(mmtel());
+  EXPECT_EQ(done.identities_assigned, 2);
+  EXPECT_EQ(profile_of("sip:alice@ims.example.org"), "gold");
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), "mmtel");
+  EXPECT_EQ(profile_of("tel:+15550002"), "mmtel");
+}
+
+TEST_F(ServiceProfileTest, MmtelProfileNotGivenAwayWhenAskedNot) {
+  prov_.add(sim("bob"), 0);
+  auto p = mmtel();
+  p.assign_to_identities_without_profile = false;
+  EXPECT_EQ(prov_.ensure_mmtel_profile(p).identities_assigned, 0);
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), std::nullopt);
+}
+
+TEST_F(ServiceProfileTest, RestartKeepsTheOperatorsEditsAndFollowsTheServerName) {
+  prov_.ensure_mmtel_profile(mmtel());
+  {  // the operator: SESSION_TERMINATED, and an iFC for MESSAGE instead
+    store::Database::Transaction tx(db_);
+    store::ServiceDataTable table(db_);
+    auto as = *table.application_server("tas");
+    as.default_handling = 1;
+    table.put_application_server(as);
+    table.remove_ifc("mmtel", 0);
+    table.put_ifc({"mmtel", 5, "tas", R"({"cnf": true, "spt": [{"group": 0, "method": "MESSAGE"}]})", std::nullopt});
+    tx.commit();
+  }
+  prov_.add(sim("bob"), 0, "");
+  auto done = prov_.ensure_mmtel_profile(mmtel());  // a restart, same config
+  EXPECT_FALSE(done.application_server_created || done.server_name_changed || done.service_profile_created);
+  done = prov_.ensure_mmtel_profile(mmtel("sip:127.0.0.1:15070"));  // tas.sip_port changed
+  EXPECT_TRUE(done.server_name_changed);
+  EXPECT_EQ(done.identities_assigned, 0);  // not the first time: bob keeps none
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), std::nullopt);
+  store::ServiceDataTable table(db_);
+  EXPECT_EQ(table.application_server("tas")->server_name, "sip:127.0.0.1:15070");
+  EXPECT_EQ(table.application_server("tas")->default_handling, 1);
+  const auto ifcs = table.ifcs("mmtel");
+  ASSERT_EQ(ifcs.size(), 1u);
+  EXPECT_EQ(ifcs[0].priority, 5);
+}
+
+TEST_F(ServiceProfileTest, ADeletedMmtelProfileComesBackWithoutTakingIdentities) {
+  prov_.ensure_mmtel_profile(mmtel());
+  prov_.add(sim("bob"), 0, "mmtel");
+  {
+    store::Database::Transaction tx(db_);
+    store::ServiceDataTable(db_).remove_service_profile("mmtel");  // bob is left without one
+    tx.commit();
+  }
+  const auto done = prov_.ensure_mmtel_profile(mmtel());
+  EXPECT_TRUE(done.service_profile_created);
+  EXPECT_EQ(done.identities_assigned, 0);
+  EXPECT_EQ(profile_of("sip:bob@ims.example.org"), std::nullopt);
+  EXPECT_EQ(store::ServiceDataTable(db_).ifcs("mmtel").size(), 1u);
 }
 
 TEST(ProvisioningChecks, ImpiAndImpu) {
