@@ -42,6 +42,12 @@ tas_box_start() {
     fail "the TAS is not ready on $TAS_PORT: $(tail -n 5 "$DATA_DIR/log/tas.log")"
 }
 
+# tas_udp_count WHAT: the TAS's SIP messages WHAT (received, sent) over UDP, from its /metrics
+tas_udp_count() {
+  curl -sS --max-time 5 "http://127.0.0.1:$((BASE + 5))/metrics" |
+    sed -n "s/^sip_messages_$1_total{transport=\"udp\"} \([0-9]*\).*/\1/p"
+}
+
 # tas_subscriber USER...: sip:USER@D with IMPI USER@D, the sipp AKA keys and
 # the password USER-secret.
 tas_subscriber() {
