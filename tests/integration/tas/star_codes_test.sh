@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Star codes through the whole box (issue 18): anna, bert and carl registered
-# with IMS-AKA (sipp), an iFC sending their INVITEs to the TAS (originating
-# and terminating, SESSION_CONTINUED):
+# with IMS-AKA (sipp), with the box's mmtel profile, whose iFC sends their
+# INVITEs to the TAS (originating and terminating, SESSION_CONTINUED):
 #   * bert dials *21*carl# (sip:*21*carl%23@D): the TAS stores CFU to carl in
 #     bert's document and answers the INVITE itself: 200 with an SDP answer
 #     rejecting the audio stream (port 0), the ACK, then its BYE along the
@@ -22,7 +22,6 @@ ANNA_PORT=$((BASE + 16))
 BERT_PORT=$((BASE + 17))
 CARL_PORT=$((BASE + 18))
 TAS_PORT=$((BASE + 25))
-API="http://127.0.0.1:$((BASE + 8))/v1"
 source "$SOURCE_DIR/tests/integration/sipp_lib.sh"
 
 what_happened() {
@@ -61,20 +60,14 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 for _ in $(seq 1 100); do grep -q "Tas ready" "$DATA_DIR/log/tas.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "Tas ready .*127.0.0.1:$TAS_PORT" "$DATA_DIR/log/tas.log" || fail "the TAS is not ready: $(tail -n 5 "$DATA_DIR/log/tas.log")"
-api PUT /application-servers/tas "{\"server_name\": \"sip:127.0.0.1:$TAS_PORT\", \"default_handling\": \"SESSION_CONTINUED\"}"
-# INVITE and (originating or terminating-registered)
-api PUT /service-profiles/mmtel-test '{"ifcs": [{"priority": 1, "application_server": "tas",
-  "trigger_point": {"cnf": true, "spt": [{"group": 0, "method": "INVITE"},
-                                         {"group": 1, "session_case": 0}, {"group": 1, "session_case": 1}]}}]}'
 for user in anna bert carl; do
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$user@$DOMAIN" \
     --impu "sip:$user@$DOMAIN" --k "$K" --op "$OP" --amf "$AMF"
-  api PUT "/public-identities/sip%3A$user%40$DOMAIN" '{"service_profile": "mmtel-test"}'
 done
 register anna "$ANNA_PORT"
 register bert "$BERT_PORT"
 register carl "$CARL_PORT"
-pass "anna, bert and carl registered, with an iFC to the TAS for their INVITEs"
+pass "anna, bert and carl registered, with the box's mmtel profile (INVITEs to the TAS)"
 
 # ---- *21*carl#: CFU on ----
 dial cfu-on bert "$BERT_PORT" "sip:*21*carl%23@$DOMAIN"

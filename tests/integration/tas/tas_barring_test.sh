@@ -22,7 +22,6 @@ CARL_PORT=$((BASE + 18))
 
 tas_box_start
 tas_subscriber anna bert carl
-tas_ifc_by_hand anna bert carl
 register anna "$ANNA_PORT"
 register bert "$BERT_PORT"
 register carl "$CARL_PORT"

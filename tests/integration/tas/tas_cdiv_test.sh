@@ -28,7 +28,6 @@ U6_PORT=$((BASE + 19))
 
 tas_box_start
 tas_subscriber anna bert carl dora u1 u2 u3 u4 u5 u6 u7
-tas_ifc_by_hand anna bert carl dora u1 u2 u3 u4 u5 u6 u7
 register anna "$ANNA_PORT"
 register bert "$BERT_PORT"
 register carl "$CARL_PORT"

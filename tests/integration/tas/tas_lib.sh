@@ -59,21 +59,6 @@ tas_subscriber() {
   done
 }
 
-# tas_ifc_by_hand USER...: the TAS as an AS (SESSION_CONTINUED) and a service
-# profile whose one iFC sends INVITEs to it in the session cases originating
-# (0), terminating registered (1) and unregistered (2) and originating after
-# diversion (4), given to each USER. (Until every subscriber gets a default
-# MMTEL profile from the HSS.)
-tas_ifc_by_hand() {
-  api PUT /application-servers/tas "{\"server_name\": \"sip:127.0.0.1:$TAS_PORT\", \"default_handling\": \"SESSION_CONTINUED\"}"
-  api PUT /service-profiles/mmtel-test '{"ifcs": [{"priority": 1, "application_server": "tas",
-    "trigger_point": {"cnf": true, "spt": [{"group": 0, "method": "INVITE"},
-                                           {"group": 1, "session_case": 0}, {"group": 1, "session_case": 1},
-                                           {"group": 1, "session_case": 2}, {"group": 1, "session_case": 4}]}}]}'
-  local user
-  for user in "$@"; do api PUT "/public-identities/sip%3A$user%40$DOMAIN" '{"service_profile": "mmtel-test"}'; done
-}
-
 # xcap METHOD URL USER:PASSWORD [curl options...]: sets STATUS, BODY, HEADERS and ETAG.
 xcap() {
   local method=$1 url=$2 user=$3

@@ -24,7 +24,6 @@ BERT_PATH="/public-identities/sip%3Abert%40$DOMAIN"
 
 tas_box_start
 tas_subscriber anna bert carl
-tas_ifc_by_hand anna bert carl
 register anna "$ANNA_PORT"
 register bert "$BERT_PORT"
 register carl "$CARL_PORT"

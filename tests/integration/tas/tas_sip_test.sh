@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The TAS as an ISC application server through the whole box (issue 18):
-# `imsbox up`, two sipp UEs registered with IMS-AKA, an MMTEL service
-# profile whose iFCs send their originating and terminating INVITEs to the
-# TAS (tas.sip_port) with SESSION_CONTINUED:
+# `imsbox up`, two sipp UEs registered with IMS-AKA, with the box's own
+# MMTEL service profile (no iFC made by hand: tas_default_profile_test.sh),
+# whose iFC sends their originating and terminating INVITEs to the TAS
+# (tas.sip_port) with SESSION_CONTINUED:
 #   * a call anna -> bert goes P-CSCF -> S-CSCF -> TAS (sescase=orig) ->
 #     back along the ODI Route -> I-CSCF -> S-CSCF -> TAS (sescase=term) ->
 #     back -> P-CSCF -> bert, is answered, ACKed and released;
@@ -33,20 +34,14 @@ call() {
 
 # ---- the box, the TAS on its ISC port ----
 tas_box_start
-# udp_count: the TAS's SIP messages of `what` (received, sent) over UDP, from its /metrics
-udp_count() {
-  curl -sS --max-time 5 "http://127.0.0.1:$((BASE + 5))/metrics" |
-    sed -n "s/^sip_messages_$1_total{transport=\"udp\"} \([0-9]*\).*/\1/p"
-}
 ss -Hlun "sport = :$TAS_PORT" | grep -q . && ss -Hltn "sport = :$TAS_PORT" | grep -q . ||
   fail "nothing listens on UDP and TCP $TAS_PORT"
 pass "the TAS listens on tas.sip_port $TAS_PORT (UDP, TCP)"
 
 tas_subscriber anna bert
-tas_ifc_by_hand anna bert
 register anna "$CALLER_PORT"
 register bert "$CALLEE_PORT"
-pass "anna and bert registered, both with an iFC to the TAS for their INVITEs"
+pass "anna and bert registered, both with the box's mmtel profile (its iFC sends their INVITEs to the TAS)"
 
 # ---- a call through the TAS twice ----
 call through "$CALLS/uas.xml" "$CALLS/uac.xml"
@@ -59,7 +54,7 @@ for side in "originating for sip:anna@$DOMAIN" "terminating for sip:bert@$DOMAIN
     fail "call through the TAS: the S-CSCF did not send it there ($side): $(tail -n 20 "$DATA_DIR/log/scscf.log")"
 done
 # the TAS took both INVITEs and sent them on (not skipped by the S-CSCF as silent)
-received=$(udp_count received) sent=$(udp_count sent)
+received=$(tas_udp_count received) sent=$(tas_udp_count sent)
 [ "${received:-0}" -ge 2 ] && [ "${sent:-0}" -ge 2 ] ||
   fail "call through the TAS: the TAS received ${received:-0} and sent ${sent:-0} SIP messages"
 pass "anna -> bert: the S-CSCF sent the INVITE to the TAS originating and terminating, it came back along the ODI, bert answered, ACK and BYE end to end"
@@ -79,7 +74,6 @@ pass "private call: bert got From \"Anonymous\" <sip:anonymous@anonymous.invalid
 # ---- CFU set over Ut (XCAP) by bert: his calls go to carl ----
 CARL_PORT=$((BASE + 18))
 tas_subscriber carl
-tas_ifc_by_hand carl
 register carl "$CARL_PORT"
 set_services bert "$(cdiv "$(cdiv_rule cfu "" "sip:carl@$DOMAIN")")"
 peer cfu-carl carl "$CARL_PORT" "$CALLS/uas.xml"
@@ -115,6 +109,6 @@ done
 [ -n "$back" ] || fail "the TAS is not back 10 s after it was killed: $(tail -n 5 "$DATA_DIR/log/supervisor.log")"
 call restarted "$CALLS/uas.xml" "$CALLS/uac.xml"
 [[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "TAS restarted: anna got '$FINAL': $(what_happened restarted-caller restarted-callee)"
-received=$(udp_count received)
+received=$(tas_udp_count received)
 [ "${received:-0}" -ge 2 ] || fail "TAS restarted: the new TAS received ${received:-0} SIP messages"
 pass "TAS killed: back and ready after $back ms, the next call goes through it (it received $received SIP messages)"
