@@ -79,23 +79,24 @@ expect_exit 0 "$IMSBOX" subscriber show "$IMPI" --show-secrets --data-dir "$DATA
 expect_out "opc: $OPC"
 pass "SIM subscriber created and read back"
 
-# an application server, a service profile with an iFC, attached to the IMPU
-authed PUT /v1/application-servers/tas '{"server_name": "sip:tas.it.example.org:5070", "default_handling": "SESSION_CONTINUED"}'
+# an application server, a service profile with an iFC, attached to the IMPU (not
+# the box's own tas and mmtel, which `imsbox up` made)
+authed PUT /v1/application-servers/vm '{"server_name": "sip:vm.it.example.org:5070", "default_handling": "SESSION_CONTINUED"}'
 expect_status 201 "application server"
-authed PUT /v1/service-profiles/mmtel '{"ifcs": [{"priority": 1, "application_server": "tas",
+authed PUT /v1/service-profiles/voicemail '{"ifcs": [{"priority": 1, "application_server": "vm",
   "trigger_point": {"cnf": true, "spt": [{"group": 0, "method": "INVITE"}, {"group": 1, "session_case": 0}]},
   "profile_part_indicator": "REGISTERED"}]}'
 expect_status 201 "service profile"
-authed GET /v1/service-profiles/mmtel
+authed GET /v1/service-profiles/voicemail
 expect_status 200 "service profile read back"
-expect_body '"application_server":"tas"'
+expect_body '"application_server":"vm"'
 expect_body '"method":"INVITE"'
-authed PUT "/v1/public-identities/$IMPU_PATH" '{"service_profile": "mmtel", "display_name": "Seventy Seven"}'
+authed PUT "/v1/public-identities/$IMPU_PATH" '{"service_profile": "voicemail", "display_name": "Seventy Seven"}'
 expect_status 200 "attach the profile"
-expect_body '"service_profile":"mmtel"'
+expect_body '"service_profile":"voicemail"'
 authed GET "/v1/subscribers/$IMPI"
 expect_status 200 "subscriber with its profile"
-expect_body "\"impu\":\"$IMPU\",\"impi\":\"$IMPI\",\"barred\":false,\"implicit_set\":1,\"service_profile\":\"mmtel\",\"display_name\":\"Seventy Seven\""
+expect_body "\"impu\":\"$IMPU\",\"impi\":\"$IMPI\",\"barred\":false,\"implicit_set\":1,\"service_profile\":\"voicemail\",\"display_name\":\"Seventy Seven\""
 pass "application server, service profile and iFC attached to the IMPU"
 
 # the error cases
@@ -110,14 +111,14 @@ expect_body "k must be 32 hex digits"
 authed POST /v1/subscribers '{"impi": "x@it.example.org", '
 expect_status 400 "bad JSON"
 expect_body "the body is not valid JSON"
-authed PUT /v1/service-profiles/broken '{"ifcs": [{"priority": 1, "application_server": "tas", "trigger_point": {"spt": []}}]}'
+authed PUT /v1/service-profiles/broken '{"ifcs": [{"priority": 1, "application_server": "vm", "trigger_point": {"spt": []}}]}'
 expect_status 400 "invalid trigger point"
 expect_body "ifcs[0].trigger_point"
 authed PUT "/v1/public-identities/$IMPU_PATH" '{"service_profile": "nope"}'
 expect_status 400 "unknown profile"
-authed DELETE /v1/application-servers/tas
+authed DELETE /v1/application-servers/vm
 expect_status 409 "AS in use"
-expect_body "used by the iFCs of service profile mmtel"
+expect_body "used by the iFCs of service profile voicemail"
 authed GET /v1/subscribers/nobody@it.example.org
 expect_status 404 "unknown subscriber"
 authed GET /v1/nothing

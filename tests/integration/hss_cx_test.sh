@@ -107,7 +107,13 @@ cx icscf uar --impi "bob@$DOMAIN" --impu "$SIM_IMPU" --visited-network "$DOMAIN"
 expect_line experimental_result_code=5002
 cx icscf uar --impi "bob@$DOMAIN" --impu "sip:bob@$DOMAIN" --visited-network "$DOMAIN" --auth-type 1
 expect_line experimental_result_code=5003
+# bob, not registered, has the box's mmtel profile, whose iFC covers TERMINATING_UNREGISTERED:
+# unregistered services (2003); carol, with no profile, has none (5003)
 cx icscf lir --impu "sip:bob@$DOMAIN"
+expect_line experimental_result_code=2003
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carol@$DOMAIN" --impu "sip:carol@$DOMAIN" \
+  --password carol-secret --service-profile none
+cx icscf lir --impu "sip:carol@$DOMAIN"
 expect_line experimental_result_code=5003
 cx scscf mar --impi "alice@$DOMAIN" --impu "sip:alice@$DOMAIN" --scheme Digest-AKAv1-MD5 --server-name "$SCSCF"
 expect_line experimental_result_code=5006
@@ -121,7 +127,7 @@ cx icscf --command-code 309 uar --impi "$SIM" --impu "$SIM_IMPU" --visited-netwo
 expect_line result_code=3001
 cx icscf --destination-host "hss.$DOMAIN" rtr --impi "$SIM" --impu "$SIM_IMPU" --reason-code 0
 expect_line result_code=3001 error_bit=1
-pass "5001, 5002, 5003, 5006, 5004, 5005 and 3001 answers"
+pass "5001, 5002, 5003, 2003 (LIR, unregistered services), 5006, 5004, 5005 and 3001 answers"
 
 cx intruder mar --impi "$SIM" --impu "$SIM_IMPU" --scheme Digest-AKAv1-MD5 --server-name "$SCSCF"
 [ "$RC" != 0 ] || fail "a peer not on the allow-list got an answer: $OUT"
@@ -162,7 +168,7 @@ pass "a provisioning change is pushed to the S-CSCF (PPR)"
 expect_exit 0 "$IMSBOX" subscriber deregister "$SIM" --reason "lost SIM" --data-dir "$DATA_DIR"
 expect_out "RTR answered: result 2001 from scscf.$DOMAIN"
 cx icscf lir --impu "$SIM_IMPU"
-expect_line experimental_result_code=5003
+expect_line experimental_result_code=2003  # not registered; its mmtel profile has unregistered services
 expect_exit 0 "$IMSBOX" subscriber deregister "$SIM" --data-dir "$DATA_DIR"
 expect_out "not registered"
 pass "imsbox subscriber deregister: RTR answered, registration gone"

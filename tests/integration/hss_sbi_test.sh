@@ -135,11 +135,20 @@ h2 PUT "$UECM/$SIM_IMPU_PATH/scscf-registration" \
   "{\"impi\":\"$SIM\",\"imsRegistrationType\":\"USER_DEREGISTRATION\",\"cscfServerName\":\"$SCSCF\"}"
 expect_status 204 "de-registration"
 [ -z "$BODY" ] || fail "de-registration answered a body: $BODY"
+# not registered any more; its mmtel profile (the box's) has unregistered services
 h2 GET "$SDM/$SIM_IMPU_PATH/ims-data/location-data/server-name"
-expect_problem 404 IDENTITY_NOT_REGISTERED "location after de-registration"
+expect_status 200 "location after de-registration"
+expect_body '"unregisteredServices":true'
 cx icscf lir --impu "$SIM_IMPU"
+expect_line experimental_result_code=2003
+# one with no service profile has none
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carol@$DOMAIN" --impu "sip:carol@$DOMAIN" \
+  --password carol-secret --service-profile none
+h2 GET "$SDM/sip%3Acarol%40$DOMAIN/ims-data/location-data/server-name"
+expect_problem 404 IDENTITY_NOT_REGISTERED "location of an unregistered user without services"
+cx icscf lir --impu "sip:carol@$DOMAIN"
 expect_line experimental_result_code=5003
-pass "de-registration: gone over the SBI and over Cx"
+pass "de-registration: gone over the SBI and over Cx (unregistered services for an mmtel user, IDENTITY_NOT_REGISTERED without)"
 
 # ---- errors ----
 h2 POST "$UEAU/nobody@$DOMAIN/security-information/generate-sip-auth-data" \

@@ -41,9 +41,14 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 PCSCF_LOG="$DATA_DIR/log/pcscf.log"
 grep -q "ESP backend userspace" "$PCSCF_LOG" || fail "the P-CSCF has no userspace ESP backend: $(grep -i esp "$PCSCF_LOG")"
+# No service profile: through the TAS (the box's mmtel profile) bert's INVITE to
+# sim1 grows past 1400 bytes (each ISC pass adds Vias and Record-Routes), the
+# P-CSCF's UDP datagram is fragmented before its TUN (MTU 1400) and the
+# userspace ESP does not take fragments (userspace_esp.cpp): the INVITE never
+# reaches sim1. This test is about sec-agree, not the TAS.
 for u in sim1 bert; do
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$u@$DOMAIN" --impu "sip:$u@$DOMAIN" \
-    --k "$K" --op "$OP" --amf "$AMF"
+    --k "$K" --op "$OP" --amf "$AMF" --service-profile none
 done
 pass "the box is up on $BOX with sec-agree (userspace ESP on protected ports $PORT_PC/$PORT_PS)"
 

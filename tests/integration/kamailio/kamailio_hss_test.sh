@@ -10,7 +10,10 @@
 #   * re-registration and de-registration through the I-CSCF (UAR -> 2002 /
 #     2001 with the S-CSCF name, MAR, SAR);
 #   * MESSAGE through the I-CSCF: LIR -> the S-CSCF -> the registered UE; LIR
-#     answers for an unregistered (5003 -> 480) and an unknown user (5001 -> 604);
+#     answers for an unregistered user without services (5003 -> 480), one
+#     with the box's mmtel profile (2003, unregistered services -> the
+#     S-CSCF, whose script serves registered users only: 404) and an unknown
+#     user (5001 -> 604);
 #   * MAR with schemes the HSS refuses (5006 -> 403), Kamailio's HSS-selected
 #     scheme "unknown" (the HSS chooses SIP Digest), a wrong password (403);
 #   * `imsbox subscriber deregister`: RTR to Kamailio's S-CSCF, answered 2001.
@@ -191,12 +194,18 @@ expect_log '^final: SIP/2.0 200 OK$' "MESSAGE to a registered user"
 wait $UE_PID || fail "the UE did not get the MESSAGE: $(cat "$SIPP/ue_message.log" 2>/dev/null)"
 grep -qx "received: MESSAGE sip:alice@127.0.0.1:$UE_PORT | hello from kamailio_hss_test" "$SIPP/ue_message.log" ||
   fail "the UE got: $(cat "$SIPP/ue_message.log")"
-tester_message message_unregistered 001010000000001
+expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "carol@$DOMAIN" --impu "sip:carol@$DOMAIN" \
+  --password carol-secret --service-profile none
+tester_message message_unregistered carol
 expect_log '^final: SIP/2.0 480 Temporarily Unavailable - HSS Identity not registered$' "MESSAGE to an unregistered user"
+tester_message message_unregistered_services 001010000000001
+expect_log '^final: SIP/2.0 404 Not Found - not registered at this S-CSCF$' "MESSAGE to an unregistered user with services"
+grep -q "MESSAGE for sip:001010000000001@$DOMAIN to the S-CSCF: R-URI sip:001010000000001@$DOMAIN, destination $SCSCF_URI" \
+  "$KDIR/icscf.log" || fail "the I-CSCF did not send the MESSAGE for the unregistered SIM user (2003) to the S-CSCF"
 tester_message message_unknown nobody
 expect_log '^final: SIP/2.0 604 Does not exist anywhere - HSS User Unknown$' "MESSAGE to an unknown user"
-expect_cx "MESSAGE" 0 3 0 0
-pass "LIR: the registered user's S-CSCF gets the MESSAGE (delivered), 5003 -> 480, 5001 -> 604"
+expect_cx "MESSAGE" 0 4 0 0
+pass "LIR: the registered user's S-CSCF gets the MESSAGE (delivered), 5003 -> 480, 2003 -> the S-CSCF, 5001 -> 604"
 
 # ---- MAR refused: schemes the HSS does not serve, a wrong password ----
 mark
@@ -232,15 +241,18 @@ expect_cx "de-registration" 2 0 1 1
 pass "de-registration through the I-CSCF: UAR -> MAR, SAR -> 200; the registration is gone"
 
 # ---- RTR from the HSS to Kamailio's S-CSCF ----
-ue_register register_again "$SCSCF_PORT" alice alice-secret 3GPP-Digest 600
+# carol: no service profile, so that LIR then says 5003 (with the mmtel profile's
+# unregistered services it would be 2003, and Kamailio's S-CSCF, which keeps the
+# contact after an RTR, would send the MESSAGE to a UE that is gone)
+ue_register register_again "$SCSCF_PORT" carol carol-secret 3GPP-Digest 600
 expect_log '^final: SIP/2.0 200 OK ' "registration before RTR"
-[ -n "$(registrations alice)" ] || fail "alice is not registered"
-expect_exit 0 timeout 30 "$IMSBOX" subscriber deregister "alice@$DOMAIN" --reason "interop test" --data-dir "$DATA_DIR"
+[ -n "$(registrations carol)" ] || fail "carol is not registered"
+expect_exit 0 timeout 30 "$IMSBOX" subscriber deregister "carol@$DOMAIN" --reason "interop test" --data-dir "$DATA_DIR"
 expect_out "RTR answered: result 2001 from scscf.$DOMAIN"
 [ "$(count "$KDIR/scscf.log" 'Received an IMS_RTR')" = 1 ] || fail "Kamailio's S-CSCF did not log the RTR"
-[ -z "$(registrations alice)" ] || fail "alice is still registered: $(registrations alice)"
+[ -z "$(registrations carol)" ] || fail "carol is still registered: $(registrations carol)"
 mark
-tester_message message_after_rtr alice
+tester_message message_after_rtr carol
 expect_log '^final: SIP/2.0 480 Temporarily Unavailable - HSS Identity not registered$' "MESSAGE after RTR"
 expect_cx "MESSAGE after RTR" 0 1 0 0
 pass "imsbox subscriber deregister: RTR answered 2001 by Kamailio's S-CSCF; LIR then says not registered"
