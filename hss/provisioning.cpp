@@ -7,8 +7,8 @@
 
 #include "aka/digest.h"
 #include "aka/milenage.h"
-#include "runtime/config.h"
 #include "ims/subscription.h"
+#include "runtime/config.h"
 #include "sip/uri.h"
 #include "store/database.h"
 

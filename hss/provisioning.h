@@ -75,9 +75,9 @@ struct MmtelProfileOutcome {
   std::int64_t identities_assigned = 0;
 };
 
-// The iFC of the MMTEL profile (priority 0) for the application server `as`.
+// The iFC of the MMTEL profile `service_profile` (priority 0, no profile part
+// indicator: registered and unregistered alike) to `application_server`.
 store::IfcRow mmtel_ifc(const std::string& service_profile, const std::string& application_server);
-
 
 // Changes to an existing subscriber; what is not given stays as it is.
 struct SubscriberChange {
