@@ -28,7 +28,7 @@ import subprocess
 import threading
 import time
 
-from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.inet import IP, TCP, UDP, defragment, fragment
 from scapy.layers.ipsec import ESP, IPSecIntegrityError, SecurityAssociation
 
 TUNSETIFF = 0x400454CA
@@ -139,6 +139,7 @@ class EspTun:
                       "wire_plaintext_protected_ports": 0}
         self.protected_ports = set()  # for the sniffer: plaintext on these is a failure
         self.plaintext_seen = []      # (proto, sport, dport) of the first plaintext packets on the wire
+        self.fragments = {}          # (src, dst, proto, id) -> IP fragments read from the TUN
         self._stop = threading.Event()
         self._thread = None
 
@@ -218,11 +219,27 @@ class EspTun:
                 except Exception as e:  # a test tool: log and go on
                     self.log(f"esp: error: {e!r}")
 
+    def _whole(self, pkt):
+        """A datagram larger than the TUN's MTU comes out of it in fragments: the whole one once all are
+        there (transport-mode ESP seals whole datagrams, RFC 4301 section 7), else None."""
+        key = (pkt.src, pkt.dst, pkt.proto, pkt.id)
+        parts = self.fragments.setdefault(key, [])
+        parts.append(pkt)
+        for q in defragment(parts):
+            if q.frag == 0 and not q.flags.MF:
+                del self.fragments[key]
+                return IP(bytes(q))
+        return None
+
     def _outbound(self, data):
         if not data or data[0] >> 4 != 4:
             self.stats["tun_unmatched"] += 1
             return
         pkt = IP(data)
+        if pkt.frag or pkt.flags.MF:
+            pkt = self._whole(pkt)
+            if pkt is None:
+                return
         l4 = pkt.getlayer(UDP) or pkt.getlayer(TCP)
         if l4 is None:
             self.stats["tun_unmatched"] += 1
@@ -256,7 +273,13 @@ class EspTun:
         esp = bytes(esp)
         with self.lock:
             self.last_esp = (esp, pkt.dst)
-        self.raw_out.sendto(esp, (pkt.dst, 0))
+        if len(esp) <= 1500:
+            self.raw_out.sendto(esp, (pkt.dst, 0))
+        else:  # the ESP packet is what gets fragmented (IPPROTO_RAW does not)
+            outer = IP(esp)
+            outer.flags = 0
+            for f in fragment(outer, fragsize=1400):
+                self.raw_out.sendto(bytes(f), (pkt.dst, 0))
         self.stats["esp_sent"] += 1
         self.log(f"esp: out {sa.name} spi={sa.spi} seq={seq}{' corrupt-icv' if corrupt else ''}"
                  f"{' wrong-key' if use is sa.bad_sa else ''} {len(esp)} bytes")

@@ -41,14 +41,13 @@ expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
 wait_for_cx "$DOMAIN" || fail "the I-CSCF and the S-CSCF did not connect to the HSS"
 PCSCF_LOG="$DATA_DIR/log/pcscf.log"
 grep -q "ESP backend userspace" "$PCSCF_LOG" || fail "the P-CSCF has no userspace ESP backend: $(grep -i esp "$PCSCF_LOG")"
-# No service profile: through the TAS (the box's mmtel profile) bert's INVITE to
-# sim1 grows past 1400 bytes (each ISC pass adds Vias and Record-Routes), and so
-# does sim1's 200, which copies them: the test UE (ue.py) does not send a
-# datagram larger than its TUN's MTU (esp_tun.py seals no fragments). This test
-# is about sec-agree, not the TAS.
+# Both have the box's mmtel profile: calls go through the TAS, and the INVITE
+# to sim1 (and sim1's 200, which copies its Vias and Record-Routes) grows past
+# the TUNs' MTU of 1400: the P-CSCF's userspace ESP and the test UE reassemble
+# the fragments their TUN hands over and send the ESP packet fragmented.
 for u in sim1 bert; do
   expect_exit 0 "$IMSBOX" subscriber add --data-dir "$DATA_DIR" --impi "$u@$DOMAIN" --impu "sip:$u@$DOMAIN" \
-    --k "$K" --op "$OP" --amf "$AMF" --service-profile none
+    --k "$K" --op "$OP" --amf "$AMF"
 done
 pass "the box is up on $BOX with sec-agree (userspace ESP on protected ports $PORT_PC/$PORT_PS)"
 
