@@ -14,6 +14,7 @@
 #include "agw/webrtc/dtls_context.h"
 #include "agw/worker.h"
 #include "ims/box.h"
+#include "mrf/prompt_store.h"
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
@@ -71,6 +72,24 @@ std::string raise_descriptor_limit() {
   return "open files: " + std::to_string(before) + " -> " + std::to_string(r.rlim_cur);
 }
 
+// play media by prompt name: the MRF's store (its 16 kHz recordings).
+class StorePrompts final : public PromptSource {
+ public:
+  explicit StorePrompts(mrf::PromptStore store) : store_(std::move(store)) {}
+  std::optional<media::WavAudio> find(std::string_view name) const override {
+    if (mrf::check_prompt_name(name)) return std::nullopt;  // not a prompt name
+    auto samples = store_.find(name, mrf::kPromptRateWideband);
+    if (!samples) return std::nullopt;
+    media::WavAudio audio;
+    audio.sample_rate = mrf::kPromptRateWideband;
+    audio.samples = std::move(*samples);
+    return audio;
+  }
+
+ private:
+  mrf::PromptStore store_;
+};
+
 }  // namespace
 
 struct Agw::Hangup {
@@ -111,6 +130,7 @@ void Agw::start() {
   auto& media_timeouts = ctx_.metrics.counter("agw_media_timeouts_total", "Calls whose media timed out");
   auto& transcoded = ctx_.metrics.counter("agw_transcoded_calls_total", "Calls that were transcoded");
   auto& calls = ctx_.metrics.gauge("agw_calls", "Calls the AGW holds");
+  const auto prompts = std::make_shared<const StorePrompts>(mrf::prompt_store_of(c));
   for (std::size_t i = 0; i < workers; ++i) {
     WorkerSettings s;
     s.index = i;
@@ -128,6 +148,7 @@ void Agw::start() {
     s.media_timeouts = &media_timeouts;
     s.transcoded_calls = &transcoded;
     s.calls = &calls;
+    s.prompts = prompts;
     workers_.push_back(std::make_unique<Worker>(std::move(s), dtls, ctx_.clock));
   }
   for (auto& w : workers_) w->start();

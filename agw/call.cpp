@@ -6,6 +6,7 @@
 #include "agw/phone_leg.h"
 #include "agw/request_options.h"
 #include "agw/webrtc/fingerprint.h"
+#include "media/wav.h"
 #include "runtime/clock.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
@@ -248,6 +249,82 @@ ng::NgReply Call::play_dtmf(const ng::NgRequest& r) {
                    std::to_string(duration) + " ms toward tag " + tag_of(*toward),
                call_id_);
   return ng::NgReply::ok();
+}
+
+Call::Party* Call::selected(const ng::NgRequest& r, std::string& error) {
+  if (!r.from_tag.empty()) {
+    if (Party* p = find(r.from_tag)) return p;
+    error = "From-tag given, but no such tag exists";  // rtpengine's words
+    return nullptr;
+  }
+  if (!r.label.empty()) {
+    for (auto& p : parties_) {
+      if (p->label == r.label) return p.get();
+    }
+    error = "No party with label " + r.label;
+    return nullptr;
+  }
+  error = "No participant party specified";
+  return nullptr;
+}
+
+std::optional<media::WavAudio> Call::media_of(const ng::NgRequest& r, std::string& error) const {
+  std::string why;
+  if (!r.blob.empty()) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(r.blob.data());
+    auto audio = media::parse_wav(std::span(bytes, r.blob.size()), &why);
+    if (!audio) error = "the blob is not a WAV file we read: " + why;
+    return audio;
+  }
+  if (r.file.empty()) {
+    error = "No media file or blob given";
+    return std::nullopt;
+  }
+  // a prompt of the MRF's store by its name, else a file
+  const bool path_like = r.file.find('/') != std::string::npos || r.file.find('.') != std::string::npos;
+  if (!path_like && ctx_.prompts != nullptr) {
+    if (auto prompt = ctx_.prompts->find(r.file)) return prompt;
+  }
+  auto audio = media::read_wav_file(r.file, &why);
+  if (!audio) {
+    error = "cannot play '" + r.file + "': " + (path_like ? why : "no such prompt, and as a file: " + why);
+  }
+  return audio;
+}
+
+ng::NgReply Call::play_media(const ng::NgRequest& r) {
+  last_signal_ = ctx_.clock.now();
+  std::string error;
+  Party* toward = selected(r, error);
+  if (toward == nullptr) return refuse("play media", error);
+  if (!path_.active()) return refuse("play media", "no media flows in this call yet");  // before any file is read
+  const auto audio = media_of(r, error);
+  if (!audio) return refuse("play media", error);
+  const auto start = static_cast<std::size_t>(std::max<std::int64_t>(r.start_pos.value_or(0), 0));
+  const auto result = path_.play_media(toward->media, *audio, r.repeat_times.value_or(1), start, ctx_.clock.now());
+  if (!result.error.empty()) return refuse("play media", result.error);
+  ctx_.log.log(runtime::LogLevel::info,
+               "play media " + (r.blob.empty() ? r.file : std::string("(blob)")) + " (" +
+                   std::to_string(result.duration.count()) + " ms, " + std::to_string(r.repeat_times.value_or(1)) +
+                   " times) to tag " + tag_of(*toward),
+               call_id_);
+  ng::NgReply reply = ng::NgReply::ok();
+  reply.duration_ms = result.duration.count();
+  return reply;
+}
+
+ng::NgReply Call::stop_media(const ng::NgRequest& r) {
+  last_signal_ = ctx_.clock.now();
+  std::string error;
+  Party* toward = selected(r, error);
+  if (toward == nullptr) return refuse("stop media", error);
+  const auto position = path_.stop_media(toward->media);
+  if (!position) return refuse("stop media", "Not currently playing media");
+  ctx_.log.log(runtime::LogLevel::info,
+               "stop media to tag " + tag_of(*toward) + " at frame " + std::to_string(*position), call_id_);
+  ng::NgReply reply = ng::NgReply::ok();
+  reply.last_frame_pos = static_cast<std::int64_t>(*position);
+  return reply;
 }
 
 ng::CallStats Call::stats() const {

@@ -16,6 +16,15 @@
 //            the media timed out; `delete` is the CallTable's.
 //   play DTMF  RFC 4733 events toward the party that is NOT `from-tag`
 //            (rtpengine: from-tag names the party "pressing the keys").
+//   play media  an announcement TO the party `from-tag` (or `label`), as
+//            rtpengine's docs say ("playback ... to the selected call
+//            participant"): that party hears it instead of the other one
+//            until it ends or `stop media` (same party selection) stops it.
+//            `file` is a WAV file's path, or the name of a prompt of the
+//            MRF's store (WorkerContext::prompts); `blob` a WAV file's bytes.
+//            The reply has `duration` (ms, one play); `stop media`'s has
+//            `last-frame-pos`. The file is read on the worker's thread
+//            (prompts are small: a blocking read of a few hundred kB).
 //
 // Media timeout: while the media is active and not on hold, no RTP from
 // either party for WorkerContext::media_timeout marks the call timed out
@@ -38,6 +47,7 @@
 #include "agw/media_path.h"
 #include "agw/offer_answer.h"
 #include "agw/port_pool.h"
+#include "agw/prompt_source.h"
 
 namespace boost::asio {
 class io_context;
@@ -70,6 +80,7 @@ struct WorkerContext {
   // metrics (may be null)
   runtime::Counter* media_timeouts = nullptr;
   runtime::Counter* transcoded_calls = nullptr;
+  const PromptSource* prompts = nullptr;  // play media by prompt name (null: files only)
 };
 
 class Call final : public MediaLeg::Events {
@@ -82,6 +93,8 @@ class Call final : public MediaLeg::Events {
   ng::NgReply offer(const ng::NgRequest& request);
   ng::NgReply answer(const ng::NgRequest& request);
   ng::NgReply play_dtmf(const ng::NgRequest& request);
+  ng::NgReply play_media(const ng::NgRequest& request);
+  ng::NgReply stop_media(const ng::NgRequest& request);
   ng::CallStats stats() const;
 
   void tick(MediaTime now);
@@ -114,6 +127,10 @@ class Call final : public MediaLeg::Events {
   void on_leg_failed(MediaLeg& leg, std::string_view reason) override;
 
   Party* find(std::string_view tag);
+  // The party a play/stop media request names (from-tag, else label); null and `error` when none.
+  Party* selected(const ng::NgRequest& request, std::string& error);
+  // The audio a play media request names (blob, prompt, file); nothing and `error` when unusable.
+  std::optional<media::WavAudio> media_of(const ng::NgRequest& request, std::string& error) const;
   Party& party(const std::string& tag);
   Party* other_than(const Party& p);
   Party* owner_of(const MediaLeg& leg);

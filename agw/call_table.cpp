@@ -35,9 +35,6 @@ ng::NgReply CallTable::handle(const ng::NgRequest& r) {
 
 ng::NgReply CallTable::run(const ng::NgRequest& r) {
   if (r.command == ng::Command::ping) return ng::NgReply::pong();
-  if (r.command == ng::Command::play_media || r.command == ng::Command::stop_media) {
-    return ng::NgReply::error(std::string(ng::to_string(r.command)) + " is not supported by the AGW");
-  }
   if (r.call_id.empty()) return ng::NgReply::error("no call-id");
   switch (r.command) {
     case ng::Command::offer: {
@@ -56,6 +53,14 @@ ng::NgReply CallTable::run(const ng::NgRequest& r) {
     case ng::Command::play_dtmf: {
       Call* c = find(r.call_id);
       return c ? c->play_dtmf(r) : unknown(r);
+    }
+    case ng::Command::play_media: {
+      Call* c = find(r.call_id);
+      return c ? c->play_media(r) : unknown(r);
+    }
+    case ng::Command::stop_media: {
+      Call* c = find(r.call_id);
+      return c ? c->stop_media(r) : unknown(r);
     }
     case ng::Command::query: {
       Call* c = find(r.call_id);

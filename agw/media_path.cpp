@@ -4,6 +4,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "media/prompt_resample.h"
 #include "rtp/rtcp.h"
 #include "rtp/rtcp_builder.h"
 #include "rtp/rtp_packet.h"
@@ -23,6 +24,9 @@ media::MakeCodecResult make_codec_for(const Codec& c, const media::CodecOptions&
 }  // namespace
 
 void MediaPath::clear() {
+  for (PartyMedia* p : parties_) {
+    if (p != nullptr && p->playing) end_announcement(*p);
+  }
   plan_ = MediaPlan{};
   transcoder_.reset();
   directions_ = {};
@@ -151,6 +155,7 @@ std::uint32_t MediaPath::event_clock(const Direction& d, std::uint8_t pt) noexce
 
 void MediaPath::relay(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed,
                       MediaTime now) noexcept {
+  if (d.to->playing) return;  // it hears an announcement instead
   const std::uint8_t pt = parsed.payload_type();
   const auto mapped = d.payload_types->map(pt);
   if (!mapped || packet.size() > kMaxDatagram) {
@@ -180,7 +185,7 @@ void MediaPath::relay(Direction& d, std::span<std::uint8_t> packet, const rtp::R
 
 void MediaPath::transcode_event(Direction& d, std::span<std::uint8_t> packet, const rtp::RtpPacket& parsed,
                                 std::uint32_t from_clock, MediaTime now) noexcept {
-  if (packet.size() > kMaxDatagram) return;
+  if (packet.size() > kMaxDatagram || d.to->playing) return;
   const std::uint32_t ts = parsed.timestamp();
   const bool continues = d.last_event_timestamp && d.last_event_clock == from_clock &&
                          (ts == *d.last_event_timestamp || ts - *d.last_event_timestamp == rtp::max_event_duration);
@@ -225,8 +230,9 @@ void MediaPath::on_rtcp(PartyMedia& from, std::span<std::uint8_t> packet, MediaT
 
 bool MediaPath::needs_tick() const {
   if (transcoding()) return true;
-  return std::any_of(parties_.begin(), parties_.end(),
-                     [](const PartyMedia* p) { return p != nullptr && p->dtmf && p->dtmf->active(); });
+  return std::any_of(parties_.begin(), parties_.end(), [](const PartyMedia* p) {
+    return p != nullptr && ((p->dtmf && p->dtmf->active()) || p->playing);
+  });
 }
 
 void MediaPath::tick(MediaTime now) noexcept {
@@ -235,6 +241,11 @@ void MediaPath::tick(MediaTime now) noexcept {
       for (int guard = 0; guard < 16; ++guard) {
         const auto out = d.chain->pull(now);
         if (!out) break;
+        if (d.to->playing) continue;  // it hears an announcement instead (the chain runs on)
+        if (d.rejoin_chain) {
+          d.rejoin_chain = false;
+          d.chain_offset = d.to->sending.next_timestamp(now, d.to_codec.clock_rate / 50) - out->timestamp;
+        }
         const std::uint32_t ts = out->timestamp + d.chain_offset;
         rtp::RtpHeaderFields h;
         h.marker = out->marker;
@@ -254,7 +265,106 @@ void MediaPath::tick(MediaTime now) noexcept {
   }
   for (PartyMedia* p : parties_) {
     if (p != nullptr && p->dtmf && p->dtmf->active()) send_dtmf(*p, now);
+    if (p != nullptr && p->playing) send_announcement(*p, now);
   }
+}
+
+void MediaPath::send_announcement(PartyMedia& to, MediaTime now) noexcept {
+  PlayingMedia& m = *to.playing;
+  for (int guard = 0; guard < 8; ++guard) {
+    const auto frame = m.announcement.next(now);
+    if (!frame) break;
+    const auto encoded = m.codec->encode(frame->pcm, payload_);
+    if (encoded.error != media::CodecError::none || encoded.size == 0) continue;
+    rtp::RtpHeaderFields h;
+    h.marker = frame->marker;
+    h.payload_type = m.payload_type;
+    h.sequence = to.sending.take_sequence();
+    h.timestamp = frame->timestamp;
+    h.ssrc = to.sending.ssrc();
+    const std::size_t n =
+        rtp::build_rtp(std::span(scratch_.data(), kMaxDatagram), h, std::span(payload_.data(), encoded.size));
+    if (n != 0 && to.leg != nullptr && to.leg->send_rtp(scratch_, n)) {
+      to.sending.sent(frame->timestamp, encoded.size, frame->due, true);
+      m.last_frame.emplace(frame->timestamp, frame->due);
+    } else {
+      ++to.send_failures;
+    }
+  }
+  if (m.announcement.finished()) end_announcement(to);
+}
+
+void MediaPath::end_announcement(PartyMedia& to) noexcept {
+  if (const auto& last = to.playing->last_frame) {
+    // the stream goes on after the end of our last frame
+    to.sending.anchor(last->first + to.playing->frame_timestamp, last->second + std::chrono::milliseconds(20));
+  }
+  to.playing.reset();
+  // the relayed source (or the transcoder's output) is joined on again: it follows our last frame
+  to.sending.rejoin();
+  for (auto& d : directions_) {
+    if (d.to == &to) d.rejoin_chain = true;
+  }
+}
+
+MediaPath::PlayResult MediaPath::play_media(PartyMedia& toward, const media::WavAudio& audio,
+                                            std::int64_t repeat_times, std::size_t start_frame, MediaTime now) {
+  PlayResult r;
+  if (!plan_.active) {
+    r.error = "no media flows in this call yet";
+    return r;
+  }
+  const Codec* codec = nullptr;
+  if (&toward == parties_[0]) codec = &plan_.offerer_codec;
+  if (&toward == parties_[1]) codec = &plan_.answerer_codec;
+  if (codec == nullptr) {
+    r.error = "that party has no media in this call";
+    return r;
+  }
+  auto made = make_codec_for(*codec, config_.codecs);
+  if (!made.codec) {
+    r.error = "cannot play to a party using " + describe(*codec) + ": " + made.error;
+    return r;
+  }
+  if (audio.samples.empty() || audio.sample_rate <= 0) {
+    r.error = "the media holds no audio";
+    return r;
+  }
+  const auto& info = made.codec->info();
+  std::vector<std::int16_t> pcm;
+  if (audio.sample_rate == info.pcm_rate) {
+    pcm = audio.samples;
+  } else {
+    std::string error;
+    pcm = media::convert_sample_rate(audio.samples, audio.sample_rate, info.pcm_rate, &error);
+    if (pcm.empty()) {
+      r.error = "cannot convert the media from " + std::to_string(audio.sample_rate) + " Hz to " +
+                std::to_string(info.pcm_rate) + " Hz" + (error.empty() ? std::string() : ": " + error);
+      return r;
+    }
+  }
+  Announcement::Options o;
+  o.frame_samples = info.frame_samples;
+  o.frame_timestamp = info.frame_timestamp;
+  o.repeat_times = repeat_times;
+  o.start_frame = start_frame;
+  toward.sending.set_clock_rate(static_cast<std::uint32_t>(info.rtp_clock_rate));
+  // a relayed packet sent just now still covers its 20 ms
+  const std::uint32_t first = toward.sending.next_timestamp(now, info.frame_timestamp);
+  auto playing = std::unique_ptr<PlayingMedia>(new PlayingMedia{Announcement(std::move(pcm), o, now, first),
+                                                                std::move(made.codec), codec->payload_type,
+                                                                info.frame_timestamp, std::nullopt});
+  r.duration = playing->announcement.duration();
+  toward.playing = std::move(playing);
+  send_announcement(toward, now);  // the first frame now, the next ones on the tick
+  return r;
+}
+
+std::optional<std::size_t> MediaPath::stop_media(PartyMedia& toward) {
+  if (!toward.playing) return std::nullopt;
+  const std::size_t position = toward.playing->announcement.position();
+  end_announcement(toward);
+  return position;
 }
 
 void MediaPath::send_dtmf(PartyMedia& to, MediaTime now) noexcept {

@@ -21,6 +21,13 @@
 // of its own about the stream between them - the relayed stream's SSRC and
 // numbering are ours, so the parties' own reports would not match it.
 // `play DTMF` injects RFC 4733 events toward a party (inject_dtmf).
+// `play media` plays an announcement toward a party (play_media): while it
+// plays, what the other party sends toward it is dropped (relayed packets,
+// transcoder output, its telephone-events) and the announcement's frames,
+// encoded with a codec of that party's own (the plan's codec for it), go out
+// on the party's outgoing stream - same SSRC, sequence numbers and
+// timestamps continuing - paced by the 20 ms tick; when it ends (or
+// stop_media) the relay rejoins the stream. A new plan (re-offer) ends it.
 //
 // The packet path neither throws nor allocates (one scratch buffer per path).
 // Threading: the worker's thread.
@@ -33,15 +40,26 @@
 #include <string>
 #include <vector>
 
+#include "agw/announcement.h"
 #include "agw/media_leg.h"
 #include "agw/offer_answer.h"
 #include "agw/outgoing_stream.h"
 #include "media/codec_factory.h"
 #include "media/transcoder.h"
+#include "media/wav.h"
 #include "rtp/reception_stats.h"
 #include "rtp/telephone_event.h"
 
 namespace imsbox::agw {
+
+// An announcement playing toward a party, with the encoder for its codec.
+struct PlayingMedia {
+  Announcement announcement;
+  std::unique_ptr<media::FrameCodec> codec;
+  std::uint8_t payload_type = 0;
+  std::uint32_t frame_timestamp = 0;
+  std::optional<std::pair<std::uint32_t, MediaTime>> last_frame;  // timestamp and due time of the last frame sent
+};
 
 // One party's media state, kept across re-offers (statistics and the
 // outgoing stream's numbering continue whatever the plan becomes).
@@ -58,6 +76,7 @@ struct PartyMedia {
   std::optional<rtp::TelephoneEventSender> dtmf;  // play DTMF toward it
   std::uint8_t dtmf_payload_type = 0;
   std::optional<MediaTime> last_report;  // our last RTCP report to it
+  std::unique_ptr<PlayingMedia> playing;  // play media toward it
 };
 
 struct MediaPathConfig {
@@ -98,6 +117,19 @@ class MediaPath {
   std::string inject_dtmf(PartyMedia& toward, std::uint8_t event, std::uint32_t duration_ms, std::uint8_t volume,
                           MediaTime now);
 
+  // `play media`: `audio` (any rate; converted to the codec's) toward
+  // `toward`, replacing what the other party sends it, `repeat_times` plays
+  // from frame `start_frame`. Replaces an announcement already playing.
+  struct PlayResult {
+    std::string error;  // empty: playing
+    std::chrono::milliseconds duration{};  // one play of the audio
+  };
+  PlayResult play_media(PartyMedia& toward, const media::WavAudio& audio, std::int64_t repeat_times,
+                        std::size_t start_frame, MediaTime now);
+  // `stop media`: the position reached (frames), or nothing when no
+  // announcement was playing toward `toward`. The relay resumes.
+  std::optional<std::size_t> stop_media(PartyMedia& toward);
+
   const media::TranscodeStats* transcode_stats(const PartyMedia& from) const;
   // The transcoder of a transcoded plan (kept across re-offers with the same codecs), else null.
   const media::TranscodedCall* transcoder() const { return transcoder_.get(); }
@@ -114,6 +146,7 @@ class MediaPath {
     const std::vector<Codec>* from_other_events = nullptr;  // transcoding: taken like from_event
     media::TranscodeChain* chain = nullptr;
     std::uint32_t chain_offset = 0;  // chain timestamps -> the outgoing stream's timeline
+    bool rejoin_chain = false;       // an announcement ended: the next output follows its last frame
     // telephone-events while transcoding
     std::optional<rtp::TimestampRescaler> event_timestamps;
     rtp::TelephoneEventRescaler event_rescaler;
@@ -129,6 +162,8 @@ class MediaPath {
                        std::uint32_t from_clock, MediaTime now) noexcept;
   void send(PartyMedia& to, std::span<const std::uint8_t> packet) noexcept;
   void send_dtmf(PartyMedia& to, MediaTime now) noexcept;
+  void send_announcement(PartyMedia& to, MediaTime now) noexcept;
+  void end_announcement(PartyMedia& to) noexcept;
 
   MediaPathConfig config_;
   MediaPlan plan_;
@@ -136,6 +171,7 @@ class MediaPath {
   std::unique_ptr<media::TranscodedCall> transcoder_;
   std::array<PartyMedia*, 2> parties_{};
   std::array<std::uint8_t, kMaxDatagram + kSendHeadroom> scratch_{};
+  std::array<std::uint8_t, media::kMaxPayload> payload_{};
 };
 
 }  // namespace imsbox::agw

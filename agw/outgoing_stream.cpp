@@ -55,4 +55,18 @@ std::uint32_t OutgoingStream::timestamp_at(MediaTime now) {
   return last_timestamp_ + static_cast<std::uint32_t>(static_cast<std::uint64_t>(elapsed) * clock_rate_ / 1000000);
 }
 
+std::uint32_t OutgoingStream::next_timestamp(MediaTime now, std::uint32_t frame) {
+  const std::uint32_t at = timestamp_at(now);
+  if (!have_sent_) return at;
+  const std::uint32_t after_last = last_timestamp_ + frame;
+  // RFC 3550 A.1's modular comparison: whichever is later
+  return static_cast<std::int32_t>(at - after_last) >= 0 ? at : after_last;
+}
+
+void OutgoingStream::anchor(std::uint32_t timestamp, MediaTime when) {
+  anchored_ = true;
+  last_timestamp_ = timestamp;
+  last_time_ = when;
+}
+
 }  // namespace imsbox::agw

@@ -46,6 +46,14 @@ class OutgoingStream {
   // at the clock rate. Before anything was sent, the first timestamp is
   // anchored at the first call (so that injected DTMF still has a clock).
   std::uint32_t timestamp_at(MediaTime now);
+  // The timestamp for a frame of ours starting at `now`: timestamp_at(now),
+  // but not before the end of the last media packet sent (`frame` units
+  // long), so a frame never repeats the timestamp of the one before it.
+  std::uint32_t next_timestamp(MediaTime now, std::uint32_t frame);
+  // Anchors the timeline: `timestamp` is the stream's at `when` (may be
+  // ahead of now: the end of the last frame we made ourselves, which the
+  // next relayed packet follows).
+  void anchor(std::uint32_t timestamp, MediaTime when);
 
   std::uint32_t ssrc() const { return ssrc_; }
   std::uint64_t packets() const { return packets_; }

@@ -44,7 +44,8 @@ struct Worker::Impl {
                 settings.media_timeout,
                 random,
                 settings.media_timeouts,
-                settings.transcoded_calls},
+                settings.transcoded_calls,
+                settings.prompts.get()},
         table(std::make_unique<CallTable>(context)) {}
 
   WorkerSettings settings;

@@ -20,6 +20,7 @@
 
 #include "agw/media_path.h"
 #include "agw/ng/ng_server.h"
+#include "agw/prompt_source.h"
 
 namespace imsbox::runtime {
 class Clock;
@@ -46,6 +47,7 @@ struct WorkerSettings {
   runtime::Counter* media_timeouts = nullptr;
   runtime::Counter* transcoded_calls = nullptr;
   runtime::Gauge* calls = nullptr;  // calls held, summed over the workers
+  std::shared_ptr<const PromptSource> prompts;  // play media by prompt name (shared by the workers)
 };
 
 class Worker {

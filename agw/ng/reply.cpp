@@ -78,6 +78,8 @@ std::string encode_reply(const NgReply& reply, Format format) {
   }
   if (!reply.warning.empty()) e.entry("warning", reply.warning);
   if (reply.sdp) e.entry("sdp", *reply.sdp);
+  if (reply.duration_ms) e.entry("duration", *reply.duration_ms);
+  if (reply.last_frame_pos) e.entry("last-frame-pos", *reply.last_frame_pos);
   if (reply.stats) write_stats(e, *reply.stats);
   return e.end().take();
 }

@@ -14,6 +14,8 @@
 //                                       stats: {packets, bytes, errors, packets lost, jitter}}]}]}}
 //   media timeout: "yes"                     (ours, when the AGW timed the media out)
 //
+// `play media` replies `duration` (ms), `stop media` `last-frame-pos`.
+//
 // A tag's media counts what the AGW received from that party, so the two tags
 // of a call give the two directions. `packets lost` and `jitter` (ms, RFC 3550
 // interarrival jitter) are ours, added to rtpengine's per-stream `stats`; a
@@ -78,6 +80,8 @@ struct NgReply {
   std::string warning;       // with Result::ok, optional
   std::optional<std::string> sdp;
   std::optional<CallStats> stats;  // query, delete
+  std::optional<std::int64_t> duration_ms;     // play media: `duration` (ms of one play)
+  std::optional<std::int64_t> last_frame_pos;  // stop media: `last-frame-pos`
 
   static NgReply ok() { return {}; }
   static NgReply pong() {

@@ -69,6 +69,7 @@ class RequestReader {
     if (is(key, {"received-from", "received from"})) return received_from(key, v);
     // integers
     if (is(key, {"repeat-times", "repeat times"})) return integer(key, v, r_.repeat_times);
+    if (is(key, {"start-pos", "start pos"})) return integer(key, v, r_.start_pos);
     if (key == "duration") return integer(key, v, r_.duration_ms);
     if (key == "volume") return integer(key, v, r_.volume);
     if (key == "pause") return integer(key, v, r_.pause_ms);
@@ -232,6 +233,7 @@ std::string missing_key(const NgRequest& r) {
   if (needs_from_tag && r.from_tag.empty()) return "No from-tag in message";
   if (needs_to_tag && r.to_tag.empty()) return "No to-tag in message";
   if (r.command == Command::play_dtmf && !r.code) return "No valid DTMF code in message";
+  if (r.command == Command::play_media && r.file.empty() && r.blob.empty()) return "No media file or blob given";
   return {};
 }
 

@@ -14,7 +14,7 @@
 //   * `direction`: a list of (at most) two interface names;
 //   * `received-from` (also `received from`): [family, address], or the
 //     address alone as a string;
-//   * integers, given as an integer or a decimal string: `repeat-times`,
+//   * integers, given as an integer or a decimal string: `repeat-times`, `start-pos`,
 //     `duration`, `volume`, `pause`; `code`/`digit` also as one character.
 // The key variants rtpengine knows (`call id`, `from tag`, `rtcp mux`, ...)
 // are accepted too. Keys the AGW does not know are ignored; a known key with a
@@ -94,6 +94,7 @@ struct NgRequest {
   std::string file;
   std::string blob;
   std::optional<std::int64_t> repeat_times;
+  std::optional<std::int64_t> start_pos;  // play media: the first frame (20 ms) played
   std::optional<std::int64_t> code;  // DTMF event 0-15 ('0'-'9' = 0-9, '*' 10, '#' 11, 'A'-'D' 12-15)
   std::optional<std::int64_t> duration_ms;
   std::optional<std::int64_t> volume;

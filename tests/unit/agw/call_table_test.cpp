@@ -17,6 +17,7 @@
 #include "agw/webrtc/dtls_context.h"
 #include "media/codec_factory.h"
 #include "media/tone_detector.h"
+#include "media/wav.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 #include "runtime/clock.h"
@@ -426,6 +427,158 @@ TEST_F(CallTableTest, PlayDtmfInjectsRfc4733TowardTheOtherParty) {
   EXPECT_EQ(table_->handle(bad).result, ng::NgReply::Result::error);
 }
 
+// A prompt store of one prompt, "hello": 100 ms of 1 kHz at 16 kHz.
+class OnePrompt : public PromptSource {
+ public:
+  std::optional<media::WavAudio> find(std::string_view name) const override {
+    if (name != "hello") return std::nullopt;
+    media::WavAudio w;
+    w.sample_rate = 16000;
+    w.samples.resize(1600);
+    media::generate_tone(w.samples, 16000, 1000);
+    return w;
+  }
+};
+
+TEST_F(CallTableTest, PlayMediaReplacesWhatThePartyHearsThenTheRelayResumes) {
+  Phone a(io_), b(io_);
+  const auto s = call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });
+  // 300 ms of a 1 kHz tone at 16 kHz in a WAV file: converted to PCMU's 8 kHz
+  std::vector<std::int16_t> tone(4800);
+  media::generate_tone(tone, 16000, 1000);
+  const std::string wav = ::testing::TempDir() + "/agw_play_tone.wav";
+  ASSERT_TRUE(media::write_wav_file(wav, tone, 16000));
+  auto dec = media::make_codec("PCMU", 8000, 1, {});
+  ASSERT_TRUE(dec.codec);
+
+  const std::vector<std::uint8_t> talk(160, 0x55);  // what a says (not a tone)
+  std::uint16_t a_seq = 100;
+  std::uint32_t a_ts = 9000;
+  std::vector<std::vector<std::uint8_t>> got;  // what b received, in order
+  const auto run = [&](int steps) {
+    for (int i = 0; i < steps; ++i) {
+      a.send(rtp_packet(0, a_seq++, a_ts, 0xaaaa, talk), s.to_a.port);
+      a_ts += 160;
+      settle();
+      step();
+      settle();
+      while (auto p = b.try_receive()) got.push_back(*p);
+    }
+  };
+  run(5);
+  const std::size_t relayed_before = got.size();
+  ASSERT_GE(relayed_before, 4u);
+
+  // b hears the file (from-tag names the party that hears it, as in rtpengine)
+  auto play = request(ng::Command::play_media, "tag-b");
+  play.file = wav;
+  const auto reply = table_->handle(play);
+  ASSERT_EQ(reply.result, ng::NgReply::Result::ok) << reply.error_reason;
+  EXPECT_EQ(reply.duration_ms, 300);
+  run(25);  // 15 frames of announcement, then a's talk again
+  run(1);
+
+  std::vector<std::int16_t> heard;
+  std::size_t talk_during = 0, played = 0, talk_after = 0;
+  bool in_play = false, after_play = false;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const auto p = rtp::parse_rtp(got[i]);
+    ASSERT_TRUE(p);
+    const std::vector<std::uint8_t> payload(p.packet.payload().begin(), p.packet.payload().end());
+    const bool is_talk = payload == talk;
+    if (i >= relayed_before) {
+      if (!is_talk) {
+        EXPECT_FALSE(after_play) << "announcement audio after the relay resumed, packet " << i;
+        in_play = true;
+        ++played;
+        std::vector<std::int16_t> out(160);
+        const auto d = dec.codec->decode(p.packet.payload(), out);
+        heard.insert(heard.end(), out.begin(), out.begin() + d.samples);
+        if (played == 1) {
+          EXPECT_TRUE(p.packet.marker());
+        }
+      } else if (in_play) {
+        after_play = true;
+        ++talk_after;
+      } else {
+        ++talk_during;  // relayed before the first tick of the announcement
+      }
+    }
+    if (i > 0) {
+      // one stream: same SSRC, sequence +1, timestamp +160 per 20 ms packet
+      const auto q = rtp::parse_rtp(got[i - 1]);
+      EXPECT_EQ(p.packet.ssrc(), q.packet.ssrc()) << "packet " << i;
+      EXPECT_EQ(p.packet.sequence(), static_cast<std::uint16_t>(q.packet.sequence() + 1)) << "packet " << i;
+      const auto dts = static_cast<std::int32_t>(p.packet.timestamp() - q.packet.timestamp());
+      EXPECT_GE(dts, 160) << "packet " << i;
+      EXPECT_LE(dts, 320) << "packet " << i;
+    }
+  }
+  EXPECT_EQ(played, 15u);
+  EXPECT_LE(talk_during, 1u);
+  EXPECT_GE(talk_after, 8u);
+  const auto m = media::measure_tone(heard, 8000);
+  EXPECT_NEAR(m.frequency_hz, 1000, 20);
+  EXPECT_GT(m.tone_fraction, 0.8);
+
+  // nothing playing now: stop media is refused as rtpengine does
+  auto stop = request(ng::Command::stop_media, "tag-b");
+  EXPECT_EQ(table_->handle(stop).error_reason, "Not currently playing media");
+  // a prompt by name, repeated, stopped early: the relay resumes at once
+  OnePrompt prompts;
+  ctx_->prompts = &prompts;
+  play.file = "hello";
+  play.repeat_times = 10;
+  const auto again = table_->handle(play);
+  ASSERT_EQ(again.result, ng::NgReply::Result::ok) << again.error_reason;
+  EXPECT_EQ(again.duration_ms, 100);
+  got.clear();
+  run(8);
+  const auto stopped = table_->handle(stop);
+  ASSERT_EQ(stopped.result, ng::NgReply::Result::ok) << stopped.error_reason;
+  ASSERT_TRUE(stopped.last_frame_pos);
+  EXPECT_EQ(*stopped.last_frame_pos, 9 % 5);  // the first frame at once, then one per tick
+  const std::size_t at_stop = got.size();
+  run(4);
+  ASSERT_GT(got.size(), at_stop);
+  for (std::size_t i = at_stop; i < got.size(); ++i) {
+    const auto p = rtp::parse_rtp(got[i]);
+    EXPECT_EQ(std::vector<std::uint8_t>(p.packet.payload().begin(), p.packet.payload().end()), talk);
+  }
+  ctx_->prompts = nullptr;
+}
+
+TEST_F(CallTableTest, PlayMediaErrorsNameTheProblem) {
+  Phone a(io_), b(io_);
+  call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });
+  auto r = request(ng::Command::play_media, "tag-x");
+  r.file = "/nonexistent/x.wav";
+  EXPECT_EQ(table_->handle(r).error_reason, "From-tag given, but no such tag exists");
+  r.from_tag.clear();
+  EXPECT_EQ(table_->handle(r).error_reason, "No participant party specified");
+  r.from_tag = "tag-a";
+  const auto unreadable = table_->handle(r);
+  EXPECT_EQ(unreadable.result, ng::NgReply::Result::error);
+  EXPECT_NE(unreadable.error_reason.find("cannot play '/nonexistent/x.wav'"), std::string::npos)
+      << unreadable.error_reason;
+  r.file = "no-such-prompt";
+  EXPECT_NE(table_->handle(r).error_reason.find("no such prompt"), std::string::npos);
+  r.file.clear();
+  r.blob = "RIFF junk";
+  EXPECT_NE(table_->handle(r).error_reason.find("the blob is not a WAV file"), std::string::npos);
+  // a WAV file's bytes as the blob
+  std::vector<std::int16_t> tone(800);
+  media::generate_tone(tone, 8000, 1000);
+  const auto bytes = media::serialize_wav(tone, 8000);
+  r.blob.assign(bytes.begin(), bytes.end());
+  const auto ok = table_->handle(r);
+  EXPECT_EQ(ok.result, ng::NgReply::Result::ok) << ok.error_reason;
+  EXPECT_EQ(ok.duration_ms, 100);
+  auto unknown = request(ng::Command::stop_media, "tag-a");
+  unknown.call_id = "other";
+  EXPECT_EQ(table_->handle(unknown).error_reason, "Unknown call-id");
+}
+
 TEST_F(CallTableTest, JunkOnTheMediaPortsIsDroppedAndCounted) {
   Phone a(io_), b(io_);
   const auto s = call(a, "0", "", [&](const SdpView&) { return phone_sdp(b.port(), "0", ""); });
@@ -620,7 +773,8 @@ TEST_F(CallTableTest, BadInputIsRefusedWithAReason) {
                 .error_reason,
             "the answer's codec G729/8000 (pt 18) was not offered");
   auto media = request(ng::Command::play_media, "tag-a");
-  EXPECT_EQ(table_->handle(media).error_reason, "play media is not supported by the AGW");
+  media.file = "/nonexistent/x.wav";
+  EXPECT_EQ(table_->handle(media).error_reason, "no media flows in this call yet");
   EXPECT_EQ(table_->handle(request(ng::Command::ping, "")).result, ng::NgReply::Result::pong);
 }
 

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "media/codec_factory.h"
+#include "media/tone_detector.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/telephone_event.h"
 
@@ -115,6 +117,68 @@ TEST_F(TranscodedPath, AnUnknownPayloadTypeIsDropped) {
   path.on_rtp(browser, packet, now);
   EXPECT_TRUE(phone_leg.sent.empty());
   EXPECT_EQ(browser.dropped, 1u);
+}
+
+// play media toward the browser of a transcoded call: Opus at 48 kHz
+// timestamps, 20 ms apart, on the browser's stream; the phone's audio (the
+// transcoder's output) does not reach it meanwhile; afterwards it does again,
+// on the same stream, after the announcement's last frame.
+TEST_F(TranscodedPath, PlayMediaTowardTheBrowserIsOpusOnItsStream) {
+  media::WavAudio tone;
+  tone.sample_rate = 8000;
+  tone.samples.resize(8000);  // 1 s
+  media::generate_tone(tone.samples, 8000, 1000);
+  const auto r = path.play_media(browser, tone, 1, 0, now);
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.duration, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(path.needs_tick());
+  auto dec = media::make_codec("opus", 48000, 2, {});
+  ASSERT_TRUE(dec.codec);
+  // the phone talks meanwhile (PCMU silence-ish)
+  std::vector<std::uint8_t> talk(160, 0x55);
+  std::vector<std::int16_t> heard;
+  for (int i = 0; i < 60; ++i) {
+    rtp::RtpHeaderFields h;
+    h.payload_type = 0;
+    h.sequence = static_cast<std::uint16_t>(i);
+    h.timestamp = 160u * static_cast<std::uint32_t>(i);
+    h.ssrc = 0x77;
+    std::vector<std::uint8_t> packet(200);
+    packet.resize(rtp::build_rtp(packet, h, talk));
+    path.on_rtp(phone, packet, now);
+    now += std::chrono::milliseconds(20);
+    path.tick(now);
+  }
+  ASSERT_GE(browser_leg.sent.size(), 50u);
+  std::optional<rtp::RtpPacket> last;
+  std::size_t played = 0;
+  for (const auto& bytes : browser_leg.sent) {
+    const auto p = rtp::parse_rtp(bytes);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p.packet.payload_type(), 111);
+    EXPECT_EQ(p.packet.ssrc(), 1u);
+    if (last) {
+      EXPECT_EQ(p.packet.sequence(), static_cast<std::uint16_t>(last->sequence() + 1));
+      const auto step = p.packet.timestamp() - last->timestamp();
+      EXPECT_GE(step, 960u);
+      EXPECT_LE(step, 3 * 960u);
+    }
+    last = p.packet;
+    if (played < 50) {
+      std::vector<std::int16_t> out(960);
+      const auto d = dec.codec->decode(p.packet.payload(), out);
+      heard.insert(heard.end(), out.begin(), out.begin() + d.samples);
+    }
+    ++played;
+  }
+  EXPECT_FALSE(browser.playing);  // it ended after 50 frames
+  // the announcement: 1 kHz (past the codec's start-up), at the decoder's PCM rate
+  const auto rate = dec.codec->info().pcm_rate;
+  ASSERT_GE(heard.size(), static_cast<std::size_t>(rate / 2));
+  const auto m = media::measure_tone(std::span(heard).subspan(heard.size() / 2), rate);
+  EXPECT_NEAR(m.frequency_hz, 1000, 20);
+  EXPECT_GT(m.tone_fraction, 0.5);
+  EXPECT_EQ(path.stop_media(browser), std::nullopt);
 }
 
 }  // namespace

@@ -26,6 +26,16 @@ TEST(Reply, OkWithSdpAndWarning) {
             R"({"result":"ok","warning":"codec G729 stripped","sdp":"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"})");
 }
 
+TEST(Reply, PlayMediaDurationAndStopMediaLastFramePos) {
+  NgReply play = NgReply::ok();
+  play.duration_ms = 2340;
+  EXPECT_EQ(encode_reply(play, Format::bencode), "d6:result2:ok8:durationi2340ee");
+  EXPECT_EQ(encode_reply(play, Format::json), R"({"result":"ok","duration":2340})");
+  NgReply stop = NgReply::ok();
+  stop.last_frame_pos = 17;
+  EXPECT_EQ(encode_reply(stop, Format::bencode), "d6:result2:ok14:last-frame-posi17ee");
+}
+
 TEST(Reply, StatsInRtpenginesShape) {
   CallStats s;
   s.created = 1402064111;

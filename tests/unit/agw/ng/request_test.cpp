@@ -174,6 +174,19 @@ TEST(Request, PlayMediaAndDtmf) {
   EXPECT_EQ(p.request->command, Command::play_media);
   EXPECT_EQ(p.request->file, "/x/ann.wav");
   EXPECT_EQ(p.request->repeat_times, 3);
+  EXPECT_FALSE(p.request->start_pos);
+  p = parse_bencode("d7:command10:play media7:call-id1:c5:label6:callee4:blob4:RIFF9:start-posi50ee");
+  ASSERT_TRUE(p.request) << p.error;
+  EXPECT_EQ(p.request->label, "callee");
+  EXPECT_EQ(p.request->blob, "RIFF");
+  EXPECT_EQ(p.request->start_pos, 50);
+  // neither file nor blob: refused before it reaches a call
+  p = parse_json(R"({"command": "play media", "call-id": "c", "from-tag": "f"})");
+  EXPECT_FALSE(p.request);
+  EXPECT_EQ(p.error, "No media file or blob given");
+  p = parse_json(R"({"command": "stop media", "call-id": "c", "from-tag": "f"})");
+  ASSERT_TRUE(p.request) << p.error;
+  EXPECT_EQ(p.request->command, Command::stop_media);
   p = parse_bencode("d7:command9:play DTMF7:call-id1:c4:code1:#8:durationi300e6:volumei-10e5:pause3:120e");
   ASSERT_TRUE(p.request) << p.error;
   EXPECT_EQ(p.request->command, Command::play_dtmf);
