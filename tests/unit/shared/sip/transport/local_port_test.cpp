@@ -4,23 +4,56 @@
 // (TS 33.203 §7.1).
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+
 #include "transport_test_support.h"
 
 namespace imsbox::sip::test {
 namespace {
 
+// A port free for UDP and for TCP alike: a TCP socket bound to it (with
+// SO_REUSEADDR, never listening) keeps other processes' connections and
+// listeners off it while the test runs — tests run in parallel, and a port the
+// kernel gave us for UDP may be some other test's TCP port — yet lets the
+// layer's own SO_REUSEADDR connection bind there.
+struct TcpReservation {
+  explicit TcpReservation(asio::io_context& io) : socket(io) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      asio::ip::tcp::socket tcp(io);
+      tcp.open(asio::ip::tcp::v4());
+      tcp.set_option(asio::ip::tcp::socket::reuse_address(true));
+      tcp.bind({asio::ip::make_address("127.0.0.1"), 0});
+      const auto candidate = tcp.local_endpoint().port();
+      asio::ip::udp::socket udp(io);
+      boost::system::error_code ec;
+      udp.open(asio::ip::udp::v4());
+      udp.bind({asio::ip::make_address("127.0.0.1"), candidate}, ec);
+      if (ec) continue;  // taken for UDP: try another
+      port = candidate;
+      socket = std::move(tcp);
+      return;
+    }
+  }
+  asio::ip::tcp::socket socket;
+  std::uint16_t port = 0;
+};
+
 struct LocalPort : ::testing::Test {
-  // `a`: two UDP listeners (the first is where plain sends leave from) and TCP;
-  // `b`: its peer, UDP and TCP.
+  // `a`: two UDP listeners (the first is where plain sends leave from; the
+  // second on a port also free for TCP) and TCP; `b`: its peer, UDP and TCP.
   LocalPort()
-      : a(io, config_with({{Transport::udp, "127.0.0.1", 0, {}},
-                           {Transport::udp, "127.0.0.1", 0, {}},
+      : reserved(io),
+        a(io, config_with({{Transport::udp, "127.0.0.1", 0, {}},
+                           {Transport::udp, "127.0.0.1", reserved.port, {}},
                            {Transport::tcp, "127.0.0.1", 0, {}}})),
         b(io, config_with({{Transport::udp, "127.0.0.1", 0, {}}, {Transport::tcp, "127.0.0.1", 0, {}}})) {
     a.layer().start();
     b.layer().start();
     first = a.layer().local_endpoints()[0].port;
     second = a.layer().local_endpoints()[1].port;
+    EXPECT_NE(reserved.port, 0);
+    EXPECT_EQ(second, reserved.port);
   }
 
   Peer b_at(Transport t, std::uint16_t local_port) {
@@ -33,6 +66,7 @@ struct LocalPort : ::testing::Test {
   }
 
   asio::io_context io;
+  TcpReservation reserved;
   LayerHarness a, b;
   std::uint16_t first = 0, second = 0;
 };
