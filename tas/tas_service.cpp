@@ -89,6 +89,16 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       helper.respond(announced_->status, announced_->reason);
       return Verdict::done;
     }
+    if (confirming_) {
+      // the change is stored: an MRF that cannot confirm it (down, its
+      // prompt missing) must not make it look failed
+      confirming_ = false;
+      log(runtime::LogLevel::warning, "the MRF did not confirm the star code (" + std::to_string(response.status()) +
+                                          "): the TAS answers it");
+      auto* uas = service_.star_code_uas();
+      if (uas && uas->answer(helper)) return Verdict::done;
+      return Verdict::next;
+    }
     if (const auto verdict = divert_on_failure(helper, response)) return *verdict;
     return announce_unreachable(helper, response);
   }
@@ -246,6 +256,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       sip::proxy::Target mrf;
       mrf.request_uri = *announcement;
       helper.add_target(std::move(mrf));
+      confirming_ = true;
       return Verdict::next;
     }
     if (!service_.star_code_uas()->answer(helper)) {
@@ -384,6 +395,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     std::string reason;
   };
   std::optional<Announced> announced_;
+  bool confirming_ = false;  // a star code went to the MRF's confirmation
 };
 
 // An in-dialog request of a star-code call (the caller's BYE before ours).
