@@ -19,6 +19,7 @@ source "$(dirname "$0")/tas_lib.sh"
 ANNA_PORT=$((BASE + 16))
 BERT_PORT=$((BASE + 17))
 CARL_PORT=$((BASE + 18))
+RTP_PORT=$((BASE + 20))   # the caller's audio (uac_early.xml's SDP), where rtp_sink.py listens
 
 tas_box_start
 for _ in $(seq 1 100); do grep -q "Mrf ready" "$DATA_DIR/log/mrf.log" 2>/dev/null && break; sleep 0.1; done
@@ -43,7 +44,27 @@ barring() {
 }
 # call NAME USER PORT RURI [PRIVACY]: USER calls RURI with uac_early.xml
 call() {
-  dial "$1" "$2" "$3" "$4" "$HERE/uac_early.xml" -key privacy "${5:-none}"
+  dial "$1" "$2" "$3" "$4" "$HERE/uac_early.xml" -key privacy "${5:-none}" -key rtp_port "$RTP_PORT"
+}
+# listen NAME: an RTP sink on the caller's audio port for the next call
+SINK=""
+listen() {
+  python3 "$HERE/rtp_sink.py" "$RTP_PORT" 40 "$DATA_DIR/$1.rtp" &
+  SINK=$!
+  local _
+  for _ in $(seq 1 100); do grep -q listening "$DATA_DIR/$1.rtp" 2>/dev/null && return 0; sleep 0.05; done
+  fail "$1: the RTP sink does not listen on $RTP_PORT"
+}
+# heard NAME: the caller of call NAME got speech (PCMU) from the MRF before
+# its final status (the MRF sends only while it plays); AUDIO says how much
+heard() {
+  kill -TERM "$SINK"
+  wait "$SINK" || true
+  local word packets speech
+  read -r word packets word speech < "$DATA_DIR/$1.rtp" || true
+  [ "${packets:-0}" -ge 25 ] && [ "${speech:-0}" -ge 10 ] ||
+    fail "$1: the caller got '$(cat "$DATA_DIR/$1.rtp")' (RTP packets, want >= 25, >= 10 with speech)"
+  AUDIO="$packets RTP packets, $speech with speech"
 }
 # announced NAME PROMPT STATUS: call NAME heard PROMPT in early media (183
 # with P-Early-Media: sendonly and an SDP answer from the MRF), then STATUS
@@ -57,11 +78,13 @@ announced() {
 
 # ---- OCB ----
 set_services anna "$(barring outgoing-communication-barring "")"
+listen ocb
 call ocb anna "$ANNA_PORT" "sip:bert@$DOMAIN"
 announced ocb outgoing-barred 603
+heard ocb
 grep -q "originating for sip:anna@$DOMAIN: barred by rule bar (OCB): 603" "$DATA_DIR/log/tas.log" ||
   fail "OCB: no barring line in the TAS's log: $(what_happened)"
-pass "OCB: anna heard outgoing-barred in early media (183, P-Early-Media: sendonly, SDP), then 603"
+pass "OCB: anna heard outgoing-barred in early media (183, P-Early-Media: sendonly, SDP; $AUDIO), then 603"
 
 # ---- ICB ----
 set_services anna ""
@@ -78,11 +101,13 @@ set_services bert ""
 pass "ACR: anna's anonymous call to bert: anonymous-rejected in early media, then 433"
 
 # ---- a callee not reachable ----
+listen unreachable
 call unreachable anna "$ANNA_PORT" "sip:dora@$DOMAIN"
 announced unreachable not-reachable 480
+heard unreachable
 grep -q "terminating for sip:dora@$DOMAIN: 480 from the callee, announced first" "$DATA_DIR/log/tas.log" ||
   fail "not reachable: no line in the TAS's log: $(what_happened unreachable)"
-pass "dora not registered, no forwarding: anna heard not-reachable in early media, then 480"
+pass "dora not registered, no forwarding: anna heard not-reachable in early media ($AUDIO), then 480"
 
 # ---- star codes confirmed by the MRF ----
 # confirmed NAME PROMPT: the star code call NAME got 200 from the MRF (audio
