@@ -137,12 +137,15 @@ for number in "sip:*43@$DOMAIN;user=phone" "sip:echo@$DOMAIN"; do
   dial "$name" anna "$ANNA_PORT" "$number" "$CALLS/uac.xml"
   [[ "$FINAL" == "SIP/2.0 200 OK"* ]] || fail "$number: anna got '$FINAL': $(what_happened "$name")"
   grep -q '^bye: 200' "$SIPP/$name.log" || fail "$number: no 200 to anna's BYE: $(what_happened "$name")"
+  # the MRF's 200 kept the proxies' Record-Route: anna's ACK and BYE went through her P-CSCF
+  grep -q "^Record-Route: <sip:orig@127.0.0.1:$PCSCF_PORT;lr>" "$SIPP/$name.log" ||
+    fail "$number: the MRF's 200 has no Record-Route of anna's P-CSCF: $(sipp_log "$name")"
   [ "$(grep -c "INVITE sip:echo@mrf.$DOMAIN: answered" "$DATA_DIR/log/mrf.log")" = "$echoes" ] ||
     fail "$number: the MRF's echo test did not answer: $(what_happened "$name")"
 done
 grep -q "originating for sip:anna@$DOMAIN: the echo test, to sip:echo@mrf.$DOMAIN" "$DATA_DIR/log/tas.log" ||
   fail "echo: no line in the TAS's log: $(what_happened)"
-pass "anna dialled *43 and echo: the MRF's echo test answered, her BYE ended it"
+pass "anna dialled *43 and echo: the MRF's echo test answered (its 200 record-routed through the box), her BYE ended it"
 
 # ---- tas.announcements = false: the TAS answers itself ----
 sed -i "/^\[tas\]/a announcements = false" "$DATA_DIR/imsbox.conf"
