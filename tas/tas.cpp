@@ -10,6 +10,7 @@
 #include "sip/proxy/proxy_stack.h"
 #include "store/call_event_table.h"
 #include "store/simservs_table.h"
+#include "tas/announcements.h"
 #include "tas/services.h"
 #include "tas/simservs/document.h"
 #include "tas/xcap_server.h"
@@ -25,6 +26,10 @@ TasOptions tas_options(const runtime::Config& c) {
                                "' is not a country code (1 to 3 digits, no +)");
   }
   options.domain = std::string(c.domain());
+  // the box's MRF, by the host name the S-CSCF routes to it (its box_nodes)
+  if (c.flag("mrf.enabled")) options.mrf_host = ims::node_host(c, "mrf");
+  options.announcements = c.flag("tas.announcements") && !options.mrf_host.empty();
+  if (options.announcements) options.star_code_announcement = star_code_confirmation(options.mrf_host);
   // no store here: every user has no services (the node gives its own)
   options.services_of = [](std::string_view) { return simservs::empty_document(); };
   return options;

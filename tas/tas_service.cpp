@@ -9,6 +9,7 @@
 #include "runtime/log.h"
 #include "runtime/timer_queue.h"
 #include "sip/header_values.h"
+#include "tas/announcements.h"
 #include "tas/isc.h"
 #include "tas/simservs/rules.h"
 
@@ -56,6 +57,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       return Verdict::next;
     }
     if (invite_ && served_.session_case == ServedCase::originating) {
+      if (const auto verdict = echo_test(helper)) return *verdict;
       if (const auto verdict = star_code(helper)) return *verdict;
     }
     document_ = service_.services_of(served_.identity, call_id_);
@@ -78,7 +80,33 @@ class TasTsx final : public sip::proxy::ProxyTsx {
 
   Verdict on_branch_failure(ProxyTsxHelper& helper, const sip::Message& response) override {
     stop_no_reply_timer();
-    if (!invite_ || diverted_ || served_.session_case != ServedCase::terminating || !document_) return Verdict::next;
+    if (announced_) {
+      // the MRF's branch: it ends with the status it was given; an MRF that
+      // failed it (down, the prompt missing) must not change the call's end
+      if (response.status() == announced_->status) return Verdict::next;
+      log(runtime::LogLevel::warning, "the MRF failed the announcement (" + std::to_string(response.status()) +
+                                          "): " + std::to_string(announced_->status) + " from the TAS");
+      helper.respond(announced_->status, announced_->reason);
+      return Verdict::done;
+    }
+    if (confirming_) {
+      // the change is stored: an MRF that cannot confirm it (down, its
+      // prompt missing) must not make it look failed
+      confirming_ = false;
+      log(runtime::LogLevel::warning, "the MRF did not confirm the star code (" + std::to_string(response.status()) +
+                                          "): the TAS answers it");
+      auto* uas = service_.star_code_uas();
+      if (uas && uas->answer(helper)) return Verdict::done;
+      return Verdict::next;
+    }
+    if (const auto verdict = divert_on_failure(helper, response)) return *verdict;
+    return announce_unreachable(helper, response);
+  }
+
+ private:
+  // CDIV after the callee's final response; nothing when no diversion takes it.
+  std::optional<Verdict> divert_on_failure(ProxyTsxHelper& helper, const sip::Message& response) {
+    if (!invite_ || diverted_ || served_.session_case != ServedCase::terminating || !document_) return std::nullopt;
     const int status = response.status();
     auto call = context_;
     switch (status) {
@@ -92,7 +120,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       case 487:
         // our no-reply timer CANCELled the branch (a caller's CANCEL ends
         // the transaction before any retry is asked for)
-        if (!no_reply_expired_) return Verdict::next;
+        if (!no_reply_expired_) return std::nullopt;
         call.event = ss::DiversionEvent::no_answer;
         break;
       case 408:
@@ -103,18 +131,18 @@ class TasTsx final : public sip::proxy::ProxyTsx {
         } else if (no_reply_expired_) {
           call.event = ss::DiversionEvent::no_answer;
         } else {
-          return Verdict::next;
+          return std::nullopt;
         }
         break;
       case 500:
       case 503: call.event = ss::DiversionEvent::not_reachable; break;
-      default: return Verdict::next;
+      default: return std::nullopt;
     }
     const auto diversion = ss::communication_diversion(document_->services(), call);
     if (!diversion) {
       log(runtime::LogLevel::debug, "terminating for " + served_.identity + ": " + std::to_string(status) +
                                         " from the callee, no diversion for " + event_name(call.event));
-      return Verdict::next;
+      return std::nullopt;
     }
     if (!divert(helper, *diversion, call.event)) return Verdict::done;
     sip::proxy::Target target;
@@ -124,7 +152,60 @@ class TasTsx final : public sip::proxy::ProxyTsx {
     return Verdict::next;
   }
 
- private:
+  // A callee's failure no diversion took, heard first from the MRF
+  // (not-reachable in early media, then the same status): one retry of the
+  // INVITE at the announcement, in place of the failed branch.
+  Verdict announce_unreachable(ProxyTsxHelper& helper, const sip::Message& response) {
+    const auto& options = service_.options();
+    if (!invite_ || diverted_ || served_.session_case != ServedCase::terminating || !announcing()) {
+      return Verdict::next;
+    }
+    const int status = response.status();
+    const auto prompt = unreachable_prompt(status);
+    if (!prompt) return Verdict::next;
+    const auto uri = announcement_uri(options.mrf_host, *prompt, status);
+    announced_ = Announced{status, std::string(response.reason())};
+    log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + std::to_string(status) +
+                                     " from the callee, announced first: to " + uri);
+    helper.request().set_request_uri(uri);
+    sip::proxy::Target target;
+    target.request_uri = uri;
+    helper.add_target(std::move(target));
+    return Verdict::next;
+  }
+
+  bool announcing() const {
+    const auto& options = service_.options();
+    return options.announcements && !options.mrf_host.empty();
+  }
+
+  // A barring's or ACR's refusal: answered by the TAS, or, with
+  // announcements, by the MRF after the caller heard `prompt` in early media
+  // (the INVITE goes on, retargeted to the announcement).
+  Verdict refuse(ProxyTsxHelper& helper, int status, std::string_view reason, std::string_view prompt) {
+    if (!announcing()) {
+      helper.respond(status, reason);
+      return Verdict::done;
+    }
+    const auto uri = announcement_uri(service_.options().mrf_host, prompt, status);
+    announced_ = Announced{status, std::string(reason)};
+    log(runtime::LogLevel::info, "the caller hears " + std::string(prompt) + " first: to " + uri);
+    helper.request().set_request_uri(uri);
+    return Verdict::next;
+  }
+
+  // An originating INVITE that dials the echo test goes to the MRF's.
+  std::optional<Verdict> echo_test(ProxyTsxHelper& helper) {
+    const auto& options = service_.options();
+    if (options.mrf_host.empty() || !dials_echo_test(helper.request().request_uri(), options.domain)) {
+      return std::nullopt;
+    }
+    const auto uri = echo_uri(options.mrf_host);
+    log(runtime::LogLevel::info, "originating for " + served_.identity + ": the echo test, to " + uri);
+    helper.request().set_request_uri(uri);
+    return Verdict::next;
+  }
+
   ss::CallContext context(const sip::Message& request) const {
     ss::CallContext c;
     c.session_case = served_.session_case == ServedCase::originating ? ss::SessionCase::originating
@@ -175,6 +256,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       sip::proxy::Target mrf;
       mrf.request_uri = *announcement;
       helper.add_target(std::move(mrf));
+      confirming_ = true;
       return Verdict::next;
     }
     if (!service_.star_code_uas()->answer(helper)) {
@@ -190,8 +272,7 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       log(runtime::LogLevel::info, "originating for " + served_.identity + ": barred by rule " + barring.rule_id +
                                        " (OCB): " + std::to_string(barring.status));
       service_.record(barring_event(call_id_, served_.identity, context_.session_case, barring));
-      helper.respond(barring.status, "Decline");
-      return Verdict::done;
+      return refuse(helper, barring.status, "Decline", "outgoing-barred");
     }
     if (ss::add_privacy_id(services, context_)) {
       add_privacy_id(helper.request());
@@ -209,8 +290,8 @@ class TasTsx final : public sip::proxy::ProxyTsx {
       log(runtime::LogLevel::info, "terminating for " + served_.identity + ": " + (acr ? "anonymous call rejected (ACR)" : "barred (ICB)") +
                                        " by rule " + barring.rule_id + ": " + std::to_string(barring.status));
       service_.record(barring_event(call_id_, served_.identity, context_.session_case, barring));
-      helper.respond(barring.status, acr ? "Anonymity Disallowed" : "Decline");
-      return Verdict::done;
+      return refuse(helper, barring.status, acr ? "Anonymity Disallowed" : "Decline",
+                    acr ? "anonymous-rejected" : "barred");
     }
     if (!ss::present_originating_identity(services, context_)) {
       if (const auto* from = request.find(sip::HeaderId::from)) original_from_ = std::string(from->value);
@@ -308,6 +389,13 @@ class TasTsx final : public sip::proxy::ProxyTsx {
   std::optional<runtime::TimerQueue::TimerId> no_reply_timer_id_;
   bool no_reply_expired_ = false;  // it fired: the callee's branch was CANCELled
   bool diverted_ = false;
+  // The INVITE went to the MRF's announcement ending with this status.
+  struct Announced {
+    int status = 0;
+    std::string reason;
+  };
+  std::optional<Announced> announced_;
+  bool confirming_ = false;  // a star code went to the MRF's confirmation
 };
 
 // An in-dialog request of a star-code call (the caller's BYE before ours).

@@ -6,6 +6,7 @@
 // goes back along the ODI Route, changed by the services of the served
 // user's simservs document (TS 24.623):
 //   originating: OCB (TS 24.611) -> 603; OIR (TS 24.607) -> Privacy: id;
+//     dialling the echo test (echo, *43) -> sip:echo@mrf.<domain>;
 //   terminating: ICB -> 603, ACR -> 433 (RFC 5079); OIP: an anonymous
 //     caller's identity hidden; CDIV (TS 24.604, INVITE only): CFU
 //     retargets at once, and so does CFNL for a callee the S-CSCF says is
@@ -21,6 +22,13 @@
 //     not a call: the served user's document is changed and stored, and the
 //     TAS answers the INVITE itself and ends the call (tas/star_code_uas.h);
 //     a malformed code gets 484, one that cannot be stored 500.
+// With announcements (issue 19, tas/announcements.h) the 603/433 come from
+// the MRF after the caller heard why in early media: the INVITE goes on to
+// sip:annc@mrf.<domain>;play=...;early=<status> instead (an MRF that fails
+// that branch: the TAS answers the status itself); a terminating callee's
+// 404/408/480/5xx that no diversion takes is retried once at
+// play=not-reachable;early=<that status>, so the caller hears it and then
+// gets the callee's status.
 // Requests without a usable P-Served-User, in-dialog requests and the
 // other methods are passed on along their Route unchanged.
 #include <functional>
@@ -58,6 +66,16 @@ struct TasOptions {
   // Stores the changed document of a public user identity (one write, a new
   // ETag); throws when it cannot. None: star codes get 500.
   std::function<void(std::string_view impu, const simservs::Document&)> store_services;
+  // The box's MRF (issue 19) by its host name, mrf.<domain>: the S-CSCF
+  // routes a Request-URI of that host to the MRF (tas/announcements.h).
+  // Empty: no MRF; dialling the echo test (`echo`, *43) is an ordinary call.
+  std::string mrf_host;
+  // Refusals heard first (needs mrf_host): OCB, ICB and ACR send the INVITE
+  // to the MRF's announcement in early media ending with their 603/433
+  // instead of answering it, and a callee's 404/408/480/5xx that no
+  // diversion takes is announced (not-reachable) before it reaches the
+  // caller. Off: the TAS answers them itself.
+  bool announcements = false;
   // The confirmation of a star code as an announcement (issue 19, the MRF):
   // the URI to send the INVITE to (the MRF with the announcement to play,
   // which then ends the call) instead of the TAS answering it. None, or

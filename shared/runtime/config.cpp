@@ -199,6 +199,10 @@ constexpr OptionSpec kOptions[] = {
     {"tas.uri", OptionType::sip_uri, "",
      "the SIP URI the S-CSCF reaches the TAS at (the server name of the MMTEL iFCs), sip:host[:port]; "
      "empty: sip:<advertised address>:<tas.sip_port>"},
+    {"tas.announcements", OptionType::boolean, "true",
+     "barred and rejected calls (603, 433) and calls to a subscriber who cannot be reached (404, 408, 480, 5xx) "
+     "hear why from the MRF in early media before that status, and star codes end with its service-set/cleared "
+     "announcement; false (or mrf.enabled false): the TAS answers them itself"},
     {"mrf.enabled", OptionType::boolean, "true", "run the media resource function"},
     {"mrf.health_port", OptionType::port, "9067", "MRF /health and /metrics port"},
     {"mrf.prompt_dir", OptionType::string, "",

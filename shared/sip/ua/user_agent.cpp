@@ -23,6 +23,16 @@ std::uint64_t seed_of(const std::optional<std::uint64_t>& seed) {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
+// RFC 3261 §12.1.1: a UAS's dialog-creating response (a 101-199 with a To
+// tag, a 2xx) carries every Record-Route of the request, in order, so the
+// caller's route set keeps the proxies that record-routed (an IMS caller's
+// ACK and BYE then go through its P-CSCF and S-CSCF).
+void copy_record_route(const Message& request, Message& response) {
+  for (const auto& h : request.headers()) {
+    if (h.id == HeaderId::record_route) response.append(HeaderId::record_route, std::string(h.value));
+  }
+}
+
 }  // namespace
 
 UserAgent::UserAgent(transaction::Sender& sender, runtime::TimerQueue& timers, UserAgentEvents& events,
@@ -496,6 +506,7 @@ bool UserAgent::ring(CallHandle handle, Provisional provisional) {
     return false;
   }
   Message r = make_response(*call->invite, provisional.status, {}, call->local_tag);
+  copy_record_route(*call->invite, r);
   r.append(HeaderId::contact, contact());
   for (auto& h : provisional.headers) r.append(std::move(h.name), std::move(h.value));
   if (!provisional.body.empty()) r.set_body(std::move(provisional.body), provisional.content_type);
@@ -519,6 +530,7 @@ bool UserAgent::answer(CallHandle handle, std::string body, std::string_view con
 
 bool UserAgent::send_answer(CallHandle handle, Call& call, std::string body, std::string_view content_type) {
   Message r = make_response(*call.invite, 200, {}, call.local_tag);
+  copy_record_route(*call.invite, r);
   r.append(HeaderId::contact, contact());
   r.append(HeaderId::allow, options_.allow);
   if (!body.empty()) r.set_body(std::move(body), content_type);

@@ -13,6 +13,9 @@
 #     sends the call to carl;
 #   * an XCAP PUT with a wrong password gets 401, one with a malformed
 #     document 409, and the next call shows bert's services unchanged.
+# The refusals come after the MRF's announcement in early media (issue 19,
+# tas.announcements on by default; uac.xml and uac_private.xml take the 183):
+# tas_announcements_test.sh checks the 183s, this test the statuses and rules.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/tas_lib.sh"
 
@@ -31,7 +34,7 @@ pass "the box up; anna, bert and carl registered with an iFC to the TAS"
 barring() {
   echo "<$1 active=\"true\"><cp:ruleset><cp:rule id=\"bar\"><cp:conditions>$2</cp:conditions><cp:actions><allow>false</allow></cp:actions></cp:rule></cp:ruleset></$1>"
 }
-# refused NAME STATUS: anna's call NAME got STATUS from the TAS; bert was never called
+# refused NAME STATUS: anna's call NAME got STATUS (the TAS's, by way of the MRF); bert was never called
 refused() {
   [[ "$FINAL" == "SIP/2.0 $2 "* ]] || fail "$1: anna got '$FINAL', not $2: $(what_happened "$1-anna")"
 }

@@ -2,7 +2,8 @@
 # Supplementary services set by operators (issue 18), through the whole box
 # with sipp UEs registered with IMS-AKA and an iFC to the TAS:
 #   * `imsbox services set` of anna's outgoing barring -> her call gets 603
-#     from the TAS, and `imsbox calls` shows it barred by her OCB rule;
+#     (after the MRF's announcement in early media), and `imsbox calls`
+#     shows it barred by her OCB rule;
 #   * PATCH /v1/public-identities/{bert}/services {"cfu": carl} -> anna's
 #     call to bert gets 181 and carl answers; `imsbox calls` shows it
 #     forwarded by bert to carl; `imsbox services show` and GET .../services

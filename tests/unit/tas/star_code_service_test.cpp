@@ -342,6 +342,33 @@ TEST_F(StarCodeServiceTest, TheAnnouncementHookSendsTheInviteToTheMrf) {
   EXPECT_EQ(writes_, 1);
 }
 
+TEST_F(StarCodeServiceTest, AnMrfThatCannotConfirmLeavesTheAnswerToTheTas) {
+  auto o = options();
+  o.star_code_announcement = [](const StarCode&) -> std::optional<std::string> {
+    return "sip:annc@mrf.ims.test;play=service-set";
+  };
+  service_ = std::make_unique<TasService>(std::move(o), *log_);
+  serve();
+  FakeHelper h(invite("sip:*21*carl%23@ims.test"));
+  auto t = service_->on_request(h.request(), h.source());
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->on_request(h), Verdict::next);
+  ASSERT_EQ(h.targets.size(), 1u);
+  EXPECT_EQ(writes_, 1);
+  // the MRF's branch fails (down: 503; its prompt missing: 404): the code is
+  // stored, so the TAS answers as it does without an MRF
+  EXPECT_EQ(t->on_branch_failure(h, test::parse("SIP/2.0 503 Service Unavailable\r\n"
+                                                "Via: SIP/2.0/UDP 127.0.0.1:6060;branch=z9hG4bKs1\r\n"
+                                                "From: <sip:bert@ims.test>;tag=b1\r\n"
+                                                "To: <sip:*21*carl%23@ims.test>;tag=m1\r\n"
+                                                "Call-ID: sc1@10.0.0.2\r\n"
+                                                "CSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n")),
+            Verdict::done);
+  EXPECT_EQ(h.status(), 200);
+  EXPECT_NE(h.responses.back().body().find("m=audio 0 RTP/AVP 0 8"), std::string::npos);
+  EXPECT_EQ(writes_, 1);
+}
+
 TEST(StarCodeSdp, AnswerRejectsEveryStreamAndNoOfferGetsAnInactiveOne) {
   const auto answer = star_code_sdp("v=0\r\nm=audio 4000 RTP/AVP 0\r\nm=image 5000 udptl t38\nm=text 1 X\r\n",
                                     "127.0.0.1");

@@ -317,6 +317,34 @@ TEST_F(LoneUa, InDialogRequestOfAnUnknownDialogIs481) {
   EXPECT_EQ(bob_events.events.size(), 0u);
 }
 
+TEST_F(LoneUa, The180And200CarryTheInvitesRecordRouteInOrder) {
+  // RFC 3261 §12.1.1: without it the caller's ACK and BYE skip the proxies
+  std::string invite = request("INVITE", "");
+  invite.insert(invite.find("Max-Forwards"),
+                "Record-Route: <sip:term@192.0.2.9;lr>, <sip:term@192.0.2.8;lr>\r\n"
+                "Record-Route: <sip:orig@192.0.2.7;lr>\r\n");
+  bob.receive(parse(invite), alice_addr);
+  ASSERT_EQ(bob_events.kinds(), (std::vector<std::string>{"incoming"}));
+  const CallHandle b = bob_events.events.at(0).call;
+  ASSERT_TRUE(bob.ring(b));
+  ASSERT_TRUE(bob.answer(b, "v=0\r\n"));
+  for (const auto* which : {"180 INVITE", "200 INVITE"}) {
+    const auto responses = sent(bob_out, which);
+    ASSERT_EQ(responses.size(), 1u) << which;
+    std::vector<std::string> routes;
+    for (const auto& h : responses[0].headers()) {
+      if (h.id == HeaderId::record_route) routes.emplace_back(h.value);
+    }
+    EXPECT_EQ(routes, (std::vector<std::string>{"<sip:term@192.0.2.9;lr>, <sip:term@192.0.2.8;lr>",
+                                                "<sip:orig@192.0.2.7;lr>"}))
+        << which;
+  }
+  // and Bob's own route set is the same, in order (§12.1.1)
+  ASSERT_NE(bob.dialog(b), nullptr);
+  EXPECT_EQ(bob.dialog(b)->route_set(), (std::vector<std::string>{"<sip:term@192.0.2.9;lr>", "<sip:term@192.0.2.8;lr>",
+                                                                   "<sip:orig@192.0.2.7;lr>"}));
+}
+
 TEST_F(LoneUa, OutsideADialogByeIs481AndAnUnknownMethod405WithAllow) {
   const Message bye = answer_to(request("BYE", ""));
   EXPECT_EQ(bye.status(), 481);
