@@ -6,10 +6,12 @@
 # A 1.0 s 1 kHz prompt is added with `imsbox prompt add` (tone1k), so the
 # tone is found exactly (media-tool detect: shared/media's tone detector).
 #   * annc, for each codec in turn, the phone offering only that one
-#     (AMR-WB and AMR: baresip's amr module; PCMU, PCMA: its g711):
+#     (AMR-WB and AMR: baresip's amr module; PCMU, PCMA: its g711; opus):
 #       - ;play=tone1k;repeat=2: the phone hears 1 kHz for ~2.0 s (two plays),
-#         then the MRF hangs up (BYE, "announcement played: BYE"); the
-#         phone sends 2 kHz all along, which it does not hear back;
+#         all of it (20 windows of 100 ms: the MRF's silence after the
+#         prompt pushes its end out of baresip's jitter buffer), then the
+#         MRF hangs up (BYE, "announcement played: BYE"); the phone sends
+#         2 kHz all along, which it does not hear back;
 #       - ;play=welcome (a built-in spoken prompt): sound (RMS above
 #         -50 dBFS) for about the prompt's length (`imsbox prompt list`), then BYE;
 #   * echo (AMR-WB and PCMU): the phone sends 1 kHz and hears 1 kHz back;
@@ -18,7 +20,7 @@
 #     (baresip's /sndcode through ctrl_tcp): the MRF logs digit 1 and the
 #     phone hears the 1 kHz choice after it (one play, ~1.0 s); 9 then hangs up
 #     (goodbye, BYE from the MRF).
-# IMSBOX_TEST_MRF_CODECS (default "AMR-WB AMR PCMU PCMA") narrows the annc runs.
+# IMSBOX_TEST_MRF_CODECS (default "AMR-WB AMR PCMU PCMA opus") narrows the annc runs.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../baresip_lib.sh"
 
@@ -43,6 +45,11 @@ mkdir -p "$AUDIO"
 for tone in 1000:16000 1000:8000 2000:16000 2000:8000; do
   "$MEDIA_TOOL" tone "$AUDIO/${tone%:*}-${tone#*:}.wav" --freq "${tone%:*}" --rate "${tone#*:}" --seconds 60 >/dev/null
 done
+# baresip's opus takes 48 kHz stereo from aufile
+python3 -c 'import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(2); w.setsampwidth(2); w.setframerate(48000)
+w.writeframes(b"".join(struct.pack("<hh", v, v) for v in
+              (int(10000 * math.sin(2 * math.pi * 2000 * n / 48000)) for n in range(48000 * 60))))' "$AUDIO/2000-48000.wav"
 "$MEDIA_TOOL" tone "$AUDIO/prompt.wav" --freq 1000 --rate 16000 --seconds 1.0 >/dev/null
 
 expect_exit 0 "$IMSBOX" up --data-dir "$DATA_DIR"
@@ -200,11 +207,12 @@ annc_with() {
   CALLS=0
 }
 
-for codec in ${IMSBOX_TEST_MRF_CODECS-AMR-WB AMR PCMU PCMA}; do
+for codec in ${IMSBOX_TEST_MRF_CODECS-AMR-WB AMR PCMU PCMA opus}; do
   case $codec in
     AMR-WB) annc_with AMR-WB amr 16000 ;;
     AMR) annc_with AMR amr 8000 ;;
     PCMU|PCMA) annc_with "$codec" g711 8000 ;;
+    opus) annc_with opus opus 48000 ;;
     *) fail "no codec $codec" ;;
   esac
 done
