@@ -35,7 +35,7 @@ BASE=$(free_port_base)
 PCSCF_UDP="$ADDR:$((BASE + 10))"
 PHONE_SIP=$((BASE + 16))   # baresip: SIP on UDP/TCP, TLS on the next port
 PHONE_CTRL=$((BASE + 18))  # its ctrl_tcp
-PHONE_RTP=$((BASE + 20))   # its RTP ports: BASE+20..27
+PHONE_RTP=$((BASE + 26))   # its RTP ports: BASE+26..30 (+22..25: the IPsec and TAS ports of write_config)
 MRF_LOG="$DATA_DIR/log/mrf.log"
 MEDIA_TOOL="$BIN/media-tool"
 
@@ -90,7 +90,7 @@ trap 'rc=$?; set +e; stop_phone; (exit $rc); cleanup' EXIT   # set +e: (exit $rc
 start_phone() {
   local name=$1 module=$2 codec=$3 wav=$4
   PHONE_DIR="$DATA_DIR/phone-$name"
-  baresip_config "$PHONE_DIR" "$ADDR:$PHONE_SIP" "$PHONE_RTP-$((PHONE_RTP + 7))" "$wav" "$module"
+  baresip_config "$PHONE_DIR" "$ADDR:$PHONE_SIP" "$PHONE_RTP-$((PHONE_RTP + 4))" "$wav" "$module"
   printf 'module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:%s\n' "$PHONE_CTRL" >> "$PHONE_DIR/config"
   # baresip decodes when packets come, 5 frames behind; room for 50 so that a burst after a stall drops nothing
   echo "jitter_buffer_delay 5-50" >> "$PHONE_DIR/config"
