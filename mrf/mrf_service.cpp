@@ -1,5 +1,6 @@
 #include "mrf/mrf_service.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "pcscf/dtmf_info.h"
@@ -94,8 +95,9 @@ void MrfService::start(std::uint64_t id) {
   call->started = true;
   switch (call->request.service) {
     case Service::annc:
-      if (!play(id, call->request.announcement.prompt, call->request.announcement,
-                [this](std::uint64_t i) { on_announcement_done(i); })) {
+      if (!play(id, call->request.announcement.prompt, call->request.announcement, [this](std::uint64_t i) {
+            play_tail(i, [this](std::uint64_t j) { on_announcement_done(j); });
+          })) {
         on_announcement_done(id);
       }
       return;
@@ -131,6 +133,17 @@ bool MrfService::play(std::uint64_t id, const std::string& prompt, const Announc
   request.duration = how.duration;
   call->media->play(std::move(request), [this, id, done = std::move(done)] { defer([id, done] { done(id); }); });
   return true;
+}
+
+void MrfService::play_tail(std::uint64_t id, std::function<void(std::uint64_t)> then) {
+  Call* call = find(id);
+  if (!call) return;
+  PlayRequest silence;
+  silence.pcm.assign(static_cast<std::size_t>(call->media->pcm_rate()) *
+                         static_cast<std::size_t>(std::max<std::int64_t>(deps_.playout_tail.count(), 0)) / 1000,
+                     0);
+  if (silence.pcm.empty()) return then(id);
+  call->media->play(std::move(silence), [this, id, then = std::move(then)] { defer([id, then] { then(id); }); });
 }
 
 void MrfService::on_announcement_done(std::uint64_t id) {
@@ -211,7 +224,11 @@ void MrfService::apply(std::uint64_t id, const std::vector<IvrAction>& actions) 
         if (!ua_->request(CallHandle{id}, "REFER", {{"Refer-To", "<" + a.target + ">"}})) leave(id);
         return;
       case Kind::hangup:
-        if (!a.target.empty() && play(id, a.target, {}, [this](std::uint64_t i) { leave(i); })) return;
+        if (!a.target.empty() && play(id, a.target, {}, [this](std::uint64_t i) {
+              play_tail(i, [this](std::uint64_t j) { leave(j); });
+            })) {
+          return;
+        }
         leave(id);
         return;
     }

@@ -2,7 +2,8 @@
 // The MRF's calls (issue 19): the UserAgent's events turned into the
 // services of service_request.h on MediaSessions.
 //
-//   annc   200 with the SDP answer, play once ACKed, BYE when it ends; 404 when
+//   annc   200 with the SDP answer, play once ACKed, BYE when it ends (and
+//          playout_tail of silence after it); 404 when
 //          the prompt does not exist. With early=<status>: 183 with the answer
 //          and P-Early-Media: sendonly (RFC 5009, TS 24.628), reliable when the
 //          INVITE requires 100rel, play, then <status>; CANCEL ends it (487).
@@ -48,6 +49,11 @@ struct MrfServiceDeps {
   runtime::TimerQueue* timers = nullptr;
   runtime::Logger* log = nullptr;
   std::chrono::milliseconds echo_delay{200};
+  // Silence sent after a prompt that ends the call (annc, an IVR's goodbye)
+  // before the BYE or final status: a phone whose jitter buffer moves only
+  // when packets come (baresip) never plays the prompt's last frames out
+  // otherwise (baresip lost the last 100 ms of every announcement).
+  std::chrono::milliseconds playout_tail{300};
 };
 
 class MrfService final : public sip::ua::UserAgentEvents {
@@ -85,6 +91,8 @@ class MrfService final : public sip::ua::UserAgentEvents {
   void start(std::uint64_t id);
   bool play(std::uint64_t id, const std::string& prompt, const Announcement& how, std::function<void(std::uint64_t)> done);
   void on_announcement_done(std::uint64_t id);
+  // Sends playout_tail of silence, then then(id).
+  void play_tail(std::uint64_t id, std::function<void(std::uint64_t)> then);
   void apply(std::uint64_t id, const std::vector<IvrAction>& actions);
   void on_digit(std::uint64_t id, char digit);
   void leave(std::uint64_t id);

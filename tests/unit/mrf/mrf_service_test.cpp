@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runtime/log.h"
 #include "unit/shared/sip/ua/back_to_back.h"
 
@@ -156,6 +158,15 @@ class MrfServiceTest : public ::testing::Test {
     pump();
   }
   std::string last_kind() const { return caller_events.kinds().back(); }
+  // The play after prompt number `after` (0-based) is 300 ms of silence at the session's 16 kHz; finishes it.
+  void expect_silence_played(std::size_t after) {
+    ASSERT_EQ(engine.last->plays.size(), after + 1);
+    const auto& tail = engine.last->plays[after];
+    EXPECT_EQ(tail.pcm.size(), 4800u);
+    EXPECT_EQ(std::count(tail.pcm.begin(), tail.pcm.end(), 0), 4800);
+    EXPECT_EQ(tail.repeat, 1);
+    finish_play();
+  }
 };
 
 TEST_F(MrfServiceTest, AnnouncementIsAnsweredPlayedThenByed) {
@@ -172,9 +183,23 @@ TEST_F(MrfServiceTest, AnnouncementIsAnsweredPlayedThenByed) {
   EXPECT_NE(ok[0].body().find("s=mrf"), std::string_view::npos);
   EXPECT_TRUE(sent(mrf_out, "BYE").empty());
   finish_play();
+  // then 300 ms of silence (playout_tail), which pushes the prompt's end out of the caller's jitter buffer
+  EXPECT_TRUE(sent(mrf_out, "BYE").empty());
+  expect_silence_played(1u);
   EXPECT_EQ(sent(mrf_out, "BYE").size(), 1u);
   EXPECT_EQ(last_kind(), "ended");
   EXPECT_EQ(service.active(), 0u);
+}
+
+TEST_F(MrfServiceTest, CallerHangingUpDuringThePlayoutTailEndsIt) {
+  const auto h = connected("sip:annc@mrf.ims.test;play=busy");
+  finish_play();
+  ASSERT_EQ(engine.last->plays.size(), 2u);  // the silence
+  ASSERT_TRUE(caller.bye(h));
+  pump();
+  EXPECT_EQ(service.active(), 0u);
+  advance(1s);
+  EXPECT_TRUE(sent(mrf_out, "BYE").empty());
 }
 
 TEST_F(MrfServiceTest, RefusalsSayWhy) {
@@ -202,6 +227,8 @@ TEST_F(MrfServiceTest, EarlyMediaThenTheFinalStatus) {
   ASSERT_EQ(engine.last->plays.size(), 1u);  // playing before any answer
   EXPECT_TRUE(sent(mrf_out, "200 INVITE").empty());
   finish_play();
+  EXPECT_TRUE(sent(mrf_out, "603 INVITE").empty());  // the silence after it first
+  expect_silence_played(1u);
   EXPECT_EQ(sent(mrf_out, "603 INVITE").size(), 1u);
   EXPECT_EQ(last_kind(), "ended");
   EXPECT_EQ(service.active(), 0u);
@@ -292,6 +319,8 @@ TEST_F(MrfServiceTest, IvrSilenceTimesOutAndHangsUp) {
   advance(1ms);
   ASSERT_EQ(engine.last->plays.size(), 2u);  // "goodbye"
   finish_play();
+  EXPECT_TRUE(sent(mrf_out, "BYE").empty());  // goodbye is played out first
+  expect_silence_played(2u);
   EXPECT_EQ(sent(mrf_out, "BYE").size(), 1u);
 }
 
