@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The TAS using the MRF (issue 19) through the whole box: sipp UEs registered
-# with IMS-AKA, an iFC to the TAS for their INVITEs, services PUT over Ut:
+# with IMS-AKA, the box's mmtel profile (iFCs to the TAS), services PUT over Ut:
 #   * OCB: anna bars her outgoing calls -> 183 with P-Early-Media and an SDP
 #     answer (the MRF's outgoing-barred), then 603;
 #   * ICB: bert bars his incoming calls -> 183 (barred), then 603;
@@ -25,11 +25,10 @@ tas_box_start
 for _ in $(seq 1 100); do grep -q "Mrf ready" "$DATA_DIR/log/mrf.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "Mrf ready" "$DATA_DIR/log/mrf.log" || fail "the MRF is not ready: $(tail -n 5 "$DATA_DIR/log/mrf.log")"
 tas_subscriber anna bert carl dora
-tas_ifc_by_hand anna bert carl dora
 register anna "$ANNA_PORT"
 register bert "$BERT_PORT"
 register carl "$CARL_PORT"
-pass "the box up with its MRF; anna, bert and carl registered (dora not), everyone with an iFC to the TAS"
+pass "the box up with its MRF; anna, bert and carl registered (dora not), everyone with the box's mmtel profile (iFCs to the TAS)"
 
 what_happened() {
   sipp_story "$@"
