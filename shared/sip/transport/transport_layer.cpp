@@ -480,9 +480,9 @@ void TransportLayer::start() {
         socket.set_option(udp::socket::receive_buffer_size(static_cast<int>(config.udp_receive_buffer_bytes)), ec);
         udp::socket::receive_buffer_size granted;
         if (!ec) socket.get_option(granted, ec);
-        // Linux reports twice what it grants (the doubled value includes its bookkeeping)
-        if (!ec && static_cast<std::size_t>(granted.value() / 2) < config.udp_receive_buffer_bytes)
-          impl.log.warning("UDP " + where + ": receive buffer " + std::to_string(granted.value() / 2) + " bytes, not " +
+        // Linux reports twice what it grants (its bookkeeping); Boost.Asio halves that back
+        if (!ec && static_cast<std::size_t>(granted.value()) < config.udp_receive_buffer_bytes)
+          impl.log.warning(where + ": receive buffer " + std::to_string(granted.value()) + " bytes, not " +
                            std::to_string(config.udp_receive_buffer_bytes) +
                            " (raise net.core.rmem_max): bursts of requests will be dropped");
         endpoints.push_back({l.transport, address, socket.local_endpoint().port()});

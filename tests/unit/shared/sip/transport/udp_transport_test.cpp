@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/udp.hpp>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <unistd.h>
 #include <thread>
 
 #include "sip/parser.h"
@@ -248,6 +251,50 @@ TEST(TransportLayerStart, TlsListenerWithoutCertificateIsAConfigurationError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("tls_certificate_file"), std::string::npos) << e.what();
   }
+}
+
+
+// The receive buffer asked for: a warning only when the kernel grants less
+// (Boost.Asio already halves the doubled figure Linux reports for SO_RCVBUF).
+std::string start_log(std::size_t receive_buffer_bytes) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("imsbox-rcvbuf-" + std::to_string(::getpid()) + "-" + std::to_string(receive_buffer_bytes) + ".log");
+  {
+    asio::io_context io;
+    runtime::SystemClock clock;
+    runtime::Logger log("transport-test", runtime::LogLevel::warning, path, clock);
+    runtime::Metrics metrics;
+    auto config = config_with({{Transport::udp, "127.0.0.1", 0, {}}});
+    config.udp_receive_buffer_bytes = receive_buffer_bytes;
+    TransportLayer layer(io, std::move(config), log, metrics, [](Message&&, const Peer&) {});
+    layer.start();
+  }
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  return text;
+}
+
+std::size_t rmem_max() {
+  std::ifstream in("/proc/sys/net/core/rmem_max");
+  std::size_t v = 0;
+  in >> v;
+  return v;
+}
+
+TEST(UdpReceiveBuffer, NoWarningWhenTheKernelGrantsWhatWasAsked) {
+  const std::size_t asked = std::min<std::size_t>(rmem_max(), 64 * 1024);
+  ASSERT_GT(asked, 0u);
+  EXPECT_EQ(start_log(asked).find("receive buffer"), std::string::npos);
+}
+
+TEST(UdpReceiveBuffer, AWarningWhenTheKernelGrantsLess) {
+  const std::size_t max = rmem_max();
+  ASSERT_GT(max, 0u);
+  const auto log = start_log(max * 4);
+  EXPECT_NE(log.find("receive buffer " + std::to_string(max) + " bytes, not " + std::to_string(max * 4)),
+            std::string::npos)
+      << log;
 }
 
 }  // namespace
