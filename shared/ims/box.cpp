@@ -230,6 +230,9 @@ sip::proxy::ProxyStackConfig proxy_stack_config(const runtime::Config& c, std::s
   s.advertised_host = advertised_host(c);
   s.proxy.own_uris = node_uris(c, node);
   s.proxy.overload_delay = std::chrono::milliseconds(c.integer("global.sip_overload_delay_ms"));
+  // the P-CSCF and the I-CSCF reach the one I-CSCF / S-CSCF of the box: its
+  // 503 for load reaches the phone with its Retry-After (RFC 3261 §16.7 step 6)
+  s.proxy.relay_overload = node == "pcscf" || node == "icscf";
   // The config outlives the stack (NodeContext); copy what the lookup needs.
   s.proxy.resolve = [&c](std::string_view host) { return resolve_box_host(c, host); };
   return s;

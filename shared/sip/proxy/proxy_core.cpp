@@ -399,7 +399,9 @@ class ProxyCore::Transaction final : public ProxyTsxHelper {
       }
     }
     finals_.clear();
-    if (best.status() == 503) best = make_response(request_, 500, {}, to_tag());  // §16.7 step 6
+    if (best.status() == 503 && !(core_.options_.relay_overload && best.find(HeaderId::retry_after))) {
+      best = make_response(request_, 500, {}, to_tag());  // §16.7 step 6
+    }
     pass_upstream(std::move(best), true);
   }
 

@@ -215,6 +215,15 @@ struct ProxyOptions {
   std::function<std::chrono::microseconds()> queue_delay;
   // Told when the proxy starts and stops refusing (for a log line).
   std::function<void(bool refusing, std::chrono::microseconds queue_delay)> overload_changed;
+  // §16.7 step 6: a 503 chosen as the best response goes upstream as a 500,
+  // unless the proxy knows every request it could send would get a 503 too.
+  // A CSCF whose next hops are the one server of each kind the box has (the
+  // P-CSCF, the I-CSCF) knows it: with relay_overload, a 503 that carries
+  // Retry-After (a next hop refusing for load) passes upstream as it is, so
+  // that a phone refused for load waits Retry-After instead of retrying a
+  // bare 500 at once. A 503 without Retry-After (a transport failure, a
+  // callee's) is still a 500.
+  bool relay_overload = false;
 };
 
 class ProxyCore final : public transaction::TransactionUser, public RequestOriginator {

@@ -489,6 +489,33 @@ TEST_F(ProxyCoreTest, OwnUrisNeedOurPort) {
   EXPECT_EQ(routed("<sip:scscf.ims.test:5060;lr>", "c6"), "<sip:scscf.ims.test:5060;lr>, <sip:192.0.2.2;lr>");
 }
 
+// §16.7 step 6: a next hop's 503 is a 500 upstream, unless the proxy relays
+// overload (a CSCF with one next hop) and the 503 says when to retry.
+TEST_F(ProxyCoreTest, A503IsA500UpstreamUnlessOverloadIsRelayedWithRetryAfter) {
+  const auto relayed = [&](bool relay, bool retry_after, std::string_view call_id) {
+    tweak = [&](ProxyOptions& o) { o.relay_overload = relay; };
+    sender.sent.clear();
+    layer.reset();
+    core.reset();
+    make();
+    service->targets = {Target{"sip:bob@192.0.2.2", {}, std::nullopt, 0ms}};
+    auto text = invite();
+    text.replace(text.find("call-1"), 6, call_id);
+    layer->receive(parse(text), kCaller);
+    auto fwd = forwarded_to(kCallee, "INVITE");
+    auto busy = make_response(fwd, 503, {}, "callee");
+    if (retry_after) busy.append(HeaderId::retry_after, "7");
+    layer->receive(parse(busy.serialize()), kCallee);
+    const auto up = sender.last([](const Message& m) { return !m.is_request() && m.status() >= 200; });
+    if (!up) return std::string("nothing upstream");
+    const auto* ra = up->find(HeaderId::retry_after);
+    return std::to_string(up->status()) + (ra ? " Retry-After: " + std::string(ra->value) : std::string());
+  };
+  EXPECT_EQ(relayed(false, true, "r1"), "500");
+  EXPECT_EQ(relayed(true, false, "r2"), "500");
+  EXPECT_EQ(relayed(true, true, "r3"), "503 Retry-After: 7");
+}
+
 TEST_F(ProxyCoreTest, OverloadRefusesNewRequestsWith503AndFinishesDialogs) {
   auto delay = 300ms;
   std::vector<bool> changes;
