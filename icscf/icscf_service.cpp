@@ -66,32 +66,44 @@ class IcscfTsx final : public sip::proxy::AskingTsx {
     auto& selection = *selection_;
     const auto what = selection.tried.back() + " answered " + std::to_string(response.status()) + " " +
                       std::string(response.reason());
+    // an S-CSCF refusing for load (503 with Retry-After): when no other can
+    // take the UE, its answer goes back (the proxy core relays it with its
+    // Retry-After) so that the UE waits rather than retrying a 504 at once
+    const bool overloaded = response.status() == 503 && response.find(sip::HeaderId::retry_after) != nullptr;
+    const auto give_up = [this, overloaded](Outcome outcome) {
+      if (!overloaded) return apply(outcome);
+      log(outcome.summary + ": its 503 (Retry-After) goes back");
+      return Verdict::next;
+    };
     const auto& options = service_.options();
     if (selection.assigned && !selection.asked_capabilities) {
       // TS 24.229 §5.3.1.3, TS 29.228 §6.1.1.1: the HSS named that S-CSCF;
       // ask it again for the capabilities to select another
-      if (!in_time(options.hss_timeout + options.scscf_timeout)) return out_of_time(what);
+      if (!in_time(options.hss_timeout + options.scscf_timeout)) return give_up(no_time_left(what));
       selection.asked_capabilities = true;
       auto uar = selection.uar;
       uar.authorization_type = diameter::UserAuthorizationType::registration_and_capabilities;
       log(what + ": UAR REGISTRATION_AND_CAPABILITIES to select another");
       std::weak_ptr<int> alive = alive_;
       return ask(helper, [&](auto conclude) {
-        service_.cx().user_authorization(std::move(uar), [this, alive, conclude](auto answer) {
+        service_.cx().user_authorization(std::move(uar), [this, alive, conclude, give_up](auto answer) {
           if (alive.expired()) return;
           if (const auto* uaa = std::get_if<diameter::UserAuthorizationAnswer>(&answer);
               uaa && uaa->header.result.is_success()) {
             selection_->capabilities = uaa->server_capabilities;
           }
           auto outcome = register_outcome(answer, service_.options().scscf_uris, selection_->tried);
-          if (outcome.status == 600) outcome = no_scscf_left(outcome.summary);
+          if (outcome.status == 600) {
+            conclude([give_up, outcome] { return give_up(no_scscf_left(outcome.summary)); });
+            return;
+          }
           conclude([this, outcome] { return apply(outcome); });
         });
       });
     }
-    if (!in_time(options.scscf_timeout)) return out_of_time(what);
+    if (!in_time(options.scscf_timeout)) return give_up(no_time_left(what));
     const auto next = select_scscf(selection.capabilities, options.scscf_uris, selection.tried);
-    if (!next) return apply(no_scscf_left(what));
+    if (!next) return give_up(no_scscf_left(what));
     return apply(Outcome::forward(*next, what + ", selected " + *next));
   }
 
@@ -175,9 +187,9 @@ class IcscfTsx final : public sip::proxy::AskingTsx {
     return Outcome::answer(504, "Server Time-out (no other S-CSCF)", what + ", no other S-CSCF to select");
   }
 
-  Verdict out_of_time(const std::string& what) {
-    return apply(Outcome::answer(504, "Server Time-out (no S-CSCF answered in time)",
-                                 what + ", no time left for another S-CSCF"));
+  static Outcome no_time_left(const std::string& what) {
+    return Outcome::answer(504, "Server Time-out (no S-CSCF answered in time)",
+                           what + ", no time left for another S-CSCF");
   }
 
   void log(const std::string& text) {

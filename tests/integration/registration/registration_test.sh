@@ -7,7 +7,8 @@
 #   * an SQN out of range: AUTS -> MAR with RAND||AUTS -> fresh challenge -> 200;
 #   * SIP digest over UDP, with the IMPI or the bare user name as username;
 #   * an expired registration: SAR TIMEOUT_DEREGISTRATION at the HSS;
-#   * the HSS frozen: a prompt 5xx; the HSS back: the next registration works.
+#   * the HSS frozen: a prompt 5xx; the HSS back: the next registration works;
+#   * the P-CSCF, then the S-CSCF frozen for a second: 503 with Retry-After.
 source "$(dirname "$0")/../lib.sh"
 
 SCEN="$SOURCE_DIR/tests/integration/registration"
@@ -277,3 +278,21 @@ ue after_overload register_challenge.xml sim1 -key expires 600
 expect_log '^challenge: ' "a REGISTER once the backlog is gone"
 grep -q 'overload over' "$DATA_DIR/log/pcscf.log" || fail "the P-CSCF did not log the end of its overload"
 pass "overload: a REGISTER that waited 1 s in the P-CSCF's queue gets 503 with Retry-After; the next is challenged"
+
+# ---- overload further in: the S-CSCF's 503 reaches the UE with its Retry-After ----
+# (RFC 3261 §16.7 step 6: the I-CSCF and the P-CSCF have no other S-CSCF / I-CSCF
+# to try, so they relay it; before, the I-CSCF made it a 504 and a proxy a 500)
+SCSCF_PID=$(pgrep -f -- "ims-scscf .*--data-dir $DATA_DIR" | head -1)
+[ -n "$SCSCF_PID" ] || fail "no S-CSCF process"
+kill -STOP "$SCSCF_PID"
+(sleep 1; kill -CONT "$SCSCF_PID") &
+ue scscf_overloaded register_challenge.xml sim1 -key expires 600
+wait
+expect_log '^final: SIP/2.0 503 ' "a REGISTER that waited 1 s in the S-CSCF's queue"
+grep -q '^Retry-After: 2' "$SIPP/scscf_overloaded.msg" || fail "no Retry-After in the 503: $(sip_flow scscf_overloaded)"
+grep -q 'overloaded: requests wait' "$DATA_DIR/log/scscf.log" || fail "the S-CSCF did not log its overload"
+grep -q "its 503 (Retry-After) goes back" "$DATA_DIR/log/icscf.log" ||
+  fail "the I-CSCF did not let the S-CSCF's 503 stand: $(tail -n 5 "$DATA_DIR/log/icscf.log")"
+ue after_scscf_overload register_challenge.xml sim1 -key expires 600
+expect_log '^challenge: ' "a REGISTER once the S-CSCF's backlog is gone"
+pass "overload at the S-CSCF: the UE gets its 503 with Retry-After through the I-CSCF and the P-CSCF; the next REGISTER is challenged"

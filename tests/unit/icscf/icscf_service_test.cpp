@@ -496,6 +496,58 @@ TEST_F(IcscfServiceTest, NoScscfLeftIs504) {
   EXPECT_EQ(h.targets.size(), 2u);  // each tried once
 }
 
+// An S-CSCF refusing for load (503 with Retry-After) and none other to take
+// the UE: its answer goes back as it is (the proxy core relays it), so that
+// the UE waits Retry-After rather than retrying a 504 at once.
+TEST_F(IcscfServiceTest, NoScscfLeftAfterAnOverloaded503LetsItsAnswerStand) {
+  const auto overloaded = [](FakeHelper& h) {
+    auto m = failure(h, 503);
+    m.append(sip::HeaderId::retry_after, "2");
+    return m;
+  };
+  {  // selected from the capabilities: the second one refuses for load
+    FakeHelper h(register_text());
+    auto tsx = tsx_for(h);
+    cx_.uaa_now = uaa_caps();
+    ASSERT_EQ(tsx->on_request(h), Verdict::next);
+    ASSERT_EQ(tsx->on_branch_failure(h, overloaded(h)), Verdict::next);  // the first: another is tried
+    ASSERT_EQ(h.targets.size(), 2u);
+    EXPECT_EQ(tsx->on_branch_failure(h, overloaded(h)), Verdict::next);
+    EXPECT_TRUE(h.statuses.empty());
+    EXPECT_EQ(h.targets.size(), 2u);
+    EXPECT_NE(log_text().find("no other S-CSCF to select: its 503 (Retry-After) goes back"), std::string::npos)
+        << log_text();
+  }
+  {  // a 503 without Retry-After is a failure like any other: 504
+    FakeHelper h(register_text());
+    auto tsx = tsx_for(h);
+    cx_.uaa_now = uaa_caps();
+    ASSERT_EQ(tsx->on_request(h), Verdict::next);
+    ASSERT_EQ(tsx->on_branch_failure(h, overloaded(h)), Verdict::next);
+    EXPECT_EQ(tsx->on_branch_failure(h, failure(h, 503)), Verdict::done);
+    EXPECT_EQ(h.statuses, std::vector<int>{504});
+  }
+}
+
+// The box's case: one S-CSCF, named by the HSS; it refuses for load, the
+// capabilities asked again name no other.
+TEST_F(IcscfServiceTest, TheOnlyScscfOverloadedLetsItsAnswerStandAfterTheCapabilitiesQuery) {
+  make_service([](IcscfOptions& o) { o.scscf_uris = {"sip:scscf.ims.test:6060"}; });
+  FakeHelper h(register_text());
+  auto tsx = tsx_for(h);
+  cx_.uaa_now = uaa(Result::experimental_code(2002), "sip:scscf.ims.test:6060");
+  ASSERT_EQ(tsx->on_request(h), Verdict::next);
+  cx_.uaa_now = std::nullopt;
+  auto busy = failure(h, 503);
+  busy.append(sip::HeaderId::retry_after, "2");
+  EXPECT_EQ(tsx->on_branch_failure(h, busy), Verdict::wait);
+  ASSERT_EQ(cx_.uaa_done.size(), 1u);
+  cx_.uaa_done.back()(uaa_caps({"sip:scscf.ims.test:6060"}));
+  EXPECT_EQ(h.resumed, std::vector<Verdict>{Verdict::next});
+  EXPECT_TRUE(h.statuses.empty());
+  EXPECT_EQ(h.targets.size(), 1u);
+}
+
 // The capabilities come first: a capable S-CSCF the HSS lists, then the
 // rest of icscf.scscf_uris.
 TEST_F(IcscfServiceTest, ReselectionFollowsTheCapabilities) {
