@@ -4,11 +4,16 @@
 # S-CSCF routes the host mrf.<domain> to mrf.sip_port.
 #   * sip:annc@mrf.D;play=busy: 200, ACK, then the MRF's BYE once played;
 #   * play=nosuch: 404; no play: 400; an unknown service: 404;
-#   * ;early=603: 183 with P-Early-Media: sendonly and SDP, then 603;
+#   * ;early=603: 183 with P-Early-Media: sendonly and SDP, then 603; to a
+#     caller with Supported: / Require: 100rel the 183 is reliable (RSeq),
+#     PRACKed through the box (200), then 603;
 #   * sip:echo@mrf.D: 200, a re-INVITE answered, the caller's BYE;
 #   * an IVR menu stored with `imsbox ivr add`, walked with INFO digits:
 #     hangup (goodbye, BYE) and transfer (REFER with the menu's URI, the
-#     MRF leaves with BYE on the NOTIFY's 200).
+#     MRF leaves with BYE on the NOTIFY's 200);
+#   * the menus through the HSS's REST API (curl, /v1/ivr-menus): GET, a bad
+#     PUT refused (400) with nothing stored, a PUT that replaces the menu
+#     and holds from the next call, DELETE (the next call: 404).
 # The media engine is the placeholder (no RTP): the audio is not checked here.
 source "$(dirname "$0")/../lib.sh"
 
@@ -74,6 +79,15 @@ dial early uac_annc.xml "sip:annc@mrf.$DOMAIN;play=barred;early=603"
 logged early "early: 183 P-Early-Media: sendonly m=audio"
 [[ "$FINAL" == "SIP/2.0 603"* ]] || fail "early=603: final '$FINAL': $(what_happened early)"
 pass "annc;early=603: 183 with P-Early-Media: sendonly and an SDP answer, then 603"
+
+# RFC 3262: a caller that supports (or requires) 100rel gets the 183 reliably and PRACKs it through the box
+for rel in Supported Require; do
+  dial "early-$rel" uac_annc_100rel.xml "sip:annc@mrf.$DOMAIN;play=barred;early=603" -key rel "$rel"
+  logged "early-$rel" "early: 183 P-Early-Media: sendonly Require: 100rel RSeq: [0-9]* m=audio"
+  logged "early-$rel" "prack: 200 CSeq: 2 PRACK"
+  [[ "$FINAL" == "SIP/2.0 603"* ]] || fail "early=603 with $rel: 100rel: final '$FINAL': $(what_happened "early-$rel")"
+done
+pass "annc;early=603 to a caller with Supported: 100rel, then Require: 100rel: a reliable 183 (Require: 100rel, RSeq), PRACK through the box answered 200, then 603"
 
 # ---- echo ----
 dial echo uac_echo.xml "sip:echo@mrf.$DOMAIN"
