@@ -125,5 +125,49 @@ logged ivr-transfer "notify: 200"
 logged ivr-transfer "bye from the MRF"
 pass "ivr;menu=main: INFO digit 2 -> REFER to sip:bert@$DOMAIN, 202, NOTIFY 200 sipfrag, the MRF leaves with BYE"
 
+# ---- IVR menus through the HSS's provisioning API (curl) ----
+API="http://127.0.0.1:$((BASE + 8))/v1"
+# rest METHOD PATH [JSON]: STATUS and the body in $DATA_DIR/api.out
+rest() {
+  local body=()
+  [ $# -ge 3 ] && body=(-H 'Content-Type: application/json' -d "$3")
+  STATUS=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
+    "${body[@]}" "$API$2") || fail "$1 $2: curl failed"
+}
+rest GET /ivr-menus/main
+[ "$STATUS" = 200 ] && grep -q "\"2\":\"transfer sip:bert@$DOMAIN\"" "$DATA_DIR/api.out" ||
+  fail "GET /v1/ivr-menus/main: $STATUS $(cat "$DATA_DIR/api.out")"
+rest PUT /ivr-menus/main '{"prompt": "menu-main", "choices": {"7": "transfer sip:carl@'$DOMAIN'", "2": "transfer ftp://x"}}'
+[ "$STATUS" = 400 ] && grep -q "field 'choices.2': transfer needs a sip:, sips: or tel: URI" "$DATA_DIR/api.out" ||
+  fail "a bad menu: $STATUS $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr show main --data-dir "$DATA_DIR"
+expect_out "choice 2 = transfer sip:bert@$DOMAIN"
+rest GET /ivr-menus/main
+grep -q "choice 7" "$DATA_DIR/api.out" && fail "the bad menu was stored: $(cat "$DATA_DIR/api.out")"
+# replaced: 7 transfers to carl now, 2 is gone; the MRF reads it on the next call
+rest PUT /ivr-menus/main '{"prompt": "menu-main", "choices": {"7": "transfer sip:carl@'$DOMAIN'", "9": "hangup"}}'
+[ "$STATUS" = 200 ] || fail "PUT /v1/ivr-menus/main: $STATUS $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr show main --data-dir "$DATA_DIR"
+expect_out "choice 7 = transfer sip:carl@$DOMAIN"
+dial ivr-rest uac_ivr_transfer.xml "sip:ivr@mrf.$DOMAIN;menu=main" -key digit 7
+logged ivr-rest "refer: Refer-To: <sip:carl@$DOMAIN>"
+logged ivr-rest "bye from the MRF"
+pass "REST: GET /v1/ivr-menus/main; a bad PUT is 400 with the reason and stores nothing; a PUT replaces the menu and the next call takes it (digit 7 -> REFER to carl)"
+
+rest PUT /ivr-menus/rest '{"definition": "prompt = menu-main\nchoice 9 = hangup\n"}'
+[ "$STATUS" = 201 ] || fail "PUT /v1/ivr-menus/rest: $STATUS $(cat "$DATA_DIR/api.out")"
+rest GET /ivr-menus
+grep -q '"name":"main"' "$DATA_DIR/api.out" && grep -q '"name":"rest"' "$DATA_DIR/api.out" ||
+  fail "GET /v1/ivr-menus: $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr list --data-dir "$DATA_DIR"
+expect_out "rest  prompt menu-main, choices 9"
+rest DELETE /ivr-menus/rest
+[ "$STATUS" = 204 ] || fail "DELETE /v1/ivr-menus/rest: $STATUS $(cat "$DATA_DIR/api.out")"
+dial rest-gone uac_annc.xml "sip:ivr@mrf.$DOMAIN;menu=rest"
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "a deleted menu: final '$FINAL': $(what_happened rest-gone)"
+rest DELETE /ivr-menus/rest
+[ "$STATUS" = 404 ] || fail "DELETE of a deleted menu: $STATUS $(cat "$DATA_DIR/api.out")"
+pass "REST: PUT with a definition text (201), GET /v1/ivr-menus lists both, DELETE (204): the next call to it is 404"
+
 expect_exit 0 "$IMSBOX" ivr del main --data-dir "$DATA_DIR"
 expect_exit 0 "$IMSBOX" down --data-dir "$DATA_DIR"
