@@ -14,7 +14,7 @@
 #   * the menus through the HSS's REST API (curl, /v1/ivr-menus): GET, a bad
 #     PUT refused (400) with nothing stored, a PUT that replaces the menu
 #     and holds from the next call, DELETE (the next call: 404).
-# The media engine is the placeholder (no RTP): the audio is not checked here.
+# The audio is not checked here (integration.mrf_audio and integration.mrf_transfer do).
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/mrf"
