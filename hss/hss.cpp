@@ -120,6 +120,11 @@ void Hss::start_provisioning_api() {
       store::Database::open(ctx_.config.path("store.path"), "tas",
                             std::chrono::milliseconds(ctx_.config.integer("store.busy_timeout_ms"))));
   options.services_store = services_store_.get();
+  // the IVR-menu resources write the MRF's table
+  ivr_store_ = std::make_unique<store::Database>(
+      store::Database::open(ctx_.config.path("store.path"), "mrf",
+                            std::chrono::milliseconds(ctx_.config.integer("store.busy_timeout_ms"))));
+  options.ivr_store = ivr_store_.get();
   api_ = std::make_unique<ProvisioningApi>(ctx_.store, ctx_.clock, std::move(options));
   runtime::HttpServerOptions http;
   http.name = "provisioning API";

@@ -59,6 +59,7 @@ class Hss final : public runtime::Node {
   std::unique_ptr<CxService> cx_;
   std::unique_ptr<HssInitiated> hss_initiated_;
   std::unique_ptr<store::Database> services_store_;  // owner "tas": the simservs documents
+  std::unique_ptr<store::Database> ivr_store_;       // owner "mrf": the IVR menus
   std::unique_ptr<ProvisioningApi> api_;
   std::unique_ptr<runtime::HttpServer> api_server_;
   std::unique_ptr<sbi::Http2Server> sbi_server_;

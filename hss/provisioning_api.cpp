@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "hss/ivr_menus_api.h"
 #include "hss/provisioning.h"
 #include "hss/services_api.h"
 #include "ims/subscription.h"
@@ -757,6 +758,7 @@ HttpResponse ProvisioningApi::operator()(const HttpRequest& req) {
     }
 
     if (is_services_resource(req)) return serve_services_resource(options_.services_store, options_.realm, req);
+    if (is_ivr_menu_resource(req)) return serve_ivr_menu_resource(options_.ivr_store, options_.realm, req);
     Request request(db_, clock_, options_, req);
     auto response = request.route();
     if (options_.on_subscriber_changed) {

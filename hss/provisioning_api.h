@@ -54,7 +54,8 @@
 // then match the path.
 //
 // The supplementary services of a public identity (.../{impu}/services and
-// .../{impu}/simservs) are services_api.h's, served here after the token.
+// .../{impu}/simservs) are services_api.h's, the MRF's IVR menus
+// (/v1/ivr-menus[/{name}]) ivr_menus_api.h's, served here after the token.
 //
 // Every write runs in one store transaction. Not thread-safe: call it on the
 // thread that owns `db` (the node's event loop).
@@ -95,6 +96,9 @@ struct ProvisioningApiOptions {
   // A connection opened for the "tas" owner, for the supplementary-services
   // resources (services_api.h); null: they answer 503.
   store::Database* services_store = nullptr;
+  // A connection opened for the "mrf" owner, for the IVR-menu resources
+  // (ivr_menus_api.h); null: they answer 503.
+  store::Database* ivr_store = nullptr;
 };
 
 class ProvisioningApi {

@@ -35,6 +35,70 @@ bool is_menu_name(std::string_view name) {
          });
 }
 
+std::optional<std::string> set_menu_key(Menu& menu, std::string_view key, std::string_view value) {
+  key = trim(key);
+  value = trim(value);
+  if (std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; })) {
+    return std::string(key) + " holds a control character (one line per key)";
+  }
+  if (value.empty()) return "no value for " + std::string(key);
+  auto ms = [&](std::chrono::milliseconds& out) -> std::optional<std::string> {
+    const auto n = number(value);
+    if (!n || *n < 100 || *n > 600000) return std::string(key) + " must be 100-600000 (ms)";
+    out = std::chrono::milliseconds(*n);
+    return std::nullopt;
+  };
+  if (key == "prompt") {
+    menu.prompt = value;
+  } else if (key == "invalid") {
+    menu.invalid_prompt = value;
+  } else if (key == "timeout_ms") {
+    return ms(menu.first_digit_timeout);
+  } else if (key == "interdigit_ms") {
+    return ms(menu.inter_digit_timeout);
+  } else if (key == "retries") {
+    const auto n = number(value);
+    if (!n || *n > 10) return std::string("retries must be 0-10");
+    menu.retries = static_cast<int>(*n);
+  } else if (key.starts_with("choice")) {
+    const auto digits = trim(key.substr(6));
+    if (!is_choice_digits(digits)) return std::string("a choice is 1-8 of 0-9, *, # (choice 1 = ...)");
+    const auto space = value.find_first_of(" \t");
+    const auto verb = value.substr(0, space);
+    const auto arg = space == std::string_view::npos ? std::string_view() : trim(value.substr(space));
+    MenuChoice c;
+    if (verb == "play") {
+      c.kind = MenuChoice::Kind::play;
+    } else if (verb == "menu") {
+      c.kind = MenuChoice::Kind::menu;
+      if (!is_menu_name(arg)) return std::string("menu needs a menu name (a-z, 0-9, - and _)");
+    } else if (verb == "transfer") {
+      c.kind = MenuChoice::Kind::transfer;
+      if (!arg.starts_with("sip:") && !arg.starts_with("sips:") && !arg.starts_with("tel:")) {
+        return std::string("transfer needs a sip:, sips: or tel: URI");
+      }
+    } else if (verb == "hangup") {
+      c.kind = MenuChoice::Kind::hangup;
+    } else {
+      return std::string("a choice is play PROMPT, menu NAME, transfer URI or hangup");
+    }
+    if (c.kind != MenuChoice::Kind::hangup && arg.empty()) return std::string(verb) + " needs an argument";
+    c.target = arg;
+    if (!menu.choices.emplace(std::string(digits), std::move(c)).second) {
+      return "choice " + std::string(digits) + " given twice";
+    }
+  } else {
+    return "unknown key " + std::string(key) + " (prompt, choice D, invalid, timeout_ms, interdigit_ms, retries)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_menu(const Menu& menu) {
+  if (menu.prompt.empty()) return std::string("a menu needs a prompt (prompt = NAME)");
+  if (menu.choices.empty()) return std::string("a menu needs at least one choice (choice 1 = ...)");
+  return std::nullopt;
+}
+
 std::variant<Menu, std::string> parse_menu(std::string_view text) {
   Menu menu;
   int line_no = 0;
@@ -49,61 +113,9 @@ std::variant<Menu, std::string> parse_menu(std::string_view text) {
     const auto where = "line " + std::to_string(line_no) + ": ";
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) return where + "expected key = value";
-    const auto key = trim(line.substr(0, eq));
-    const auto value = trim(line.substr(eq + 1));
-    if (value.empty()) return where + "no value for " + std::string(key);
-    auto ms = [&](std::chrono::milliseconds& out) -> std::optional<std::string> {
-      const auto n = number(value);
-      if (!n || *n < 100 || *n > 600000) return where + std::string(key) + " must be 100-600000 (ms)";
-      out = std::chrono::milliseconds(*n);
-      return std::nullopt;
-    };
-    if (key == "prompt") {
-      menu.prompt = value;
-    } else if (key == "invalid") {
-      menu.invalid_prompt = value;
-    } else if (key == "timeout_ms") {
-      if (auto e = ms(menu.first_digit_timeout)) return *e;
-    } else if (key == "interdigit_ms") {
-      if (auto e = ms(menu.inter_digit_timeout)) return *e;
-    } else if (key == "retries") {
-      const auto n = number(value);
-      if (!n || *n > 10) return where + "retries must be 0-10";
-      menu.retries = static_cast<int>(*n);
-    } else if (key.starts_with("choice")) {
-      const auto digits = trim(key.substr(6));
-      if (!is_choice_digits(digits)) return where + "a choice is 1-8 of 0-9, *, # (choice 1 = ...)";
-      const auto space = value.find_first_of(" \t");
-      const auto verb = value.substr(0, space);
-      const auto arg = space == std::string_view::npos ? std::string_view() : trim(value.substr(space));
-      MenuChoice c;
-      if (verb == "play") {
-        c.kind = MenuChoice::Kind::play;
-      } else if (verb == "menu") {
-        c.kind = MenuChoice::Kind::menu;
-        if (!is_menu_name(arg)) return where + "menu needs a menu name (a-z, 0-9, - and _)";
-      } else if (verb == "transfer") {
-        c.kind = MenuChoice::Kind::transfer;
-        if (!arg.starts_with("sip:") && !arg.starts_with("sips:") && !arg.starts_with("tel:")) {
-          return where + "transfer needs a sip:, sips: or tel: URI";
-        }
-      } else if (verb == "hangup") {
-        c.kind = MenuChoice::Kind::hangup;
-      } else {
-        return where + "a choice is play PROMPT, menu NAME, transfer URI or hangup";
-      }
-      if (c.kind != MenuChoice::Kind::hangup && arg.empty()) return where + std::string(verb) + " needs an argument";
-      c.target = arg;
-      if (!menu.choices.emplace(std::string(digits), std::move(c)).second) {
-        return where + "choice " + std::string(digits) + " given twice";
-      }
-    } else {
-      return where + "unknown key " + std::string(key) +
-             " (prompt, choice D, invalid, timeout_ms, interdigit_ms, retries)";
-    }
+    if (auto error = set_menu_key(menu, line.substr(0, eq), line.substr(eq + 1))) return where + *error;
   }
-  if (menu.prompt.empty()) return std::string("a menu needs a prompt (prompt = NAME)");
-  if (menu.choices.empty()) return std::string("a menu needs at least one choice (choice 1 = ...)");
+  if (auto error = check_menu(menu)) return *error;
   return menu;
 }
 

@@ -6,7 +6,8 @@
 // clock (the caller arms the timer it asks for), so tests drive it with a
 // fake clock.
 //
-// A definition, one "key = value" per line ('#' starts a comment):
+// A definition, one "key = value" per line ('#' starts a comment; a value
+// holds no control character but tab):
 //   prompt = menu-main            the menu's prompt (required)
 //   choice 1 = menu sub           open menu "sub"
 //   choice 2 = play welcome       play a prompt, then the menu again
@@ -49,6 +50,13 @@ struct Menu {
 bool is_menu_name(std::string_view name);
 // Parses a definition; the error names the line and what is wrong.
 std::variant<Menu, std::string> parse_menu(std::string_view text);
+// One "key = value" of a definition applied to `menu` (keys and values are
+// trimmed); the error says what is wrong, without a line number. parse_menu
+// is this per line then check_menu; the provisioning API (hss/ivr_menus_api.h)
+// applies its JSON fields the same way, so both refuse the same menus.
+std::optional<std::string> set_menu_key(Menu& menu, std::string_view key, std::string_view value);
+// What a complete menu needs (a prompt, a choice); nothing when it is fine.
+std::optional<std::string> check_menu(const Menu& menu);
 // The definition text of a menu (parse_menu(write_menu(m)) == m).
 std::string write_menu(const Menu& menu);
 

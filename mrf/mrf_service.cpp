@@ -80,6 +80,10 @@ void MrfService::on_incoming_call(CallHandle h, const sip::Message& invite) {
     p.status = 183;
     p.body = stored.answer;
     p.headers.push_back({"P-Early-Media", "sendonly"});  // RFC 5009: we send, the caller listens
+    // RFC 3262: reliably whenever the caller supports 100rel (the UA sends it
+    // reliably anyway when the INVITE requires it): the SDP answer in it
+    // then reaches an IMS caller, who may PRACK it, for sure.
+    p.reliable = true;
     if (!ua_->ring(h, std::move(p))) return;
     start(id);
   } else {

@@ -5,8 +5,9 @@
 //   annc   200 with the SDP answer, play once ACKed, BYE when it ends (and
 //          playout_tail of silence after it); 404 when
 //          the prompt does not exist. With early=<status>: 183 with the answer
-//          and P-Early-Media: sendonly (RFC 5009, TS 24.628), reliable when the
-//          INVITE requires 100rel, play, then <status>; CANCEL ends it (487).
+//          and P-Early-Media: sendonly (RFC 5009, TS 24.628), reliable (RFC 3262)
+//          when the INVITE supports or requires 100rel, play, then <status>;
+//          CANCEL ends it (487).
 //   echo   200, MediaSession::echo(200 ms) until the caller's BYE.
 //   ivr    200, then the menu's IvrMachine: digits from RFC 4733 (on_digit) and
 //          SIP INFO (application/dtmf-relay, application/dtmf; answered 200),

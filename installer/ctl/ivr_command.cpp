@@ -1,6 +1,8 @@
 // `imsbox ivr add|show|del|list`: the MRF's IVR menus (mrf/ivr_menu.h) in the
 // store (mrf_ivr_menu). A definition is checked before it is stored; the MRF
-// reads a menu when a call enters it, so no restart is needed.
+// reads a menu when a call enters it, so no restart is needed. The HSS's
+// provisioning API (/v1/ivr-menus, hss/ivr_menus_api.h) checks and stores
+// menus the same way.
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
@@ -23,7 +25,8 @@ constexpr const char* kUsage =
     "                                        transfer URI | hangup, invalid, timeout_ms, interdigit_ms, retries)\n"
     "       imsbox ivr show NAME\n"
     "       imsbox ivr del NAME\n"
-    "  (each also takes --data-dir DIR and --config FILE); callers reach a menu at sip:ivr@mrf.<domain>;menu=NAME";
+    "  (each also takes --data-dir DIR and --config FILE); callers reach a menu at sip:ivr@mrf.<domain>;menu=NAME\n"
+    "  (the same menus over REST: GET|PUT|DELETE /v1/ivr-menus[/NAME] on the HSS's provisioning API)";
 
 int list(const Args& args) {
   po::options_description desc("imsbox ivr list");

@@ -4,12 +4,17 @@
 # S-CSCF routes the host mrf.<domain> to mrf.sip_port.
 #   * sip:annc@mrf.D;play=busy: 200, ACK, then the MRF's BYE once played;
 #   * play=nosuch: 404; no play: 400; an unknown service: 404;
-#   * ;early=603: 183 with P-Early-Media: sendonly and SDP, then 603;
+#   * ;early=603: 183 with P-Early-Media: sendonly and SDP, then 603; to a
+#     caller with Supported: / Require: 100rel the 183 is reliable (RSeq),
+#     PRACKed through the box (200), then 603;
 #   * sip:echo@mrf.D: 200, a re-INVITE answered, the caller's BYE;
 #   * an IVR menu stored with `imsbox ivr add`, walked with INFO digits:
 #     hangup (goodbye, BYE) and transfer (REFER with the menu's URI, the
-#     MRF leaves with BYE on the NOTIFY's 200).
-# The media engine is the placeholder (no RTP): the audio is not checked here.
+#     MRF leaves with BYE on the NOTIFY's 200);
+#   * the menus through the HSS's REST API (curl, /v1/ivr-menus): GET, a bad
+#     PUT refused (400) with nothing stored, a PUT that replaces the menu
+#     and holds from the next call, DELETE (the next call: 404).
+# The audio is not checked here (integration.mrf_audio and integration.mrf_transfer do).
 source "$(dirname "$0")/../lib.sh"
 
 HERE="$SOURCE_DIR/tests/integration/mrf"
@@ -75,6 +80,15 @@ logged early "early: 183 P-Early-Media: sendonly m=audio"
 [[ "$FINAL" == "SIP/2.0 603"* ]] || fail "early=603: final '$FINAL': $(what_happened early)"
 pass "annc;early=603: 183 with P-Early-Media: sendonly and an SDP answer, then 603"
 
+# RFC 3262: a caller that supports (or requires) 100rel gets the 183 reliably and PRACKs it through the box
+for rel in Supported Require; do
+  dial "early-$rel" uac_annc_100rel.xml "sip:annc@mrf.$DOMAIN;play=barred;early=603" -key rel "$rel"
+  logged "early-$rel" "early: 183 P-Early-Media: sendonly Require: 100rel RSeq: [0-9]* m=audio"
+  logged "early-$rel" "prack: 200 CSeq: 2 PRACK"
+  [[ "$FINAL" == "SIP/2.0 603"* ]] || fail "early=603 with $rel: 100rel: final '$FINAL': $(what_happened "early-$rel")"
+done
+pass "annc;early=603 to a caller with Supported: 100rel, then Require: 100rel: a reliable 183 (Require: 100rel, RSeq), PRACK through the box answered 200, then 603"
+
 # ---- echo ----
 dial echo uac_echo.xml "sip:echo@mrf.$DOMAIN"
 [[ "$FINAL" == "SIP/2.0 200"* ]] || fail "echo: final '$FINAL': $(what_happened echo)"
@@ -110,6 +124,50 @@ logged ivr-transfer "refer: Refer-To: <sip:bert@$DOMAIN>"
 logged ivr-transfer "notify: 200"
 logged ivr-transfer "bye from the MRF"
 pass "ivr;menu=main: INFO digit 2 -> REFER to sip:bert@$DOMAIN, 202, NOTIFY 200 sipfrag, the MRF leaves with BYE"
+
+# ---- IVR menus through the HSS's provisioning API (curl) ----
+API="http://127.0.0.1:$((BASE + 8))/v1"
+# rest METHOD PATH [JSON]: STATUS and the body in $DATA_DIR/api.out
+rest() {
+  local body=()
+  [ $# -ge 3 ] && body=(-H 'Content-Type: application/json' -d "$3")
+  STATUS=$(curl -sS -o "$DATA_DIR/api.out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $API_TOKEN" \
+    "${body[@]}" "$API$2") || fail "$1 $2: curl failed"
+}
+rest GET /ivr-menus/main
+[ "$STATUS" = 200 ] && grep -q "\"2\":\"transfer sip:bert@$DOMAIN\"" "$DATA_DIR/api.out" ||
+  fail "GET /v1/ivr-menus/main: $STATUS $(cat "$DATA_DIR/api.out")"
+rest PUT /ivr-menus/main '{"prompt": "menu-main", "choices": {"7": "transfer sip:carl@'$DOMAIN'", "2": "transfer ftp://x"}}'
+[ "$STATUS" = 400 ] && grep -q "field 'choices.2': transfer needs a sip:, sips: or tel: URI" "$DATA_DIR/api.out" ||
+  fail "a bad menu: $STATUS $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr show main --data-dir "$DATA_DIR"
+expect_out "choice 2 = transfer sip:bert@$DOMAIN"
+rest GET /ivr-menus/main
+grep -q "choice 7" "$DATA_DIR/api.out" && fail "the bad menu was stored: $(cat "$DATA_DIR/api.out")"
+# replaced: 7 transfers to carl now, 2 is gone; the MRF reads it on the next call
+rest PUT /ivr-menus/main '{"prompt": "menu-main", "choices": {"7": "transfer sip:carl@'$DOMAIN'", "9": "hangup"}}'
+[ "$STATUS" = 200 ] || fail "PUT /v1/ivr-menus/main: $STATUS $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr show main --data-dir "$DATA_DIR"
+expect_out "choice 7 = transfer sip:carl@$DOMAIN"
+dial ivr-rest uac_ivr_transfer.xml "sip:ivr@mrf.$DOMAIN;menu=main" -key digit 7
+logged ivr-rest "refer: Refer-To: <sip:carl@$DOMAIN>"
+logged ivr-rest "bye from the MRF"
+pass "REST: GET /v1/ivr-menus/main; a bad PUT is 400 with the reason and stores nothing; a PUT replaces the menu and the next call takes it (digit 7 -> REFER to carl)"
+
+rest PUT /ivr-menus/rest '{"definition": "prompt = menu-main\nchoice 9 = hangup\n"}'
+[ "$STATUS" = 201 ] || fail "PUT /v1/ivr-menus/rest: $STATUS $(cat "$DATA_DIR/api.out")"
+rest GET /ivr-menus
+grep -q '"name":"main"' "$DATA_DIR/api.out" && grep -q '"name":"rest"' "$DATA_DIR/api.out" ||
+  fail "GET /v1/ivr-menus: $(cat "$DATA_DIR/api.out")"
+expect_exit 0 "$IMSBOX" ivr list --data-dir "$DATA_DIR"
+expect_out "rest  prompt menu-main, choices 9"
+rest DELETE /ivr-menus/rest
+[ "$STATUS" = 204 ] || fail "DELETE /v1/ivr-menus/rest: $STATUS $(cat "$DATA_DIR/api.out")"
+dial rest-gone uac_annc.xml "sip:ivr@mrf.$DOMAIN;menu=rest"
+[[ "$FINAL" == "SIP/2.0 404"* ]] || fail "a deleted menu: final '$FINAL': $(what_happened rest-gone)"
+rest DELETE /ivr-menus/rest
+[ "$STATUS" = 404 ] || fail "DELETE of a deleted menu: $STATUS $(cat "$DATA_DIR/api.out")"
+pass "REST: PUT with a definition text (201), GET /v1/ivr-menus lists both, DELETE (204): the next call to it is 404"
 
 expect_exit 0 "$IMSBOX" ivr del main --data-dir "$DATA_DIR"
 expect_exit 0 "$IMSBOX" down --data-dir "$DATA_DIR"

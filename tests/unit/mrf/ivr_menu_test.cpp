@@ -99,6 +99,26 @@ TEST(IvrMenu, RefusesBadDefinitionsNamingTheLine) {
   EXPECT_FALSE(is_menu_name(""));
 }
 
+TEST(IvrMenu, SetMenuKeyIsOneLineOfADefinition) {
+  Menu m;
+  EXPECT_EQ(set_menu_key(m, " prompt ", " menu-main "), std::nullopt);
+  EXPECT_EQ(set_menu_key(m, "choice 2", "transfer sip:bert@ims.test"), std::nullopt);
+  EXPECT_EQ(set_menu_key(m, "retries", "3"), std::nullopt);
+  EXPECT_EQ(check_menu(m), std::nullopt);
+  EXPECT_EQ(m.prompt, "menu-main");
+  EXPECT_EQ(m.retries, 3);
+  EXPECT_EQ(m, std::get<Menu>(parse_menu("prompt = menu-main\nchoice 2 = transfer sip:bert@ims.test\nretries = 3\n")));
+  // the same reasons as parse_menu's, without the line
+  EXPECT_EQ(set_menu_key(m, "choice 1", "transfer bert"), "transfer needs a sip:, sips: or tel: URI");
+  EXPECT_EQ(std::get<std::string>(parse_menu("prompt = p\nchoice 1 = transfer bert\n")),
+            "line 2: transfer needs a sip:, sips: or tel: URI");
+  EXPECT_EQ(set_menu_key(m, "choice 2", "hangup"), "choice 2 given twice");
+  // one key per line: a value with a line break in it (from the REST API's JSON) is refused
+  EXPECT_EQ(set_menu_key(m, "prompt", "p\nchoice 9 = hangup"), "prompt holds a control character (one line per key)");
+  EXPECT_EQ(m.prompt, "menu-main");
+  EXPECT_EQ(check_menu(Menu{}), "a menu needs a prompt (prompt = NAME)");
+}
+
 TEST(IvrMenu, PromptThenDigitPlaysTheChoiceThenTheMenuAgain) {
   Driver d;
   d.apply(d.machine.enter(main_menu()));
