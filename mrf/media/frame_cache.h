@@ -27,7 +27,9 @@
 // whatever the decoder's state (the decoder's predictors converge within a
 // few frames) and G.722's ADPCM adapts backwards likewise, and the delay
 // between repeats is silence anyway. The peer's AMR codec mode request is
-// followed by keying on the mode (each mode its own entry).
+// followed by keying on the mode (each mode its own entry): the session reads
+// the CMR of every AMR payload it receives, also while it plays (before the
+// cache a play decoded nothing, so a CMR only steered the echo).
 //
 // Bound: the bytes of the entries in the index (payloads, offsets, the PCM
 // of an entry still filling) stay at most max_bytes; the least recently used

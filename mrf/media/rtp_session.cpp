@@ -85,6 +85,10 @@ struct Core : std::enable_shared_from_this<Core> {
   std::shared_ptr<EncodedPrompt> cached_play, cached_silence;
   int cached_mode = -1;
   std::optional<m::AmrModeControl> amr_modes;
+  // the CMR of the peer's last AMR payload (the first 4 bits in either
+  // packing, RFC 4867 §4.3.1/§4.4.1), read also when nothing is decoded
+  std::uint8_t peer_cmr = m::kAmrNoModeRequest;
+  bool is_amr = false;
 
   // RTP state of our stream
   std::uint16_t sequence = 0;
@@ -110,6 +114,7 @@ struct Core : std::enable_shared_from_this<Core> {
     sequence = setup.initial_sequence;
     timestamp = setup.initial_timestamp;
     frame.assign(info().frame_samples, 0);
+    is_amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get()) != nullptr;
     sdp_destination = destination = endpoint_of(setup.negotiated);
     rtcp_destination = endpoint_of(setup.negotiated, true);
     cname = "mrf@" + setup.local.address;
@@ -227,7 +232,7 @@ struct Core : std::enable_shared_from_this<Core> {
     auto* amr = dynamic_cast<m::AmrCodec*>(setup.codec.get());
     if (!amr) return -1;
     if (!amr_modes) amr_modes.emplace(amr->params().kind, amr->params().modes);
-    amr_modes->on_mode_request(amr->peer_mode_request());
+    amr_modes->on_mode_request(peer_cmr);
     return amr_modes->next_frame_mode();
   }
 
@@ -448,6 +453,7 @@ struct Core : std::enable_shared_from_this<Core> {
         reception.emplace(static_cast<std::uint32_t>(info().rtp_clock_rate));
       }
       reception->on_packet(p.sequence(), p.timestamp(), Clock::now().time_since_epoch());
+      if (is_amr && !p.payload().empty()) peer_cmr = p.payload()[0] >> 4;
       if (mode == Mode::echo && jitter) {
         jitter->push(p.payload(), p.sequence(), p.timestamp(), setup.codec->payload_duration(p.payload()),
                      Clock::now());
@@ -499,6 +505,8 @@ struct Core : std::enable_shared_from_this<Core> {
       frame.assign(info().frame_samples, 0);
       forget_cached();
       amr_modes.reset();
+      peer_cmr = m::kAmrNoModeRequest;
+      is_amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get()) != nullptr;
       stats.codec = codec_label(n.codec);
       if (mode == Mode::echo && jitter) start_echo(delay);
       talkspurt_start = true;

@@ -11,6 +11,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <cmath>
 
+#include "media/amr_codec.h"
 #include "media/codec_factory.h"
 #include "media/tone_detector.h"
 #include "mrf/media/media_engine.h"
@@ -207,6 +208,9 @@ struct Phone {
     });
   }
   std::uint16_t port() const { return socket.local_endpoint().port(); }
+  void send(std::vector<std::uint8_t> bytes, std::uint16_t to) {
+    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address("127.0.0.1"), to));
+  }
   udp::socket socket;
   std::array<std::uint8_t, 2048> buffer{};
   udp::endpoint from;
@@ -259,6 +263,51 @@ TEST_F(EngineFrameCache, ASecondSessionPlaysTheCachedFramesWithoutEncoding) {
   ASSERT_EQ(first.size(), 50u);
   EXPECT_TRUE(second == first) << "the second session sent other payloads";
   EXPECT_TRUE(first == fresh_encode({"AMR-WB", 16000, 1, "octet-align=1"}, pcm)) << "not what a fresh encoder makes";
+}
+
+// The peer's codec mode request (RFC 4867 §4.3.1) still steers what a
+// session sends from the cache: frames of the requested mode (an entry of
+// its own), while another session goes on at the highest mode.
+TEST_F(EngineFrameCache, FollowsThePeersModeRequest) {
+  RtpMediaEngine engine(io_, settings_, log_);
+  const auto pcm = sweep(16000, 2000ms);
+  Phone asking(io_), other(io_);
+  auto ra = engine.answer(offer(asking.port()));
+  auto ro = engine.answer(offer(other.port()));
+  ASSERT_TRUE(std::holds_alternative<MediaEngine::Answer>(ra));
+  ASSERT_TRUE(std::holds_alternative<MediaEngine::Answer>(ro));
+  auto a = std::get<MediaEngine::Answer>(std::move(ra));
+  auto o = std::get<MediaEngine::Answer>(std::move(ro));
+  const auto port = static_cast<std::uint16_t>(std::stoi(a.sdp.substr(a.sdp.find("m=audio ") + 8)));
+  a.session->play(PlayRequest{pcm, 1, 0ms, std::nullopt}, [] {});
+  o.session->play(PlayRequest{pcm, 1, 0ms, std::nullopt}, [] {});
+  auto run = [&](std::chrono::milliseconds d) {
+    const auto end = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < end) io_.run_for(5ms);
+  };
+  run(300ms);
+  // a payload of ours with CMR = 2 (AMR-WB 12.65 kbit/s), octet-aligned
+  m::AmrParams params;
+  params.packing = m::AmrPacking::octet_aligned;
+  auto peer_codec = m::AmrCodec::create(params);
+  ASSERT_TRUE(peer_codec);
+  peer_codec->request_mode(2);
+  std::vector<std::int16_t> frame(320, 0);
+  std::array<std::uint8_t, m::kMaxPayload> payload{};
+  const auto r = peer_codec->encode(frame, payload);
+  ASSERT_GT(r.size, 2u);
+  ASSERT_EQ(payload[0] >> 4, 2);
+  std::vector<std::uint8_t> packet = {0x80, 97, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7};
+  packet.insert(packet.end(), payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(r.size));
+  asking.send(packet, port);
+  const std::size_t before = asking.payloads.size();
+  run(500ms);
+  ASSERT_GT(asking.payloads.size(), before + 10);
+  auto mode_of = [](const std::vector<std::uint8_t>& p) { return (p.at(1) >> 3) & 0x0f; };
+  EXPECT_EQ(mode_of(asking.payloads.front()), 8);
+  EXPECT_EQ(mode_of(asking.payloads.back()), 2) << "the session did not follow CMR=2";
+  EXPECT_EQ(mode_of(other.payloads.back()), 8);
+  EXPECT_GE(engine.frame_cache_stats().misses, 3u);  // the prompt at mode 8, its silence, the prompt at mode 2
 }
 
 TEST_F(EngineFrameCache, WithoutACacheEachSessionEncodesTheSameFrames) {
