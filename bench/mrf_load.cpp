@@ -718,7 +718,8 @@ int main(int argc, char** argv) {
     const KindInfo k = info_of(p.kind);
     if (!only.empty() && only != k.name) continue;
     auto run = [&](std::size_t n) { return run_step(p.kind, n, smoke ? 1.0 : kWindow, prompt, port_min); };
-    const Result r = smoke ? Result{run(5), {}, 1} : ramp(k.name, run, p.first, budget * p.share, step_s, verbose);
+    const double share = only.empty() ? p.share : 1.0;
+    const Result r = smoke ? Result{run(5), {}, 1} : ramp(k.name, run, p.first, budget * share, step_s, verbose);
     const Step& s = smoke ? r.best : (r.best.sessions ? r.best : r.last);
     if (!s.error.empty()) {
       std::printf("mrf/%s: error %s\n", k.name, s.error.c_str());
@@ -749,7 +750,7 @@ int main(int argc, char** argv) {
       auto run = [&](std::size_t n) {
         return run_rtpengine_step(binary, n, kWindow, prompt.narrowband_file, static_cast<std::uint16_t>(port_min + 2));
       };
-      const Result r = ramp("rtpengine_annc_pcmu", run, 100, budget * 0.2, step_s + 0.5, verbose);
+      const Result r = ramp("rtpengine_annc_pcmu", run, 100, budget * (only.empty() ? 0.2 : 1.0), step_s + 0.5, verbose);
       if (!r.last.error.empty() && r.best.sessions == 0) {
         std::printf("mrf/rtpengine_annc_pcmu: error %s\n", r.last.error.c_str());
       } else {
