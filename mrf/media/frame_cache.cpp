@@ -12,14 +12,15 @@ namespace m = imsbox::media;
 // What one index entry costs beyond its own bytes (key, list node, map node).
 constexpr std::size_t kEntryOverhead = 256;
 
-EncodedPrompt::EncodedPrompt(std::vector<std::int16_t> pcm, std::size_t frame_samples,
-                             std::unique_ptr<m::FrameCodec> encoder)
+EncodedPrompt::EncodedPrompt(std::vector<std::int16_t> pcm, std::size_t frame_samples, std::size_t first_frame,
+                             std::size_t frame_count, std::unique_ptr<m::FrameCodec> encoder)
     : pcm_(std::move(pcm)),
       encoder_(std::move(encoder)),
       frame_samples_(std::max<std::size_t>(frame_samples, 1)),
-      frame_count_((pcm_.size() + frame_samples_ - 1) / frame_samples_) {
-  ends_.reserve(frame_count_);
-  if (frame_count_ == 0) {
+      first_(std::min(first_frame, frame_count)),
+      frame_count_(frame_count) {
+  ends_.reserve(frame_count_ - first_);
+  if (complete()) {
     pcm_ = {};
     encoder_.reset();
   }
@@ -32,7 +33,7 @@ std::size_t EncodedPrompt::bytes() const {
 
 bool EncodedPrompt::make_next() {
   if (failed_ || !encoder_) return false;
-  const std::size_t i = ends_.size();
+  const std::size_t i = ends_.size();  // within pcm_, which starts at frame first_
   std::array<std::int16_t, 48 * m::kFrameMs> frame{};  // 20 ms at up to 48 kHz
   if (frame_samples_ > frame.size()) return failed_ = true, false;
   const std::size_t from = i * frame_samples_;
@@ -55,12 +56,13 @@ bool EncodedPrompt::make_next() {
 }
 
 bool EncodedPrompt::frame(std::size_t index, std::span<const std::uint8_t>& payload) {
-  if (index >= frame_count_) return false;
-  while (ends_.size() <= index) {
+  if (index >= frame_count_ || index < first_) return false;
+  const std::size_t i = index - first_;
+  while (ends_.size() <= i) {
     if (!make_next()) return false;
   }
-  const std::uint32_t begin = index == 0 ? 0 : ends_[index - 1];
-  payload = std::span<const std::uint8_t>(payloads_.data() + begin, ends_[index] - begin);
+  const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+  payload = std::span<const std::uint8_t>(payloads_.data() + begin, ends_[i] - begin);
   return true;
 }
 
@@ -77,8 +79,13 @@ std::string FrameCache::content_key(std::span<const std::int16_t> pcm) {
 
 std::shared_ptr<EncodedPrompt> FrameCache::find_or_make(std::span<const std::int16_t> pcm, std::size_t frame_samples,
                                                          std::string_view codec_key,
-                                                         const EncoderFactory& make_encoder) {
-  std::string key = content_key(pcm) + "/" + std::to_string(frame_samples) + "/" + std::string(codec_key);
+                                                         const EncoderFactory& make_encoder,
+                                                         std::size_t first_frame) {
+  frame_samples = std::max<std::size_t>(frame_samples, 1);
+  const std::size_t frame_count = (pcm.size() + frame_samples - 1) / frame_samples;
+  first_frame = std::min(first_frame, frame_count);
+  std::string key = content_key(pcm) + "/" + std::to_string(frame_samples) + "/" + std::string(codec_key) + "@" +
+                    std::to_string(first_frame);
   if (auto it = index_.find(key); it != index_.end()) {
     ++stats_.hits;
     lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -87,8 +94,9 @@ std::shared_ptr<EncodedPrompt> FrameCache::find_or_make(std::span<const std::int
   auto encoder = make_encoder();
   if (!encoder) return nullptr;
   ++stats_.misses;
-  std::shared_ptr<EncodedPrompt> entry(
-      new EncodedPrompt(std::vector<std::int16_t>(pcm.begin(), pcm.end()), frame_samples, std::move(encoder)));
+  const auto from = pcm.begin() + static_cast<std::ptrdiff_t>(std::min(pcm.size(), first_frame * frame_samples));
+  std::shared_ptr<EncodedPrompt> entry(new EncodedPrompt(std::vector<std::int16_t>(from, pcm.end()), frame_samples,
+                                                         first_frame, frame_count, std::move(encoder)));
   entry->owner_ = this;
   entry->key_ = key;
   lru_.push_front(key);

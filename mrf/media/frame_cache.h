@@ -16,8 +16,10 @@
 // Entries fill lazily: frame i is encoded (with every frame before it) the
 // first time a session asks for it, so the first session of a prompt pays
 // one encode per 20 ms tick as it did before and nobody stalls the loop for
-// a whole prompt. An entry keeps the PCM and its encoder only until its last
-// frame is made.
+// a whole prompt. A session that needs an entry in the middle of a play (a
+// re-offer changed the codec, the peer's CMR another AMR mode) takes one that
+// starts at that frame (its own key), for the same reason. An entry keeps the
+// PCM and its encoder only until its last frame is made.
 //
 // Why caching is right for stateful codecs (AMR, AMR-WB, G.722, Opus): an
 // entry is exactly what a fresh encoder makes of that PCM, so a session's
@@ -60,25 +62,28 @@ class EncodedPrompt {
   // The payload of frame `index` (encoding the frames up to it first when
   // they are not made yet); an empty span: nothing to send for that frame
   // (DTX). false when index >= frame_count() or the encoder failed.
+  // false too for an index before first_frame().
   bool frame(std::size_t index, std::span<const std::uint8_t>& payload);
   std::size_t frame_count() const { return frame_count_; }
+  std::size_t first_frame() const { return first_; }
   std::size_t frames_made() const { return ends_.size(); }
-  bool complete() const { return ends_.size() == frame_count_; }
+  bool complete() const { return first_ + ends_.size() == frame_count_; }
   // Heap bytes this entry holds now.
   std::size_t bytes() const;
 
  private:
   friend class FrameCache;
-  EncodedPrompt(std::vector<std::int16_t> pcm, std::size_t frame_samples,
-                std::unique_ptr<imsbox::media::FrameCodec> encoder);
+  EncodedPrompt(std::vector<std::int16_t> pcm, std::size_t frame_samples, std::size_t first_frame,
+                std::size_t frame_count, std::unique_ptr<imsbox::media::FrameCodec> encoder);
   bool make_next();
 
-  std::vector<std::int16_t> pcm_;  // until complete
+  std::vector<std::int16_t> pcm_;  // from first_ on, until complete
   std::unique_ptr<imsbox::media::FrameCodec> encoder_;  // until complete
   std::size_t frame_samples_;
+  std::size_t first_;
   std::size_t frame_count_;
   std::vector<std::uint8_t> payloads_;
-  std::vector<std::uint32_t> ends_;  // end offset of frame i in payloads_
+  std::vector<std::uint32_t> ends_;  // end offset of frame first_ + i in payloads_
   bool failed_ = false;
   FrameCache* owner_ = nullptr;  // null once evicted
   std::string key_;
@@ -103,11 +108,12 @@ class FrameCache {
   using EncoderFactory = std::function<std::unique_ptr<imsbox::media::FrameCodec>()>;
 
   // The entry of `pcm` (one play, cut into frames of `frame_samples`, the
-  // last filled up with silence) for `codec_key`; made (with an encoder from
-  // `make_encoder`, called only then) when there is none. nullptr when the
-  // factory gives no encoder.
+  // last filled up with silence) for `codec_key`, from frame `first_frame`
+  // on (0: the whole play); made (with an encoder from `make_encoder`, called
+  // only then) when there is none. nullptr when the factory gives no encoder.
   std::shared_ptr<EncodedPrompt> find_or_make(std::span<const std::int16_t> pcm, std::size_t frame_samples,
-                                              std::string_view codec_key, const EncoderFactory& make_encoder);
+                                              std::string_view codec_key, const EncoderFactory& make_encoder,
+                                              std::size_t first_frame = 0);
 
   // The content part of a key: a hash of the samples and their count.
   static std::string content_key(std::span<const std::int16_t> pcm);

@@ -275,11 +275,12 @@ struct Core : std::enable_shared_from_this<Core> {
   // The cached payload of `slot`; nullopt when the cache cannot make it.
   std::optional<std::span<const std::uint8_t>> cached_frame(const PlaySchedule::Slot& slot) {
     const int mode = next_amr_mode();
-    if (!cached_play || mode != cached_mode) {
+    if (!cached_play || mode != cached_mode || (!slot.silence && slot.index < cached_play->first_frame())) {
       const auto key = codec_key(mode);
       const auto factory = encoder_factory(mode);
       const std::size_t fs = info().frame_samples;
-      cached_play = setup.frame_cache->find_or_make(schedule->pcm(), fs, key, factory);
+      // from this frame on: joining mid-play must not encode the frames before it at once
+      cached_play = setup.frame_cache->find_or_make(schedule->pcm(), fs, key, factory, slot.silence ? 0 : slot.index);
       const std::vector<std::int16_t> silence(fs, 0);
       cached_silence = setup.frame_cache->find_or_make(silence, fs, key, factory);
       cached_mode = mode;

@@ -162,6 +162,32 @@ TEST(FrameCache, ASecondPlayEncodesNothingAndOtherPcmIsAnotherEntry) {
   EXPECT_EQ(cache.stats().misses, 3u);
 }
 
+// An entry from the middle of a play (a session that changed codec or AMR
+// mode there) encodes nothing before that frame: what a fresh encoder makes
+// of the rest of the PCM.
+TEST(FrameCache, AnEntryFromTheMiddleEncodesOnlyFromThere) {
+  const CodecCase c{"AMR-WB", 16000, 1, ""};
+  FrameCache cache(16u << 20);
+  const auto pcm = sweep(16000, 2000ms);  // 100 frames
+  auto entry = cache.find_or_make(pcm, 320, "AMR-WB", [&] { return make(c); }, 60);
+  ASSERT_TRUE(entry);
+  std::span<const std::uint8_t> p;
+  EXPECT_FALSE(entry->frame(59, p));
+  ASSERT_TRUE(entry->frame(60, p));
+  EXPECT_EQ(cache.stats().frames_encoded, 1u);
+  const std::vector<std::int16_t> rest(pcm.begin() + 60 * 320, pcm.end());
+  const auto fresh = fresh_encode(c, rest);
+  for (std::size_t i = 60; i < 100; ++i) {
+    ASSERT_TRUE(entry->frame(i, p)) << i;
+    EXPECT_TRUE(std::vector<std::uint8_t>(p.begin(), p.end()) == fresh[i - 60]) << i;
+  }
+  EXPECT_EQ(cache.stats().frames_encoded, 40u);
+  EXPECT_TRUE(entry->complete());
+  // the whole play is another entry
+  cache.find_or_make(pcm, 320, "AMR-WB", [&] { return make(c); });
+  EXPECT_EQ(cache.stats().misses, 2u);
+}
+
 TEST(FrameCache, KeepsItsBoundLeastRecentlyUsedFirstOut) {
   const CodecCase c{"PCMU", 8000, 1, ""};
   constexpr std::size_t kBound = 64 * 1024;
@@ -307,7 +333,11 @@ TEST_F(EngineFrameCache, FollowsThePeersModeRequest) {
   EXPECT_EQ(mode_of(asking.payloads.front()), 8);
   EXPECT_EQ(mode_of(asking.payloads.back()), 2) << "the session did not follow CMR=2";
   EXPECT_EQ(mode_of(other.payloads.back()), 8);
-  EXPECT_GE(engine.frame_cache_stats().misses, 3u);  // the prompt at mode 8, its silence, the prompt at mode 2
+  const auto stats = engine.frame_cache_stats();
+  EXPECT_GE(stats.misses, 3u);  // the prompt at mode 8, its silence, the prompt at mode 2 from where it was
+  // mode 8 up to where the furthest session is, mode 2 only from the CMR on: not the frames before it again
+  EXPECT_LE(stats.frames_encoded,
+            std::max(asking.payloads.size(), other.payloads.size()) + (asking.payloads.size() - before) + 3);
 }
 
 TEST_F(EngineFrameCache, WithoutACacheEachSessionEncodesTheSameFrames) {
