@@ -32,9 +32,6 @@ class PlaySchedule {
   std::optional<Slot> next_slot();
   // Samples in one play of the PCM (what the cached frames are made of).
   std::span<const std::int16_t> pcm() const { return request_.pcm; }
-  // Drops the PCM (a session that plays cached frames does not need it);
-  // next_frame() then gives silence in its place.
-  void release_pcm() { request_.pcm = {}; }
   // Whether every frame was handed out (the request is complete).
   bool done() const { return !endless_ && next_ >= total_; }
   // Frames handed out so far.

@@ -229,8 +229,8 @@ struct Core : std::enable_shared_from_this<Core> {
   // The mode our next AMR frame takes (the peer's CMR within the rules),
   // -1 for other codecs.
   int next_amr_mode() {
-    auto* amr = dynamic_cast<m::AmrCodec*>(setup.codec.get());
-    if (!amr) return -1;
+    if (!is_amr) return -1;
+    const auto* amr = static_cast<const m::AmrCodec*>(setup.codec.get());
     if (!amr_modes) amr_modes.emplace(amr->params().kind, amr->params().modes);
     amr_modes->on_mode_request(peer_cmr);
     return amr_modes->next_frame_mode();
@@ -255,7 +255,7 @@ struct Core : std::enable_shared_from_this<Core> {
     std::string key = codec_label(setup.negotiated.codec) + "/" + std::to_string(setup.negotiated.codec.channels);
     for (const auto& p : sorted) key += ";" + p;
     const auto& o = setup.codec_options;
-    return key + " opus " + std::to_string(o.opus_pcm_rate) + "," + std::to_string(o.opus_complexity) + "," +
+    return key + " options " + std::to_string(o.opus_pcm_rate) + "," + std::to_string(o.opus_complexity) + "," +
            (o.opus_fec ? "fec" : "") + (o.amr_dtx ? ",dtx" : "");
   }
 
