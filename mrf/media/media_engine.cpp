@@ -44,6 +44,7 @@ RtpEngineSettings rtp_engine_settings(const runtime::Config& c) {
                                advertised + "'");
   }
   s.advertised_address = advertised;
+  s.frame_cache_bytes = static_cast<std::size_t>(c.integer("mrf.frame_cache_kb")) * 1024;
   return s;
 }
 
@@ -53,11 +54,16 @@ RtpMediaEngine::RtpMediaEngine(asio::io_context& io, RtpEngineSettings settings,
   const std::size_t pairs =
       settings_.port_max > ports_->first ? (static_cast<std::size_t>(settings_.port_max) - ports_->first + 1) / 2 : 0;
   ports_->held.assign(pairs, false);
+  if (settings_.frame_cache_bytes > 0) frame_cache_ = std::make_shared<FrameCache>(settings_.frame_cache_bytes);
 }
 
 RtpMediaEngine::~RtpMediaEngine() = default;
 
 std::size_t RtpMediaEngine::pairs_in_use() const { return ports_->in_use; }
+
+FrameCacheStats RtpMediaEngine::frame_cache_stats() const {
+  return frame_cache_ ? frame_cache_->stats() : FrameCacheStats{};
+}
 
 std::variant<MediaEngine::Answer, std::string> RtpMediaEngine::answer(std::string_view offer) {
   auto result = negotiate(offer, [](const ChosenCodec& c) { return make_codec_for(c, {}).codec != nullptr; });
@@ -92,7 +98,7 @@ std::variant<MediaEngine::Answer, std::string> RtpMediaEngine::answer(std::strin
     const std::uint64_t id = next_session_id_++;
     SessionSetup setup{std::move(negotiated), std::move(made.codec), LocalMedia{}, std::move(rtp), std::move(rtcp),
                        nullptr, settings_.codecs, settings_.jitter_target, settings_.rtcp_interval, 0, 0, 0,
-                       "mrf media " + std::to_string(id) + ": "};
+                       "mrf media " + std::to_string(id) + ": ", frame_cache_};
     setup.local.address = settings_.advertised_address;
     setup.local.port = port;
     setup.local.session_id = std::to_string(random() & 0x7fffffff);

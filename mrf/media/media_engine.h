@@ -18,6 +18,9 @@
 //     clock), the sequence number only on sent packets; the first packet
 //     after a pause (start, stop, hold, DTX) has the marker bit. SSRC,
 //     first sequence number and timestamp are random (RFC 3550 §5.1);
+//   * a play sends encoded frames from the engine's FrameCache
+//     (frame_cache.h): each prompt is encoded once per codec configuration
+//     and shared by every session; a session only builds the RTP headers;
 //   * echo(delay): received payloads go through a jitter buffer
 //     (shared/media), are decoded (or concealed) and sent back `delay`
 //     later; while nothing arrives it sends silence;
@@ -39,6 +42,7 @@
 #include <string>
 
 #include "media/codec_factory.h"
+#include "mrf/media/frame_cache.h"
 #include "mrf/media_session.h"
 
 namespace boost::asio {
@@ -59,6 +63,9 @@ struct RtpEngineSettings {
   imsbox::media::CodecOptions codecs;
   std::chrono::milliseconds jitter_target{40};  // echo: the jitter buffer's share of the delay
   std::chrono::milliseconds rtcp_interval{5000};
+  // Bound of the encoded-prompt cache (mrf.frame_cache_kb); 0: no cache, each
+  // session encodes what it plays.
+  std::size_t frame_cache_bytes = 32u << 20;
 };
 
 // From mrf.rtp_port_min/max, global.bind_address and the advertised address;
@@ -74,6 +81,8 @@ class RtpMediaEngine final : public MediaEngine {
 
   // Port pairs held by live sessions.
   std::size_t pairs_in_use() const;
+  // The encoded-prompt cache's counters (all zero without a cache).
+  FrameCacheStats frame_cache_stats() const;
 
   struct Ports;
 
@@ -82,6 +91,7 @@ class RtpMediaEngine final : public MediaEngine {
   RtpEngineSettings settings_;
   runtime::Logger& log_;
   std::shared_ptr<Ports> ports_;
+  std::shared_ptr<FrameCache> frame_cache_;  // shared with the sessions, which may outlive the engine
   std::uint64_t next_session_id_ = 1;
 };
 

@@ -37,18 +37,27 @@ PlaySchedule::PlaySchedule(PlayRequest request, std::size_t frame_samples, int p
   }
 }
 
-bool PlaySchedule::next_frame(std::span<std::int16_t> out) {
-  if (done()) return false;
+std::optional<PlaySchedule::Slot> PlaySchedule::next_slot() {
+  if (done()) return std::nullopt;
   const std::uint64_t cycle = play_frames_ + gap_frames_;
   const std::uint64_t pos = cycle == 0 ? 0 : next_ % cycle;
+  ++next_;
+  if (pos < play_frames_) return Slot{false, pos};
+  return Slot{true, 0};
+}
+
+bool PlaySchedule::next_frame(std::span<std::int16_t> out) {
+  const auto slot = next_slot();
+  if (!slot) return false;
   const auto n = std::min(out.size(), frame_samples_);
   std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), std::int16_t{0});
-  if (pos < play_frames_) {
-    const std::size_t from = static_cast<std::size_t>(pos) * frame_samples_;
-    const std::size_t count = std::min(n, request_.pcm.size() - from);
-    std::copy_n(request_.pcm.begin() + static_cast<std::ptrdiff_t>(from), count, out.begin());
+  if (!slot->silence) {
+    const std::size_t from = static_cast<std::size_t>(slot->index) * frame_samples_;
+    if (from < request_.pcm.size()) {
+      const std::size_t count = std::min(n, request_.pcm.size() - from);
+      std::copy_n(request_.pcm.begin() + static_cast<std::ptrdiff_t>(from), count, out.begin());
+    }
   }
-  ++next_;
   return true;
 }
 

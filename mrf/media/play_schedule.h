@@ -6,6 +6,7 @@
 // per frame, no clock; the session calls it on its 20 ms tick.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "mrf/media_session.h"
@@ -20,6 +21,17 @@ class PlaySchedule {
   // Writes the next frame into `out` (frame_samples samples); false, and
   // `out` untouched, when everything was sent.
   bool next_frame(std::span<std::int16_t> out);
+
+  // The next frame as a place rather than samples (for sessions that send
+  // cached encoded frames, frame_cache.h): frame `index` of one play of the
+  // PCM, or silence (the delay between two plays).
+  struct Slot {
+    bool silence = false;
+    std::uint64_t index = 0;  // the frame within one play when !silence
+  };
+  std::optional<Slot> next_slot();
+  // Samples in one play of the PCM (what the cached frames are made of).
+  std::span<const std::int16_t> pcm() const { return request_.pcm; }
   // Whether every frame was handed out (the request is complete).
   bool done() const { return !endless_ && next_ >= total_; }
   // Frames handed out so far.

@@ -1,12 +1,15 @@
 #include "mrf/media/rtp_session.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <optional>
 #include <vector>
 
+#include "media/amr_codec.h"
 #include "media/jitter_buffer.h"
 #include "mrf/media/play_schedule.h"
 #include "rtp/demux.h"
@@ -75,6 +78,18 @@ struct Core : std::enable_shared_from_this<Core> {
   std::vector<std::int16_t> frame;
   std::vector<std::int16_t> decoded;
 
+  // plays from the frame cache: the entries of the current play (its PCM
+  // and one frame of silence for the delays) for `cached_mode`; AMR follows
+  // the peer's CMR with a mode control of its own (the codec's runs only
+  // when it encodes)
+  std::shared_ptr<EncodedPrompt> cached_play, cached_silence;
+  int cached_mode = -1;
+  std::optional<m::AmrModeControl> amr_modes;
+  // the CMR of the peer's last AMR payload (the first 4 bits in either
+  // packing, RFC 4867 §4.3.1/§4.4.1), read also when nothing is decoded
+  std::uint8_t peer_cmr = m::kAmrNoModeRequest;
+  bool is_amr = false;
+
   // RTP state of our stream
   std::uint16_t sequence = 0;
   std::uint32_t timestamp = 0;
@@ -99,6 +114,7 @@ struct Core : std::enable_shared_from_this<Core> {
     sequence = setup.initial_sequence;
     timestamp = setup.initial_timestamp;
     frame.assign(info().frame_samples, 0);
+    is_amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get()) != nullptr;
     sdp_destination = destination = endpoint_of(setup.negotiated);
     rtcp_destination = endpoint_of(setup.negotiated, true);
     cname = "mrf@" + setup.local.address;
@@ -133,14 +149,25 @@ struct Core : std::enable_shared_from_this<Core> {
     const auto now = Clock::now();
     bool have = false;
     bool finished = false;
-    if (mode == Mode::play && schedule) {
+    std::optional<std::span<const std::uint8_t>> cached;
+    if (mode == Mode::play && schedule && setup.frame_cache) {
+      const auto slot = schedule->next_slot();
+      have = slot.has_value();
+      finished = schedule->done();
+      if (have) cached = cached_frame(*slot);
+      if (have && !cached) fill_frame(*slot);  // no cache entry: encode it here
+    } else if (mode == Mode::play && schedule) {
       have = schedule->next_frame(frame);
       finished = schedule->done();
     } else if (mode == Mode::echo) {
       have = echo_frame(now);
     }
     if (have && setup.negotiated.we_send() && destination) {
-      send_frame();
+      if (cached) {
+        send_payload(*cached);
+      } else {
+        send_frame();
+      }
     } else {
       talkspurt_start = true;
     }
@@ -156,6 +183,7 @@ struct Core : std::enable_shared_from_this<Core> {
     if (finished) {
       mode = Mode::silent;
       schedule.reset();
+      forget_cached();
       if (auto done = std::exchange(on_done, nullptr)) done();
     }
     if (!closed) arm();
@@ -164,7 +192,17 @@ struct Core : std::enable_shared_from_this<Core> {
   void send_frame() {
     constexpr std::size_t header = rtp::rtp_fixed_header_size;
     const auto r = setup.codec->encode(frame, std::span(out).subspan(header));
-    if (r.error != m::CodecError::none || r.size == 0) {  // DTX: a pause
+    if (r.error != m::CodecError::none) {
+      talkspurt_start = true;
+      return;
+    }
+    send_payload(std::span<const std::uint8_t>(out.data() + header, r.size));
+  }
+
+  // One RTP packet around `payload` (which may already sit in `out` after
+  // the header); an empty payload is a DTX pause.
+  void send_payload(std::span<const std::uint8_t> payload) {
+    if (payload.empty()) {
       talkspurt_start = true;
       return;
     }
@@ -174,7 +212,7 @@ struct Core : std::enable_shared_from_this<Core> {
     f.sequence = sequence;
     f.timestamp = timestamp;
     f.ssrc = setup.ssrc;
-    const std::size_t n = rtp::build_rtp(out, f, std::span<const std::uint8_t>(out.data() + header, r.size));
+    const std::size_t n = rtp::build_rtp(out, f, payload);
     if (n == 0) return;
     boost::system::error_code ec;
     setup.rtp.send_to(asio::buffer(out.data(), n), *destination, 0, ec);
@@ -183,7 +221,90 @@ struct Core : std::enable_shared_from_this<Core> {
     talkspurt_start = false;
     ++stats.packets_sent;
     stats.bytes_sent += n;
-    payload_octets_sent += r.size;
+    payload_octets_sent += payload.size();
+  }
+
+  // ---- plays from the frame cache ----
+
+  // The mode our next AMR frame takes (the peer's CMR within the rules),
+  // -1 for other codecs.
+  int next_amr_mode() {
+    if (!is_amr) return -1;
+    const auto* amr = static_cast<const m::AmrCodec*>(setup.codec.get());
+    if (!amr_modes) amr_modes.emplace(amr->params().kind, amr->params().modes);
+    amr_modes->on_mode_request(peer_cmr);
+    return amr_modes->next_frame_mode();
+  }
+
+  // What determines the payloads of this session's codec at `mode`.
+  std::string codec_key(int mode) const {
+    if (const auto* amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get())) {
+      const auto& p = amr->params();
+      return std::string(p.kind == m::AmrKind::wb ? "AMR-WB" : "AMR") +
+             (p.packing == m::AmrPacking::octet_aligned ? " oa" : " be") + (p.dtx ? " dtx" : "") + " mode " +
+             std::to_string(mode);
+    }
+    auto params = m::parse_fmtp(setup.negotiated.codec.fmtp);
+    std::vector<std::string> sorted;
+    for (const auto& fp : params) {
+      std::string name(fp.name);
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      sorted.push_back(name + "=" + std::string(fp.value));
+    }
+    std::sort(sorted.begin(), sorted.end());
+    std::string key = codec_label(setup.negotiated.codec) + "/" + std::to_string(setup.negotiated.codec.channels);
+    for (const auto& p : sorted) key += ";" + p;
+    const auto& o = setup.codec_options;
+    return key + " options " + std::to_string(o.opus_pcm_rate) + "," + std::to_string(o.opus_complexity) + "," +
+           (o.opus_fec ? "fec" : "") + (o.amr_dtx ? ",dtx" : "");
+  }
+
+  FrameCache::EncoderFactory encoder_factory(int mode) const {
+    if (const auto* amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get())) {
+      m::AmrParams p = amr->params();
+      p.modes = m::AmrModeRules{};
+      p.modes.mode_set = static_cast<std::uint16_t>(1u << mode);
+      p.modes.initial_mode = static_cast<std::uint8_t>(mode);
+      return [p]() -> std::unique_ptr<m::FrameCodec> { return m::AmrCodec::create(p); };
+    }
+    return [codec = setup.negotiated.codec, options = setup.codec_options] {
+      return make_codec_for(codec, options).codec;
+    };
+  }
+
+  // The cached payload of `slot`; nullopt when the cache cannot make it.
+  std::optional<std::span<const std::uint8_t>> cached_frame(const PlaySchedule::Slot& slot) {
+    const int mode = next_amr_mode();
+    if (!cached_play || mode != cached_mode || (!slot.silence && slot.index < cached_play->first_frame())) {
+      const auto key = codec_key(mode);
+      const auto factory = encoder_factory(mode);
+      const std::size_t fs = info().frame_samples;
+      // from this frame on: joining mid-play must not encode the frames before it at once
+      cached_play = setup.frame_cache->find_or_make(schedule->pcm(), fs, key, factory, slot.silence ? 0 : slot.index);
+      const std::vector<std::int16_t> silence(fs, 0);
+      cached_silence = setup.frame_cache->find_or_make(silence, fs, key, factory);
+      cached_mode = mode;
+    }
+    const auto& entry = slot.silence ? cached_silence : cached_play;
+    std::span<const std::uint8_t> payload;
+    if (!entry || !entry->frame(slot.silence ? 0 : slot.index, payload)) return std::nullopt;
+    return payload;
+  }
+
+  void fill_frame(const PlaySchedule::Slot& slot) {
+    std::fill(frame.begin(), frame.end(), std::int16_t{0});
+    if (slot.silence) return;
+    const auto pcm = schedule->pcm();
+    const std::size_t from = static_cast<std::size_t>(slot.index) * frame.size();
+    if (from >= pcm.size()) return;
+    std::copy_n(pcm.begin() + static_cast<std::ptrdiff_t>(from), std::min(frame.size(), pcm.size() - from),
+                frame.begin());
+  }
+
+  void forget_cached() {
+    cached_play.reset();
+    cached_silence.reset();
+    cached_mode = -1;
   }
 
   // Our SR (RR before we sent anything) with a block about the peer's
@@ -333,6 +454,7 @@ struct Core : std::enable_shared_from_this<Core> {
         reception.emplace(static_cast<std::uint32_t>(info().rtp_clock_rate));
       }
       reception->on_packet(p.sequence(), p.timestamp(), Clock::now().time_since_epoch());
+      if (is_amr && !p.payload().empty()) peer_cmr = p.payload()[0] >> 4;
       if (mode == Mode::echo && jitter) {
         jitter->push(p.payload(), p.sequence(), p.timestamp(), setup.codec->payload_duration(p.payload()),
                      Clock::now());
@@ -382,6 +504,10 @@ struct Core : std::enable_shared_from_this<Core> {
       if (!made.codec) return std::variant<std::string, std::string>(std::in_place_index<1>, made.error);
       setup.codec = std::move(made.codec);
       frame.assign(info().frame_samples, 0);
+      forget_cached();
+      amr_modes.reset();
+      peer_cmr = m::kAmrNoModeRequest;
+      is_amr = dynamic_cast<const m::AmrCodec*>(setup.codec.get()) != nullptr;
       stats.codec = codec_label(n.codec);
       if (mode == Mode::echo && jitter) start_echo(delay);
       talkspurt_start = true;
@@ -415,6 +541,7 @@ class RtpSession final : public MediaSession {
 
   void play(PlayRequest request, std::function<void()> on_done) override {
     core_->schedule.emplace(std::move(request), core_->info().frame_samples, core_->info().pcm_rate);
+    core_->forget_cached();
     core_->on_done = std::move(on_done);
     core_->mode = Core::Mode::play;
     core_->jitter.reset();
@@ -422,12 +549,14 @@ class RtpSession final : public MediaSession {
 
   void echo(std::chrono::milliseconds delay) override {
     core_->schedule.reset();
+    core_->forget_cached();
     core_->on_done = nullptr;
     core_->start_echo(delay);
   }
 
   void stop() override {
     core_->schedule.reset();
+    core_->forget_cached();
     core_->on_done = nullptr;
     core_->jitter.reset();
     core_->mode = Core::Mode::silent;

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "media/codec_factory.h"
+#include "mrf/media/frame_cache.h"
 #include "mrf/media/sdp_answer.h"
 #include "mrf/media_session.h"
 
@@ -30,6 +31,9 @@ struct SessionSetup {
   std::uint32_t ssrc = 0, initial_timestamp = 0;
   std::uint16_t initial_sequence = 0;
   std::string log_tag;
+  // Plays send cached encoded frames from here (frame_cache.h), shared by
+  // the engine's sessions; null: the session encodes what it plays itself.
+  std::shared_ptr<FrameCache> frame_cache;
 };
 
 std::unique_ptr<MediaSession> make_rtp_session(SessionSetup setup, runtime::Logger& log);

@@ -221,6 +221,9 @@ constexpr OptionSpec kOptions[] = {
      "the SIP URI the S-CSCF routes requests for mrf.<domain> to, sip:host[:port]; empty: sip:<advertised "
      "address>:<mrf.sip_port>"},
     {"mrf.echo_delay_ms", OptionType::milliseconds, "200", "how late the echo test returns the caller's audio"},
+    {"mrf.frame_cache_kb", OptionType::count, "32768",
+     "bound of the MRF's cache of encoded prompts (each prompt encoded once per codec and shared by every "
+     "session that plays it), least recently used first out; 0: every session encodes what it plays"},
 };
 
 const OptionSpec* find_spec(std::string_view key) {

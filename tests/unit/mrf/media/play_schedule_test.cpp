@@ -99,3 +99,20 @@ TEST(MrfPlaySchedule, SixteenKilohertzFrames) {
 
 }  // namespace
 }  // namespace imsbox::mrf::media
+
+namespace imsbox::mrf::media {
+namespace {
+
+// The same schedule as places (what a session sending cached frames reads):
+// frames of one play by index, the delay as silence, the duration's cap.
+TEST(MrfPlaySchedule, SlotsNameTheFrameOfOnePlayOrSilence) {
+  PlaySchedule s(ramp(400, 2, 40ms, 140ms), 160, 8000);  // 3 frames, 2 of delay, capped at 7 frames
+  std::vector<std::string> seen;
+  while (const auto slot = s.next_slot()) seen.push_back(slot->silence ? "-" : std::to_string(slot->index));
+  EXPECT_EQ(seen, (std::vector<std::string>{"0", "1", "2", "-", "-", "0", "1"}));
+  EXPECT_TRUE(s.done());
+  EXPECT_EQ(s.pcm().size(), 400u);
+}
+
+}  // namespace
+}  // namespace imsbox::mrf::media
