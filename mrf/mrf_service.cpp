@@ -186,6 +186,7 @@ void MrfService::apply(std::uint64_t id, const std::vector<IvrAction>& actions) 
     if (!call || call->leaving) return;
     switch (a.kind) {
       case Kind::play:
+        log(*call, "ivr: " + a.target);
         if (!play(id, a.target, {}, [this](std::uint64_t i) {
               if (Call* c = find(i)) apply(i, c->ivr.on_prompt_done());
             })) {
@@ -206,6 +207,7 @@ void MrfService::apply(std::uint64_t id, const std::vector<IvrAction>& actions) 
             Call* c = find(id);
             if (!c) return;
             c->ivr_timer.reset();
+            log(*c, "ivr: no (further) digit in time");
             apply(id, c->ivr.on_timeout());
           });
         }
@@ -228,6 +230,7 @@ void MrfService::apply(std::uint64_t id, const std::vector<IvrAction>& actions) 
         if (!ua_->request(CallHandle{id}, "REFER", {{"Refer-To", "<" + a.target + ">"}})) leave(id);
         return;
       case Kind::hangup:
+        log(*call, "ivr: hang up" + (a.target.empty() ? std::string() : " after " + a.target));
         if (!a.target.empty() && play(id, a.target, {}, [this](std::uint64_t i) {
               play_tail(i, [this](std::uint64_t j) { leave(j); });
             })) {

@@ -8,7 +8,9 @@
 #     caller with Supported: / Require: 100rel the 183 is reliable (RSeq),
 #     PRACKed through the box (200), then 603;
 #   * sip:echo@mrf.D: 200, a re-INVITE answered, the caller's BYE;
-#   * an IVR menu stored with `imsbox ivr add`, walked with INFO digits:
+#   * an offer with only G.729 (no codec the MRF speaks): 488;
+#   * an IVR menu stored with `imsbox ivr add`, walked with INFO digits (a
+#     wrong digit: invalid-choice and the menu again, then silence: goodbye):
 #     hangup (goodbye, BYE) and transfer (REFER with the menu's URI, the
 #     MRF leaves with BYE on the NOTIFY's 200);
 #   * the menus through the HSS's REST API (curl, /v1/ivr-menus): GET, a bad
@@ -118,6 +120,34 @@ logged ivr-hangup "info: 200"
 logged ivr-hangup "bye from the MRF"
 grep -q "digit 9" "$DATA_DIR/log/mrf.log" || fail "the MRF did not take the INFO digit: $(tail -n 5 "$DATA_DIR/log/mrf.log")"
 pass "ivr;menu=main: INFO digit 9 (dtmf-relay) answered 200, goodbye, BYE from the MRF"
+
+# a wrong digit plays invalid-choice and the menu again; silence then ends the call (retries = 1)
+cat > "$DATA_DIR/short.menu" <<MENU
+prompt = busy
+choice 1 = play welcome
+timeout_ms = 1000
+retries = 1
+MENU
+expect_exit 0 "$IMSBOX" ivr add short "$DATA_DIR/short.menu" --data-dir "$DATA_DIR"
+dial ivr-wrong uac_ivr_hangup.xml "sip:ivr@mrf.$DOMAIN;menu=short" -key digit 5
+[[ "$FINAL" == "SIP/2.0 200"* ]] || fail "ivr wrong digit: final '$FINAL': $(what_happened ivr-wrong)"
+logged ivr-wrong "bye from the MRF"
+CALL_ID=$(grep -o '1-[0-9]*@127.0.0.1' "$SIPP/ivr-wrong.msg" | head -1)
+STORY=$(grep -F "call_id=$CALL_ID " "$DATA_DIR/log/mrf.log" | sed -n 's/.*call_id=[^ ]* //p' |
+  grep -E '^(digit|ivr:)' | paste -sd'|' -)
+[ "$STORY" = "ivr: busy|digit 5|ivr: invalid-choice|ivr: busy|ivr: no (further) digit in time|ivr: hang up after goodbye" ] ||
+  fail "ivr wrong digit then silence: the MRF did '$STORY': $(grep -F "$CALL_ID" "$DATA_DIR/log/mrf.log")"
+pass "ivr;menu=short: a wrong digit (INFO 5) -> invalid-choice, the menu again; silence -> goodbye and BYE"
+
+# an offer with no codec the MRF speaks (G.729 only): 488
+sed -e 's|RTP/AVP 0 101|RTP/AVP 18|' -e 's|a=rtpmap:0 PCMU/8000|a=rtpmap:18 G729/8000|' -e '/telephone-event/d' \
+  "$HERE/uac_annc.xml" > "$DATA_DIR/uac_g729.xml"
+grep -q 'RTP/AVP 18$' "$DATA_DIR/uac_g729.xml" || fail "the G.729 scenario was not made"
+sipp_run g729 "$CALLER_PORT" "$DATA_DIR/uac_g729.xml" -s mrf -key caller anna -key ruri "sip:echo@mrf.$DOMAIN" ||
+  fail "g729: the caller's sipp failed: $(what_happened g729)"
+FINAL=$(sed -n 's/^final: //p' "$SIPP/g729.log" | head -1)
+[[ "$FINAL" == "SIP/2.0 488"* ]] || fail "echo offered G.729 only: final '$FINAL': $(what_happened g729)"
+pass "echo offered only G.729: 488 Not Acceptable Here"
 
 dial ivr-transfer uac_ivr_transfer.xml "sip:ivr@mrf.$DOMAIN;menu=main" -key digit 2
 logged ivr-transfer "refer: Refer-To: <sip:bert@$DOMAIN>"
