@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "mrf/ivr_menu.h"
+#include "hss/resource_replies.h"
 #include "store/database.h"
 #include "store/ivr_menu_table.h"
 
@@ -19,29 +20,9 @@ namespace {
 
 constexpr std::size_t kMaxDefinition = 64 * 1024;
 
-struct Refusal {
-  int status;
-  std::string message;
-  runtime::HttpHeaders headers = {};
-};
-
-[[noreturn]] void refuse(int status, std::string message, runtime::HttpHeaders headers = {}) {
-  throw Refusal{status, std::move(message), std::move(headers)};
-}
-
-HttpResponse json_reply(int status, const json::value& v) {
-  return HttpResponse{status, "application/json", json::serialize(v) + "\n", {}};
-}
-
-void allow(const HttpRequest& req, std::initializer_list<std::string_view> methods) {
-  std::string list;
-  for (auto m : methods) {
-    if (req.method == m) return;
-    list += (list.empty() ? "" : ", ") + std::string(m);
-  }
-  refuse(405, "method " + req.method + " is not allowed on " + req.path + " (allowed: " + list + ")",
-         {{"Allow", list}});
-}
+using resource::allow;
+using resource::json_reply;
+using resource::refuse;
 
 std::string choice_text(const mrf::MenuChoice& c) {
   static constexpr const char* verbs[] = {"play", "menu", "transfer", "hangup"};
@@ -187,16 +168,10 @@ bool is_ivr_menu_resource(const HttpRequest& request) {
 }
 
 HttpResponse serve_ivr_menu_resource(store::Database* mrf_db, const std::string& domain, const HttpRequest& request) {
-  try {
+  return resource::answer([&] {
     if (!mrf_db) refuse(503, "the IVR-menu resources have no store connection");
     return IvrMenuResource(*mrf_db, domain, request).serve();
-  } catch (const Refusal& r) {
-    auto response = json_reply(r.status, json::object{{"error", r.message}});
-    response.headers = r.headers;
-    return response;
-  } catch (const std::exception& e) {
-    return json_reply(500, json::object{{"error", std::string("store error: ") + e.what()}});
-  }
+  });
 }
 
 }  // namespace imsbox::hss

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <variant>
 
+#include "hss/resource_replies.h"
 #include "store/database.h"
 #include "store/simservs_table.h"
 #include "store/subscriber_table.h"
@@ -21,29 +22,9 @@ using runtime::HttpResponse;
 
 namespace {
 
-struct Refusal {
-  int status;
-  std::string message;
-  runtime::HttpHeaders headers = {};
-};
-
-[[noreturn]] void refuse(int status, std::string message, runtime::HttpHeaders headers = {}) {
-  throw Refusal{status, std::move(message), std::move(headers)};
-}
-
-HttpResponse json_reply(int status, const json::value& v) {
-  return HttpResponse{status, "application/json", json::serialize(v) + "\n", {}};
-}
-
-void allow(const HttpRequest& req, std::initializer_list<std::string_view> methods) {
-  std::string list;
-  for (auto m : methods) {
-    if (req.method == m) return;
-    list += (list.empty() ? "" : ", ") + std::string(m);
-  }
-  refuse(405, "method " + req.method + " is not allowed on " + req.path + " (allowed: " + list + ")",
-         {{"Allow", list}});
-}
+using resource::allow;
+using resource::json_reply;
+using resource::refuse;
 
 // A forwarding field: absent, null (off) or a string.
 std::optional<ss::ForwardingSetting> forwarding_field(const json::object& o, std::string_view key) {
@@ -208,16 +189,10 @@ bool is_services_resource(const HttpRequest& request) {
 }
 
 HttpResponse serve_services_resource(store::Database* tas_db, const std::string& domain, const HttpRequest& request) {
-  try {
+  return resource::answer([&] {
     if (!tas_db) refuse(503, "the supplementary-services resources have no store connection");
     return ServicesResource(*tas_db, domain, request).serve();
-  } catch (const Refusal& r) {
-    auto response = json_reply(r.status, json::object{{"error", r.message}});
-    response.headers = r.headers;
-    return response;
-  } catch (const std::exception& e) {
-    return json_reply(500, json::object{{"error", std::string("store error: ") + e.what()}});
-  }
+  });
 }
 
 }  // namespace imsbox::hss
