@@ -63,14 +63,7 @@ std::string value_text(const json::value& v, std::string_view field) {
 
 // The menu a PUT body describes, checked by mrf/ivr_menu.h's own rules.
 mrf::Menu menu_from_json(const std::string& body, const std::string& name) {
-  if (body.empty()) refuse(400, "the request needs a JSON object as its body");
-  json::parse_options options;
-  options.max_depth = 8;
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec, {}, options);
-  if (ec) refuse(400, "the body is not valid JSON: " + ec.message());
-  if (!v.is_object()) refuse(400, "the body must be a JSON object");
-  const auto& o = v.as_object();
+  const auto o = resource::json_object_body(body);
   static constexpr std::string_view kKnown[] = {"name",          "definition", "prompt",  "choices", "invalid",
                                                 "timeout_ms", "interdigit_ms", "retries"};
   for (const auto& [key, ignored] : o) {

@@ -40,6 +40,18 @@ inline void allow(const runtime::HttpRequest& req, std::initializer_list<std::st
          {{"Allow", list}});
 }
 
+// A request body that must be one JSON object (at most 8 levels deep).
+inline boost::json::object json_object_body(const std::string& body) {
+  if (body.empty()) refuse(400, "the request needs a JSON object as its body");
+  boost::json::parse_options options;
+  options.max_depth = 8;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec, {}, options);
+  if (ec) refuse(400, "the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) refuse(400, "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
 // serve(): its reply, or the JSON error of what it refused (or of a store
 // failure: 500).
 template <typename Serve>

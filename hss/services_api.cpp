@@ -43,14 +43,7 @@ std::optional<bool> bool_field(const json::object& o, std::string_view key) {
 }
 
 ss::SettingsChange change_from_json(const std::string& body) {
-  if (body.empty()) refuse(400, "the request needs a JSON object as its body");
-  json::parse_options options;
-  options.max_depth = 8;
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec, {}, options);
-  if (ec) refuse(400, "the body is not valid JSON: " + ec.message());
-  if (!v.is_object()) refuse(400, "the body must be a JSON object");
-  const auto& o = v.as_object();
+  const auto o = resource::json_object_body(body);
   static constexpr std::string_view kKnown[] = {"cfu", "cfb", "cfnr", "cfnl", "cfnrc", "no_reply_timer",
                                                 "outgoing_barring", "incoming_barring",
                                                 "anonymous_call_rejection", "oir"};
