@@ -1,6 +1,7 @@
 // The S-CSCF's state in the store (registration_store.h): registrations and
 // reg-event subscriptions read back at start, changes written in batches
-// (kStoreDelay) with the call records.
+// (kStoreDelay) with the call records; a REGISTER's new binding at the next
+// loop turn, its 200 OK held until then (after_commit).
 #include <exception>
 #include <set>
 #include <type_traits>
@@ -15,11 +16,11 @@ namespace imsbox::scscf {
 namespace {
 
 // One batch of a store's changes: the records `find` still has (by key) are
-// saved, the others erased, in one write; a failure is logged.
+// saved, the others erased, in one write; a failure is logged (false).
 template <typename Store, typename Find>
-void write_changes(Store& store, const std::set<std::string>& keys, const runtime::Clock& clock, runtime::Logger& log,
+bool write_changes(Store& store, const std::set<std::string>& keys, const runtime::Clock& clock, runtime::Logger& log,
                    std::string_view what, Find find) {
-  if (keys.empty()) return;
+  if (keys.empty()) return true;
   std::vector<std::remove_cvref_t<decltype(*find(*keys.begin()))>> saved;
   std::vector<std::string> erased;
   for (const auto& key : keys) {
@@ -31,8 +32,10 @@ void write_changes(Store& store, const std::set<std::string>& keys, const runtim
   }
   try {
     store.write(saved, erased, clock.now(), clock.wall_now());
+    return true;
   } catch (const std::exception& e) {
     log.error("storing " + std::to_string(keys.size()) + " " + std::string(what) + " change(s) failed: " + e.what());
+    return false;
   }
 }
 
@@ -93,6 +96,17 @@ void ScscfService::schedule_store_flush() {
   }
 }
 
+void ScscfService::after_commit(std::function<void(bool stored)> then) {
+  awaiting_commit_.push_back(std::move(then));
+  if (!timers_) return flush_store();
+  if (commit_timer_ == 0) {
+    commit_timer_ = timers_->schedule_after(std::chrono::milliseconds(0), [this] {
+      commit_timer_ = 0;
+      flush_store();
+    });
+  }
+}
+
 void ScscfService::flush_store() {
   if (auto records = calls_.take_changed(); call_store_ && !records.empty()) {
     try {
@@ -108,13 +122,15 @@ void ScscfService::flush_store() {
                     return it == subscriptions_.end() ? nullptr : &it->second;
                   });
   }
+  bool stored = true;
   if (store_) {
-    write_changes(*store_, std::exchange(unsaved_, {}), clock_, log_, "registration",
-                  [this](const std::string& key) -> const Registration* {
-                    const auto* r = registrar_.find(key);
-                    return r && r->impu == key ? r : nullptr;
-                  });
+    stored = write_changes(*store_, std::exchange(unsaved_, {}), clock_, log_, "registration",
+                           [this](const std::string& key) -> const Registration* {
+                             const auto* r = registrar_.find(key);
+                             return r && r->impu == key ? r : nullptr;
+                           });
   }
+  for (auto& then : std::exchange(awaiting_commit_, {})) then(stored);
 }
 
 }  // namespace imsbox::scscf

@@ -253,7 +253,31 @@ class RegisterTsx final : public AnsweringTsx {
     if (reg == nullptr) return ok(nullptr);
     const std::string key = reg->impu;
     service_.persist(key);
-    const auto verdict = ok(reg);
+    // the 200 OK once the binding is in the store (a group commit at the
+    // next loop turn): a crash after it never loses a confirmed registration
+    auto in_call = std::make_shared<bool>(true);
+    auto at_once = std::make_shared<std::optional<Verdict>>();
+    std::weak_ptr<int> alive = alive_;
+    service_.after_commit([this, alive, key, in_call, at_once](bool stored) {
+      if (alive.expired()) return;
+      const auto verdict = confirm(key, stored);
+      if (*in_call) {
+        *at_once = verdict;
+      } else {
+        helper_->resume(verdict);
+      }
+    });
+    *in_call = false;
+    return *at_once ? **at_once : Verdict::wait;
+  }
+
+  // After the commit of registration `key`: the 200 OK, then the NOTIFYs of
+  // its reg-event subscribers and the third-party REGISTERs.
+  Verdict confirm(const std::string& key, bool stored) {
+    auto& registrar = service_.mutable_registrar();
+    if (!stored) return this->answer(500, "Server Internal Error", note_ + "the registration could not be stored");
+    const auto now = service_.now();
+    const auto verdict = ok(registrar.find(key));
     service_.registration_changed(key, kind_ == Registrar::Kind::initial ? "registered" : "refreshed");
     if (const auto* now_reg = registrar.find(key)) {
       std::uint32_t expires = 0;

@@ -154,7 +154,14 @@ class ScscfService final : public sip::proxy::ProxyService {
   // keep the two from waiting for each other's lock.
   void persist(const std::string& key);
   void forget(const std::string& impu) { persist(impu); }
-  // Writes what persist() collected now (also when the service ends).
+  // Runs `then(stored)` once every registration change persist()ed so far
+  // is in the store (stored: the write succeeded, or there is no store): a
+  // group commit at the next loop turn, shared by every REGISTER read in
+  // this one, so that a 200 OK never confirms a binding a crash could lose.
+  // `then` may run before this returns (no timers: flushed at once).
+  void after_commit(std::function<void(bool stored)> then);
+  // Writes what persist() collected now (also when the service ends); then
+  // runs what after_commit() queued.
   void flush_store();
   void schedule_store_flush();
   static constexpr std::chrono::milliseconds kStoreDelay{100};
@@ -204,6 +211,8 @@ class ScscfService final : public sip::proxy::ProxyService {
   Time expiry_armed_for_{};  // the registrar's next expiry when expiry_timer_ was set
   std::set<std::string> unsaved_;  // registration keys persist() collected
   runtime::TimerQueue::TimerId store_timer_ = 0;
+  runtime::TimerQueue::TimerId commit_timer_ = 0;  // the group commit after_commit() asked for
+  std::vector<std::function<void(bool)>> awaiting_commit_;
   std::map<std::string, RegSubscription> subscriptions_;  // by call_id + ";" + local_tag
   std::multimap<std::string, std::string> subscription_ids_;  // the keys of subscriptions_ by the IMPU watched
   // Callbacks (Cx answers, NOTIFY results) hold a weak_ptr to this.

@@ -230,6 +230,14 @@ class ScscfServiceTest : public ::testing::Test {
     return h;
   }
 
+  // The SAA to the last SAR; then the group commit of what it registered
+  // (the 200 OK of a REGISTER waits for it: ScscfService::after_commit).
+  template <typename Answer>
+  void answer_sar(Answer&& a) {
+    cx_.saa_done.back()(std::forward<Answer>(a));
+    timers_->fire_due();
+  }
+
   // REGISTER without credentials -> MAR -> 401; returns the challenge.
   std::string challenge(Reg r, const diameter::MultimediaAuthAnswer& maa) {
     auto h = run(register_text(r), Verdict::wait);
@@ -250,7 +258,7 @@ class ScscfServiceTest : public ::testing::Test {
     EXPECT_FALSE(cx_.sars.empty());
     if (cx_.sars.empty()) return h;
     EXPECT_EQ(cx_.sars.back().server_assignment_type, type);
-    cx_.saa_done.back()(saa(r.user));
+    answer_sar(saa(r.user));
     return h;
   }
 
@@ -289,7 +297,8 @@ TEST_F(ScscfServiceTest, FirstRegisterIsChallengedWithAka) {
 
 TEST_F(ScscfServiceTest, AkaRegistrationSucceeds) {
   auto h = register_aka(Reg{});
-  EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::done});
+  // the SAA, then the 200 OK once the binding is committed
+  EXPECT_EQ(h->resumed, (std::vector<Verdict>{Verdict::wait, Verdict::done}));
   ASSERT_EQ(h->status(), 200);
   const auto& sar = cx_.sars.back();
   EXPECT_EQ(sar.user_name, "alice@ims.test");
@@ -357,7 +366,7 @@ TEST_F(ScscfServiceTest, IntegrityProtectedDeregistrationIsNotChallenged) {
   EXPECT_EQ(cx_.mars.size(), mars + 1);  // no MAR, no challenge: straight to the SAR
   ASSERT_FALSE(cx_.sars.empty());
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::user_deregistration);
-  cx_.saa_done.back()(saa("alice"));
+  answer_sar(saa("alice"));
   EXPECT_EQ(h->status(), 200);
   EXPECT_EQ(service_->registrar().size(), 0u);
 }
@@ -375,7 +384,7 @@ TEST_F(ScscfServiceTest, IntegrityProtectedRemovalOfOneOfTwoContactsIsNotChallen
   auto h = run(register_text(one), Verdict::wait);
   EXPECT_EQ(cx_.mars.size(), mars);
   ASSERT_FALSE(cx_.saa_done.empty());
-  cx_.saa_done.back()(saa("alice"));
+  answer_sar(saa("alice"));
   EXPECT_EQ(h->status(), 200);
   EXPECT_EQ(h->values(sip::HeaderId::contact), std::vector<std::string>{"<sip:alice@127.0.0.1:5070>;expires=600"});
 }
@@ -456,7 +465,7 @@ TEST_F(ScscfServiceTest, ReplayedCredentialsAreChallengedAgain) {
   r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
   r.cseq = 2;
   auto h = run(register_text(r), Verdict::wait);
-  cx_.saa_done.back()(saa("alice"));
+  answer_sar(saa("alice"));
   ASSERT_EQ(h->status(), 200);
   // the same Authorization again (the nonce is used up): a fresh challenge, no SAR
   r.cseq = 3;
@@ -497,7 +506,7 @@ TEST_F(ScscfServiceTest, DigestRegistrationAndWrongPassword) {
   r.authorization = authorization(c, "bob", "bob-secret");
   r.cseq = 2;
   auto h = run(register_text(r), Verdict::wait);
-  cx_.saa_done.back()(saa("bob"));
+  answer_sar(saa("bob"));
   EXPECT_EQ(h->status(), 200);
 
   Reg w;
@@ -582,7 +591,7 @@ TEST_F(ScscfServiceTest, ABareDigestUsernameRegistersTheImpiOfItsRealm) {
   auto h = run(register_text(r), Verdict::wait);
   ASSERT_EQ(cx_.sars.size(), 1u);
   EXPECT_EQ(cx_.sars[0].user_name, "alice@ims.test");
-  cx_.saa_done.back()(saa("alice"));
+  answer_sar(saa("alice"));
   EXPECT_EQ(h->status(), 200);
   ASSERT_TRUE(service_->registrar().find("sip:alice@ims.test"));
   EXPECT_EQ(service_->registrar().find("sip:alice@ims.test")->impi, "alice@ims.test");
@@ -610,7 +619,7 @@ TEST_F(ScscfServiceTest, HssTroubleIsATimely5xxAndPasses) {
   r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
   r.cseq = 2;
   h = run(register_text(r), Verdict::wait);
-  cx_.saa_done.back()(CxError{CxError::Kind::timeout, "no answer"});
+  answer_sar(CxError{CxError::Kind::timeout, "no answer"});
   EXPECT_EQ(h->status(), 504);
   EXPECT_EQ(service_->registrar().size(), 0u);
   // the HSS is back
@@ -665,7 +674,7 @@ TEST_F(ScscfServiceTest, ExpiryDeregistersWithSarTimeout) {
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::timeout_deregistration);
   EXPECT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:alice@ims.test"});
   EXPECT_EQ(service_->registrar().size(), 0u);
-  cx_.saa_done.back()(saa("alice"));
+  answer_sar(saa("alice"));
   EXPECT_NE(log_text().find("expired"), std::string::npos);
 }
 
@@ -805,7 +814,7 @@ TEST_F(ScscfServiceTest, SubscribeToUnregisteredOrOtherEventRefused) {
   h = run(presence, Verdict::wait);  // not the reg event: a request to its (unregistered) user
   ASSERT_FALSE(cx_.saa_done.empty());
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
-  cx_.saa_done.back()(saa("alice"));  // no services while unregistered
+  answer_sar(saa("alice"));  // no services while unregistered
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::done});
   EXPECT_EQ(h->status(), 480);
   EXPECT_TRUE(originator_.sent.empty());
@@ -1010,32 +1019,62 @@ struct CountingStore : RegistrationStore {
   std::vector<Registration> load(Time, runtime::Clock::WallTime) override { return {}; }
   void write(const std::vector<Registration>& saved, const std::vector<std::string>& erased, Time,
              runtime::Clock::WallTime) override {
+    if (fail) throw std::runtime_error("disk I/O error");
     writes.push_back({saved.size(), erased.size()});
   }
+  bool fail = false;
   std::vector<std::pair<std::size_t, std::size_t>> writes;  // (saved, erased) per transaction
 };
 
-TEST_F(ScscfServiceTest, ChangesReachTheStoreTogetherAfterAMoment) {
+// A 200 OK confirms a binding only once it is in the store; the REGISTERs
+// whose SAAs came in one loop turn share one transaction (a group commit).
+TEST_F(ScscfServiceTest, TheOkWaitsForTheCommitWhichRegistrationsShare) {
   CountingStore store;
   service_->set_store(&store);
-  ASSERT_EQ(register_aka(Reg{})->status(), 200);
+  // up to the SAR: alice's, then bob's
+  const auto until_sar = [&](Reg r) {
+    const auto c = challenge(r, maa_aka());
+    r.authorization = authorization(c, r.user, std::string(kXres.begin(), kXres.end()));
+    r.cseq += 1;
+    auto h = run(register_text(r), Verdict::wait);
+    EXPECT_EQ(cx_.saa_done.size(), cx_.sars.size());
+    return h;
+  };
+  auto alice = until_sar(Reg{});
+  auto alice_tsx = std::move(tsx_);  // the fixture keeps the last transaction only
   Reg bob;
   bob.user = "bob";
   bob.call_id = "call-b@ue";
   bob.contact = "<sip:bob@127.0.0.1:5071>";
-  ASSERT_EQ(register_aka(bob)->status(), 200);
-  EXPECT_TRUE(store.writes.empty());  // not at once: the HSS writes the same store at every registration
-  clock_.advance(ScscfService::kStoreDelay);
-  timers_->fire_due();
+  auto bob_h = until_sar(bob);
+  ASSERT_EQ(cx_.saa_done.size(), 2u);
+  cx_.saa_done[0](saa("alice"));
+  cx_.saa_done[1](saa("bob"));
+  EXPECT_EQ(alice->status(), 0);  // nothing yet: not stored
+  EXPECT_EQ(bob_h->status(), 0);
+  EXPECT_TRUE(store.writes.empty());
+  timers_->fire_due();  // the next loop turn
   EXPECT_EQ(store.writes, (std::vector<std::pair<std::size_t, std::size_t>>{{2, 0}}));
+  EXPECT_EQ(alice->status(), 200);
+  EXPECT_EQ(bob_h->status(), 200);
+  // a store that fails: no 200 for a binding that is not kept
+  store.fail = true;
+  Reg again;
+  again.call_id = "call-3@ue";
+  auto h = until_sar(again);
+  answer_sar(saa("alice"));
+  EXPECT_EQ(h->status(), 500);
+  store.fail = false;
+  // a deregistration is written with the other changes, kStoreDelay later
+  store.writes.clear();
   Reg bye;
   bye.call_id = "call-2@ue";
   bye.expires = "0";
   ASSERT_EQ(register_aka(bye, ServerAssignmentType::user_deregistration)->status(), 200);
   clock_.advance(ScscfService::kStoreDelay);
   timers_->fire_due();
-  ASSERT_EQ(store.writes.size(), 2u);
-  EXPECT_EQ(store.writes[1], (std::pair<std::size_t, std::size_t>{0, 1}));
+  ASSERT_EQ(store.writes.size(), 1u);
+  EXPECT_EQ(store.writes[0], (std::pair<std::size_t, std::size_t>{0, 1}));
 }
 
 TEST_F(ScscfServiceTest, DeregistrationLeavesNothingInTheStore) {
@@ -1267,7 +1306,7 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   ASSERT_EQ(cx_.sars.size(), 1u);
   EXPECT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:carol@ims.test"});
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
-  cx_.saa_done.back()(saa_with(s));
+  answer_sar(saa_with(s));
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 1u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:barring.ims.test:7090;lr>");
@@ -1283,7 +1322,7 @@ TEST_F(ScscfServiceTest, AnApplicationServerOriginatesForAnUnregisteredUser) {
   // a user the HSS does not know: refused
   auto mallory = run(invite_text("sip:bob@ims.test", "Route: <sip:127.0.0.1:6060;orig;lr>\r\n"
                                  "P-Asserted-Identity: <sip:mallory@ims.test>\r\n"), Verdict::wait);
-  cx_.saa_done.back()(saa("mallory", Result::experimental_code(5001)));
+  answer_sar(saa("mallory", Result::experimental_code(5001)));
   EXPECT_EQ(mallory->status(), 403);
 }
 
@@ -1303,7 +1342,7 @@ TEST_F(ScscfServiceTest, ABarredIdentityNeitherCallsNorIsCalled) {
   const auto sars = cx_.sars.size();
   auto unregistered = run(invite_text("sip:carol-barred@ims.test", ""), Verdict::wait);
   ASSERT_EQ(cx_.sars.size(), sars + 1);
-  cx_.saa_done.back()(saa("carol"));
+  answer_sar(saa("carol"));
   EXPECT_EQ(unregistered->status(), 404);
   // alice herself is reached as before
   EXPECT_EQ(run(invite_text("sip:alice@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::next)->targets.size(),
@@ -1323,11 +1362,11 @@ TEST_F(ScscfServiceTest, TerminatingRequestGoesToEachContactThroughItsPath) {
   auto bob = run(invite_text("sip:bob@ims.test", ""), Verdict::wait);
   ASSERT_EQ(cx_.sars.back().public_identities, std::vector<std::string>{"sip:bob@ims.test"});
   EXPECT_EQ(cx_.sars.back().server_assignment_type, ServerAssignmentType::unregistered_user);
-  cx_.saa_done.back()(saa("bob", Result::experimental_code(5001)));
+  answer_sar(saa("bob", Result::experimental_code(5001)));
   EXPECT_EQ(bob->status(), 480);
   clock_.advance(601s);
   auto alice = run(invite_text("sip:alice@ims.test", ""), Verdict::wait);
-  cx_.saa_done.back()(CxError{CxError::Kind::timeout, ""});
+  answer_sar(CxError{CxError::Kind::timeout, ""});
   EXPECT_EQ(alice->status(), 504);  // the HSS did not answer
 }
 
@@ -1345,7 +1384,7 @@ TEST_F(ScscfServiceTest, UnregisteredCalleeWithServicesGoesToItsApplicationServe
   voicemail.profile_part_indicator = ims::ProfilePartIndicator::unregistered;
   const auto s = subscription_of("carol", {registered_only, voicemail});
   auto h = run(invite_text("sip:carol@ims.test", "Route: <sip:scscf.ims.test:6060;lr>\r\n"), Verdict::wait);
-  cx_.saa_done.back()(saa_with(s));
+  answer_sar(saa_with(s));
   EXPECT_EQ(h->resumed, std::vector<Verdict>{Verdict::next});
   ASSERT_EQ(h->targets.size(), 2u);
   EXPECT_EQ(h->targets[0].routes.at(0), "<sip:voicemail.ims.test:7080;lr>");
