@@ -267,6 +267,19 @@ struct Step {
   double per_core() const { return engine_cpu_share > 0 ? static_cast<double>(sessions) / engine_cpu_share : 0; }
 };
 
+// What the peer got of N sessions' 50 packets a second over `wall` seconds:
+// the loss, and the lateness of what came (p99, max).
+void score_delivery(Step& step, const LoadPeer& peer, std::size_t n, double wall) {
+  const double expected = static_cast<double>(n) * wall * 50;
+  step.loss = std::max(0.0, 1.0 - static_cast<double>(peer.received()) / expected);
+  auto late = peer.lateness_ms();
+  if (!late.empty()) {
+    std::sort(late.begin(), late.end());
+    step.late_p99_ms = late[static_cast<std::size_t>(0.99 * static_cast<double>(late.size() - 1))];
+    step.late_max_ms = late.back();
+  }
+}
+
 struct Prompts {
   std::vector<std::int16_t> wideband, narrowband;
   std::string name;
@@ -396,14 +409,7 @@ Step run_step(Kind kind, std::size_t n, double window_s, const Prompts& prompt, 
     step.frames_encoded = encoded1.get_future().get() - frames0;
     peer.stop();
     step.engine_cpu_share = (cpu1 - cpu0) / wall;
-    const double expected = static_cast<double>(n) * wall * 50;
-    step.loss = std::max(0.0, 1.0 - static_cast<double>(peer.received()) / expected);
-    auto late = peer.lateness_ms();
-    if (!late.empty()) {
-      std::sort(late.begin(), late.end());
-      step.late_p99_ms = late[static_cast<std::size_t>(0.99 * static_cast<double>(late.size() - 1))];
-      step.late_max_ms = late.back();
-    }
+    score_delivery(step, peer, n, wall);
     step.held = step.loss < 0.01 && step.late_p99_ms < 10;
   }
   std::promise<void> closed;
@@ -579,14 +585,7 @@ Step run_rtpengine_step(const std::string& binary, std::size_t n, double window_
     peer.measure(false);
     peer.stop();
     step.engine_cpu_share = (cpu1 - cpu0) / wall;
-    const double expected = static_cast<double>(n) * wall * 50;
-    step.loss = std::max(0.0, 1.0 - static_cast<double>(peer.received()) / expected);
-    auto late = peer.lateness_ms();
-    if (!late.empty()) {
-      std::sort(late.begin(), late.end());
-      step.late_p99_ms = late[static_cast<std::size_t>(0.99 * static_cast<double>(late.size() - 1))];
-      step.late_max_ms = late.back();
-    }
+    score_delivery(step, peer, n, wall);
     // its media player sends in bursts (each packet up to ~100 ms early, at
     // any load: seen here), so only loss decides; its lateness is printed
     step.held = step.loss < 0.01;
